@@ -1,0 +1,1 @@
+//! Canonical formatting of flow files.

@@ -1,0 +1,10 @@
+//! `junro-engine`: runs Junro flows.
+//!
+//! Today it holds the part of the engine that turns files on disk into a checked program:
+//! [`source::load`] reads flow files and folders, follows their imports and rules files, and
+//! hands the contents to `junro-dsl`, which does no I/O itself. Durable execution (state machine,
+//! storage on SQLite and PostgreSQL, timers, workers) builds on this next.
+
+pub mod source;
+
+pub use junro_dsl as dsl;

@@ -1,0 +1,98 @@
+//! Reading flow sources from disk: files and folders given by the user, then every file their
+//! imports and `rules` declarations name, until nothing is missing.
+
+use junro_dsl::Program;
+use std::path::{Path, PathBuf};
+
+/// What can go wrong while reading sources.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum LoadError {
+    /// A path given by the user does not exist or cannot be read.
+    #[error("cannot read {path}: {source}")]
+    Io {
+        /// The path.
+        path: PathBuf,
+        /// Why.
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+/// Files and folders read into a program.
+#[derive(Debug)]
+pub struct Loaded {
+    /// Every file read: those asked for and those they import.
+    pub program: Program,
+    /// The `.flow` files that were asked for (directly or inside a folder), in path order.
+    pub roots: Vec<String>,
+}
+
+/// Reads `paths` (files, or folders searched recursively for `.flow` files) and everything they
+/// import. An import that cannot be read is recorded as missing, to be reported by the checks.
+pub fn load<P: AsRef<Path>>(paths: &[P]) -> Result<Loaded, LoadError> {
+    let mut files = Vec::new();
+    for path in paths {
+        collect(path.as_ref(), &mut files)?;
+    }
+    files.sort();
+    files.dedup();
+    let mut program = Program::new();
+    let mut roots = Vec::new();
+    for file in files {
+        let bytes = std::fs::read(&file).map_err(|source| LoadError::Io {
+            path: file.clone(),
+            source,
+        })?;
+        let name = display(&file);
+        program.add(&name, &bytes);
+        roots.push(name);
+    }
+    loop {
+        let wanted = program.wanted();
+        if wanted.is_empty() {
+            break;
+        }
+        for path in wanted {
+            match std::fs::read(&path) {
+                Ok(bytes) => program.add(&path, &bytes),
+                Err(_) => program.mark_missing(&path),
+            }
+        }
+    }
+    Ok(Loaded { program, roots })
+}
+
+/// The path as the user will see it in diagnostics: relative, with `/` separators.
+fn display(path: &Path) -> String {
+    let text = path.to_string_lossy().replace('\\', "/");
+    text.strip_prefix("./").map(str::to_string).unwrap_or(text)
+}
+
+fn collect(path: &Path, out: &mut Vec<PathBuf>) -> Result<(), LoadError> {
+    let meta = std::fs::metadata(path).map_err(|source| LoadError::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    if meta.is_file() {
+        out.push(path.to_path_buf());
+        return Ok(());
+    }
+    let entries = std::fs::read_dir(path).map_err(|source| LoadError::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    for entry in entries {
+        let entry = entry.map_err(|source| LoadError::Io {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        let child = entry.path();
+        if child.is_dir() {
+            collect(&child, out)?;
+        } else if child.extension().is_some_and(|e| e == "flow") {
+            out.push(child);
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,94 @@
+//! Command-line arguments and the commands they run.
+
+use clap::{Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+mod bench;
+mod check;
+mod fmt;
+mod graph;
+
+#[derive(Parser)]
+#[command(
+    name = "junro",
+    version,
+    about = "Junro: order flows for back offices — check, draw, format and run them"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Check flow files and folders; print diagnostics and a summary; exit 1 on any error.
+    Check {
+        /// Files or folders (searched recursively for `.flow` files).
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = CheckFormat::Text)]
+        format: CheckFormat,
+    },
+    /// Draw a flow as a diagram.
+    Graph {
+        /// The `.flow` file.
+        file: PathBuf,
+        /// Diagram language.
+        #[arg(long, value_enum, default_value_t = GraphFormat::Mermaid)]
+        format: GraphFormat,
+        /// Which flow of the file, when it holds several.
+        #[arg(long)]
+        flow: Option<String>,
+    },
+    /// Rewrite flow files in the canonical layout, keeping comments.
+    Fmt {
+        /// Files or folders.
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+        /// Do not write; exit 1 when a file is not formatted.
+        #[arg(long)]
+        check: bool,
+    },
+    /// Benchmarks that print figures.
+    Bench {
+        #[command(subcommand)]
+        what: bench::BenchCommand,
+    },
+}
+
+/// How `junro check` prints.
+#[derive(Clone, Copy, ValueEnum)]
+pub(crate) enum CheckFormat {
+    /// `path:line:col: error[CODE]: message` with the source line.
+    Text,
+    /// One JSON object, for tools.
+    Json,
+}
+
+/// How `junro graph` draws.
+#[derive(Clone, Copy, ValueEnum)]
+pub(crate) enum GraphFormat {
+    /// Mermaid flowchart.
+    Mermaid,
+    /// Graphviz DOT.
+    Dot,
+}
+
+pub(crate) fn run() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Check { paths, format } => check::run(&paths, format),
+        Command::Graph { file, format, flow } => graph::run(&file, format, flow.as_deref()),
+        Command::Fmt { paths, check } => fmt::run(&paths, check),
+        Command::Bench { what } => bench::run(what),
+    };
+    match result {
+        Ok(code) => code,
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            ExitCode::from(2)
+        }
+    }
+}
