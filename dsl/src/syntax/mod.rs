@@ -4,7 +4,10 @@
 mod errors;
 mod expr;
 mod items;
+mod layout;
 mod steps;
+
+pub(crate) use layout::{layout, tokens};
 
 use crate::ast::{Duration, Literal, Module, Name, Type, Value};
 use crate::chunk::{self, Chunk};

@@ -1,9 +1,89 @@
-//! junro bench
+//! `junro bench`: benchmarks that print figures (never timed tests).
+
+use anyhow::Context as _;
+use junro_engine::source;
+use std::path::PathBuf;
 use std::process::ExitCode;
+use std::time::{Duration, Instant};
+
+/// What to measure.
 #[derive(clap::Subcommand)]
 pub(crate) enum BenchCommand {
-    Dsl,
+    /// Read, parse and check a folder of flows (by default the catalogue) repeatedly.
+    Dsl {
+        /// Files or folders to check.
+        #[arg(default_value = "examples/flows")]
+        paths: Vec<PathBuf>,
+        /// How many timed runs (after one warm-up run); the median is reported.
+        #[arg(long, default_value_t = 15)]
+        runs: usize,
+    },
 }
-pub(crate) fn run(_what: BenchCommand) -> anyhow::Result<ExitCode> {
-    anyhow::bail!("not yet")
+
+pub(crate) fn run(what: BenchCommand) -> anyhow::Result<ExitCode> {
+    match what {
+        BenchCommand::Dsl { paths, runs } => dsl(&paths, runs.max(1)),
+    }
+}
+
+/// Times the whole of `junro check` (reading files included) and, separately, parsing and
+/// checking sources already in memory.
+fn dsl(paths: &[PathBuf], runs: usize) -> anyhow::Result<ExitCode> {
+    let warm = source::load(paths).context("reading flows")?;
+    let sources: Vec<(String, Vec<u8>)> = warm
+        .program
+        .files()
+        .map(|f| (f.path.clone(), f.text.clone().into_bytes()))
+        .collect();
+    let bytes: usize = sources.iter().map(|(_, b)| b.len()).sum();
+    let report = warm.program.check();
+    let mut with_io = Vec::new();
+    let mut in_memory = Vec::new();
+    for _ in 0..runs {
+        let started = Instant::now();
+        let loaded = source::load(paths)?;
+        let report = loaded.program.check();
+        std::hint::black_box(report.errors());
+        with_io.push(started.elapsed());
+
+        let started = Instant::now();
+        let mut program = junro_engine::dsl::Program::new();
+        for (path, content) in &sources {
+            program.add(path, content);
+        }
+        std::hint::black_box(program.check().errors());
+        in_memory.push(started.elapsed());
+    }
+    let median = |v: &mut Vec<Duration>| {
+        v.sort();
+        v[v.len() / 2]
+    };
+    let io = median(&mut with_io);
+    let mem = median(&mut in_memory);
+    let files = sources.len();
+    let mb = bytes as f64 / 1_000_000.0;
+    println!(
+        "catalogue: {} files ({} flows), {:.2} MB; {} errors, {} warnings",
+        files,
+        report.flows(),
+        mb,
+        report.errors(),
+        report.warnings()
+    );
+    println!(
+        "median of {runs} runs, release build recommended (cargo run --release -p junro -- bench dsl)"
+    );
+    for (name, d) in [
+        ("read + parse + check", io),
+        ("parse + check (in memory)", mem),
+    ] {
+        let s = d.as_secs_f64();
+        println!(
+            "{name:<28} {:>8.2} ms  {:>9.0} files/s  {:>7.2} MB/s",
+            s * 1000.0,
+            files as f64 / s,
+            mb / s
+        );
+    }
+    Ok(ExitCode::SUCCESS)
 }

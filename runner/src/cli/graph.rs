@@ -1,11 +1,24 @@
-//! junro graph
+//! `junro graph`: prints one flow as a Mermaid or DOT diagram.
+
 use super::GraphFormat;
+use anyhow::Context as _;
+use junro_engine::dsl::graph::{self, Format};
+use junro_engine::source;
 use std::path::Path;
 use std::process::ExitCode;
+
 pub(crate) fn run(
-    _file: &Path,
-    _format: GraphFormat,
-    _flow: Option<&str>,
+    file: &Path,
+    format: GraphFormat,
+    flow: Option<&str>,
 ) -> anyhow::Result<ExitCode> {
-    anyhow::bail!("not yet")
+    let loaded = source::load(&[file]).context("reading the flow")?;
+    let path = loaded.roots.first().context("no .flow file given")?;
+    let format = match format {
+        GraphFormat::Mermaid => Format::Mermaid,
+        GraphFormat::Dot => Format::Dot,
+    };
+    let diagram = graph::draw(&loaded.program, path, flow, format)?;
+    print!("{diagram}");
+    Ok(ExitCode::SUCCESS)
 }
