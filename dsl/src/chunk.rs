@@ -12,6 +12,10 @@ use crate::span::Span;
 const TOP_KEYWORDS: &[&str] = &[
     "import", "rules", "lane", "role", "signal", "action", "table", "flow", "subflow",
 ];
+/// Top-level keywords that never appear inside a flow: at column 0 they end an unclosed block.
+const TOP_ONLY_KEYWORDS: &[&str] = &[
+    "import", "rules", "signal", "action", "table", "flow", "subflow",
+];
 const FLOW_ITEM_KEYWORDS: &[&str] = &[
     "category", "owner", "channel", "calendar", "sla", "onestop", "data", "lane", "role", "start",
     "task", "auto", "decide", "parallel", "join", "wait", "call", "end", "scenario",
@@ -180,7 +184,7 @@ impl Builder<'_> {
             } => {
                 let depth = self.stack.len();
                 let top = TOP_KEYWORDS.contains(&word);
-                if top && (depth == 0 || column0) {
+                if top && (depth == 0 || (column0 && TOP_ONLY_KEYWORDS.contains(&word))) {
                     self.unclose_all();
                     self.end_current(pos);
                     let is_flow = word == "flow" || word == "subflow";

@@ -51,6 +51,15 @@ pub(crate) fn check_graph(ctx: &mut FlowCtx<'_, '_>) {
     else {
         return;
     };
+    // With an undefined successor the graph has a hole: every step behind it would look
+    // unreachable. The undefined name is reported already; one mistake, one diagnostic.
+    let has_hole = steps
+        .iter()
+        .flat_map(Step::successors)
+        .any(|n| !g.nodes.contains_key(&n.text));
+    if has_hole {
+        return;
+    }
 
     let mut reachable = BTreeSet::new();
     let mut dfs = Dfs::new(&g.graph, start);

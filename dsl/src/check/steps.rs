@@ -346,6 +346,11 @@ impl FlowCtx<'_, '_> {
             }
             for (value, ty) in row.outputs.iter().zip(outputs) {
                 let Some(ty) = ty else { continue };
+                // A `collect` table gathers one value per matching row into a list field.
+                let ty = match (table.hit, ty) {
+                    (crate::ast::HitPolicy::Collect, Type::List(element)) => element.as_ref(),
+                    _ => ty,
+                };
                 if let Some(problem) = super::expr::literal_problem(ty, &value.value) {
                     self.table_value_error(name, table, value.span, problem);
                 }

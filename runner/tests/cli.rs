@@ -1,0 +1,128 @@
+//! The `junro` command as a user runs it: exit codes, the located error format, the summary line,
+//! JSON output, diagrams and formatting.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn junro(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_junro"))
+        .args(args)
+        .current_dir(root())
+        .output()
+        .expect("junro runs")
+}
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+fn temp_flow(name: &str, text: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("junro-cli-{}-{name}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let path = dir.join(format!("{name}.flow"));
+    std::fs::write(&path, text).expect("write flow");
+    path
+}
+
+/// One mistake (a misspelt step) that must give exactly one error, not a cascade.
+const BROKEN: &str = "lane front \"フロント\" front\nrole operator \"オペレーター\"\nflow broken \"壊れたフロー\" {\n  start -> intake\n  task intake \"受付\" {\n    lane front\n    role operator\n    sla 1h\n    -> reveiw\n  }\n  task review \"確認\" {\n    lane front\n    role operator\n    sla 1h\n    -> done\n  }\n  end done \"完了\" completed\n  scenario \"s\" {\n    complete intake\n    expect completed\n  }\n}\n";
+
+#[test]
+fn check_reports_a_located_helpful_error_and_exits_1() {
+    let path = temp_flow("broken", BROKEN);
+    let out = junro(&["check", path.to_str().expect("utf-8 path")]);
+    assert_eq!(out.status.code(), Some(1));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let location = format!(
+        "{}:9:8: error[E0201]: no step named `reveiw` in flow `broken`",
+        path.display()
+    );
+    assert!(stdout.contains(&location), "{stdout}");
+    assert!(
+        stdout.contains("    -> reveiw\n") && stdout.contains("^^^^^^"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("help: did you mean `review`?"), "{stdout}");
+    assert!(stdout.contains("1 flow, 1 error, 0 warnings"), "{stdout}");
+}
+
+#[test]
+fn check_json_is_machine_readable() {
+    let path = temp_flow("json", BROKEN);
+    let out = junro(&[
+        "check",
+        "--format",
+        "json",
+        path.to_str().expect("utf-8 path"),
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    let value: serde_json::Value = serde_json::from_slice(&out.stdout).expect("valid JSON");
+    assert_eq!(value["summary"]["errors"], 1);
+    let first = &value["diagnostics"][0];
+    assert_eq!(
+        (
+            first["code"].as_str(),
+            first["line"].as_u64(),
+            first["column"].as_u64()
+        ),
+        (Some("E0201"), Some(9), Some(8))
+    );
+}
+
+#[test]
+fn check_of_a_clean_flow_exits_0_with_a_summary() {
+    let out = junro(&["check", "examples/flows/bench"]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).starts_with("1 flow, 0 errors, 0 warnings"));
+}
+
+#[test]
+fn a_missing_path_is_a_usage_error() {
+    let out = junro(&["check", "no/such/folder"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no/such/folder"));
+}
+
+#[test]
+fn graph_draws_lanes_and_decisions() {
+    let out = junro(&[
+        "graph",
+        "examples/flows/bench/standard_order.flow",
+        "--format",
+        "mermaid",
+    ]);
+    assert!(out.status.success());
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("subgraph lane_back[\"バックオフィス (back)\"]"),
+        "{text}"
+    );
+    assert!(text.contains("s_construction{\"工事要否\"}"), "{text}");
+    let dot = junro(&[
+        "graph",
+        "examples/flows/bench/standard_order.flow",
+        "--format",
+        "dot",
+    ]);
+    assert!(String::from_utf8_lossy(&dot.stdout).contains("subgraph cluster_front"));
+}
+
+#[test]
+fn fmt_rewrites_a_messy_file_and_check_mode_then_passes() {
+    let path = temp_flow(
+        "messy",
+        &BROKEN
+            .replace("    lane front\n", "lane   front\n")
+            .replace("-> done", "->done"),
+    );
+    let p = path.to_str().expect("utf-8 path");
+    assert_eq!(junro(&["fmt", "--check", p]).status.code(), Some(1));
+    assert!(junro(&["fmt", p]).status.success());
+    assert_eq!(std::fs::read_to_string(&path).expect("read"), BROKEN);
+    assert!(junro(&["fmt", "--check", p]).status.success());
+}
