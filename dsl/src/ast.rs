@@ -336,6 +336,8 @@ pub struct Step {
 }
 
 /// The kinds of steps.
+// A flow has tens of steps, read once; boxing the task would only add noise to every match.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, Serialize)]
 pub enum StepKind {
     /// A human task.
@@ -671,19 +673,9 @@ impl Step {
     /// Every step this step can lead to, with the span where the target is named.
     pub fn successors(&self) -> Vec<&Name> {
         match &self.kind {
-            StepKind::Task(t) => t
-                .outcomes
-                .iter()
-                .map(|o| &o.next)
-                .chain(t.next.iter())
-                .collect(),
+            StepKind::Task(t) => t.outcomes.iter().map(|o| &o.next).chain(t.next.iter()).collect(),
             StepKind::Auto(a) => a.next.iter().collect(),
-            StepKind::Decide(d) => d
-                .branches
-                .iter()
-                .map(|(_, n)| n)
-                .chain(d.default.iter())
-                .collect(),
+            StepKind::Decide(d) => d.branches.iter().map(|(_, n)| n).chain(d.default.iter()).collect(),
             StepKind::Parallel(targets) => targets.iter().collect(),
             StepKind::Join(next) => vec![next],
             StepKind::Wait(arms) => arms.iter().map(WaitArm::next).collect(),

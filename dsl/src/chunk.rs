@@ -9,22 +9,16 @@
 use crate::ast::Comment;
 use crate::span::Span;
 
-const TOP_KEYWORDS: &[&str] = &[
-    "import", "rules", "lane", "role", "signal", "action", "table", "flow", "subflow",
-];
+const TOP_KEYWORDS: &[&str] = &["import", "rules", "lane", "role", "signal", "action", "table", "flow", "subflow"];
 /// Top-level keywords that never appear inside a flow: at column 0 they end an unclosed block.
-const TOP_ONLY_KEYWORDS: &[&str] = &[
-    "import", "rules", "signal", "action", "table", "flow", "subflow",
-];
+const TOP_ONLY_KEYWORDS: &[&str] = &["import", "rules", "signal", "action", "table", "flow", "subflow"];
 const FLOW_ITEM_KEYWORDS: &[&str] = &[
-    "category", "owner", "channel", "calendar", "sla", "onestop", "data", "lane", "role", "start",
-    "task", "auto", "decide", "parallel", "join", "wait", "call", "end", "scenario",
+    "category", "owner", "channel", "calendar", "sla", "onestop", "data", "lane", "role", "start", "task", "auto",
+    "decide", "parallel", "join", "wait", "call", "end", "scenario",
 ];
 /// Keywords that only ever start a flow item, so seeing one deeper means a `}` is missing.
-const STEP_KEYWORDS: &[&str] = &[
-    "data", "start", "task", "auto", "decide", "parallel", "join", "wait", "call", "end",
-    "scenario",
-];
+const STEP_KEYWORDS: &[&str] =
+    &["data", "start", "task", "auto", "decide", "parallel", "join", "wait", "call", "end", "scenario"];
 
 /// A top-level item of a file.
 #[derive(Debug)]
@@ -50,6 +44,9 @@ pub(crate) struct Chunks {
     pub(crate) chunks: Vec<Chunk>,
     /// Opening braces that were never closed.
     pub(crate) unclosed: Vec<usize>,
+    /// Flow items cut short by a missing `}`: item start → how many `}` it lacks. The parser
+    /// adds them, so that the missing brace is reported once and not again as a syntax error.
+    pub(crate) missing_braces: std::collections::BTreeMap<usize, usize>,
     pub(crate) comments: Vec<Comment>,
 }
 
@@ -83,10 +80,7 @@ fn lex<'a>(text: &'a str, comments: &mut Vec<Comment>) -> Vec<Event<'a>> {
             b' ' | b'\t' | b'\r' => i += 1,
             b'#' => {
                 let end = text[i..].find('\n').map_or(text.len(), |n| i + n);
-                comments.push(Comment {
-                    text: text[i..end].trim_end().to_string(),
-                    span: Span::new(i, end),
-                });
+                comments.push(Comment { text: text[i..end].trim_end().to_string(), span: Span::new(i, end) });
                 i = end;
             }
             b'"' => {
@@ -139,12 +133,7 @@ fn lex<'a>(text: &'a str, comments: &mut Vec<Comment>) -> Vec<Event<'a>> {
 pub(crate) fn split(text: &str) -> Chunks {
     let mut out = Chunks::default();
     let events = lex(text, &mut out.comments);
-    let mut builder = Builder {
-        text,
-        out,
-        current: None,
-        stack: Vec::new(),
-    };
+    let mut builder = Builder { text, out, current: None, stack: Vec::new() };
     for event in events {
         builder.feed(event);
     }
@@ -176,12 +165,7 @@ struct Builder<'a> {
 impl Builder<'_> {
     fn feed(&mut self, event: Event<'_>) {
         match event {
-            Event::Word {
-                pos,
-                word,
-                column0,
-                next_is_digit,
-            } => {
+            Event::Word { pos, word, column0, next_is_digit } => {
                 let depth = self.stack.len();
                 let top = TOP_KEYWORDS.contains(&word);
                 if top && (depth == 0 || (column0 && TOP_ONLY_KEYWORDS.contains(&word))) {
@@ -204,12 +188,7 @@ impl Builder<'_> {
                 if self.current.is_none() {
                     self.current = Some(Current::Item { start: pos });
                 }
-                let Some(Current::Flow {
-                    head_end: Some(_),
-                    closed_at: None,
-                    ..
-                }) = &self.current
-                else {
+                let Some(Current::Flow { head_end: Some(_), closed_at: None, .. }) = &self.current else {
                     return;
                 };
                 let step = STEP_KEYWORDS.contains(&word) && !(word == "wait" && next_is_digit);
@@ -218,6 +197,7 @@ impl Builder<'_> {
                 } else if depth >= 2 && step {
                     // A step keyword inside a step: the previous item lacks its `}`.
                     self.out.unclosed.push(self.stack[1]);
+                    self.note_missing(depth - 1);
                     self.stack.truncate(1);
                     self.start_flow_item(pos);
                 }
@@ -226,11 +206,7 @@ impl Builder<'_> {
                 if self.current.is_none() {
                     self.current = Some(Current::Item { start: pos });
                 }
-                if let Some(Current::Flow {
-                    head_end: head_end @ None,
-                    ..
-                }) = &mut self.current
-                {
+                if let Some(Current::Flow { head_end: head_end @ None, .. }) = &mut self.current {
                     *head_end = Some(pos + 1);
                 }
                 self.stack.push(pos);
@@ -242,31 +218,32 @@ impl Builder<'_> {
                 if self.stack.pop().is_none() {
                     return;
                 }
-                if self.stack.is_empty() {
-                    if let Some(Current::Flow {
-                        closed_at: closed_at @ None,
-                        item_start,
-                        items,
-                        ..
-                    }) = &mut self.current
-                    {
-                        if let Some(start) = item_start.take() {
-                            items.push(Span::new(start, pos));
-                        }
-                        *closed_at = Some(pos);
+                if self.stack.is_empty()
+                    && let Some(Current::Flow { closed_at: closed_at @ None, item_start, items, .. }) =
+                        &mut self.current
+                {
+                    if let Some(start) = item_start.take() {
+                        items.push(Span::new(start, pos));
                     }
+                    *closed_at = Some(pos);
                 }
             }
         }
     }
 
     fn start_flow_item(&mut self, pos: usize) {
-        if let Some(Current::Flow {
-            item_start, items, ..
-        }) = &mut self.current
+        if let Some(Current::Flow { item_start, items, .. }) = &mut self.current
+            && let Some(start) = item_start.replace(pos)
         {
-            if let Some(start) = item_start.replace(pos) {
-                items.push(Span::new(start, pos));
+            items.push(Span::new(start, pos));
+        }
+    }
+
+    /// Remembers that the flow item being read lacks `missing` closing braces.
+    fn note_missing(&mut self, missing: usize) {
+        if let Some(Current::Flow { item_start: Some(start), closed_at: None, .. }) = &self.current {
+            if missing > 0 {
+                self.out.missing_braces.insert(*start, missing);
             }
         }
     }
@@ -276,6 +253,7 @@ impl Builder<'_> {
         if let Some(&first) = self.stack.first() {
             // The outermost unclosed brace is the one the reader must fix first.
             self.out.unclosed.push(first);
+            self.note_missing(self.stack.len() - 1);
         }
         self.stack.clear();
     }
@@ -286,13 +264,7 @@ impl Builder<'_> {
         };
         let chunk = match current {
             Current::Item { start } => Chunk::Item(Span::new(start, end)),
-            Current::Flow {
-                start,
-                head_end,
-                item_start,
-                mut items,
-                closed_at,
-            } => {
+            Current::Flow { start, head_end, item_start, mut items, closed_at } => {
                 let head = Span::new(start, head_end.unwrap_or(end));
                 let body_end = closed_at.unwrap_or(end);
                 if let Some(item) = item_start {
@@ -302,19 +274,13 @@ impl Builder<'_> {
                     // `flow x {` and nothing recognisable after: keep the text for the parser.
                     items.push(Span::new(head.end, end));
                 }
-                let trailing = closed_at
-                    .map(|c| Span::new(c + 1, end))
-                    .filter(|s| !only_blank(&self.text[s.start..s.end]));
+                let trailing =
+                    closed_at.map(|c| Span::new(c + 1, end)).filter(|s| !only_blank(&self.text[s.start..s.end]));
                 let first_item = items.first().map_or(body_end, |s| s.start);
                 if head_end.is_some() && !only_blank(&self.text[head.end..first_item]) {
                     items.insert(0, Span::new(head.end, first_item));
                 }
-                Chunk::Flow {
-                    head,
-                    items,
-                    trailing,
-                    closed: closed_at.is_some(),
-                }
+                Chunk::Flow { head, items, trailing, closed: closed_at.is_some() }
             }
         };
         self.out.chunks.push(chunk);

@@ -37,26 +37,12 @@ pub struct Diagnostic {
 impl Diagnostic {
     /// An error.
     pub fn error(code: &'static str, span: Span, message: impl Into<String>) -> Self {
-        Diagnostic {
-            code,
-            severity: Severity::Error,
-            message: message.into(),
-            span,
-            label: None,
-            help: None,
-        }
+        Diagnostic { code, severity: Severity::Error, message: message.into(), span, label: None, help: None }
     }
 
     /// A warning.
     pub fn warning(code: &'static str, span: Span, message: impl Into<String>) -> Self {
-        Diagnostic {
-            code,
-            severity: Severity::Warning,
-            message: message.into(),
-            span,
-            label: None,
-            help: None,
-        }
+        Diagnostic { code, severity: Severity::Warning, message: message.into(), span, label: None, help: None }
     }
 
     /// Adds a note under the caret.
@@ -95,16 +81,10 @@ pub fn render(path: &str, source: &str, index: &LineIndex, diagnostic: &Diagnost
         Severity::Warning => "warning",
     };
     let mut out = String::new();
-    let _ = writeln!(
-        out,
-        "{path}:{line}:{col}: {severity}[{}]: {}",
-        diagnostic.code, diagnostic.message
-    );
+    let _ = writeln!(out, "{path}:{line}:{col}: {severity}[{}]: {}", diagnostic.code, diagnostic.message);
 
     let line_start = index.line_start(line - 1);
-    let line_end = source[line_start..]
-        .find('\n')
-        .map_or(source.len(), |i| line_start + i);
+    let line_end = source[line_start..].find('\n').map_or(source.len(), |i| line_start + i);
     let text = source[line_start..line_end].trim_end_matches('\r');
     let shown = text.replace('\t', "    ");
     let number = line.to_string();
@@ -118,17 +98,8 @@ pub fn render(path: &str, source: &str, index: &LineIndex, diagnostic: &Diagnost
     let carets = UnicodeWidthStr::width(underlined.as_str()).max(1);
     let _ = writeln!(out, "{gutter} |");
     let _ = writeln!(out, "{number} | {shown}");
-    let label = diagnostic
-        .label
-        .as_deref()
-        .map(|l| format!(" {l}"))
-        .unwrap_or_default();
-    let _ = writeln!(
-        out,
-        "{gutter} | {}{}{label}",
-        " ".repeat(pad),
-        "^".repeat(carets)
-    );
+    let label = diagnostic.label.as_deref().map(|l| format!(" {l}")).unwrap_or_default();
+    let _ = writeln!(out, "{gutter} | {}{}{label}", " ".repeat(pad), "^".repeat(carets));
     if let Some(help) = &diagnostic.help {
         let _ = writeln!(out, "{gutter} = help: {help}");
     }
@@ -143,13 +114,9 @@ mod tests {
     fn renders_location_snippet_caret_and_help() {
         let source = "flow a {\n  -> reveiw\n}\n";
         let at = source.find("reveiw").expect("present");
-        let d = Diagnostic::error(
-            "E0201",
-            Span::new(at, at + 6),
-            "no step named `reveiw` in flow `a`",
-        )
-        .with_label("not defined")
-        .with_help("did you mean `review`?");
+        let d = Diagnostic::error("E0201", Span::new(at, at + 6), "no step named `reveiw` in flow `a`")
+            .with_label("not defined")
+            .with_help("did you mean `review`?");
         let text = render("x.flow", source, &LineIndex::new(source), &d);
         assert_eq!(
             text,

@@ -13,9 +13,7 @@ pub enum FormatError {
     #[error("the file has syntax errors; fix them (see `junro check`) before formatting")]
     Syntax,
     /// The formatter would have changed the file's meaning; this is a bug in Junro.
-    #[error(
-        "formatting would change the file's tokens; the file was left unchanged (please report this)"
-    )]
+    #[error("formatting would change the file's tokens; the file was left unchanged (please report this)")]
     Unsafe,
 }
 
@@ -27,15 +25,8 @@ pub fn format(source: &[u8]) -> Result<String, FormatError> {
         return Err(FormatError::Syntax);
     }
     let formatted = syntax::layout(text).ok_or(FormatError::Syntax)?;
-    let comments = |t: &str| {
-        crate::chunk::split(t)
-            .comments
-            .into_iter()
-            .map(|c| c.text)
-            .collect::<Vec<_>>()
-    };
-    if syntax::tokens(text) != syntax::tokens(&formatted) || comments(text) != comments(&formatted)
-    {
+    let comments = |t: &str| crate::chunk::split(t).comments.into_iter().map(|c| c.text).collect::<Vec<_>>();
+    if syntax::tokens(text) != syntax::tokens(&formatted) || comments(text) != comments(&formatted) {
         return Err(FormatError::Unsafe);
     }
     Ok(formatted)
@@ -62,9 +53,6 @@ mod tests {
 
     #[test]
     fn a_file_with_syntax_errors_is_refused() {
-        assert_eq!(
-            format(b"flow x {\n  task {\n}\n"),
-            Err(super::FormatError::Syntax)
-        );
+        assert_eq!(format(b"flow x {\n  task {\n}\n"), Err(super::FormatError::Syntax));
     }
 }

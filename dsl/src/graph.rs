@@ -40,15 +40,8 @@ pub enum GraphError {
 }
 
 /// Draws flow `flow` (or the only flow) of the file at `path`.
-pub fn draw(
-    program: &Program,
-    path: &str,
-    flow: Option<&str>,
-    format: Format,
-) -> Result<String, GraphError> {
-    let file = program
-        .file(path)
-        .ok_or_else(|| GraphError::NoFile(path.to_string()))?;
+pub fn draw(program: &Program, path: &str, flow: Option<&str>, format: Format) -> Result<String, GraphError> {
+    let file = program.file(path).ok_or_else(|| GraphError::NoFile(path.to_string()))?;
     let flows = &file.module.flows;
     let chosen = match flow {
         Some(name) => flows.iter().find(|f| f.name.text == name),
@@ -59,20 +52,12 @@ pub fn draw(
         if flows.is_empty() {
             return Err(GraphError::NoFlow(path.to_string()));
         }
-        let available = flows
-            .iter()
-            .map(|f| f.name.text.as_str())
-            .collect::<Vec<_>>()
-            .join(", ");
-        return Err(GraphError::Ambiguous {
-            path: path.to_string(),
-            available,
-        });
+        let available = flows.iter().map(|f| f.name.text.as_str()).collect::<Vec<_>>().join(", ");
+        return Err(GraphError::Ambiguous { path: path.to_string(), available });
     };
     let mut ignored = Vec::new();
     let scope = crate::check::Scope::build(program, &file.path, &mut ignored);
-    let mut lanes: BTreeMap<&str, &LaneDecl> =
-        scope.lanes.iter().map(|(k, d)| (*k, d.item)).collect();
+    let mut lanes: BTreeMap<&str, &LaneDecl> = scope.lanes.iter().map(|(k, d)| (*k, d.item)).collect();
     lanes.extend(chosen.lanes.iter().map(|l| (l.name.text.as_str(), l)));
     Ok(match format {
         Format::Mermaid => mermaid(chosen, &lanes),
@@ -86,7 +71,7 @@ fn title(step: &Step) -> &str {
 }
 
 /// Lanes in order of first use, each with its tasks.
-fn lane_groups<'a>(flow: &'a Flow) -> Vec<(&'a str, Vec<&'a Step>)> {
+fn lane_groups(flow: &Flow) -> Vec<(&str, Vec<&Step>)> {
     let mut groups: Vec<(&str, Vec<&Step>)> = Vec::new();
     for step in &flow.steps {
         let StepKind::Task(task) = &step.kind else {
@@ -108,45 +93,26 @@ fn edges(step: &Step) -> Vec<(&str, String)> {
             let mut out: Vec<(&str, String)> = t
                 .outcomes
                 .iter()
-                .map(|o| {
-                    (
-                        o.next.text.as_str(),
-                        o.label.clone().unwrap_or_else(|| o.name.text.clone()),
-                    )
-                })
+                .map(|o| (o.next.text.as_str(), o.label.clone().unwrap_or_else(|| o.name.text.clone())))
                 .collect();
             out.extend(t.next.iter().map(|n| (n.text.as_str(), String::new())));
             out
         }
         StepKind::Decide(d) => {
-            let mut out: Vec<(&str, String)> = d
-                .branches
-                .iter()
-                .map(|(c, n)| (n.text.as_str(), short(&expr_text(c))))
-                .collect();
-            out.extend(
-                d.default
-                    .iter()
-                    .map(|n| (n.text.as_str(), "else".to_string())),
-            );
+            let mut out: Vec<(&str, String)> =
+                d.branches.iter().map(|(c, n)| (n.text.as_str(), short(&expr_text(c)))).collect();
+            out.extend(d.default.iter().map(|n| (n.text.as_str(), "else".to_string())));
             out
         }
         StepKind::Wait(arms) => arms
             .iter()
             .map(|arm| match arm {
                 WaitArm::Signal(s, n) => (n.text.as_str(), format!("on {}", s.text)),
-                WaitArm::After(d, n) => (
-                    n.text.as_str(),
-                    format!("after {}", duration_text(d.seconds)),
-                ),
+                WaitArm::After(d, n) => (n.text.as_str(), format!("after {}", duration_text(d.seconds))),
                 WaitArm::Until(f, n) => (n.text.as_str(), format!("until {}", f.text)),
             })
             .collect(),
-        _ => step
-            .successors()
-            .into_iter()
-            .map(|n| (n.text.as_str(), String::new()))
-            .collect(),
+        _ => step.successors().into_iter().map(|n| (n.text.as_str(), String::new())).collect(),
     }
 }
 
@@ -156,13 +122,7 @@ pub fn duration_text(mut seconds: u64) -> String {
         return "0s".to_string();
     }
     let mut out = String::new();
-    for (unit, size) in [
-        ("w", 604_800),
-        ("d", 86_400),
-        ("h", 3_600),
-        ("m", 60),
-        ("s", 1),
-    ] {
+    for (unit, size) in [("w", 604_800), ("d", 86_400), ("h", 3_600), ("m", 60), ("s", 1)] {
         if seconds >= size {
             let _ = write!(out, "{}{unit}", seconds / size);
             seconds %= size;
@@ -182,15 +142,10 @@ pub fn expr_text(expr: &Expr) -> String {
             Value::Symbol(s) => s.clone(),
         },
         ExprKind::Field(f) => f.clone(),
-        ExprKind::Call(name, args) => format!(
-            "{}({})",
-            name.text,
-            args.iter().map(expr_text).collect::<Vec<_>>().join(", ")
-        ),
-        ExprKind::Array(items) => format!(
-            "[{}]",
-            items.iter().map(expr_text).collect::<Vec<_>>().join(", ")
-        ),
+        ExprKind::Call(name, args) => {
+            format!("{}({})", name.text, args.iter().map(expr_text).collect::<Vec<_>>().join(", "))
+        }
+        ExprKind::Array(items) => format!("[{}]", items.iter().map(expr_text).collect::<Vec<_>>().join(", ")),
         ExprKind::Unary(op, inner) => {
             let symbol = match op {
                 crate::ast::UnaryOp::Not => "!",
@@ -253,10 +208,7 @@ fn mermaid_node(step: &Step) -> String {
         StepKind::Task(_) => format!("{id}[\"{label}\"]"),
         StepKind::Auto(_) => format!("{id}[[\"⚙ {label}\"]]"),
         StepKind::Call(c) => {
-            let sub = c
-                .flow
-                .as_ref()
-                .map_or(String::new(), |f| format!(" ⇒ {}", f.text));
+            let sub = c.flow.as_ref().map_or(String::new(), |f| format!(" ⇒ {}", f.text));
             format!("{id}[[\"{label}{sub}\"]]")
         }
         StepKind::Decide(_) => format!("{id}{{\"{label}\"}}"),
@@ -269,11 +221,7 @@ fn mermaid_node(step: &Step) -> String {
 fn lane_title(lane: &str, lanes: &BTreeMap<&str, &LaneDecl>) -> String {
     match lanes.get(lane) {
         Some(l) => {
-            let kind = if l.kind == LaneKind::Back {
-                "back"
-            } else {
-                "front"
-            };
+            let kind = if l.kind == LaneKind::Back { "back" } else { "front" };
             format!("{} ({kind})", l.label.as_deref().unwrap_or(lane))
         }
         None => lane.to_string(),
@@ -282,29 +230,16 @@ fn lane_title(lane: &str, lanes: &BTreeMap<&str, &LaneDecl>) -> String {
 
 fn mermaid(flow: &Flow, lanes: &BTreeMap<&str, &LaneDecl>) -> String {
     let mut out = String::from("flowchart TD\n");
-    let _ = writeln!(
-        out,
-        "  %% {} ({})",
-        flow.label.as_deref().unwrap_or(&flow.name.text),
-        flow.name.text
-    );
+    let _ = writeln!(out, "  %% {} ({})", flow.label.as_deref().unwrap_or(&flow.name.text), flow.name.text);
     out.push_str("  start_((\"開始 start\"))\n");
     for (lane, steps) in lane_groups(flow) {
-        let _ = writeln!(
-            out,
-            "  subgraph lane_{lane}[\"{}\"]",
-            mermaid_text(&lane_title(lane, lanes))
-        );
+        let _ = writeln!(out, "  subgraph lane_{lane}[\"{}\"]", mermaid_text(&lane_title(lane, lanes)));
         for step in steps {
             let _ = writeln!(out, "    {}", mermaid_node(step));
         }
         out.push_str("  end\n");
     }
-    for step in flow
-        .steps
-        .iter()
-        .filter(|s| !matches!(s.kind, StepKind::Task(_)))
-    {
+    for step in flow.steps.iter().filter(|s| !matches!(s.kind, StepKind::Task(_))) {
         let _ = writeln!(out, "  {}", mermaid_node(step));
     }
     if let Some(start) = &flow.start {
@@ -315,21 +250,12 @@ fn mermaid(flow: &Flow, lanes: &BTreeMap<&str, &LaneDecl>) -> String {
             if label.is_empty() {
                 let _ = writeln!(out, "  s_{} --> s_{to}", step.name.text);
             } else {
-                let _ = writeln!(
-                    out,
-                    "  s_{} -->|\"{}\"| s_{to}",
-                    step.name.text,
-                    mermaid_text(&label)
-                );
+                let _ = writeln!(out, "  s_{} -->|\"{}\"| s_{to}", step.name.text, mermaid_text(&label));
             }
         }
         if let StepKind::Task(t) = &step.kind {
             for back in &t.sendback {
-                let _ = writeln!(
-                    out,
-                    "  s_{} -.->|\"差戻し sendback\"| s_{}",
-                    step.name.text, back.text
-                );
+                let _ = writeln!(out, "  s_{} -.->|\"差戻し sendback\"| s_{}", step.name.text, back.text);
             }
         }
     }
@@ -350,10 +276,7 @@ fn dot_node(step: &Step) -> String {
         StepKind::Parallel(_) | StepKind::Join(_) => "shape=diamond, xlabel=\"+\"".to_string(),
         StepKind::Wait(_) => "shape=circle".to_string(),
         StepKind::End(o) => {
-            return format!(
-                "s_{} [label=\"{label}\\n{}\", shape=doublecircle];",
-                step.name.text, o.text
-            );
+            return format!("s_{} [label=\"{label}\\n{}\", shape=doublecircle];", step.name.text, o.text);
         }
     };
     format!("s_{} [label=\"{label}\", {attributes}];", step.name.text)
@@ -362,11 +285,7 @@ fn dot_node(step: &Step) -> String {
 fn dot(flow: &Flow, lanes: &BTreeMap<&str, &LaneDecl>) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "digraph \"{}\" {{", flow.name.text);
-    let _ = writeln!(
-        out,
-        "  label=\"{}\";",
-        dot_text(flow.label.as_deref().unwrap_or(&flow.name.text))
-    );
+    let _ = writeln!(out, "  label=\"{}\";", dot_text(flow.label.as_deref().unwrap_or(&flow.name.text)));
     out.push_str("  labelloc=t;\n  rankdir=TB;\n  node [fontname=\"sans-serif\"];\n  edge [fontname=\"sans-serif\", fontsize=10];\n");
     out.push_str("  start_ [label=\"開始\", shape=circle];\n");
     for (lane, steps) in lane_groups(flow) {
@@ -378,11 +297,7 @@ fn dot(flow: &Flow, lanes: &BTreeMap<&str, &LaneDecl>) -> String {
         }
         out.push_str("  }\n");
     }
-    for step in flow
-        .steps
-        .iter()
-        .filter(|s| !matches!(s.kind, StepKind::Task(_)))
-    {
+    for step in flow.steps.iter().filter(|s| !matches!(s.kind, StepKind::Task(_))) {
         let _ = writeln!(out, "  {}", dot_node(step));
     }
     if let Some(start) = &flow.start {
@@ -393,21 +308,12 @@ fn dot(flow: &Flow, lanes: &BTreeMap<&str, &LaneDecl>) -> String {
             if label.is_empty() {
                 let _ = writeln!(out, "  s_{} -> s_{to};", step.name.text);
             } else {
-                let _ = writeln!(
-                    out,
-                    "  s_{} -> s_{to} [label=\"{}\"];",
-                    step.name.text,
-                    dot_text(&label)
-                );
+                let _ = writeln!(out, "  s_{} -> s_{to} [label=\"{}\"];", step.name.text, dot_text(&label));
             }
         }
         if let StepKind::Task(t) = &step.kind {
             for back in &t.sendback {
-                let _ = writeln!(
-                    out,
-                    "  s_{} -> s_{} [label=\"差戻し\", style=dashed];",
-                    step.name.text, back.text
-                );
+                let _ = writeln!(out, "  s_{} -> s_{} [label=\"差戻し\", style=dashed];", step.name.text, back.text);
             }
         }
     }

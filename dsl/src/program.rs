@@ -54,17 +54,7 @@ impl Program {
         };
         self.missing.remove(&path);
         let index = LineIndex::new(&text);
-        self.files.insert(
-            path.clone(),
-            SourceFile {
-                path,
-                text,
-                index,
-                module,
-                syntax,
-                rhai_functions,
-            },
-        );
+        self.files.insert(path.clone(), SourceFile { path, text, index, module, syntax, rhai_functions });
     }
 
     /// Records that `path` could not be read; imports of it are reported as not found.
@@ -112,11 +102,8 @@ fn rhai_function_names(text: &str) -> Vec<String> {
         let line = line.trim_start();
         let line = line.strip_prefix("private ").unwrap_or(line);
         if let Some(rest) = line.strip_prefix("fn ") {
-            let name: String = rest
-                .trim_start()
-                .chars()
-                .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
-                .collect();
+            let name: String =
+                rest.trim_start().chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '_').collect();
             if !name.is_empty() {
                 names.push(name);
             }
@@ -141,11 +128,7 @@ pub(crate) fn normalise(path: &str) -> String {
         }
     }
     let joined = parts.join("/");
-    if absolute {
-        format!("/{joined}")
-    } else {
-        joined
-    }
+    if absolute { format!("/{joined}") } else { joined }
 }
 
 /// The path `relative` names when written in the file at `from`.
@@ -180,20 +163,12 @@ pub struct Report {
 impl Report {
     /// Number of errors.
     pub fn errors(&self) -> usize {
-        self.files
-            .iter()
-            .flat_map(|f| &f.diagnostics)
-            .filter(|d| d.is_error())
-            .count()
+        self.files.iter().flat_map(|f| &f.diagnostics).filter(|d| d.is_error()).count()
     }
 
     /// Number of warnings.
     pub fn warnings(&self) -> usize {
-        self.files
-            .iter()
-            .flat_map(|f| &f.diagnostics)
-            .filter(|d| !d.is_error())
-            .count()
+        self.files.iter().flat_map(|f| &f.diagnostics).filter(|d| !d.is_error()).count()
     }
 
     /// Number of flows (not subflows) checked.
@@ -234,10 +209,7 @@ mod tests {
 
     #[test]
     fn paths_resolve_relative_to_the_importing_file() {
-        assert_eq!(
-            resolve("flows/a/x.flow", "../_shared/org.flow"),
-            "flows/_shared/org.flow"
-        );
+        assert_eq!(resolve("flows/a/x.flow", "../_shared/org.flow"), "flows/_shared/org.flow");
         assert_eq!(resolve("x.flow", "./y.flow"), "y.flow");
         assert_eq!(resolve("/abs/x.flow", "../../y.flow"), "/y.flow");
         assert_eq!(normalise("a\\b\\..\\c"), "a/c");
@@ -245,9 +217,7 @@ mod tests {
 
     #[test]
     fn rhai_functions_are_found() {
-        let names = rhai_function_names(
-            "// x\nfn area_ok(a) { a }\n  private fn helper() {}\nlet fnx = 1;\n",
-        );
+        let names = rhai_function_names("// x\nfn area_ok(a) { a }\n  private fn helper() {}\nlet fnx = 1;\n");
         assert_eq!(names, vec!["area_ok", "helper"]);
     }
 }

@@ -19,10 +19,7 @@ mod tests {
     #[test]
     fn finds_a_typo_but_not_an_unrelated_name() {
         let names = ["backoffice_review", "intake", "confirm"];
-        assert_eq!(
-            closest("backofice_review", names),
-            Some("backoffice_review")
-        );
+        assert_eq!(closest("backofice_review", names), Some("backoffice_review"));
         assert_eq!(closest("intak", names), Some("intake"));
         assert_eq!(closest("shipping", names), None);
     }
@@ -31,9 +28,6 @@ mod tests {
 mod more {
     #[test]
     fn transposition() {
-        assert_eq!(
-            super::closest("reveiw", ["d", "done", "intake", "review"]),
-            Some("review")
-        );
+        assert_eq!(super::closest("reveiw", ["d", "done", "intake", "review"]), Some("review"));
     }
 }

@@ -40,10 +40,7 @@ pub fn load<P: AsRef<Path>>(paths: &[P]) -> Result<Loaded, LoadError> {
     let mut program = Program::new();
     let mut roots = Vec::new();
     for file in files {
-        let bytes = std::fs::read(&file).map_err(|source| LoadError::Io {
-            path: file.clone(),
-            source,
-        })?;
+        let bytes = std::fs::read(&file).map_err(|source| LoadError::Io { path: file.clone(), source })?;
         let name = display(&file);
         program.add(&name, &bytes);
         roots.push(name);
@@ -70,23 +67,14 @@ fn display(path: &Path) -> String {
 }
 
 fn collect(path: &Path, out: &mut Vec<PathBuf>) -> Result<(), LoadError> {
-    let meta = std::fs::metadata(path).map_err(|source| LoadError::Io {
-        path: path.to_path_buf(),
-        source,
-    })?;
+    let meta = std::fs::metadata(path).map_err(|source| LoadError::Io { path: path.to_path_buf(), source })?;
     if meta.is_file() {
         out.push(path.to_path_buf());
         return Ok(());
     }
-    let entries = std::fs::read_dir(path).map_err(|source| LoadError::Io {
-        path: path.to_path_buf(),
-        source,
-    })?;
+    let entries = std::fs::read_dir(path).map_err(|source| LoadError::Io { path: path.to_path_buf(), source })?;
     for entry in entries {
-        let entry = entry.map_err(|source| LoadError::Io {
-            path: path.to_path_buf(),
-            source,
-        })?;
+        let entry = entry.map_err(|source| LoadError::Io { path: path.to_path_buf(), source })?;
         let child = entry.path();
         if child.is_dir() {
             collect(&child, out)?;

@@ -10,11 +10,7 @@ mod fmt;
 mod graph;
 
 #[derive(Parser)]
-#[command(
-    name = "junro",
-    version,
-    about = "Junro: order flows for back offices — check, draw, format and run them"
-)]
+#[command(name = "junro", version, about = "Junro: order flows for back offices — check, draw, format and run them")]
 struct Cli {
     #[command(subcommand)]
     command: Command,

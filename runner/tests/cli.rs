@@ -5,11 +5,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 fn junro(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_junro"))
-        .args(args)
-        .current_dir(root())
-        .output()
-        .expect("junro runs")
+    Command::new(env!("CARGO_BIN_EXE_junro")).args(args).current_dir(root()).output().expect("junro runs")
 }
 
 fn root() -> PathBuf {
@@ -33,15 +29,9 @@ fn check_reports_a_located_helpful_error_and_exits_1() {
     let out = junro(&["check", path.to_str().expect("utf-8 path")]);
     assert_eq!(out.status.code(), Some(1));
     let stdout = String::from_utf8_lossy(&out.stdout);
-    let location = format!(
-        "{}:9:8: error[E0201]: no step named `reveiw` in flow `broken`",
-        path.display()
-    );
+    let location = format!("{}:9:8: error[E0201]: no step named `reveiw` in flow `broken`", path.display());
     assert!(stdout.contains(&location), "{stdout}");
-    assert!(
-        stdout.contains("    -> reveiw\n") && stdout.contains("^^^^^^"),
-        "{stdout}"
-    );
+    assert!(stdout.contains("    -> reveiw\n") && stdout.contains("^^^^^^"), "{stdout}");
     assert!(stdout.contains("help: did you mean `review`?"), "{stdout}");
     assert!(stdout.contains("1 flow, 1 error, 0 warnings"), "{stdout}");
 }
@@ -49,22 +39,13 @@ fn check_reports_a_located_helpful_error_and_exits_1() {
 #[test]
 fn check_json_is_machine_readable() {
     let path = temp_flow("json", BROKEN);
-    let out = junro(&[
-        "check",
-        "--format",
-        "json",
-        path.to_str().expect("utf-8 path"),
-    ]);
+    let out = junro(&["check", "--format", "json", path.to_str().expect("utf-8 path")]);
     assert_eq!(out.status.code(), Some(1));
     let value: serde_json::Value = serde_json::from_slice(&out.stdout).expect("valid JSON");
     assert_eq!(value["summary"]["errors"], 1);
     let first = &value["diagnostics"][0];
     assert_eq!(
-        (
-            first["code"].as_str(),
-            first["line"].as_u64(),
-            first["column"].as_u64()
-        ),
+        (first["code"].as_str(), first["line"].as_u64(), first["column"].as_u64()),
         (Some("E0201"), Some(9), Some(8))
     );
 }
@@ -72,12 +53,7 @@ fn check_json_is_machine_readable() {
 #[test]
 fn check_of_a_clean_flow_exits_0_with_a_summary() {
     let out = junro(&["check", "examples/flows/bench"]);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stdout)
-    );
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stdout));
     assert!(String::from_utf8_lossy(&out.stdout).starts_with("1 flow, 0 errors, 0 warnings"));
 }
 
@@ -90,36 +66,18 @@ fn a_missing_path_is_a_usage_error() {
 
 #[test]
 fn graph_draws_lanes_and_decisions() {
-    let out = junro(&[
-        "graph",
-        "examples/flows/bench/standard_order.flow",
-        "--format",
-        "mermaid",
-    ]);
+    let out = junro(&["graph", "examples/flows/bench/standard_order.flow", "--format", "mermaid"]);
     assert!(out.status.success());
     let text = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        text.contains("subgraph lane_back[\"バックオフィス (back)\"]"),
-        "{text}"
-    );
+    assert!(text.contains("subgraph lane_back[\"バックオフィス (back)\"]"), "{text}");
     assert!(text.contains("s_construction{\"工事要否\"}"), "{text}");
-    let dot = junro(&[
-        "graph",
-        "examples/flows/bench/standard_order.flow",
-        "--format",
-        "dot",
-    ]);
+    let dot = junro(&["graph", "examples/flows/bench/standard_order.flow", "--format", "dot"]);
     assert!(String::from_utf8_lossy(&dot.stdout).contains("subgraph cluster_front"));
 }
 
 #[test]
 fn fmt_rewrites_a_messy_file_and_check_mode_then_passes() {
-    let path = temp_flow(
-        "messy",
-        &BROKEN
-            .replace("    lane front\n", "lane   front\n")
-            .replace("-> done", "->done"),
-    );
+    let path = temp_flow("messy", &BROKEN.replace("    lane front\n", "lane   front\n").replace("-> done", "->done"));
     let p = path.to_str().expect("utf-8 path");
     assert_eq!(junro(&["fmt", "--check", p]).status.code(), Some(1));
     assert!(junro(&["fmt", p]).status.success());

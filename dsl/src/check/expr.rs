@@ -73,15 +73,8 @@ impl Ty {
 }
 
 /// A built-in function: name, parameter count, and its result for given argument types.
-const BUILTINS: &[(&str, usize)] = &[
-    ("len", 1),
-    ("contains", 2),
-    ("is_empty", 1),
-    ("today", 0),
-    ("now", 0),
-    ("days_until", 1),
-    ("days_since", 1),
-];
+const BUILTINS: &[(&str, usize)] =
+    &[("len", 1), ("contains", 2), ("is_empty", 1), ("today", 0), ("now", 0), ("days_until", 1), ("days_since", 1)];
 
 impl FlowCtx<'_, '_> {
     /// Checks that `expr` is a condition (true/false).
@@ -92,10 +85,7 @@ impl FlowCtx<'_, '_> {
                 Diagnostic::error(
                     "E0403",
                     expr.span,
-                    format!(
-                        "a condition must be true or false, but this is {}",
-                        ty.describe()
-                    ),
+                    format!("a condition must be true or false, but this is {}", ty.describe()),
                 )
                 .with_help("compare it with something, for example `x > 0` or `x == \"value\"`"),
             );
@@ -114,12 +104,7 @@ impl FlowCtx<'_, '_> {
             ExprKind::Field(name) => self.field_type(name, expr.span),
             ExprKind::Array(items) => {
                 let types: Vec<Ty> = items.iter().map(|i| self.infer(i)).collect();
-                Ty::List(Box::new(
-                    types
-                        .into_iter()
-                        .find(|t| *t != Ty::Unknown)
-                        .unwrap_or(Ty::Unknown),
-                ))
+                Ty::List(Box::new(types.into_iter().find(|t| *t != Ty::Unknown).unwrap_or(Ty::Unknown)))
             }
             ExprKind::Call(name, args) => self.call(name, args),
             ExprKind::Unary(op, inner) => {
@@ -127,14 +112,8 @@ impl FlowCtx<'_, '_> {
                 match op {
                     UnaryOp::Not if matches!(ty, Ty::Bool | Ty::Unknown) => Ty::Bool,
                     UnaryOp::Neg if ty.numeric() => ty,
-                    UnaryOp::Not => self.mismatch(
-                        expr,
-                        format!("`!` needs true/false, but this is {}", ty.describe()),
-                    ),
-                    UnaryOp::Neg => self.mismatch(
-                        expr,
-                        format!("`-` needs a number, but this is {}", ty.describe()),
-                    ),
+                    UnaryOp::Not => self.mismatch(expr, format!("`!` needs true/false, but this is {}", ty.describe())),
+                    UnaryOp::Neg => self.mismatch(expr, format!("`-` needs a number, but this is {}", ty.describe())),
                 }
             }
             ExprKind::Binary(op, l, r) => self.binary(expr, *op, l, r),
@@ -142,8 +121,7 @@ impl FlowCtx<'_, '_> {
     }
 
     fn mismatch(&mut self, expr: &Expr, message: String) -> Ty {
-        self.out
-            .push(Diagnostic::error("E0401", expr.span, message));
+        self.out.push(Diagnostic::error("E0401", expr.span, message));
         Ty::Unknown
     }
 
@@ -181,11 +159,7 @@ impl FlowCtx<'_, '_> {
                 "now" => Ty::DateTime,
                 "days_until" | "days_since" => {
                     if !matches!(types[0], Ty::Date | Ty::DateTime | Ty::Unknown) {
-                        let message = format!(
-                            "`{}` needs a date, but this is {}",
-                            name.text,
-                            types[0].describe()
-                        );
+                        let message = format!("`{}` needs a date, but this is {}", name.text, types[0].describe());
                         return self.mismatch(&args[0], message);
                     }
                     Ty::Int
@@ -197,24 +171,15 @@ impl FlowCtx<'_, '_> {
             return Ty::of(&rule.item.ty);
         }
         if !self.scope.broken.contains(name.text.as_str()) {
-            let candidates = BUILTINS
-                .iter()
-                .map(|(n, _)| *n)
-                .chain(self.scope.rules.keys().copied());
+            let candidates = BUILTINS.iter().map(|(n, _)| *n).chain(self.scope.rules.keys().copied());
             let near = closest(&name.text, candidates);
             self.out.push(
-                Diagnostic::error(
-                    "E0207",
-                    name.span,
-                    format!("no rule or function named `{}`", name.text),
-                )
-                .with_help(near.map_or_else(
-                    || {
-                        "declare the rule in a `rules \"file.rhai\" { name -> type }` block"
-                            .to_string()
-                    },
-                    |n| format!("did you mean `{n}`?"),
-                )),
+                Diagnostic::error("E0207", name.span, format!("no rule or function named `{}`", name.text)).with_help(
+                    near.map_or_else(
+                        || "declare the rule in a `rules \"file.rhai\" { name -> type }` block".to_string(),
+                        |n| format!("did you mean `{n}`?"),
+                    ),
+                ),
             );
         }
         Ty::Unknown
@@ -228,10 +193,7 @@ impl FlowCtx<'_, '_> {
             BinaryOp::Or | BinaryOp::And => {
                 for (side, ty) in [(l, &lt), (r, &rt)] {
                     if !matches!(ty, Ty::Bool | Ty::Unknown) {
-                        let message = format!(
-                            "`{sym}` needs true/false on both sides, but this is {}",
-                            ty.describe()
-                        );
+                        let message = format!("`{sym}` needs true/false on both sides, but this is {}", ty.describe());
                         self.mismatch(side, message);
                     }
                 }
@@ -239,8 +201,7 @@ impl FlowCtx<'_, '_> {
             }
             BinaryOp::Eq | BinaryOp::Ne => {
                 if !lt.compatible(&rt) {
-                    let message =
-                        format!("cannot compare {} with {}", lt.describe(), rt.describe());
+                    let message = format!("cannot compare {} with {}", lt.describe(), rt.describe());
                     return self.mismatch(expr, message).or_bool();
                 }
                 self.enum_values(l, &lt, r);
@@ -251,14 +212,9 @@ impl FlowCtx<'_, '_> {
                 let ordered = (lt.numeric() && rt.numeric())
                     || (matches!(lt, Ty::Date | Ty::DateTime | Ty::Unknown)
                         && matches!(rt, Ty::Date | Ty::DateTime | Ty::Unknown))
-                    || (matches!(lt, Ty::Text | Ty::Unknown)
-                        && matches!(rt, Ty::Text | Ty::Unknown));
+                    || (matches!(lt, Ty::Text | Ty::Unknown) && matches!(rt, Ty::Text | Ty::Unknown));
                 if !ordered {
-                    let message = format!(
-                        "`{sym}` cannot order {} and {}",
-                        lt.describe(),
-                        rt.describe()
-                    );
+                    let message = format!("`{sym}` cannot order {} and {}", lt.describe(), rt.describe());
                     return self.mismatch(expr, message).or_bool();
                 }
                 Ty::Bool
@@ -267,11 +223,7 @@ impl FlowCtx<'_, '_> {
                 match &rt {
                     Ty::List(element) => {
                         if !lt.compatible(element) {
-                            let message = format!(
-                                "{} can never be in a list of {}",
-                                lt.describe(),
-                                element.describe()
-                            );
+                            let message = format!("{} can never be in a list of {}", lt.describe(), element.describe());
                             return self.mismatch(expr, message).or_bool();
                         }
                         if let ExprKind::Array(items) = &r.kind {
@@ -282,10 +234,8 @@ impl FlowCtx<'_, '_> {
                     }
                     Ty::Text | Ty::Unknown => {}
                     other => {
-                        let message = format!(
-                            "`in` needs a list or a text on its right, but this is {}",
-                            other.describe()
-                        );
+                        let message =
+                            format!("`in` needs a list or a text on its right, but this is {}", other.describe());
                         return self.mismatch(r, message).or_bool();
                     }
                 }
@@ -294,19 +244,13 @@ impl FlowCtx<'_, '_> {
             BinaryOp::Add if matches!(lt, Ty::Text) || matches!(rt, Ty::Text) => Ty::Text,
             _ => {
                 if !(lt.numeric() && rt.numeric()) {
-                    let message = format!(
-                        "`{sym}` needs numbers, but this is {} {sym} {}",
-                        lt.describe(),
-                        rt.describe()
-                    );
+                    let message =
+                        format!("`{sym}` needs numbers, but this is {} {sym} {}", lt.describe(), rt.describe());
                     return self.mismatch(expr, message);
                 }
                 if matches!(lt, Ty::Money) || matches!(rt, Ty::Money) {
                     Ty::Money
-                } else if matches!(lt, Ty::Decimal)
-                    || matches!(rt, Ty::Decimal)
-                    || op == BinaryOp::Div
-                {
+                } else if matches!(lt, Ty::Decimal) || matches!(rt, Ty::Decimal) || op == BinaryOp::Div {
                     Ty::Decimal
                 } else if lt == Ty::Unknown || rt == Ty::Unknown {
                     Ty::Unknown
@@ -319,8 +263,7 @@ impl FlowCtx<'_, '_> {
 
     /// When `field_side` is an enum and `value_side` a text literal, the literal must be a variant.
     fn enum_values(&mut self, field_side: &Expr, ty: &Ty, value_side: &Expr) {
-        let (Ty::Enum(variants), ExprKind::Literal(Value::Text(value))) = (ty, &value_side.kind)
-        else {
+        let (Ty::Enum(variants), ExprKind::Literal(Value::Text(value))) = (ty, &value_side.kind) else {
             return;
         };
         if variants.contains(value) {
@@ -335,10 +278,7 @@ impl FlowCtx<'_, '_> {
             Diagnostic::error(
                 "E0402",
                 value_side.span,
-                format!(
-                    "{what} can never be \"{value}\": it is one of {}",
-                    variants.join(", ")
-                ),
+                format!("{what} can never be \"{value}\": it is one of {}", variants.join(", ")),
             )
             .with_help_opt(near.map(|n| format!("did you mean \"{n}\"?"))),
         );
@@ -347,11 +287,7 @@ impl FlowCtx<'_, '_> {
     /// Checks a literal written for a value of type `ty` (defaults, scenario data, table cells).
     pub(crate) fn literal_fits(&mut self, ty: &Type, literal: &Literal, what: &str) {
         if let Some(problem) = literal_problem(ty, &literal.value) {
-            self.out.push(Diagnostic::error(
-                "E0404",
-                literal.span,
-                format!("{what} {problem}"),
-            ));
+            self.out.push(Diagnostic::error("E0404", literal.span, format!("{what} {problem}")));
         }
     }
 }
@@ -375,9 +311,7 @@ pub(crate) fn literal_problem(ty: &Type, value: &Value) -> Option<String> {
         (Type::Decimal | Type::Money, Value::Integer(_) | Value::Decimal(_)) => true,
         (Type::Boolean, Value::Boolean(_)) => true,
         (Type::Date, Value::Text(t)) => is_date(t),
-        (Type::DateTime, Value::Text(t)) => {
-            t.len() >= 16 && is_date(&t[..10]) && t.as_bytes()[10] == b'T'
-        }
+        (Type::DateTime, Value::Text(t)) => t.len() >= 16 && is_date(&t[..10]) && t.as_bytes()[10] == b'T',
         (Type::Enum(variants), Value::Text(v) | Value::Symbol(v)) => {
             if variants.contains(v) {
                 true
@@ -415,9 +349,7 @@ fn is_date(text: &str) -> bool {
     b.len() == 10
         && b[4] == b'-'
         && b[7] == b'-'
-        && b.iter()
-            .enumerate()
-            .all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit())
+        && b.iter().enumerate().all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit())
         && matches!(text[5..7].parse::<u8>(), Ok(1..=12))
         && matches!(text[8..10].parse::<u8>(), Ok(1..=31))
 }

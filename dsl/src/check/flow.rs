@@ -57,16 +57,8 @@ pub(crate) fn check_flow(flow: &Flow, scope: &Scope<'_>, out: &mut Vec<Diagnosti
     match &flow.start {
         Some(start) => ctx.step_ref(start),
         None if !flow.has_syntax_errors => ctx.out.push(
-            Diagnostic::error(
-                "E0308",
-                flow.name.span,
-                format!("flow `{}` has no `start`", flow.name.text),
-            )
-            .with_help_opt(
-                flow.steps
-                    .first()
-                    .map(|s| format!("add `start -> {}`", s.name.text)),
-            ),
+            Diagnostic::error("E0308", flow.name.span, format!("flow `{}` has no `start`", flow.name.text))
+                .with_help_opt(flow.steps.first().map(|s| format!("add `start -> {}`", s.name.text))),
         ),
         None => {}
     }
@@ -74,12 +66,8 @@ pub(crate) fn check_flow(flow: &Flow, scope: &Scope<'_>, out: &mut Vec<Diagnosti
         const CHANNELS: &[&str] = &["phone", "web", "paper", "store", "app", "mail"];
         if !CHANNELS.contains(&channel.text.as_str()) {
             ctx.out.push(
-                Diagnostic::error(
-                    "E0101",
-                    channel.span,
-                    format!("unknown channel `{}`", channel.text),
-                )
-                .with_help(format!("channels are {}", CHANNELS.join(", "))),
+                Diagnostic::error("E0101", channel.span, format!("unknown channel `{}`", channel.text))
+                    .with_help(format!("channels are {}", CHANNELS.join(", "))),
             );
         }
     }
@@ -101,10 +89,7 @@ impl FlowCtx<'_, '_> {
             Diagnostic::error(
                 "E0202",
                 name.span,
-                format!(
-                    "{what} `{}` is defined twice in flow `{}`",
-                    name.text, self.flow.name.text
-                ),
+                format!("{what} `{}` is defined twice in flow `{}`", name.text, self.flow.name.text),
             )
             .with_help("remove one of them, or rename it"),
         );
@@ -122,15 +107,11 @@ impl FlowCtx<'_, '_> {
         }
         let near = closest(name, self.fields.keys().copied());
         self.out.push(
-            Diagnostic::error(
-                "E0203",
-                span,
-                format!("no field named `{name}` in flow `{}`", self.flow.name.text),
-            )
-            .with_help(near.map_or_else(
-                || format!("declare it in the `data {{ }}` block: `{name} \"label\" text`"),
-                |n| format!("did you mean `{n}`?"),
-            )),
+            Diagnostic::error("E0203", span, format!("no field named `{name}` in flow `{}`", self.flow.name.text))
+                .with_help(near.map_or_else(
+                    || format!("declare it in the `data {{ }}` block: `{name} \"label\" text`"),
+                    |n| format!("did you mean `{n}`?"),
+                )),
         );
     }
 
@@ -148,25 +129,16 @@ impl FlowCtx<'_, '_> {
 
     /// A step named as a successor or target: it must exist.
     pub(crate) fn step_ref(&mut self, name: &Name) {
-        if self.steps.contains_key(name.text.as_str())
-            || self.scope.broken.contains(name.text.as_str())
-        {
+        if self.steps.contains_key(name.text.as_str()) || self.scope.broken.contains(name.text.as_str()) {
             return;
         }
-        let candidates = self
-            .steps
-            .keys()
-            .copied()
-            .chain(self.scope.broken.iter().copied());
+        let candidates = self.steps.keys().copied().chain(self.scope.broken.iter().copied());
         let near = closest(&name.text, candidates);
         self.out.push(
             Diagnostic::error(
                 "E0201",
                 name.span,
-                format!(
-                    "no step named `{}` in flow `{}`",
-                    name.text, self.flow.name.text
-                ),
+                format!("no step named `{}` in flow `{}`", name.text, self.flow.name.text),
             )
             .with_label("not defined")
             .with_help_opt(near.map(|n| format!("did you mean `{n}`?"))),
@@ -174,39 +146,24 @@ impl FlowCtx<'_, '_> {
     }
 
     /// A name that must be defined in scope (lane, role, action, signal, table, subflow).
-    pub(crate) fn defined(
-        &mut self,
-        code: &'static str,
-        what: &str,
-        name: &Name,
-        known: Vec<&str>,
-    ) -> bool {
+    pub(crate) fn defined(&mut self, code: &'static str, what: &str, name: &Name, known: Vec<&str>) -> bool {
         if known.contains(&name.text.as_str()) {
             return true;
         }
         if !self.scope.broken.contains(name.text.as_str()) {
             let near = closest(&name.text, known.iter().copied());
-            self.out.push(
-                Diagnostic::error(code, name.span, format!("no {what} named `{}`", name.text))
-                    .with_help(near.map_or_else(
-                        || {
-                            format!(
-                                "define it (`{what} {} …`) here or in an imported file",
-                                name.text
-                            )
-                        },
-                        |n| format!("did you mean `{n}`?"),
-                    )),
-            );
+            self.out.push(Diagnostic::error(code, name.span, format!("no {what} named `{}`", name.text)).with_help(
+                near.map_or_else(
+                    || format!("define it (`{what} {} …`) here or in an imported file", name.text),
+                    |n| format!("did you mean `{n}`?"),
+                ),
+            ));
         }
         false
     }
 
     fn field_attributes(&mut self, field: &Field) {
-        let numeric = matches!(
-            field.ty,
-            Type::Integer | Type::Decimal | Type::Money | Type::Date | Type::DateTime
-        );
+        let numeric = matches!(field.ty, Type::Integer | Type::Decimal | Type::Money | Type::Date | Type::DateTime);
         for (attribute, span) in &field.attr_spans {
             let applies = match attribute.as_str() {
                 "min" | "max" => numeric,
@@ -222,29 +179,18 @@ impl FlowCtx<'_, '_> {
                     Diagnostic::error(
                         "E0405",
                         *span,
-                        format!(
-                            "`{attribute}` does not apply to field `{}`",
-                            field.name.text
-                        ),
+                        format!("`{attribute}` does not apply to field `{}`", field.name.text),
                     )
                     .with_help(format!("`{attribute}` is for {fits} fields")),
                 );
             }
         }
         if let Some(default) = &field.default {
-            self.literal_fits(
-                &field.ty,
-                default,
-                &format!("the default of `{}`", field.name.text),
-            );
+            self.literal_fits(&field.ty, default, &format!("the default of `{}`", field.name.text));
         }
         for bound in [&field.min, &field.max].into_iter().flatten() {
             if matches!(field.ty, Type::Integer | Type::Decimal | Type::Money) {
-                self.literal_fits(
-                    &field.ty,
-                    bound,
-                    &format!("a bound of `{}`", field.name.text),
-                );
+                self.literal_fits(&field.ty, bound, &format!("a bound of `{}`", field.name.text));
             }
         }
     }
@@ -253,29 +199,19 @@ impl FlowCtx<'_, '_> {
         for field in &self.flow.fields {
             if !self.used_fields.contains(&field.name.text) {
                 self.out.push(
-                    Diagnostic::warning(
-                        "W0501",
-                        field.name.span,
-                        format!("field `{}` is never used", field.name.text),
-                    )
-                    .with_help(
-                        "show it in a task form, use it in a condition or mapping, or remove it",
-                    ),
+                    Diagnostic::warning("W0501", field.name.span, format!("field `{}` is never used", field.name.text))
+                        .with_help("show it in a task form, use it in a condition or mapping, or remove it"),
                 );
             }
         }
         for step in &self.flow.steps {
-            if let StepKind::Task(task) = &step.kind {
-                if task.sla.is_none() {
-                    self.out.push(
-                        Diagnostic::warning(
-                            "W0502",
-                            step.name.span,
-                            format!("task `{}` has no `sla`", step.name.text),
-                        )
+            if let StepKind::Task(task) = &step.kind
+                && task.sla.is_none()
+            {
+                self.out.push(
+                    Diagnostic::warning("W0502", step.name.span, format!("task `{}` has no `sla`", step.name.text))
                         .with_help("add `sla 4h` (business time) so overdue work is visible"),
-                    );
-                }
+                );
             }
         }
         if !self.flow.is_subflow && self.flow.scenarios.is_empty() && !self.flow.has_syntax_errors {
@@ -285,9 +221,7 @@ impl FlowCtx<'_, '_> {
                     self.flow.name.span,
                     format!("flow `{}` has no scenario", self.flow.name.text),
                 )
-                .with_help(
-                    "add `scenario \"…\" { given …; complete …; expect completed }` to test it",
-                ),
+                .with_help("add `scenario \"…\" { given …; complete …; expect completed }` to test it"),
             );
         }
     }

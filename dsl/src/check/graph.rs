@@ -23,9 +23,7 @@ impl StepGraph {
         let mut graph = DiGraph::new();
         let mut nodes = BTreeMap::new();
         for (i, step) in steps.iter().enumerate() {
-            nodes
-                .entry(step.name.text.clone())
-                .or_insert_with(|| graph.add_node(i));
+            nodes.entry(step.name.text.clone()).or_insert_with(|| graph.add_node(i));
         }
         for step in steps {
             let from = nodes[&step.name.text];
@@ -42,21 +40,12 @@ impl StepGraph {
 pub(crate) fn check_graph(ctx: &mut FlowCtx<'_, '_>) {
     let steps = &ctx.flow.steps;
     let g = StepGraph::new(steps);
-    let Some(start) = ctx
-        .flow
-        .start
-        .as_ref()
-        .and_then(|s| g.nodes.get(&s.text))
-        .copied()
-    else {
+    let Some(start) = ctx.flow.start.as_ref().and_then(|s| g.nodes.get(&s.text)).copied() else {
         return;
     };
     // With an undefined successor the graph has a hole: every step behind it would look
     // unreachable. The undefined name is reported already; one mistake, one diagnostic.
-    let has_hole = steps
-        .iter()
-        .flat_map(Step::successors)
-        .any(|n| !g.nodes.contains_key(&n.text));
+    let has_hole = steps.iter().flat_map(Step::successors).any(|n| !g.nodes.contains_key(&n.text));
     if has_hole {
         return;
     }
@@ -70,16 +59,9 @@ pub(crate) fn check_graph(ctx: &mut FlowCtx<'_, '_>) {
         if !reachable.contains(&n) {
             let step = &steps[g.graph[n]];
             ctx.out.push(
-                Diagnostic::error(
-                    "E0301",
-                    step.name.span,
-                    format!("step `{}` can never be reached", step.name.text),
-                )
-                .with_label("no step leads here")
-                .with_help(format!(
-                    "add `-> {}` to an earlier step, or remove this step",
-                    step.name.text
-                )),
+                Diagnostic::error("E0301", step.name.span, format!("step `{}` can never be reached", step.name.text))
+                    .with_label("no step leads here")
+                    .with_help(format!("add `-> {}` to an earlier step, or remove this step", step.name.text)),
             );
         }
     }
@@ -107,11 +89,7 @@ fn no_way_out(
     finishing: &BTreeSet<NodeIndex>,
 ) {
     let steps = &ctx.flow.steps;
-    let stuck: BTreeSet<NodeIndex> = reachable
-        .iter()
-        .copied()
-        .filter(|n| !finishing.contains(n))
-        .collect();
+    let stuck: BTreeSet<NodeIndex> = reachable.iter().copied().filter(|n| !finishing.contains(n)).collect();
     if stuck.is_empty() {
         return;
     }
@@ -122,34 +100,20 @@ fn no_way_out(
             continue;
         }
         let members: BTreeSet<NodeIndex> = scc.iter().copied().collect();
-        let leaves = scc
-            .iter()
-            .any(|&n| g.graph.neighbors(n).any(|m| !members.contains(&m)));
+        let leaves = scc.iter().any(|&n| g.graph.neighbors(n).any(|m| !members.contains(&m)));
         if leaves {
             continue;
         }
         in_loop.extend(members.iter().copied());
-        let mut names: Vec<(usize, &str)> = scc
-            .iter()
-            .map(|&n| (g.graph[n], steps[g.graph[n]].name.text.as_str()))
-            .collect();
+        let mut names: Vec<(usize, &str)> =
+            scc.iter().map(|&n| (g.graph[n], steps[g.graph[n]].name.text.as_str())).collect();
         names.sort_unstable();
         let first = &steps[names[0].0];
-        let cycle: Vec<&str> = names
-            .iter()
-            .map(|(_, n)| *n)
-            .chain(std::iter::once(names[0].1))
-            .collect();
+        let cycle: Vec<&str> = names.iter().map(|(_, n)| *n).chain(std::iter::once(names[0].1)).collect();
         ctx.out.push(
-            Diagnostic::error(
-                "E0303",
-                first.name.span,
-                format!("loop with no way out: {}", cycle.join(" → ")),
-            )
-            .with_label("an order that gets here never ends")
-            .with_help(
-                "give one of these steps an outcome, branch or timeout that leaves the loop",
-            ),
+            Diagnostic::error("E0303", first.name.span, format!("loop with no way out: {}", cycle.join(" → ")))
+                .with_label("an order that gets here never ends")
+                .with_help("give one of these steps an outcome, branch or timeout that leaves the loop"),
         );
     }
     for &n in &stuck {
@@ -157,24 +121,14 @@ fn no_way_out(
             continue;
         }
         let step = &steps[g.graph[n]];
-        let is_entry = g
-            .nodes
-            .get(ctx.flow.start.as_ref().map_or("", |s| s.text.as_str()))
-            == Some(&n)
-            || g.graph
-                .neighbors_directed(n, Direction::Incoming)
-                .any(|p| !stuck.contains(&p));
-        let missing_next =
-            g.graph.neighbors(n).next().is_none() && !matches!(step.kind, StepKind::End(_));
+        let is_entry = g.nodes.get(ctx.flow.start.as_ref().map_or("", |s| s.text.as_str())) == Some(&n)
+            || g.graph.neighbors_directed(n, Direction::Incoming).any(|p| !stuck.contains(&p));
+        let missing_next = g.graph.neighbors(n).next().is_none() && !matches!(step.kind, StepKind::End(_));
         if is_entry && !missing_next {
             ctx.out.push(
-                Diagnostic::error(
-                    "E0302",
-                    step.name.span,
-                    format!("no path from step `{}` to an end", step.name.text),
-                )
-                .with_label("an order that gets here can never finish")
-                .with_help("make sure every branch after this step leads to an `end`"),
+                Diagnostic::error("E0302", step.name.span, format!("no path from step `{}` to an end", step.name.text))
+                    .with_label("an order that gets here can never finish")
+                    .with_help("make sure every branch after this step leads to an `end`"),
             );
         }
     }
@@ -227,45 +181,27 @@ fn walk_branch(
 
 fn parallels(ctx: &mut FlowCtx<'_, '_>, g: &StepGraph) {
     let steps = &ctx.flow.steps;
-    let splits: Vec<NodeIndex> = g
-        .graph
-        .node_indices()
-        .filter(|&n| matches!(steps[g.graph[n]].kind, StepKind::Parallel(_)))
-        .collect();
+    let splits: Vec<NodeIndex> =
+        g.graph.node_indices().filter(|&n| matches!(steps[g.graph[n]].kind, StepKind::Parallel(_))).collect();
     // Inner parallels first: those from which fewer other parallels can be reached.
     let mut ordered = splits.clone();
-    ordered.sort_by_key(|&p| {
-        splits
-            .iter()
-            .filter(|&&q| q != p && has_path_connecting(&g.graph, p, q, None))
-            .count()
-    });
+    ordered.sort_by_key(|&p| splits.iter().filter(|&&q| q != p && has_path_connecting(&g.graph, p, q, None)).count());
     let mut joins_of: BTreeMap<NodeIndex, NodeIndex> = BTreeMap::new();
     let mut split_of: BTreeMap<NodeIndex, NodeIndex> = BTreeMap::new();
     let mut regions: BTreeMap<NodeIndex, BTreeSet<NodeIndex>> = BTreeMap::new();
     for &p in &ordered {
         let step = &steps[g.graph[p]];
-        let walks: Vec<BranchWalk> = g
-            .graph
-            .neighbors(p)
-            .map(|b| walk_branch(g, steps, p, b, &joins_of))
-            .collect();
-        let joins: BTreeSet<NodeIndex> =
-            walks.iter().flat_map(|w| w.joins.iter().copied()).collect();
+        let walks: Vec<BranchWalk> = g.graph.neighbors(p).map(|b| walk_branch(g, steps, p, b, &joins_of)).collect();
+        let joins: BTreeSet<NodeIndex> = walks.iter().flat_map(|w| w.joins.iter().copied()).collect();
         let name = |n: NodeIndex| steps[g.graph[n]].name.text.clone();
         if joins.is_empty() {
             ctx.out.push(
                 Diagnostic::error(
                     "E0305",
                     step.name.span,
-                    format!(
-                        "the branches of parallel `{}` never meet at a `join`",
-                        step.name.text
-                    ),
+                    format!("the branches of parallel `{}` never meet at a `join`", step.name.text),
                 )
-                .with_help(
-                    "lead every branch to one `join` step, which continues when all have arrived",
-                ),
+                .with_help("lead every branch to one `join` step, which continues when all have arrived"),
             );
             continue;
         }
@@ -326,22 +262,21 @@ fn parallels(ctx: &mut FlowCtx<'_, '_>, g: &StepGraph) {
                     join.name.span,
                     format!("join `{}` does not close any parallel", join.name.text),
                 )
-                .with_help(
-                    "a join waits for the branches of one `parallel`; use `->` directly instead",
-                ),
+                .with_help("a join waits for the branches of one `parallel`; use `->` directly instead"),
             );
             continue;
         };
         let region = &regions[&p];
         for pred in g.graph.neighbors_directed(n, Direction::Incoming) {
             if pred != p && !region.contains(&pred) {
-                ctx.out.push(
-                    Diagnostic::error(
-                        "E0306",
-                        join.name.span,
-                        format!("join `{}` is also reached from `{}`, outside parallel `{}`; it could fire twice or never", join.name.text, steps[g.graph[pred]].name.text, steps[g.graph[p]].name.text),
+                ctx.out.push(Diagnostic::error(
+                    "E0306",
+                    join.name.span,
+                    format!(
+                        "join `{}` is also reached from `{}`, outside parallel `{}`; it could fire twice or never",
+                        join.name.text, steps[g.graph[pred]].name.text, steps[g.graph[p]].name.text
                     ),
-                );
+                ));
             }
         }
     }
@@ -366,8 +301,15 @@ fn sendbacks(ctx: &mut FlowCtx<'_, '_>, g: &StepGraph) {
             }
             if there == here || !has_path_connecting(&g.graph, there, here, None) {
                 ctx.out.push(
-                    Diagnostic::error("E0309", target.span, format!("task `{}` does not come before `{}`, so the order cannot be sent back to it", target.text, step.name.text))
-                        .with_help("send back only to a task the order passed through on its way here"),
+                    Diagnostic::error(
+                        "E0309",
+                        target.span,
+                        format!(
+                            "task `{}` does not come before `{}`, so the order cannot be sent back to it",
+                            target.text, step.name.text
+                        ),
+                    )
+                    .with_help("send back only to a task the order passed through on its way here"),
                 );
             }
         }

@@ -33,16 +33,15 @@ pub(crate) fn check_program(program: &Program) -> Report {
             }
             for f in &file.module.flows {
                 if let Some(first) = flow_ids.insert(&f.name.text, &file.path) {
-                    if first != file.path {
-                        out.push(
-                            Diagnostic::error(
-                                "E0202",
-                                f.name.span,
-                                format!("flow `{}` is also defined in {first}", f.name.text),
-                            )
+                    let message = if first == file.path {
+                        format!("flow `{}` is defined twice in this file", f.name.text)
+                    } else {
+                        format!("flow `{}` is also defined in {first}", f.name.text)
+                    };
+                    out.push(
+                        Diagnostic::error("E0202", f.name.span, message)
                             .with_help("flow ids are unique across all deployed files; rename one"),
-                        );
-                    }
+                    );
                 }
                 flow::check_flow(f, &scope, &mut out);
             }
@@ -50,11 +49,7 @@ pub(crate) fn check_program(program: &Program) -> Report {
         out.sort_by_key(|d| (d.span.start, d.code));
         out.dedup();
         let flows = file.module.flows.iter().filter(|f| !f.is_subflow).count();
-        files.push(FileReport {
-            path: file.path.clone(),
-            flows,
-            diagnostics: out,
-        });
+        files.push(FileReport { path: file.path.clone(), flows, diagnostics: out });
     }
     Report { files }
 }
@@ -70,23 +65,13 @@ fn imports(program: &Program, path: &str, out: &mut Vec<Diagnostic>) {
             let known = program.files.keys().map(String::as_str);
             let wrong_name = target.rsplit('/').next().unwrap_or(&target);
             let near = closest(&target, known).map(|p| p.to_string()).or_else(|| {
-                let siblings = program
-                    .files
-                    .keys()
-                    .filter(|k| k.rsplit('/').next() != Some(wrong_name));
-                siblings
-                    .map(String::as_str)
-                    .find(|k| k.ends_with(wrong_name))
-                    .map(str::to_string)
+                let siblings = program.files.keys().filter(|k| k.rsplit('/').next() != Some(wrong_name));
+                siblings.map(String::as_str).find(|k| k.ends_with(wrong_name)).map(str::to_string)
             });
             out.push(
-                Diagnostic::error(
-                    "E0212",
-                    import.span,
-                    format!("cannot find the imported file `{}`", import.path),
-                )
-                .with_label(format!("looked for {target}"))
-                .with_help_opt(near.map(|n| format!("did you mean {n}?"))),
+                Diagnostic::error("E0212", import.span, format!("cannot find the imported file `{}`", import.path))
+                    .with_label(format!("looked for {target}"))
+                    .with_help_opt(near.map(|n| format!("did you mean {n}?"))),
             );
             continue;
         }
@@ -94,12 +79,8 @@ fn imports(program: &Program, path: &str, out: &mut Vec<Diagnostic>) {
             let mut names = vec![path.to_string()];
             names.extend(cycle);
             out.push(
-                Diagnostic::error(
-                    "E0213",
-                    import.span,
-                    format!("this import forms a cycle: {}", names.join(" → ")),
-                )
-                .with_help("move what both files need into a third file that both import"),
+                Diagnostic::error("E0213", import.span, format!("this import forms a cycle: {}", names.join(" → ")))
+                    .with_help("move what both files need into a third file that both import"),
             );
         }
     }
@@ -133,18 +114,10 @@ fn path_back(program: &Program, from: &str, to: &str) -> Option<Vec<String>> {
 fn rules_files(program: &Program, file: &crate::program::SourceFile, out: &mut Vec<Diagnostic>) {
     for decl in &file.module.rules {
         let target = resolve(&file.path, &decl.path);
-        match program
-            .files
-            .get(&target)
-            .and_then(|f| f.rhai_functions.as_ref())
-        {
+        match program.files.get(&target).and_then(|f| f.rhai_functions.as_ref()) {
             None => out.push(
-                Diagnostic::error(
-                    "E0214",
-                    decl.path_span,
-                    format!("cannot find the rules file `{}`", decl.path),
-                )
-                .with_label(format!("looked for {target}")),
+                Diagnostic::error("E0214", decl.path_span, format!("cannot find the rules file `{}`", decl.path))
+                    .with_label(format!("looked for {target}")),
             ),
             Some(functions) => {
                 for rule in &decl.rules {
@@ -154,17 +127,11 @@ fn rules_files(program: &Program, file: &crate::program::SourceFile, out: &mut V
                             Diagnostic::error(
                                 "E0214",
                                 rule.name.span,
-                                format!(
-                                    "rule `{}` is not defined in {}",
-                                    rule.name.text, decl.path
-                                ),
+                                format!("rule `{}` is not defined in {}", rule.name.text, decl.path),
                             )
                             .with_help(match near {
                                 Some(n) => format!("did you mean `{n}`?"),
-                                None => format!(
-                                    "add `fn {}(…) {{ … }}` to {}",
-                                    rule.name.text, decl.path
-                                ),
+                                None => format!("add `fn {}(…) {{ … }}` to {}", rule.name.text, decl.path),
                             }),
                         );
                     }

@@ -14,18 +14,13 @@ impl FlowCtx<'_, '_> {
                     let known = self.scope.actions.keys().copied().collect();
                     self.defined("E0206", "action", action, known);
                 }
-                ScenarioStmt::Complete {
-                    task,
-                    outcome,
-                    with,
-                } => {
-                    if let Some(outcomes) = self.task_outcomes(task) {
-                        if let Some(outcome) = outcome {
-                            if !outcomes.contains(&outcome.text) {
-                                let list: Vec<&str> = outcomes.iter().map(String::as_str).collect();
-                                self.unknown_outcome(&task.text, outcome, &list);
-                            }
-                        }
+                ScenarioStmt::Complete { task, outcome, with } => {
+                    if let Some(outcomes) = self.task_outcomes(task)
+                        && let Some(outcome) = outcome
+                        && !outcomes.contains(&outcome.text)
+                    {
+                        let list: Vec<&str> = outcomes.iter().map(String::as_str).collect();
+                        self.unknown_outcome(&task.text, outcome, &list);
                     }
                     self.data(with);
                 }
@@ -54,9 +49,7 @@ impl FlowCtx<'_, '_> {
         self.step_ref(name);
         let step = self.steps.get(name.text.as_str())?;
         match &step.kind {
-            StepKind::Task(task) => {
-                Some(task.outcomes.iter().map(|o| o.name.text.clone()).collect())
-            }
+            StepKind::Task(task) => Some(task.outcomes.iter().map(|o| o.name.text.clone()).collect()),
             _ => {
                 let keyword = step.keyword();
                 self.out.push(Diagnostic::error(

@@ -68,53 +68,35 @@ impl<'a> Scope<'a> {
                         format!("{what} `{}` is already defined in {other}", name.text)
                     };
                     out.push(
-                        Diagnostic::error("E0202", name.span, message)
-                            .with_help("remove one of them, or rename it"),
+                        Diagnostic::error("E0202", name.span, message).with_help("remove one of them, or rename it"),
                     );
                 }
             };
             for x in &m.lanes {
-                insert(&mut scope.lanes, &x.name, x, f, |o| {
-                    report("lane", &x.name, o)
-                });
+                insert(&mut scope.lanes, &x.name, x, f, |o| report("lane", &x.name, o));
             }
             for x in &m.roles {
-                insert(&mut scope.roles, &x.name, x, f, |o| {
-                    report("role", &x.name, o)
-                });
+                insert(&mut scope.roles, &x.name, x, f, |o| report("role", &x.name, o));
             }
             for x in &m.signals {
-                insert(&mut scope.signals, &x.name, x, f, |o| {
-                    report("signal", &x.name, o)
-                });
+                insert(&mut scope.signals, &x.name, x, f, |o| report("signal", &x.name, o));
             }
             for x in &m.actions {
-                insert(&mut scope.actions, &x.name, x, f, |o| {
-                    report("action", &x.name, o)
-                });
+                insert(&mut scope.actions, &x.name, x, f, |o| report("action", &x.name, o));
             }
             for x in &m.tables {
-                insert(&mut scope.tables, &x.name, x, f, |o| {
-                    report("table", &x.name, o)
-                });
+                insert(&mut scope.tables, &x.name, x, f, |o| report("table", &x.name, o));
             }
             for decl in &m.rules {
                 for x in &decl.rules {
-                    insert(&mut scope.rules, &x.name, x, f, |o| {
-                        report("rule", &x.name, o)
-                    });
+                    insert(&mut scope.rules, &x.name, x, f, |o| report("rule", &x.name, o));
                 }
             }
             for x in &m.flows {
                 // Flow ids are checked program-wide; here a flow only needs to be callable.
-                scope
-                    .flows
-                    .entry(&x.name.text)
-                    .or_insert(Def { item: x, file: f });
+                scope.flows.entry(&x.name.text).or_insert(Def { item: x, file: f });
             }
-            scope
-                .broken
-                .extend(m.broken_names.iter().map(String::as_str));
+            scope.broken.extend(m.broken_names.iter().map(String::as_str));
         }
         scope
     }

@@ -111,18 +111,15 @@ impl FlowCtx<'_, '_> {
                             self.defined("E0210", "signal", signal, known);
                         }
                         crate::ast::WaitArm::Until(field, _) => {
-                            if let Some(ty) = self.field_ref(field) {
-                                if !matches!(ty, Type::Date | Type::DateTime) {
-                                    let described = Ty::of(ty).describe();
-                                    self.out.push(Diagnostic::error(
-                                        "E0401",
-                                        field.span,
-                                        format!(
-                                            "`until` needs a date field, but `{}` is {described}",
-                                            field.text
-                                        ),
-                                    ));
-                                }
+                            if let Some(ty) = self.field_ref(field)
+                                && !matches!(ty, Type::Date | Type::DateTime)
+                            {
+                                let described = Ty::of(ty).describe();
+                                self.out.push(Diagnostic::error(
+                                    "E0401",
+                                    field.span,
+                                    format!("`until` needs a date field, but `{}` is {described}", field.text),
+                                ));
                             }
                         }
                         crate::ast::WaitArm::After(..) => {}
@@ -138,15 +135,12 @@ impl FlowCtx<'_, '_> {
         if !OUTCOMES.contains(&outcome.text.as_str()) {
             let near = crate::suggest::closest(&outcome.text, OUTCOMES.iter().copied());
             self.out.push(
-                Diagnostic::error(
-                    "E0408",
-                    outcome.span,
-                    format!("`{}` is not an outcome", outcome.text),
-                )
-                .with_help(near.map_or_else(
-                    || format!("outcomes are {}", OUTCOMES.join(", ")),
-                    |n| format!("did you mean `{n}`?"),
-                )),
+                Diagnostic::error("E0408", outcome.span, format!("`{}` is not an outcome", outcome.text)).with_help(
+                    near.map_or_else(
+                        || format!("outcomes are {}", OUTCOMES.join(", ")),
+                        |n| format!("did you mean `{n}`?"),
+                    ),
+                ),
             );
         }
     }
@@ -154,12 +148,8 @@ impl FlowCtx<'_, '_> {
     fn repeated(&mut self, repeated: &[(String, Span)]) {
         for (what, span) in repeated {
             self.out.push(
-                Diagnostic::error(
-                    "E0312",
-                    *span,
-                    format!("`{what}` is given twice in this step"),
-                )
-                .with_help("keep one; the steps's settings are not added up"),
+                Diagnostic::error("E0312", *span, format!("`{what}` is given twice in this step"))
+                    .with_help("keep one; the steps's settings are not added up"),
             );
         }
     }
@@ -180,11 +170,7 @@ impl FlowCtx<'_, '_> {
             Diagnostic::error(
                 "E0310",
                 step.name.span,
-                format!(
-                    "{} `{}` does not say where the order goes next",
-                    step.keyword(),
-                    step.name.text
-                ),
+                format!("{} `{}` does not say where the order goes next", step.keyword(), step.name.text),
             )
             .with_help("add `-> next_step`"),
         );
@@ -226,14 +212,9 @@ impl FlowCtx<'_, '_> {
                 Diagnostic::error(
                     "E0409",
                     next.span,
-                    format!(
-                        "task `{}` has outcomes, so it cannot also have `-> step`",
-                        step.name.text
-                    ),
+                    format!("task `{}` has outcomes, so it cannot also have `-> step`", step.name.text),
                 )
-                .with_help(
-                    "each outcome says where it goes; remove this line or make it an outcome",
-                ),
+                .with_help("each outcome says where it goes; remove this line or make it an outcome"),
             ),
             _ => {}
         }
@@ -247,33 +228,27 @@ impl FlowCtx<'_, '_> {
                     Diagnostic::error(
                         "E0409",
                         skip.when.span,
-                        format!(
-                            "task `{}` has outcomes: say which one a skip records",
-                            step.name.text
-                        ),
+                        format!("task `{}` has outcomes: say which one a skip records", step.name.text),
                     )
-                    .with_help(format!(
-                        "write `skip when … as {}`",
-                        outcomes.first().copied().unwrap_or("approve")
-                    )),
+                    .with_help(format!("write `skip when … as {}`", outcomes.first().copied().unwrap_or("approve"))),
                 ),
                 _ => {}
             }
         }
         for target in &task.sendback {
             self.step_ref(target);
-            if let Some(other) = self.steps.get(target.text.as_str()) {
-                if !matches!(other.kind, StepKind::Task(_)) {
-                    self.out.push(Diagnostic::error(
-                        "E0309",
-                        target.span,
-                        format!(
-                            "`{}` is a {} step; an order can only be sent back to a task",
-                            target.text,
-                            other.keyword()
-                        ),
-                    ));
-                }
+            if let Some(other) = self.steps.get(target.text.as_str())
+                && !matches!(other.kind, StepKind::Task(_))
+            {
+                self.out.push(Diagnostic::error(
+                    "E0309",
+                    target.span,
+                    format!(
+                        "`{}` is a {} step; an order can only be sent back to a task",
+                        target.text,
+                        other.keyword()
+                    ),
+                ));
             }
         }
     }
@@ -288,12 +263,8 @@ impl FlowCtx<'_, '_> {
             None => format!("its outcomes are {}", outcomes.join(", ")),
         };
         self.out.push(
-            Diagnostic::error(
-                "E0211",
-                outcome.span,
-                format!("task `{task}` has no outcome `{}`", outcome.text),
-            )
-            .with_help(help),
+            Diagnostic::error("E0211", outcome.span, format!("task `{task}` has no outcome `{}`", outcome.text))
+                .with_help(help),
         );
     }
 
@@ -320,10 +291,7 @@ impl FlowCtx<'_, '_> {
                             table.name.text, input.text, self.flow.name.text
                         ),
                     )
-                    .with_help(format!(
-                        "add `{} \"label\" …` to the data block",
-                        input.text
-                    )),
+                    .with_help(format!("add `{} \"label\" …` to the data block", input.text)),
                 );
             }
             input_types.push(ty);
@@ -358,21 +326,12 @@ impl FlowCtx<'_, '_> {
         }
     }
 
-    fn table_value_error(
-        &mut self,
-        used_at: &Name,
-        table: &TableDecl,
-        _cell: Span,
-        problem: String,
-    ) {
+    fn table_value_error(&mut self, used_at: &Name, table: &TableDecl, _cell: Span, problem: String) {
         // The cell lives in another file when the table is imported; point at the use.
         self.out.push(Diagnostic::error(
             "E0404",
             used_at.span,
-            format!(
-                "a value in table `{}` does not fit flow `{}`: it {problem}",
-                table.name.text, self.flow.name.text
-            ),
+            format!("a value in table `{}` does not fit flow `{}`: it {problem}", table.name.text, self.flow.name.text),
         ));
     }
 
@@ -384,13 +343,7 @@ impl FlowCtx<'_, '_> {
             self.missing(step, "`flow`", "flow credit_check");
             return;
         };
-        let known = self
-            .scope
-            .flows
-            .keys()
-            .copied()
-            .filter(|f| *f != self.flow.name.text)
-            .collect();
+        let known = self.scope.flows.keys().copied().filter(|f| *f != self.flow.name.text).collect();
         if !self.defined("E0209", "subflow", flow_name, known) {
             for (_, value) in &call.inputs {
                 self.infer(value);
@@ -400,12 +353,7 @@ impl FlowCtx<'_, '_> {
             }
             return;
         }
-        let Some(child) = self
-            .scope
-            .flows
-            .get(flow_name.text.as_str())
-            .map(|d| d.item)
-        else {
+        let Some(child) = self.scope.flows.get(flow_name.text.as_str()).map(|d| d.item) else {
             return;
         };
         for (child_field, value) in &call.inputs {
@@ -414,11 +362,7 @@ impl FlowCtx<'_, '_> {
         }
         for (field, child_field) in &call.outputs {
             let parent = self.field_ref(field).map(Ty::of);
-            let child_ty = child
-                .fields
-                .iter()
-                .find(|f| f.name.text == child_field.text)
-                .map(|f| Ty::of(&f.ty));
+            let child_ty = child.fields.iter().find(|f| f.name.text == child_field.text).map(|f| Ty::of(&f.ty));
             match (parent, child_ty) {
                 (_, None) => self.no_child_field(child, child_field),
                 (Some(p), Some(c)) if !p.compatible(&c) => self.out.push(Diagnostic::error(
@@ -461,10 +405,7 @@ impl FlowCtx<'_, '_> {
     }
 
     fn no_child_field(&mut self, child: &crate::ast::Flow, name: &Name) {
-        let near = crate::suggest::closest(
-            &name.text,
-            child.fields.iter().map(|f| f.name.text.as_str()),
-        );
+        let near = crate::suggest::closest(&name.text, child.fields.iter().map(|f| f.name.text.as_str()));
         self.out.push(
             Diagnostic::error(
                 "E0203",

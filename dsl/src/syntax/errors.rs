@@ -30,11 +30,9 @@ fn describe(rule: Rule) -> Option<&'static str> {
         Rule::on_off => "`on` or `off`",
         Rule::customer_wait => "`customer`",
         Rule::expr | Rule::call_expr | Rule::array | Rule::op_not | Rule::op_neg => "an expression",
-        Rule::cell
-        | Rule::cell_any
-        | Rule::cell_range
-        | Rule::cell_compare
-        | Rule::cell_alternatives => "a table cell (`-`, a value, `a | b`, `< 10` or `1..5`)",
+        Rule::cell | Rule::cell_any | Rule::cell_range | Rule::cell_compare | Rule::cell_alternatives => {
+            "a table cell (`-`, a value, `a | b`, `< 10` or `1..5`)"
+        }
         Rule::compare_op => "a comparison",
         Rule::field_decl => "a field (`name \"label\" type`)",
         Rule::required => "`required`",
@@ -126,10 +124,7 @@ fn summarise(expected: &[&'static str]) -> Vec<&'static str> {
             &["`lane`", "`role`", "`show`", "`sla`", "`outcome`"],
             "a task setting (lane, role, show, edit, sla, outcome, -> …)",
         ),
-        (
-            &["`action`", "`retry`", "`timeout`"],
-            "an auto step setting (action, in, out, retry, timeout, -> …)",
-        ),
+        (&["`action`", "`retry`", "`timeout`"], "an auto step setting (action, in, out, retry, timeout, -> …)"),
         (
             &["`task`", "`auto`", "`decide`", "`end`"],
             "a step (task, auto, decide, parallel, join, wait, call, end) or flow setting",
@@ -138,15 +133,9 @@ fn summarise(expected: &[&'static str]) -> Vec<&'static str> {
             &["`given`", "`complete`", "`expect`"],
             "a scenario statement (given, complete, action, signal, wait, sendback, expect)",
         ),
-        (
-            &["`import`", "`lane`", "`flow`"],
-            "a definition (import, rules, lane, role, signal, action, table, flow)",
-        ),
+        (&["`import`", "`lane`", "`flow`"], "a definition (import, rules, lane, role, signal, action, table, flow)"),
         (&["`on`", "`after`", "`until`"], "`on`, `after` or `until`"),
-        (
-            &["`required`", "`min`", "`maxlen`"],
-            "a field attribute (required, = default, min, max, maxlen, pattern)",
-        ),
+        (&["`required`", "`min`", "`maxlen`"], "a field attribute (required, = default, min, max, maxlen, pattern)"),
     ];
     let mut out: Vec<&'static str> = expected.to_vec();
     for (members, summary) in GROUPS {
@@ -170,11 +159,7 @@ fn found_at(text: &str, pos: usize) -> String {
         return "the end of the line".to_string();
     }
     if first.is_alphanumeric() || first == '_' {
-        let word: String = rest
-            .chars()
-            .take_while(|c| c.is_alphanumeric() || *c == '_')
-            .take(30)
-            .collect();
+        let word: String = rest.chars().take_while(|c| c.is_alphanumeric() || *c == '_').take(30).collect();
         return format!("`{word}`");
     }
     if first == '"' {
@@ -188,22 +173,21 @@ fn found_at(text: &str, pos: usize) -> String {
 }
 
 /// Converts a pest error for the chunk starting at `offset` into a located diagnostic.
-pub(super) fn syntax_error(
-    text: &str,
-    offset: usize,
-    error: &pest::error::Error<Rule>,
-) -> Diagnostic {
+pub(super) fn syntax_error(text: &str, offset: usize, error: &pest::error::Error<Rule>) -> Diagnostic {
     let local = match error.location {
         InputLocation::Pos(p) => p,
         InputLocation::Span((s, _)) => s,
     };
     let mut pos = offset + local;
     // Point at the offending word, not at the blank before it.
-    let skipped = text.get(pos..).map_or(0, |r| {
-        r.len() - r.trim_start_matches([' ', '\t', '\r', '\n']).len()
-    });
+    let skipped = text.get(pos..).map_or(0, |r| r.len() - r.trim_start_matches([' ', '\t', '\r', '\n']).len());
     if pos + skipped < text.len() {
         pos += skipped;
+    }
+    if let Some(quote) = unclosed_quote(text, pos) {
+        return Diagnostic::error("E0101", Span::new(quote, quote + 1), "this text is never closed")
+            .with_label("the closing `\"` is missing on this line")
+            .with_help("add a `\"` at the end of the text");
     }
     let found = found_at(text, pos);
     let expected: Vec<&'static str> = match &error.variant {
@@ -219,13 +203,7 @@ pub(super) fn syntax_error(
     let width = text
         .get(pos..)
         .and_then(|r| r.chars().next())
-        .map_or(1, |c| {
-            if c.is_alphanumeric() || c == '_' {
-                r_word_len(&text[pos..])
-            } else {
-                c.len_utf8()
-            }
-        });
+        .map_or(1, |c| if c.is_alphanumeric() || c == '_' { r_word_len(&text[pos..]) } else { c.len_utf8() });
     let span = Span::new(pos, pos + width);
     let message = match (expected.as_slice(), found.as_str()) {
         ([], found) => format!("unexpected {found}"),
@@ -236,10 +214,24 @@ pub(super) fn syntax_error(
     Diagnostic::error("E0101", span, message).with_help_opt(help)
 }
 
+/// When `pos` is at a `"` whose line holds no closing `"`, the position of that quote.
+fn unclosed_quote(text: &str, pos: usize) -> Option<usize> {
+    let rest = text.get(pos..)?;
+    let after = rest.strip_prefix('"')?;
+    let line = after.split('\n').next().unwrap_or("");
+    let mut escaped = false;
+    for c in line.chars() {
+        match c {
+            '\\' if !escaped => escaped = true,
+            '"' if !escaped => return None,
+            _ => escaped = false,
+        }
+    }
+    Some(pos)
+}
+
 fn r_word_len(rest: &str) -> usize {
-    rest.char_indices()
-        .find(|(_, c)| !(c.is_alphanumeric() || *c == '_'))
-        .map_or(rest.len(), |(i, _)| i)
+    rest.char_indices().find(|(_, c)| !(c.is_alphanumeric() || *c == '_')).map_or(rest.len(), |(i, _)| i)
 }
 
 fn join_or(items: &[&str]) -> String {
@@ -252,41 +244,35 @@ fn join_or(items: &[&str]) -> String {
 
 /// A likely fix for common slips.
 fn hint(text: &str, pos: usize, expected: &[&str]) -> Option<String> {
-    let word: String = text
-        .get(pos..)?
-        .chars()
-        .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
-        .collect();
+    let word: String = text.get(pos..)?.chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '_').collect();
     const KEYWORDS: &[&str] = &[
-        "import", "rules", "lane", "role", "signal", "action", "table", "flow", "subflow",
-        "category", "owner", "channel", "calendar", "sla", "onestop", "data", "start", "task",
-        "auto", "decide", "parallel", "join", "wait", "call", "end", "scenario", "vendor", "show",
-        "edit", "require", "priority", "remind", "escalate", "sendback", "skip", "outcome",
-        "retry", "timeout", "when", "else", "after", "until", "given", "complete", "expect",
-        "required", "optional", "maxlen", "pattern", "text", "integer", "decimal", "money",
-        "boolean", "date", "datetime", "enum", "list",
+        "import", "rules", "lane", "role", "signal", "action", "table", "flow", "subflow", "category", "owner",
+        "channel", "calendar", "sla", "onestop", "data", "start", "task", "auto", "decide", "parallel", "join", "wait",
+        "call", "end", "scenario", "vendor", "show", "edit", "require", "priority", "remind", "escalate", "sendback",
+        "skip", "outcome", "retry", "timeout", "when", "else", "after", "until", "given", "complete", "expect",
+        "required", "optional", "maxlen", "pattern", "text", "integer", "decimal", "money", "boolean", "date",
+        "datetime", "enum", "list",
     ];
-    if !word.is_empty() && !KEYWORDS.contains(&word.as_str()) {
-        if let Some(best) = crate::suggest::closest(&word, KEYWORDS.iter().copied()) {
-            return Some(format!("did you mean `{best}`?"));
-        }
+    if !word.is_empty()
+        && !KEYWORDS.contains(&word.as_str())
+        && let Some(best) = crate::suggest::closest(&word, KEYWORDS.iter().copied())
+    {
+        return Some(format!("did you mean `{best}`?"));
     }
     if expected.contains(&"`->`") && word.is_empty() && text[pos..].starts_with('>') {
         return Some("an arrow is written `->`".to_string());
     }
     if expected.contains(&"a duration such as `30m`, `4h` or `2d`") {
-        return Some(
-            "units are w (weeks), d (days), h (hours), m (minutes), s (seconds)".to_string(),
-        );
+        return Some("units are w (weeks), d (days), h (hours), m (minutes), s (seconds)".to_string());
     }
     None
 }
 
 /// Reports text after a flow's closing `}` that is not a new item.
-pub(super) fn report_stray(text: &str, span: Span, diagnostics: &mut Vec<Diagnostic>) {
+pub(super) fn report_stray(text: &str, span: Span, diagnostics: &mut Vec<Diagnostic>) -> bool {
     let slice = &text[span.start..span.end];
     if only_blank(slice) {
-        return;
+        return false;
     }
     let local = slice.len() - slice.trim_start().len();
     let pos = span.start + local;
@@ -300,4 +286,5 @@ pub(super) fn report_stray(text: &str, span: Span, diagnostics: &mut Vec<Diagnos
         )
         .with_help("an extra `}` may have closed the flow early"),
     );
+    true
 }

@@ -36,22 +36,12 @@ pub(super) fn expr(lower: &mut Lower<'_>, pair: Pair<'_>) -> Expr {
         .map_primary(|p| primary(offset, p, &mut errors))
         .map_prefix(|op, rhs| {
             let span = span_of(offset, &op).to(rhs.span);
-            let op = if op.as_rule() == Rule::op_not {
-                UnaryOp::Not
-            } else {
-                UnaryOp::Neg
-            };
-            Expr {
-                kind: ExprKind::Unary(op, Box::new(rhs)),
-                span,
-            }
+            let op = if op.as_rule() == Rule::op_not { UnaryOp::Not } else { UnaryOp::Neg };
+            Expr { kind: ExprKind::Unary(op, Box::new(rhs)), span }
         })
         .map_infix(|lhs, op, rhs| {
             let span = lhs.span.to(rhs.span);
-            Expr {
-                kind: ExprKind::Binary(binary(op.as_rule()), Box::new(lhs), Box::new(rhs)),
-                span,
-            }
+            Expr { kind: ExprKind::Binary(binary(op.as_rule()), Box::new(lhs), Box::new(rhs)), span }
         })
         .parse(pair.into_inner());
     lower.diagnostics.append(&mut errors);
@@ -70,29 +60,16 @@ fn primary(offset: usize, pair: Pair<'_>, errors: &mut Vec<crate::diagnostic::Di
         Rule::call_expr => {
             let mut inner = pair.into_inner();
             let name = inner.next().map_or_else(
-                || crate::ast::Name {
-                    text: String::new(),
-                    span,
-                },
-                |n| crate::ast::Name {
-                    text: n.as_str().to_string(),
-                    span: span_of(offset, &n),
-                },
+                || crate::ast::Name { text: String::new(), span },
+                |n| crate::ast::Name { text: n.as_str().to_string(), span: span_of(offset, &n) },
             );
             ExprKind::Call(name, inner.map(|a| nested(offset, a, errors)).collect())
         }
-        Rule::array => ExprKind::Array(
-            pair.into_inner()
-                .map(|a| nested(offset, a, errors))
-                .collect(),
-        ),
+        Rule::array => ExprKind::Array(pair.into_inner().map(|a| nested(offset, a, errors)).collect()),
         Rule::ident => ExprKind::Field(pair.as_str().to_string()),
         _ => {
             let mut diagnostics = Vec::new();
-            let mut lower = Lower {
-                offset,
-                diagnostics: &mut diagnostics,
-            };
+            let mut lower = Lower { offset, diagnostics: &mut diagnostics };
             let value = lower.value(&pair);
             errors.append(&mut diagnostics);
             match value {
@@ -106,10 +83,7 @@ fn primary(offset: usize, pair: Pair<'_>, errors: &mut Vec<crate::diagnostic::Di
 
 fn nested(offset: usize, pair: Pair<'_>, errors: &mut Vec<crate::diagnostic::Diagnostic>) -> Expr {
     let mut diagnostics = Vec::new();
-    let mut lower = Lower {
-        offset,
-        diagnostics: &mut diagnostics,
-    };
+    let mut lower = Lower { offset, diagnostics: &mut diagnostics };
     let e = expr(&mut lower, pair);
     errors.append(&mut diagnostics);
     e

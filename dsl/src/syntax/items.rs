@@ -3,49 +3,50 @@
 
 use super::{Lower, Pair, Rule, parse_chunk, steps};
 use crate::ast::{
-    ActionDecl, Assign, Cell, CompareOp, Field, Flow, HitPolicy, Import, LaneDecl, LaneKind,
-    Module, Name, RoleDecl, RuleSig, RulesDecl, Scenario, ScenarioStmt, SignalDecl, TableDecl,
-    TableRow,
+    ActionDecl, Assign, Cell, CompareOp, Field, Flow, HitPolicy, Import, LaneDecl, LaneKind, Module, Name, RoleDecl,
+    RuleSig, RulesDecl, Scenario, ScenarioStmt, SignalDecl, TableDecl, TableRow,
 };
 use crate::diagnostic::Diagnostic;
 use crate::span::Span;
+
+/// Names that a chunk which failed to parse would have defined: the name after each step
+/// keyword, and every field of a `data` block. Uses of them are then not reported as undefined.
+pub(super) fn salvage_names(slice: &str) -> Vec<String> {
+    const DEFINING: &[&str] = &["task", "auto", "decide", "parallel", "join", "wait", "call", "end", "outcome"];
+    let in_data = slice.trim_start().starts_with("data");
+    let ident = |w: &str| -> String { w.chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '_').collect() };
+    let mut names = Vec::new();
+    for (i, line) in slice.lines().enumerate() {
+        let mut words = line.split_whitespace();
+        let Some(first) = words.next() else { continue };
+        if DEFINING.contains(&first) {
+            names.extend(words.next().map(ident).filter(|n| !n.is_empty()));
+        } else if in_data && i > 0 && !first.starts_with('#') {
+            names.extend(Some(ident(first)).filter(|n| !n.is_empty()));
+        }
+    }
+    names
+}
 
 /// The identifier that follows the keyword at the start of `slice`, if any: the name of an item
 /// that failed to parse, so that references to it are not reported as undefined.
 fn item_name(slice: &str) -> Option<String> {
     let mut words = slice.split_whitespace();
     words.next()?;
-    let name: String = words
-        .next()?
-        .chars()
-        .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
-        .collect();
+    let name: String = words.next()?.chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '_').collect();
     (!name.is_empty()).then_some(name)
 }
 
-pub(super) fn top_item(
-    text: &str,
-    span: Span,
-    module: &mut Module,
-    diagnostics: &mut Vec<Diagnostic>,
-) {
+pub(super) fn top_item(text: &str, span: Span, module: &mut Module, diagnostics: &mut Vec<Diagnostic>) {
     let Some(pair) = parse_chunk(Rule::top_item, text, span, diagnostics) else {
-        module
-            .broken_names
-            .extend(item_name(&text[span.start..span.end]));
+        module.broken_names.extend(item_name(&text[span.start..span.end]));
         return;
     };
-    let mut lower = Lower {
-        offset: span.start,
-        diagnostics,
-    };
+    let mut lower = Lower { offset: span.start, diagnostics };
     match pair.as_rule() {
         Rule::import_decl => {
             if let Some(path) = pair.into_inner().nth(1) {
-                module.imports.push(Import {
-                    path: lower.text(&path),
-                    span: lower.span(&path),
-                });
+                module.imports.push(Import { path: lower.text(&path), span: lower.span(&path) });
             }
         }
         Rule::rules_decl => module.rules.push(rules_decl(&mut lower, pair)),
@@ -70,10 +71,7 @@ pub(super) fn top_item(
 
 /// Splits `keyword name "label"? rest...` into its parts.
 fn named<'i>(lower: &Lower<'_>, pair: Pair<'i>) -> (Name, Option<String>, Vec<Pair<'i>>) {
-    let mut name = Name {
-        text: String::new(),
-        span: lower.span(&pair),
-    };
+    let mut name = Name { text: String::new(), span: lower.span(&pair) };
     let mut label = None;
     let mut rest = Vec::new();
     for p in pair.into_inner() {
@@ -89,11 +87,7 @@ fn named<'i>(lower: &Lower<'_>, pair: Pair<'i>) -> (Name, Option<String>, Vec<Pa
 
 pub(super) fn lane_decl(lower: &Lower<'_>, pair: Pair<'_>) -> LaneDecl {
     let (name, label, rest) = named(lower, pair);
-    let kind = if rest.iter().any(|p| p.as_str() == "back") {
-        LaneKind::Back
-    } else {
-        LaneKind::Front
-    };
+    let kind = if rest.iter().any(|p| p.as_str() == "back") { LaneKind::Back } else { LaneKind::Front };
     LaneDecl { name, label, kind }
 }
 
@@ -103,11 +97,7 @@ pub(super) fn role_decl(lower: &Lower<'_>, pair: Pair<'_>) -> RoleDecl {
 }
 
 fn rules_decl(lower: &mut Lower<'_>, pair: Pair<'_>) -> RulesDecl {
-    let mut decl = RulesDecl {
-        path: String::new(),
-        path_span: lower.span(&pair),
-        rules: Vec::new(),
-    };
+    let mut decl = RulesDecl { path: String::new(), path_span: lower.span(&pair), rules: Vec::new() };
     for p in pair.into_inner() {
         match p.as_rule() {
             Rule::string => {
@@ -116,15 +106,10 @@ fn rules_decl(lower: &mut Lower<'_>, pair: Pair<'_>) -> RulesDecl {
             }
             Rule::rule_sig => {
                 let mut inner = p.into_inner();
-                let (Some(name), Some(ty)) =
-                    (inner.next(), inner.find(|p| p.as_rule() == Rule::type_expr))
-                else {
+                let (Some(name), Some(ty)) = (inner.next(), inner.find(|p| p.as_rule() == Rule::type_expr)) else {
                     continue;
                 };
-                decl.rules.push(RuleSig {
-                    name: lower.name(&name),
-                    ty: lower.type_expr(ty),
-                });
+                decl.rules.push(RuleSig { name: lower.name(&name), ty: lower.type_expr(ty) });
             }
             _ => {}
         }
@@ -134,23 +119,12 @@ fn rules_decl(lower: &mut Lower<'_>, pair: Pair<'_>) -> RulesDecl {
 
 fn table_decl(lower: &mut Lower<'_>, pair: Pair<'_>) -> TableDecl {
     let (name, label, rest) = named(lower, pair);
-    let mut table = TableDecl {
-        name,
-        label,
-        hit: HitPolicy::First,
-        inputs: Vec::new(),
-        outputs: Vec::new(),
-        rows: Vec::new(),
-    };
+    let mut table =
+        TableDecl { name, label, hit: HitPolicy::First, inputs: Vec::new(), outputs: Vec::new(), rows: Vec::new() };
     for p in rest {
         match p.as_rule() {
             Rule::table_hit => {
-                table.hit = match p
-                    .into_inner()
-                    .nth(1)
-                    .map(|h| h.as_str().to_string())
-                    .as_deref()
-                {
+                table.hit = match p.into_inner().nth(1).map(|h| h.as_str().to_string()).as_deref() {
                     Some("unique") => HitPolicy::Unique,
                     Some("priority") => HitPolicy::Priority,
                     Some("collect") => HitPolicy::Collect,
@@ -167,19 +141,12 @@ fn table_decl(lower: &mut Lower<'_>, pair: Pair<'_>) -> TableDecl {
 }
 
 fn idents(lower: &Lower<'_>, pair: Pair<'_>) -> Vec<Name> {
-    pair.into_inner()
-        .filter(|p| p.as_rule() == Rule::ident)
-        .map(|p| lower.name(&p))
-        .collect()
+    pair.into_inner().filter(|p| p.as_rule() == Rule::ident).map(|p| lower.name(&p)).collect()
 }
 
 fn table_row(lower: &mut Lower<'_>, pair: Pair<'_>) -> TableRow {
     let span = lower.span(&pair);
-    let mut row = TableRow {
-        cells: Vec::new(),
-        outputs: Vec::new(),
-        span,
-    };
+    let mut row = TableRow { cells: Vec::new(), outputs: Vec::new(), span };
     for p in pair.into_inner() {
         match p.as_rule() {
             Rule::cell => {
@@ -191,9 +158,7 @@ fn table_row(lower: &mut Lower<'_>, pair: Pair<'_>) -> TableRow {
                     Rule::cell_range => {
                         let mut bounds = c.into_inner();
                         match (bounds.next(), bounds.next()) {
-                            (Some(lo), Some(hi)) => {
-                                Cell::Range(lower.literal(lo), lower.literal(hi))
-                            }
+                            (Some(lo), Some(hi)) => Cell::Range(lower.literal(lo), lower.literal(hi)),
                             _ => continue,
                         }
                     }
@@ -226,16 +191,14 @@ pub(super) fn flow(
     text: &str,
     head: Span,
     items: &[Span],
+    missing_braces: &std::collections::BTreeMap<usize, usize>,
     module: &mut Module,
     diagnostics: &mut Vec<Diagnostic>,
 ) {
     let head_pair = parse_chunk(Rule::flow_head, text, head, diagnostics);
     let mut flow = Flow {
         is_subflow: text[head.start..head.end].starts_with("subflow"),
-        name: Name {
-            text: item_name(&text[head.start..head.end]).unwrap_or_default(),
-            span: head,
-        },
+        name: Name { text: item_name(&text[head.start..head.end]).unwrap_or_default(), span: head },
         label: None,
         category: None,
         owner: None,
@@ -253,26 +216,27 @@ pub(super) fn flow(
         has_syntax_errors: head_pair.is_none(),
     };
     if let Some(pair) = head_pair {
-        let lower = Lower {
-            offset: head.start,
-            diagnostics,
-        };
+        let lower = Lower { offset: head.start, diagnostics };
         let (name, label, _) = named(&lower, pair);
         flow.name = name;
         flow.label = label;
     }
     for &item in items {
-        let Some(pair) = parse_chunk(Rule::flow_item, text, item, diagnostics) else {
+        // An item cut short by a missing `}` (reported once already) is parsed as if closed.
+        let patched;
+        let (source, span) = match missing_braces.get(&item.start) {
+            Some(&missing) => {
+                patched = format!("{}{}", &text[..item.end], "}".repeat(missing));
+                (patched.as_str(), Span::new(item.start, patched.len()))
+            }
+            None => (text, item),
+        };
+        let Some(pair) = parse_chunk(Rule::flow_item, source, span, diagnostics) else {
             flow.has_syntax_errors = true;
-            module
-                .broken_names
-                .extend(item_name(&text[item.start..item.end]));
+            module.broken_names.extend(salvage_names(&text[item.start..item.end]));
             continue;
         };
-        let mut lower = Lower {
-            offset: item.start,
-            diagnostics,
-        };
+        let mut lower = Lower { offset: item.start, diagnostics };
         flow_item(&mut lower, pair, &mut flow);
     }
     module.flows.push(flow);
@@ -284,11 +248,7 @@ fn flow_item(lower: &mut Lower<'_>, pair: Pair<'_>, flow: &mut Flow) {
     let value = pair.clone().into_inner().nth(1);
     let repeated = |what: &str, already: bool, diagnostics: &mut Vec<Diagnostic>| {
         if already {
-            diagnostics.push(Diagnostic::error(
-                "E0312",
-                span,
-                format!("`{what}` is given twice in this flow"),
-            ));
+            diagnostics.push(Diagnostic::error("E0312", span, format!("`{what}` is given twice in this flow")));
         }
     };
     match rule {
@@ -317,10 +277,7 @@ fn flow_item(lower: &mut Lower<'_>, pair: Pair<'_>, flow: &mut Flow) {
             flow.onestop = value.map(|v| v.as_str() == "on");
         }
         Rule::data_block => {
-            for p in pair
-                .into_inner()
-                .filter(|p| p.as_rule() == Rule::field_decl)
-            {
+            for p in pair.into_inner().filter(|p| p.as_rule() == Rule::field_decl) {
                 flow.fields.push(field(lower, p));
             }
         }
@@ -333,10 +290,7 @@ fn flow_item(lower: &mut Lower<'_>, pair: Pair<'_>, flow: &mut Flow) {
                         .with_help("remove one of the `start -> …` lines"),
                 );
             }
-            flow.start = pair
-                .into_inner()
-                .find(|p| p.as_rule() == Rule::ident)
-                .map(|p| lower.name(&p));
+            flow.start = pair.into_inner().find(|p| p.as_rule() == Rule::ident).map(|p| lower.name(&p));
         }
         Rule::scenario => flow.scenarios.push(scenario(lower, pair)),
         _ => {
@@ -349,10 +303,7 @@ fn flow_item(lower: &mut Lower<'_>, pair: Pair<'_>, flow: &mut Flow) {
 
 fn field(lower: &mut Lower<'_>, pair: Pair<'_>) -> Field {
     let mut inner = pair.into_inner();
-    let name = inner.next().map(|p| lower.name(&p)).unwrap_or(Name {
-        text: String::new(),
-        span: Span::default(),
-    });
+    let name = inner.next().map(|p| lower.name(&p)).unwrap_or(Name { text: String::new(), span: Span::default() });
     let mut field = Field {
         name,
         label: None,
@@ -407,11 +358,7 @@ fn assign(lower: &mut Lower<'_>, pair: Pair<'_>) -> Option<Assign> {
 
 fn scenario(lower: &mut Lower<'_>, pair: Pair<'_>) -> Scenario {
     let span = lower.span(&pair);
-    let mut scenario = Scenario {
-        title: String::new(),
-        span,
-        statements: Vec::new(),
-    };
+    let mut scenario = Scenario { title: String::new(), span, statements: Vec::new() };
     for p in pair.into_inner() {
         match p.as_rule() {
             Rule::string => scenario.title = lower.text(&p),
@@ -429,30 +376,19 @@ fn scenario(lower: &mut Lower<'_>, pair: Pair<'_>) -> Scenario {
 fn scenario_stmt(lower: &mut Lower<'_>, pair: Pair<'_>) -> Option<ScenarioStmt> {
     let rule = pair.as_rule();
     let span = lower.span(&pair);
-    let mut inner = pair
-        .into_inner()
-        .filter(|p| !super::is_keyword(p.as_rule()))
-        .peekable();
+    let mut inner = pair.into_inner().filter(|p| !super::is_keyword(p.as_rule())).peekable();
     Some(match rule {
         Rule::given => ScenarioStmt::Given(inner.filter_map(|p| assign(lower, p)).collect()),
         Rule::stub_action => {
             let action = lower.name(&inner.next()?);
-            let fails = inner
-                .peek()
-                .is_some_and(|p| p.as_rule() == Rule::action_fails);
+            let fails = inner.peek().is_some_and(|p| p.as_rule() == Rule::action_fails);
             let returns = (!fails).then(|| inner.filter_map(|p| assign(lower, p)).collect());
             ScenarioStmt::StubAction { action, returns }
         }
         Rule::complete => {
             let task = lower.name(&inner.next()?);
-            let outcome = inner
-                .next_if(|p| p.as_rule() == Rule::ident)
-                .map(|p| lower.name(&p));
-            ScenarioStmt::Complete {
-                task,
-                outcome,
-                with: inner.filter_map(|p| assign(lower, p)).collect(),
-            }
+            let outcome = inner.next_if(|p| p.as_rule() == Rule::ident).map(|p| lower.name(&p));
+            ScenarioStmt::Complete { task, outcome, with: inner.filter_map(|p| assign(lower, p)).collect() }
         }
         Rule::send_back => {
             let task = lower.name(&inner.next()?);
@@ -466,19 +402,13 @@ fn scenario_stmt(lower: &mut Lower<'_>, pair: Pair<'_>) -> Option<ScenarioStmt> 
             match what.as_rule() {
                 Rule::expect_onestop => {
                     let negated = what.into_inner().any(|p| p.as_rule() == Rule::negation);
-                    ScenarioStmt::ExpectOneStop {
-                        onestop: !negated,
-                        span,
-                    }
+                    ScenarioStmt::ExpectOneStop { onestop: !negated, span }
                 }
                 Rule::expect_at => ScenarioStmt::ExpectAt(lower.name(&what.into_inner().next()?)),
                 _ => {
                     let mut names = what.into_inner().map(|p| lower.name(&p));
                     let outcome = names.next()?;
-                    ScenarioStmt::ExpectEnd {
-                        outcome,
-                        via: names.collect(),
-                    }
+                    ScenarioStmt::ExpectEnd { outcome, via: names.collect() }
                 }
             }
         }

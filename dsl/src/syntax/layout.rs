@@ -31,12 +31,7 @@ pub(crate) fn layout(text: &str) -> Option<String> {
                 let pair = parse(Rule::top_item, text, *span)?;
                 emit(text, pair, span.start, 0, &mut lines);
             }
-            Chunk::Flow {
-                head,
-                items,
-                trailing,
-                closed,
-            } => {
+            Chunk::Flow { head, items, trailing, closed } => {
                 if trailing.is_some() || !closed {
                     return None;
                 }
@@ -52,11 +47,7 @@ pub(crate) fn layout(text: &str) -> Option<String> {
                     emit(text, pair, item.start, 1, &mut lines);
                     end = item.end;
                 }
-                lines.push(Line {
-                    indent: 0,
-                    text: "}".into(),
-                    start: close_after(text, end),
-                });
+                lines.push(Line { indent: 0, text: "}".into(), start: close_after(text, end) });
             }
         }
     }
@@ -96,11 +87,7 @@ fn emit(text: &str, pair: Pair<'_>, offset: usize, indent: usize, lines: &mut Ve
     let span = pair.as_span();
     let start = offset + span.start();
     if !is_block(pair.as_rule()) {
-        lines.push(Line {
-            indent,
-            text: tokens_text(&text[start..offset + span.end()]),
-            start,
-        });
+        lines.push(Line { indent, text: tokens_text(&text[start..offset + span.end()]), start });
         return;
     }
     let mut children = Vec::new();
@@ -118,11 +105,7 @@ fn emit(text: &str, pair: Pair<'_>, offset: usize, indent: usize, lines: &mut Ve
             _ => {}
         }
     }
-    lines.push(Line {
-        indent,
-        text: format!("{} {{", tokens_text(&text[start..header_end])),
-        start,
-    });
+    lines.push(Line { indent, text: format!("{} {{", tokens_text(&text[start..header_end])), start });
     let first_child = lines.len();
     let aligned = pair_rule_is_data(&children);
     for child in children {
@@ -131,11 +114,7 @@ fn emit(text: &str, pair: Pair<'_>, offset: usize, indent: usize, lines: &mut Ve
     if aligned {
         align_fields(&mut lines[first_child..]);
     }
-    lines.push(Line {
-        indent,
-        text: "}".into(),
-        start: close,
-    });
+    lines.push(Line { indent, text: "}".into(), start: close });
 }
 
 fn pair_rule_is_data(children: &[Pair<'_>]) -> bool {
@@ -148,14 +127,9 @@ fn align_fields(lines: &mut [Line]) {
     let split = |text: &str| -> (String, String, String) {
         let (name, rest) = text.split_once(' ').unwrap_or((text, ""));
         if rest.starts_with('"') {
-            let close = rest[1..].find(|c| c == '"').map_or(rest.len(), |i| i + 2);
-            let close = escaped_end(rest).unwrap_or(close);
+            let close = escaped_end(rest).unwrap_or(rest.len());
             let (label, rest) = rest.split_at(close.min(rest.len()));
-            (
-                name.to_string(),
-                label.to_string(),
-                rest.trim_start().to_string(),
-            )
+            (name.to_string(), label.to_string(), rest.trim_start().to_string())
         } else {
             (name.to_string(), String::new(), rest.to_string())
         }
@@ -206,10 +180,7 @@ fn merge(text: &str, lines: Vec<Line>, comments: &[crate::ast::Comment]) -> Stri
     for c in comments {
         let line_start = text[..c.span.start].rfind('\n').map_or(0, |i| i + 1);
         let own_line = text[line_start..c.span.start].trim().is_empty();
-        let next = lines
-            .iter()
-            .position(|l| l.start > c.span.start)
-            .unwrap_or(lines.len());
+        let next = lines.iter().position(|l| l.start > c.span.start).unwrap_or(lines.len());
         if !own_line && next > 0 {
             trailing[next - 1].push(&c.text);
         } else {
@@ -280,8 +251,8 @@ pub(crate) enum Token<'a> {
 }
 
 const SYMBOLS: &[&str] = &[
-    "->", "=>", "==", "!=", "<=", ">=", "&&", "||", "..", "{", "}", "(", ")", "[", "]", ",", "=",
-    "<", ">", "!", "+", "-", "*", "/", "%", "|",
+    "->", "=>", "==", "!=", "<=", ">=", "&&", "||", "..", "{", "}", "(", ")", "[", "]", ",", "=", "<", ">", "!", "+",
+    "-", "*", "/", "%", "|",
 ];
 
 /// Splits code (without comments) into tokens.
@@ -313,9 +284,8 @@ pub(crate) fn tokens(code: &str) -> Vec<Token<'_>> {
             let start = i;
             while i < bytes.len() {
                 let c = bytes[i];
-                let decimal_point = c == b'.'
-                    && bytes.get(i + 1).is_some_and(u8::is_ascii_digit)
-                    && bytes[start].is_ascii_digit();
+                let decimal_point =
+                    c == b'.' && bytes.get(i + 1).is_some_and(u8::is_ascii_digit) && bytes[start].is_ascii_digit();
                 if c.is_ascii_alphanumeric() || c == b'_' || decimal_point {
                     i += 1;
                 } else {
@@ -326,8 +296,7 @@ pub(crate) fn tokens(code: &str) -> Vec<Token<'_>> {
             continue;
         }
         if b == b'-' && bytes.get(i + 1).is_some_and(u8::is_ascii_digit) {
-            let glued_before =
-                i > 0 && !bytes[i - 1].is_ascii_whitespace() && !b"([,=".contains(&bytes[i - 1]);
+            let glued_before = i > 0 && !bytes[i - 1].is_ascii_whitespace() && !b"([,=".contains(&bytes[i - 1]);
             if !glued_before {
                 out.push(Token::Negative);
                 i += 1;
@@ -355,25 +324,23 @@ fn tokens_text(code: &str) -> String {
     let mut out = String::new();
     let mut previous: Option<&Token<'_>> = None;
     for token in &tokens {
-        let space = match (previous, token) {
-            (None, _) => false,
-            (
-                _,
-                Token::Symbol(",") | Token::Symbol(")") | Token::Symbol("]") | Token::Symbol(".."),
-            ) => false,
-            (
-                Some(
-                    Token::Symbol("(")
-                    | Token::Symbol("[")
-                    | Token::Symbol("!")
-                    | Token::Symbol("..")
-                    | Token::Negative,
-                ),
-                _,
-            ) => false,
-            (Some(Token::Word(_)), Token::Symbol("(")) => false,
-            _ => true,
-        };
+        let glued = matches!(
+            (previous, token),
+            (None, _)
+                | (_, Token::Symbol(",") | Token::Symbol(")") | Token::Symbol("]") | Token::Symbol(".."))
+                | (
+                    Some(
+                        Token::Symbol("(")
+                            | Token::Symbol("[")
+                            | Token::Symbol("!")
+                            | Token::Symbol("..")
+                            | Token::Negative
+                    ),
+                    _
+                )
+                | (Some(Token::Word(_)), Token::Symbol("("))
+        );
+        let space = !glued;
         if space {
             out.push(' ');
         }

@@ -35,10 +35,7 @@ impl Lower<'_> {
     }
 
     fn name(&self, pair: &Pair<'_>) -> Name {
-        Name {
-            text: pair.as_str().to_string(),
-            span: self.span(pair),
-        }
+        Name { text: pair.as_str().to_string(), span: self.span(pair) }
     }
 
     /// The text of a `string` or `label` pair, with escapes resolved.
@@ -53,10 +50,7 @@ impl Lower<'_> {
         let mut overflow = false;
         for c in pair.as_str().chars() {
             if let Some(d) = c.to_digit(10) {
-                match amount
-                    .checked_mul(10)
-                    .and_then(|a| a.checked_add(u64::from(d)))
-                {
+                match amount.checked_mul(10).and_then(|a| a.checked_add(u64::from(d))) {
                     Some(a) => amount = a,
                     None => overflow = true,
                 }
@@ -68,10 +62,7 @@ impl Lower<'_> {
                     'm' => 60,
                     _ => 1,
                 };
-                match amount
-                    .checked_mul(unit)
-                    .and_then(|a| seconds.checked_add(a))
-                {
+                match amount.checked_mul(unit).and_then(|a| seconds.checked_add(a)) {
                     Some(s) => seconds = s,
                     None => overflow = true,
                 }
@@ -79,22 +70,14 @@ impl Lower<'_> {
             }
         }
         if overflow {
-            self.diagnostics.push(Diagnostic::error(
-                "E0101",
-                span,
-                "this duration is too long",
-            ));
+            self.diagnostics.push(Diagnostic::error("E0101", span, "this duration is too long"));
         }
         Duration { seconds, span }
     }
 
     fn integer(&mut self, pair: &Pair<'_>) -> u32 {
         pair.as_str().parse().unwrap_or_else(|_| {
-            self.diagnostics.push(Diagnostic::error(
-                "E0101",
-                self.span(pair),
-                "this number is too large",
-            ));
+            self.diagnostics.push(Diagnostic::error("E0101", self.span(pair), "this number is too large"));
             u32::MAX
         })
     }
@@ -102,11 +85,7 @@ impl Lower<'_> {
     /// A `literal` pair, or a bare `ident` standing for an enum variant.
     fn literal(&mut self, pair: Pair<'_>) -> Literal {
         let span = self.span(&pair);
-        let inner = if pair.as_rule() == Rule::literal {
-            pair.into_inner().next()
-        } else {
-            Some(pair)
-        };
+        let inner = if pair.as_rule() == Rule::literal { pair.into_inner().next() } else { Some(pair) };
         let value = match inner {
             Some(p) => self.value(&p),
             None => Value::Text(String::new()),
@@ -118,17 +97,11 @@ impl Lower<'_> {
         match pair.as_rule() {
             Rule::string => Value::Text(self.text(pair)),
             Rule::boolean => Value::Boolean(pair.as_str() == "true"),
-            Rule::number if pair.as_str().contains('.') => {
-                Value::Decimal(pair.as_str().to_string())
-            }
+            Rule::number if pair.as_str().contains('.') => Value::Decimal(pair.as_str().to_string()),
             Rule::number => match pair.as_str().parse::<i64>() {
                 Ok(n) => Value::Integer(n),
                 Err(_) => {
-                    self.diagnostics.push(Diagnostic::error(
-                        "E0101",
-                        self.span(pair),
-                        "this number is too large",
-                    ));
+                    self.diagnostics.push(Diagnostic::error("E0101", self.span(pair), "this number is too large"));
                     Value::Integer(0)
                 }
             },
@@ -145,9 +118,7 @@ impl Lower<'_> {
                 Some(element) => Type::List(Box::new(self.type_expr(element))),
                 None => Type::List(Box::new(Type::Text)),
             },
-            Rule::enum_type => {
-                Type::Enum(inner.into_inner().map(|p| p.as_str().to_string()).collect())
-            }
+            Rule::enum_type => Type::Enum(inner.into_inner().map(|p| p.as_str().to_string()).collect()),
             _ => match inner.as_str() {
                 "integer" => Type::Integer,
                 "decimal" => Type::Decimal,
@@ -238,36 +209,29 @@ fn unescape(raw: &str) -> String {
 
 /// Parses one decoded file. Never panics; every problem becomes a diagnostic.
 pub(crate) fn parse_text(text: &str, diagnostics: &mut Vec<Diagnostic>) -> Module {
-    let chunks = chunk::split(text);
-    let mut module = Module {
-        comments: chunks.comments,
-        ..Module::default()
-    };
+    let mut chunks = chunk::split(text);
+    let mut module = Module { comments: std::mem::take(&mut chunks.comments), ..Module::default() };
     for open in chunks.unclosed {
         diagnostics.push(
-            Diagnostic::error(
-                "E0102",
-                Span::new(open, open + 1),
-                "this block is never closed",
-            )
-            .with_label("this `{` has no matching `}`")
-            .with_help("add a `}` at the end of the block"),
+            Diagnostic::error("E0102", Span::new(open, open + 1), "this block is never closed")
+                .with_label("this `{` has no matching `}`")
+                .with_help("add a `}` at the end of the block"),
         );
     }
-    for chunk in chunks.chunks {
+    for chunk in std::mem::take(&mut chunks.chunks) {
         match chunk {
             Chunk::Item(span) => items::top_item(text, span, &mut module, diagnostics),
-            Chunk::Flow {
-                head,
-                items,
-                trailing,
-                closed,
-            } => {
-                items::flow(text, head, &items, &mut module, diagnostics);
+            Chunk::Flow { head, items, trailing, closed: _ } => {
+                items::flow(text, head, &items, &chunks.missing_braces, &mut module, diagnostics);
                 if let Some(extra) = trailing {
-                    errors::report_stray(text, extra, diagnostics);
+                    if errors::report_stray(text, extra, diagnostics) {
+                        // Steps after an early `}` are lost; do not report their names as undefined.
+                        module.broken_names.extend(items::salvage_names(&text[extra.start..extra.end]));
+                        if let Some(flow) = module.flows.last_mut() {
+                            flow.has_syntax_errors = true;
+                        }
+                    }
                 }
-                let _ = closed;
             }
         }
     }
@@ -275,12 +239,7 @@ pub(crate) fn parse_text(text: &str, diagnostics: &mut Vec<Diagnostic>) -> Modul
 }
 
 /// Parses `span` of `text` with `rule`; on failure, reports the error and returns `None`.
-fn parse_chunk<'i>(
-    rule: Rule,
-    text: &'i str,
-    span: Span,
-    diagnostics: &mut Vec<Diagnostic>,
-) -> Option<Pair<'i>> {
+fn parse_chunk<'i>(rule: Rule, text: &'i str, span: Span, diagnostics: &mut Vec<Diagnostic>) -> Option<Pair<'i>> {
     let slice = &text[span.start..span.end];
     match FlowGrammar::parse(rule, slice) {
         Ok(mut pairs) => pairs.next().map(|p| p.into_inner().next()).unwrap_or(None),

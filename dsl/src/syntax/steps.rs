@@ -2,8 +2,7 @@
 
 use super::{Lower, Pair, Rule, expr};
 use crate::ast::{
-    Auto, Call, Decide, Name, Outcome, Priority, Retry, Skip, Step, StepKind, Task, VendorScope,
-    WaitArm,
+    Auto, Call, Decide, Name, Outcome, Priority, Retry, Skip, Step, StepKind, Task, VendorScope, WaitArm,
 };
 use crate::diagnostic::Diagnostic;
 
@@ -27,53 +26,28 @@ pub(super) fn step(lower: &mut Lower<'_>, pair: Pair<'_>) -> Option<Step> {
         Rule::task => StepKind::Task(task(lower, body)),
         Rule::auto => StepKind::Auto(auto(lower, body)),
         Rule::decide => StepKind::Decide(decide(lower, body)),
-        Rule::parallel => {
-            StepKind::Parallel(body.into_iter().filter_map(|g| goto(lower, g)).collect())
-        }
-        Rule::join => StepKind::Join(
-            body.into_iter()
-                .find(|p| p.as_rule() == Rule::ident)
-                .map(|p| lower.name(&p))?,
-        ),
-        Rule::wait => StepKind::Wait(
-            body.into_iter()
-                .filter_map(|p| wait_arm(lower, p))
-                .collect(),
-        ),
+        Rule::parallel => StepKind::Parallel(body.into_iter().filter_map(|g| goto(lower, g)).collect()),
+        Rule::join => StepKind::Join(body.into_iter().find(|p| p.as_rule() == Rule::ident).map(|p| lower.name(&p))?),
+        Rule::wait => StepKind::Wait(body.into_iter().filter_map(|p| wait_arm(lower, p)).collect()),
         Rule::call => StepKind::Call(call(lower, body)),
         Rule::end => StepKind::End(body.into_iter().next().map(|p| lower.name(&p))?),
         _ => return None,
     };
-    Some(Step {
-        name,
-        label,
-        kind,
-        span,
-    })
+    Some(Step { name, label, kind, span })
 }
 
 /// The step named by `-> step`.
 fn goto(lower: &Lower<'_>, pair: Pair<'_>) -> Option<Name> {
-    pair.into_inner()
-        .find(|p| p.as_rule() == Rule::ident)
-        .map(|p| lower.name(&p))
+    pair.into_inner().find(|p| p.as_rule() == Rule::ident).map(|p| lower.name(&p))
 }
 
 /// The identifiers inside a pair, in order.
 fn names(lower: &Lower<'_>, pair: Pair<'_>) -> Vec<Name> {
-    pair.into_inner()
-        .filter(|p| p.as_rule() == Rule::ident)
-        .map(|p| lower.name(&p))
-        .collect()
+    pair.into_inner().filter(|p| p.as_rule() == Rule::ident).map(|p| lower.name(&p)).collect()
 }
 
 /// Records a setting given twice (the later one wins, and the checker reports it).
-fn note_twice(
-    repeated: &mut Vec<(String, crate::span::Span)>,
-    already: bool,
-    what: &str,
-    span: crate::span::Span,
-) {
+fn note_twice(repeated: &mut Vec<(String, crate::span::Span)>, already: bool, what: &str, span: crate::span::Span) {
     if already {
         repeated.push((what.to_string(), span));
     }
@@ -95,30 +69,20 @@ fn task(lower: &mut Lower<'_>, body: Vec<Pair<'_>>) -> Task {
             }
             Rule::vendor_rule => {
                 note_twice(&mut t.repeated, t.vendor.is_some(), "vendor", span);
-                t.vendor = Some(if p.as_str().trim_end().ends_with("any") {
-                    VendorScope::Any
-                } else {
-                    VendorScope::Same
-                });
+                t.vendor =
+                    Some(if p.as_str().trim_end().ends_with("any") { VendorScope::Any } else { VendorScope::Same });
             }
             Rule::show => t.show.extend(names(lower, p)),
             Rule::edit => t.edit.extend(names(lower, p)),
             Rule::require => t.require.extend(names(lower, p)),
             Rule::priority => {
                 note_twice(&mut t.repeated, t.priority.is_some(), "priority", span);
-                t.priority = Some(
-                    match p
-                        .into_inner()
-                        .nth(1)
-                        .map(|l| l.as_str().to_string())
-                        .as_deref()
-                    {
-                        Some("low") => Priority::Low,
-                        Some("high") => Priority::High,
-                        Some("urgent") => Priority::Urgent,
-                        _ => Priority::Normal,
-                    },
-                );
+                t.priority = Some(match p.into_inner().nth(1).map(|l| l.as_str().to_string()).as_deref() {
+                    Some("low") => Priority::Low,
+                    Some("high") => Priority::High,
+                    Some("urgent") => Priority::Urgent,
+                    _ => Priority::Normal,
+                });
             }
             Rule::sla => {
                 note_twice(&mut t.repeated, t.sla.is_some(), "sla", span);
@@ -179,10 +143,7 @@ fn task(lower: &mut Lower<'_>, body: Vec<Pair<'_>>) -> Task {
 
 fn mappings(lower: &mut Lower<'_>, pair: Pair<'_>) -> Vec<(Name, crate::ast::Expr)> {
     let mut out = Vec::new();
-    for m in pair
-        .into_inner()
-        .filter(|m| m.as_rule() == Rule::in_mapping)
-    {
+    for m in pair.into_inner().filter(|m| m.as_rule() == Rule::in_mapping) {
         let mut inner = m.into_inner();
         if let (Some(target), Some(value)) = (inner.next(), inner.next()) {
             let target = lower.name(&target);
@@ -194,10 +155,7 @@ fn mappings(lower: &mut Lower<'_>, pair: Pair<'_>) -> Vec<(Name, crate::ast::Exp
 
 fn out_mappings(lower: &Lower<'_>, pair: Pair<'_>) -> Vec<(Name, Name)> {
     let mut out = Vec::new();
-    for m in pair
-        .into_inner()
-        .filter(|m| m.as_rule() == Rule::out_mapping)
-    {
+    for m in pair.into_inner().filter(|m| m.as_rule() == Rule::out_mapping) {
         let mut inner = m.into_inner();
         if let (Some(field), Some(source)) = (inner.next(), inner.next()) {
             out.push((lower.name(&field), lower.name(&source)));
@@ -272,9 +230,8 @@ fn decide(lower: &mut Lower<'_>, body: Vec<Pair<'_>>) -> Decide {
 
 fn wait_arm(lower: &mut Lower<'_>, pair: Pair<'_>) -> Option<WaitArm> {
     let rule = pair.as_rule();
-    let mut inner = pair
-        .into_inner()
-        .filter(|p| !matches!(p.as_rule(), Rule::arrow) && !super::is_keyword(p.as_rule()));
+    let mut inner =
+        pair.into_inner().filter(|p| !matches!(p.as_rule(), Rule::arrow) && !super::is_keyword(p.as_rule()));
     let first = inner.next()?;
     let next = lower.name(&inner.next()?);
     Some(match rule {
@@ -282,11 +239,7 @@ fn wait_arm(lower: &mut Lower<'_>, pair: Pair<'_>) -> Option<WaitArm> {
         Rule::after => WaitArm::After(lower.duration(&first), next),
         Rule::until => WaitArm::Until(lower.name(&first), next),
         _ => {
-            lower.diagnostics.push(Diagnostic::error(
-                "E0101",
-                lower.span(&first),
-                "unexpected wait arm",
-            ));
+            lower.diagnostics.push(Diagnostic::error("E0101", lower.span(&first), "unexpected wait arm"));
             return None;
         }
     })

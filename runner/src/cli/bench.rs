@@ -30,11 +30,8 @@ pub(crate) fn run(what: BenchCommand) -> anyhow::Result<ExitCode> {
 /// checking sources already in memory.
 fn dsl(paths: &[PathBuf], runs: usize) -> anyhow::Result<ExitCode> {
     let warm = source::load(paths).context("reading flows")?;
-    let sources: Vec<(String, Vec<u8>)> = warm
-        .program
-        .files()
-        .map(|f| (f.path.clone(), f.text.clone().into_bytes()))
-        .collect();
+    let sources: Vec<(String, Vec<u8>)> =
+        warm.program.files().map(|f| (f.path.clone(), f.text.clone().into_bytes())).collect();
     let bytes: usize = sources.iter().map(|(_, b)| b.len()).sum();
     let report = warm.program.check();
     let mut with_io = Vec::new();
@@ -70,20 +67,10 @@ fn dsl(paths: &[PathBuf], runs: usize) -> anyhow::Result<ExitCode> {
         report.errors(),
         report.warnings()
     );
-    println!(
-        "median of {runs} runs, release build recommended (cargo run --release -p junro -- bench dsl)"
-    );
-    for (name, d) in [
-        ("read + parse + check", io),
-        ("parse + check (in memory)", mem),
-    ] {
+    println!("median of {runs} runs, release build recommended (cargo run --release -p junro -- bench dsl)");
+    for (name, d) in [("read + parse + check", io), ("parse + check (in memory)", mem)] {
         let s = d.as_secs_f64();
-        println!(
-            "{name:<28} {:>8.2} ms  {:>9.0} files/s  {:>7.2} MB/s",
-            s * 1000.0,
-            files as f64 / s,
-            mb / s
-        );
+        println!("{name:<28} {:>8.2} ms  {:>9.0} files/s  {:>7.2} MB/s", s * 1000.0, files as f64 / s, mb / s);
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -32,8 +32,7 @@ pub(crate) fn run(paths: &[PathBuf], format: CheckFormat) -> anyhow::Result<Exit
                 .flat_map(|f| {
                     let source = loaded.program.file(&f.path);
                     f.diagnostics.iter().map(move |d| {
-                        let (line, column) =
-                            source.map_or((0, 0), |s| s.index.line_col(&s.text, d.span.start));
+                        let (line, column) = source.map_or((0, 0), |s| s.index.line_col(&s.text, d.span.start));
                         serde_json::json!({
                             "path": f.path, "line": line, "column": column,
                             "start": d.span.start, "end": d.span.end,
@@ -50,9 +49,5 @@ pub(crate) fn run(paths: &[PathBuf], format: CheckFormat) -> anyhow::Result<Exit
             writeln!(stdout, "{}", serde_json::to_string_pretty(&out)?)?;
         }
     }
-    Ok(if report.errors() > 0 {
-        ExitCode::from(1)
-    } else {
-        ExitCode::SUCCESS
-    })
+    Ok(if report.errors() > 0 { ExitCode::from(1) } else { ExitCode::SUCCESS })
 }

@@ -23,8 +23,7 @@ pub(crate) fn run(paths: &[PathBuf], check: bool) -> anyhow::Result<ExitCode> {
                     println!("{}: not formatted", file.display());
                     failed = true;
                 } else {
-                    std::fs::write(file, formatted)
-                        .with_context(|| format!("writing {}", file.display()))?;
+                    std::fs::write(file, formatted).with_context(|| format!("writing {}", file.display()))?;
                     println!("{}: formatted", file.display());
                 }
             }
@@ -34,17 +33,9 @@ pub(crate) fn run(paths: &[PathBuf], check: bool) -> anyhow::Result<ExitCode> {
             }
         }
     }
-    let verb = if check {
-        "need formatting"
-    } else {
-        "formatted"
-    };
+    let verb = if check { "need formatting" } else { "formatted" };
     println!("{} files, {changed} {verb}", files.len());
-    Ok(if failed {
-        ExitCode::from(1)
-    } else {
-        ExitCode::SUCCESS
-    })
+    Ok(if failed { ExitCode::from(1) } else { ExitCode::SUCCESS })
 }
 
 fn collect(path: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {

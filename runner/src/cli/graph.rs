@@ -7,11 +7,7 @@ use junro_engine::source;
 use std::path::Path;
 use std::process::ExitCode;
 
-pub(crate) fn run(
-    file: &Path,
-    format: GraphFormat,
-    flow: Option<&str>,
-) -> anyhow::Result<ExitCode> {
+pub(crate) fn run(file: &Path, format: GraphFormat, flow: Option<&str>) -> anyhow::Result<ExitCode> {
     let loaded = source::load(&[file]).context("reading the flow")?;
     let path = loaded.roots.first().context("no .flow file given")?;
     let format = match format {
