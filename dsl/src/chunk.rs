@@ -58,6 +58,7 @@ enum Event<'a> {
         word: &'a str,
         column0: bool,
         next_is_digit: bool,
+        opens_block: bool,
     },
     Open(usize),
     Close(usize),
@@ -78,6 +79,8 @@ fn lex<'a>(text: &'a str, comments: &mut Vec<Comment>) -> Vec<Event<'a>> {
                 i += 1;
             }
             b' ' | b'\t' | b'\r' => i += 1,
+            // U+3000, the ideographic space, indents like a space (the grammar agrees).
+            0xE3 if text[i..].starts_with('\u{3000}') => i += 3,
             b'#' => {
                 let end = text[i..].find('\n').map_or(text.len(), |n| i + n);
                 comments.push(Comment { text: text[i..end].trim_end().to_string(), span: Span::new(i, end) });
@@ -115,6 +118,7 @@ fn lex<'a>(text: &'a str, comments: &mut Vec<Comment>) -> Vec<Event<'a>> {
                         word: &text[start..i],
                         column0: start == line_start,
                         next_is_digit: rest.as_bytes().first().is_some_and(u8::is_ascii_digit),
+                        opens_block: line_opens_block(&text[i..]),
                     });
                 }
                 at_line_start = false;
@@ -129,11 +133,18 @@ fn lex<'a>(text: &'a str, comments: &mut Vec<Comment>) -> Vec<Event<'a>> {
     events
 }
 
+/// Whether the rest of the line (before any comment) ends with `{`.
+fn line_opens_block(rest: &str) -> bool {
+    let line = rest.split('\n').next().unwrap_or("");
+    let code = line.split('#').next().unwrap_or("");
+    code.trim_end().ends_with('{')
+}
+
 /// Splits `text` into chunks.
 pub(crate) fn split(text: &str) -> Chunks {
     let mut out = Chunks::default();
     let events = lex(text, &mut out.comments);
-    let mut builder = Builder { text, out, current: None, stack: Vec::new() };
+    let mut builder = Builder { text, out, current: None, stack: Vec::new(), in_data: false };
     for event in events {
         builder.feed(event);
     }
@@ -160,12 +171,14 @@ struct Builder<'a> {
     current: Option<Current>,
     /// Positions of the open braces not yet closed.
     stack: Vec<usize>,
+    /// Whether the flow item being read is a `data` block.
+    in_data: bool,
 }
 
 impl Builder<'_> {
     fn feed(&mut self, event: Event<'_>) {
         match event {
-            Event::Word { pos, word, column0, next_is_digit } => {
+            Event::Word { pos, word, column0, next_is_digit, opens_block } => {
                 let depth = self.stack.len();
                 let top = TOP_KEYWORDS.contains(&word);
                 if top && (depth == 0 || (column0 && TOP_ONLY_KEYWORDS.contains(&word))) {
@@ -192,6 +205,9 @@ impl Builder<'_> {
                     return;
                 };
                 let step = STEP_KEYWORDS.contains(&word) && !(word == "wait" && next_is_digit);
+                // Inside `data { }` any keyword may be a field name (`end "終了日" date`); only a
+                // line that opens a block is taken as a sign that the data block was left open.
+                let step = step && (!self.in_data || opens_block);
                 if depth == 1 && FLOW_ITEM_KEYWORDS.contains(&word) {
                     self.start_flow_item(pos);
                 } else if depth >= 2 && step {
@@ -232,6 +248,7 @@ impl Builder<'_> {
     }
 
     fn start_flow_item(&mut self, pos: usize) {
+        self.in_data = self.text[pos..].starts_with("data");
         if let Some(Current::Flow { item_start, items, .. }) = &mut self.current
             && let Some(start) = item_start.replace(pos)
         {

@@ -61,12 +61,7 @@ fn exercise(bytes: &[u8]) {
     assert!(report.errors() == 0 || !rendered.is_empty());
     if let Some(file) = program.file("case.flow") {
         for flow in &file.module.flows {
-            let _ = draw(
-                &program,
-                "case.flow",
-                Some(&flow.name.text),
-                Format::Mermaid,
-            );
+            let _ = draw(&program, "case.flow", Some(&flow.name.text), Format::Mermaid);
             let _ = draw(&program, "case.flow", Some(&flow.name.text), Format::Dot);
         }
     }
@@ -85,8 +80,7 @@ fn edit() -> impl Strategy<Value = Edit> {
     prop_oneof![
         (any::<usize>(), 0usize..40).prop_map(|(at, len)| Edit::Delete(at, len)),
         (any::<usize>(), 0..TOKENS.len()).prop_map(|(at, t)| Edit::Insert(at, t)),
-        (any::<usize>(), 0usize..80, any::<usize>())
-            .prop_map(|(from, len, to)| Edit::Duplicate(from, len, to)),
+        (any::<usize>(), 0usize..80, any::<usize>()).prop_map(|(from, len, to)| Edit::Duplicate(from, len, to)),
     ]
 }
 
@@ -135,15 +129,7 @@ proptest! {
 fn the_seed_flow_itself_is_clean() {
     let mut program = Program::new();
     program.add("standard_order.flow", SEED_FLOW.as_bytes());
-    program.add(
-        "standard_order.rhai",
-        include_bytes!("../../examples/flows/bench/standard_order.rhai"),
-    );
+    program.add("standard_order.rhai", include_bytes!("../../examples/flows/bench/standard_order.rhai"));
     let report = program.check();
-    assert_eq!(
-        report.errors() + report.warnings(),
-        0,
-        "{}",
-        report.render(&program)
-    );
+    assert_eq!(report.errors() + report.warnings(), 0, "{}", report.render(&program));
 }

@@ -244,8 +244,16 @@ impl FlowCtx<'_, '_> {
             BinaryOp::Add if matches!(lt, Ty::Text) || matches!(rt, Ty::Text) => Ty::Text,
             _ => {
                 if !(lt.numeric() && rt.numeric()) {
-                    let message =
-                        format!("`{sym}` needs numbers, but this is {} {sym} {}", lt.describe(), rt.describe());
+                    let message = match (lt.numeric(), &l.kind, &r.kind) {
+                        (false, ExprKind::Field(f), _) => {
+                            format!("`{sym}` needs numbers, but `{f}` is {}", lt.describe())
+                        }
+                        (false, ..) => format!("`{sym}` needs numbers, but its left side is {}", lt.describe()),
+                        (true, _, ExprKind::Field(f)) => {
+                            format!("`{sym}` needs numbers, but `{f}` is {}", rt.describe())
+                        }
+                        (true, ..) => format!("`{sym}` needs numbers, but its right side is {}", rt.describe()),
+                    };
                     return self.mismatch(expr, message);
                 }
                 if matches!(lt, Ty::Money) || matches!(rt, Ty::Money) {

@@ -172,7 +172,7 @@ impl FlowCtx<'_, '_> {
             };
             if !applies {
                 let fits = match attribute.as_str() {
-                    "min" | "max" => "numbers, money and dates",
+                    "min" | "max" => "integer, decimal, money, date and datetime",
                     _ => "text",
                 };
                 self.out.push(
@@ -181,7 +181,7 @@ impl FlowCtx<'_, '_> {
                         *span,
                         format!("`{attribute}` does not apply to field `{}`", field.name.text),
                     )
-                    .with_help(format!("`{attribute}` is for {fits} fields")),
+                    .with_help(format!("`{attribute}` applies to {fits} fields")),
                 );
             }
         }
@@ -221,7 +221,7 @@ impl FlowCtx<'_, '_> {
                     self.flow.name.span,
                     format!("flow `{}` has no scenario", self.flow.name.text),
                 )
-                .with_help("add `scenario \"…\" { given …; complete …; expect completed }` to test it"),
+                .with_help("add a `scenario \"…\" { … }` block: `given` data, `complete` tasks, `expect completed`"),
             );
         }
     }

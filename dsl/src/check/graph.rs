@@ -124,7 +124,13 @@ fn no_way_out(
         let is_entry = g.nodes.get(ctx.flow.start.as_ref().map_or("", |s| s.text.as_str())) == Some(&n)
             || g.graph.neighbors_directed(n, Direction::Incoming).any(|p| !stuck.contains(&p));
         let missing_next = g.graph.neighbors(n).next().is_none() && !matches!(step.kind, StepKind::End(_));
-        if is_entry && !missing_next {
+        // A step that is stuck only because it leads into a loop already reported is not news.
+        let mut into_loop = false;
+        let mut dfs = Dfs::new(&g.graph, n);
+        while let Some(m) = dfs.next(&g.graph) {
+            into_loop |= in_loop.contains(&m);
+        }
+        if is_entry && !missing_next && !into_loop {
             ctx.out.push(
                 Diagnostic::error("E0302", step.name.span, format!("no path from step `{}` to an end", step.name.text))
                     .with_label("an order that gets here can never finish")
@@ -187,6 +193,8 @@ fn parallels(ctx: &mut FlowCtx<'_, '_>, g: &StepGraph) {
     let mut ordered = splits.clone();
     ordered.sort_by_key(|&p| splits.iter().filter(|&&q| q != p && has_path_connecting(&g.graph, p, q, None)).count());
     let mut joins_of: BTreeMap<NodeIndex, NodeIndex> = BTreeMap::new();
+    // Joins already named in an error about their parallel; not reported again on their own.
+    let mut explained: BTreeSet<NodeIndex> = BTreeSet::new();
     let mut split_of: BTreeMap<NodeIndex, NodeIndex> = BTreeMap::new();
     let mut regions: BTreeMap<NodeIndex, BTreeSet<NodeIndex>> = BTreeMap::new();
     for &p in &ordered {
@@ -219,6 +227,7 @@ fn parallels(ctx: &mut FlowCtx<'_, '_>, g: &StepGraph) {
                 )
                 .with_help("lead every branch of one parallel to the same join"),
             );
+            explained.extend(joins.iter().copied());
             continue;
         }
         let join = *joins.iter().next().unwrap_or(&p);
@@ -255,6 +264,9 @@ fn parallels(ctx: &mut FlowCtx<'_, '_>, g: &StepGraph) {
             continue;
         };
         let join = &steps[g.graph[n]];
+        if explained.contains(&n) {
+            continue;
+        }
         let Some(&p) = split_of.get(&n) else {
             ctx.out.push(
                 Diagnostic::error(

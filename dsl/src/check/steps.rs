@@ -55,7 +55,7 @@ impl FlowCtx<'_, '_> {
                         let known = self.scope.actions.keys().copied().collect();
                         self.defined("E0206", "action", action, known);
                     }
-                    None => self.missing(step, "an `action`", "action provision_line"),
+                    None => self.missing(step, "`action`", "action provision_line"),
                 }
                 for (_, value) in &auto.inputs {
                     self.infer(value);
@@ -149,7 +149,7 @@ impl FlowCtx<'_, '_> {
         for (what, span) in repeated {
             self.out.push(
                 Diagnostic::error("E0312", *span, format!("`{what}` is given twice in this step"))
-                    .with_help("keep one; the steps's settings are not added up"),
+                    .with_help("keep one; a step's settings are not added up"),
             );
         }
     }
@@ -202,7 +202,14 @@ impl FlowCtx<'_, '_> {
         let mut outcomes: Vec<&str> = Vec::new();
         for outcome in &task.outcomes {
             if outcomes.contains(&outcome.name.text.as_str()) {
-                self.duplicate("outcome", &outcome.name);
+                self.out.push(
+                    Diagnostic::error(
+                        "E0202",
+                        outcome.name.span,
+                        format!("outcome `{}` is defined twice in task `{}`", outcome.name.text, step.name.text),
+                    )
+                    .with_help("remove one of them, or rename it"),
+                );
             }
             outcomes.push(&outcome.name.text);
         }

@@ -277,7 +277,11 @@ pub(super) fn report_stray(text: &str, span: Span, diagnostics: &mut Vec<Diagnos
     let local = slice.len() - slice.trim_start().len();
     let pos = span.start + local;
     let found = found_at(text, pos);
-    let width = text[pos..].chars().next().map_or(1, char::len_utf8);
+    let width = match text[pos..].chars().next() {
+        Some(c) if c.is_alphanumeric() || c == '_' => r_word_len(&text[pos..]),
+        Some(c) => c.len_utf8(),
+        None => 1,
+    };
     diagnostics.push(
         Diagnostic::error(
             "E0101",

@@ -180,7 +180,7 @@ fn table_row(lower: &mut Lower<'_>, pair: Pair<'_>) -> TableRow {
                 };
                 row.cells.push(cell);
             }
-            Rule::literal => row.outputs.push(lower.literal(p)),
+            Rule::literal | Rule::ident => row.outputs.push(lower.literal(p)),
             _ => {}
         }
     }
