@@ -1,4 +1,4 @@
-//! Parsing and checking never panic, whatever the input: arbitrary bytes, and real flows with
+//! Parsing and checking never panic, whatever the input: arbitrary bytes, and catalogue flows with
 //! random edits (deleted ranges, inserted tokens, duplicated slices). Each case also renders its
 //! diagnostics and draws its flows, since both read spans the parser produced.
 
@@ -7,6 +7,27 @@ use junro_dsl::graph::{Format, draw};
 use proptest::prelude::*;
 
 const SEED_FLOW: &str = include_str!("../../examples/flows/bench/standard_order.flow");
+
+/// Every `.flow` file of the catalogue (and the seed), as starting points for random edits.
+fn seeds() -> &'static [Vec<u8>] {
+    static SEEDS: std::sync::OnceLock<Vec<Vec<u8>>> = std::sync::OnceLock::new();
+    SEEDS.get_or_init(|| {
+        fn walk(dir: &std::path::Path, out: &mut Vec<Vec<u8>>) {
+            let Ok(entries) = std::fs::read_dir(dir) else { return };
+            for entry in entries.flatten() {
+                let path = entry.path();
+                if path.is_dir() {
+                    walk(&path, out);
+                } else if path.extension().is_some_and(|e| e == "flow") {
+                    out.extend(std::fs::read(&path));
+                }
+            }
+        }
+        let mut out = vec![SEED_FLOW.as_bytes().to_vec()];
+        walk(&std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/flows"), &mut out);
+        out
+    })
+}
 
 /// Fragments that are likely to confuse a parser: keywords, braces, arrows, quotes, wide text.
 const TOKENS: &[&str] = &[
@@ -120,8 +141,9 @@ proptest! {
     }
 
     #[test]
-    fn edited_flows_never_panic(edits in proptest::collection::vec(edit(), 1..8)) {
-        exercise(&apply(SEED_FLOW.as_bytes().to_vec(), &edits));
+    fn edited_catalogue_flows_never_panic(seed in any::<usize>(), edits in proptest::collection::vec(edit(), 1..8)) {
+        let seeds = seeds();
+        exercise(&apply(seeds[seed % seeds.len()].clone(), &edits));
     }
 }
 
