@@ -23,7 +23,7 @@ pub mod suggest;
 mod syntax;
 
 pub use diagnostic::{Diagnostic, Severity};
-pub use program::{FileReport, Program, Report, SourceFile};
+pub use program::{FileReport, Program, Report, SourceFile, resolve as resolve_path};
 pub use span::{LineIndex, Span};
 
 /// Parses one file's bytes into its AST and the syntax diagnostics found on the way.

@@ -132,7 +132,7 @@ pub(crate) fn normalise(path: &str) -> String {
 }
 
 /// The path `relative` names when written in the file at `from`.
-pub(crate) fn resolve(from: &str, relative: &str) -> String {
+pub fn resolve(from: &str, relative: &str) -> String {
     if relative.starts_with('/') {
         return normalise(relative);
     }

@@ -5,6 +5,12 @@
 //! hands the contents to `junro-dsl`, which does no I/O itself. Durable execution (state machine,
 //! storage on SQLite and PostgreSQL, timers, workers) builds on this next.
 
+pub mod calendar;
+pub mod compile;
+pub mod machine;
+pub mod scenario;
+pub mod script;
 pub mod source;
+pub mod table;
 
 pub use junro_dsl as dsl;

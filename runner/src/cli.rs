@@ -8,6 +8,7 @@ mod bench;
 mod check;
 mod fmt;
 mod graph;
+mod test;
 
 #[derive(Parser)]
 #[command(name = "junro", version, about = "Junro: order flows for back offices — check, draw, format and run them")]
@@ -47,6 +48,15 @@ enum Command {
         #[arg(long)]
         check: bool,
     },
+    /// Run the scenarios written next to flows (in memory, on a virtual clock).
+    Test {
+        /// Files or folders.
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+        /// Only scenarios whose `flow::title` contains this text.
+        #[arg(long)]
+        filter: Option<String>,
+    },
     /// Benchmarks that print figures.
     Bench {
         #[command(subcommand)]
@@ -78,6 +88,7 @@ pub(crate) fn run() -> ExitCode {
         Command::Check { paths, format } => check::run(&paths, format),
         Command::Graph { file, format, flow } => graph::run(&file, format, flow.as_deref()),
         Command::Fmt { paths, check } => fmt::run(&paths, check),
+        Command::Test { paths, filter } => test::run(&paths, filter.as_deref()),
         Command::Bench { what } => bench::run(what),
     };
     match result {

@@ -1,0 +1,658 @@
+//! The state machine's vocabulary: an order's state, the commands that change it, the events
+//! that record each change (the history every KPI is computed from), and the effects a driver
+//! must carry out (tasks, timers, jobs, subflows).
+
+use crate::script::Data;
+use jiff::Timestamp;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// Who asks for a change: a person (with roles and, for outsourced staff, a vendor) or the system.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Actor {
+    /// User id, or `system` for timers and workers.
+    pub id: String,
+    /// Roles held.
+    pub roles: Vec<String>,
+    /// The outsourcing vendor the person works for; `None` for in-house staff.
+    pub vendor: Option<String>,
+    /// Administrators may hold, resume, cancel and retry incidents.
+    pub admin: bool,
+}
+
+impl Actor {
+    /// The engine itself (timers, workers).
+    pub fn system() -> Actor {
+        Actor { id: "system".into(), roles: Vec::new(), vendor: None, admin: true }
+    }
+
+    /// A person with roles, working for `vendor` when given.
+    pub fn person(id: &str, roles: &[&str], vendor: Option<&str>) -> Actor {
+        Actor {
+            id: id.to_string(),
+            roles: roles.iter().map(|r| (*r).to_string()).collect(),
+            vendor: vendor.map(str::to_string),
+            admin: false,
+        }
+    }
+}
+
+/// Where an order stands.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "status", rename_all = "snake_case")]
+pub enum Status {
+    /// Running.
+    Open,
+    /// Put on hold by a person: nothing moves until it is resumed.
+    OnHold {
+        /// Since when.
+        since: Timestamp,
+    },
+    /// Finished, with the end's outcome.
+    Closed {
+        /// `completed`, `cancelled`, …
+        outcome: String,
+        /// When.
+        at: Timestamp,
+    },
+}
+
+/// What a live position of the order is doing.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Activity {
+    /// A human task, open.
+    Task {
+        /// Who has claimed it.
+        assignee: Option<String>,
+        /// When it became ready.
+        ready_at: Timestamp,
+        /// When it is due (business time), if it has an SLA.
+        due_at: Option<Timestamp>,
+    },
+    /// An automatic step whose action runs in a worker.
+    Job {
+        /// The action.
+        action: String,
+        /// Attempt number, from 1.
+        attempt: u32,
+        /// The inputs given to the handler.
+        inputs: Data,
+        /// Set when retries are exhausted: the order needs an administrator.
+        incident: Option<String>,
+    },
+    /// Waiting for a signal, a timer or a date.
+    Waiting {
+        /// Whether this is a wait for the customer (the KPI clock stops).
+        customer: bool,
+    },
+    /// Waiting for a subflow (a child order) to end.
+    Calling {
+        /// The subflow.
+        flow: String,
+    },
+    /// Stopped by an incident while entering the step (a rule or mapping failed): an
+    /// administrator retries it once the cause is fixed.
+    Stuck {
+        /// What failed.
+        message: String,
+    },
+}
+
+/// A live position in the flow: one step instance.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Token {
+    /// Step instance id, unique within the order.
+    pub instance: u64,
+    /// The step.
+    pub step: String,
+    /// What it is doing.
+    pub activity: Activity,
+}
+
+/// A completed human task, remembered for send-back and pull-back.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Completion {
+    /// The step instance that was completed.
+    pub instance: u64,
+    /// The step.
+    pub step: String,
+    /// Who completed it.
+    pub actor: String,
+    /// The step instances it created directly (for pull-back: they must all be unclaimed).
+    pub created: Vec<u64>,
+}
+
+/// A timer the order has asked for.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "purpose", rename_all = "snake_case")]
+pub enum TimerPurpose {
+    /// `after` / `until` arm of a wait, leading to `next`.
+    Wait {
+        /// The waiting step instance.
+        instance: u64,
+        /// Where the arm leads.
+        next: String,
+    },
+    /// A task's reminder before its due time.
+    Remind {
+        /// The task instance.
+        instance: u64,
+    },
+    /// A task's due time.
+    Due {
+        /// The task instance.
+        instance: u64,
+    },
+    /// Escalation of an overdue task to a role.
+    Escalate {
+        /// The task instance.
+        instance: u64,
+        /// To whom.
+        role: String,
+    },
+    /// Retry of a failed action.
+    Retry {
+        /// The job's step instance.
+        instance: u64,
+    },
+}
+
+/// Everything about one order. Serialised as JSON in storage; replaying its events gives it back.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OrderState {
+    /// Order id.
+    pub id: String,
+    /// Flow id.
+    pub flow: String,
+    /// Deployed version of the flow.
+    pub version: u32,
+    /// The business key (order number), when given.
+    pub business_key: Option<String>,
+    /// The vendor the order belongs to, once known.
+    pub vendor: Option<String>,
+    /// The channel it came in by.
+    pub channel: Option<String>,
+    /// The parent order and its calling step instance, for a subflow.
+    pub parent: Option<(String, u64)>,
+    /// When the order was received (may precede its start).
+    pub received_at: Timestamp,
+    /// Open, on hold, or closed.
+    pub status: Status,
+    /// The order's data.
+    pub data: Data,
+    /// Live positions by step instance.
+    pub tokens: BTreeMap<u64, Token>,
+    /// Arrivals counted at each join.
+    pub joins: BTreeMap<String, usize>,
+    /// Pending timers: id → purpose.
+    pub timers: BTreeMap<u64, TimerPurpose>,
+    /// Completed tasks, most recent last.
+    pub completions: Vec<Completion>,
+    /// The next id for step instances and timers.
+    pub next_id: u64,
+    /// Incremented by every applied command: optimistic concurrency in storage.
+    pub version_no: u64,
+}
+
+/// A request to change an order.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "command", rename_all = "snake_case")]
+pub enum Command {
+    /// Start a new order (the state given to `apply` is ignored and may be a placeholder).
+    Start {
+        /// Order id to use.
+        id: String,
+        /// Business key.
+        business_key: Option<String>,
+        /// Starting data.
+        data: Data,
+        /// Vendor of the order, when known at start.
+        vendor: Option<String>,
+        /// Channel.
+        channel: Option<String>,
+        /// When it was received (default: now).
+        received_at: Option<Timestamp>,
+        /// Parent order and calling instance, for a subflow.
+        parent: Option<(String, u64)>,
+    },
+    /// Take a task.
+    Claim {
+        /// Task instance.
+        task: u64,
+    },
+    /// Give a task back to the queue.
+    Release {
+        /// Task instance.
+        task: u64,
+    },
+    /// Finish a task with data and, for tasks with outcomes, an outcome.
+    Complete {
+        /// Task instance.
+        task: u64,
+        /// Chosen outcome.
+        outcome: Option<String>,
+        /// Data entered on the form.
+        data: Data,
+    },
+    /// 差戻し: send the order back from this task to an earlier task.
+    SendBack {
+        /// The task sending back.
+        task: u64,
+        /// The earlier task's step id.
+        to: String,
+        /// Why.
+        reason: String,
+    },
+    /// 引戻し: the completer takes a completed task back while what followed is still unclaimed.
+    PullBack {
+        /// The completed task instance.
+        task: u64,
+    },
+    /// Hand a claimed task to another person.
+    Transfer {
+        /// Task instance.
+        task: u64,
+        /// The person who gets it.
+        to: Actor,
+    },
+    /// Stop the order's clock and work.
+    Hold {
+        /// Why.
+        reason: String,
+    },
+    /// Resume a held order.
+    Resume,
+    /// A named signal arrives.
+    Signal {
+        /// Signal id.
+        name: String,
+        /// Data that comes with it (written into the order's data).
+        data: Data,
+    },
+    /// A timer the order asked for is due.
+    TimerFired {
+        /// Timer id.
+        timer: u64,
+    },
+    /// An action handler finished.
+    ActionSucceeded {
+        /// The job's step instance.
+        job: u64,
+        /// The handler's result.
+        output: Data,
+    },
+    /// An action handler failed.
+    ActionFailed {
+        /// The job's step instance.
+        job: u64,
+        /// Why.
+        error: String,
+    },
+    /// A subflow (child order) ended.
+    ChildEnded {
+        /// The calling step instance.
+        call: u64,
+        /// The child's outcome.
+        outcome: String,
+        /// The child's final data.
+        data: Data,
+    },
+    /// Cancel the order.
+    Cancel {
+        /// Why.
+        reason: String,
+    },
+    /// Try the failed action of an incident again.
+    RetryIncident {
+        /// The job's step instance.
+        job: u64,
+    },
+}
+
+/// One recorded change. The history of an order is its events in order; KPIs read nothing else.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "event", rename_all = "snake_case")]
+pub enum Event {
+    /// The order began.
+    OrderStarted {
+        /// Flow id.
+        flow: String,
+        /// Version.
+        version: u32,
+        /// Business key.
+        business_key: Option<String>,
+        /// Vendor, when known.
+        vendor: Option<String>,
+        /// Channel.
+        channel: Option<String>,
+        /// Receipt time.
+        received_at: Timestamp,
+        /// Parent order, for a subflow.
+        parent: Option<String>,
+        /// Starting data.
+        data: Data,
+    },
+    /// A step instance began (every kind but parallel, join and end).
+    StepEntered {
+        /// Step instance.
+        instance: u64,
+        /// Step id.
+        step: String,
+        /// `task`, `auto`, `decide`, `wait` or `call`.
+        kind: String,
+    },
+    /// A human task is ready in the queue.
+    TaskReady {
+        /// Step instance.
+        instance: u64,
+        /// Step id.
+        step: String,
+        /// Lane id.
+        lane: String,
+        /// Whether the lane is back office.
+        back: bool,
+        /// Role that may take it.
+        role: String,
+        /// Due time, if it has an SLA.
+        due_at: Option<Timestamp>,
+    },
+    /// Someone took the task.
+    TaskClaimed {
+        /// Step instance.
+        instance: u64,
+        /// Who.
+        actor: String,
+        /// Their vendor.
+        vendor: Option<String>,
+    },
+    /// The task went back to the queue.
+    TaskReleased {
+        /// Step instance.
+        instance: u64,
+        /// Who released it.
+        actor: String,
+    },
+    /// The task moved to another person.
+    TaskTransferred {
+        /// Step instance.
+        instance: u64,
+        /// From whom.
+        from: String,
+        /// To whom.
+        to: String,
+    },
+    /// A person finished the task.
+    TaskCompleted {
+        /// Step instance.
+        instance: u64,
+        /// Step id.
+        step: String,
+        /// Who.
+        actor: String,
+        /// Their vendor.
+        vendor: Option<String>,
+        /// Outcome chosen.
+        outcome: Option<String>,
+        /// Fields changed on the form.
+        changes: Data,
+    },
+    /// A rule completed the task: nobody worked it (one-stop is kept).
+    TaskSkipped {
+        /// Step instance.
+        instance: u64,
+        /// Step id.
+        step: String,
+        /// The rule expression that decided.
+        rule: String,
+        /// The values it read.
+        inputs: Data,
+        /// Outcome recorded.
+        outcome: Option<String>,
+    },
+    /// An open task was withdrawn (cancel, send-back, pull-back, another branch finished).
+    TaskCancelled {
+        /// Step instance.
+        instance: u64,
+        /// Why.
+        reason: String,
+    },
+    /// A decision chose a branch.
+    Decided {
+        /// Step instance.
+        instance: u64,
+        /// Step id.
+        step: String,
+        /// The branch's condition, or `else`.
+        branch: String,
+        /// Where the order went.
+        next: String,
+        /// The values the condition read.
+        inputs: Data,
+        /// The table evaluated first, its rows used and its outputs.
+        table: Option<TableDecision>,
+    },
+    /// An action is queued for a worker.
+    ActionQueued {
+        /// Step instance.
+        instance: u64,
+        /// Step id.
+        step: String,
+        /// Action id.
+        action: String,
+        /// Attempt number.
+        attempt: u32,
+    },
+    /// The action's handler succeeded.
+    ActionSucceeded {
+        /// Step instance.
+        instance: u64,
+        /// Fields written from its result.
+        written: Data,
+    },
+    /// The action's handler failed.
+    ActionFailed {
+        /// Step instance.
+        instance: u64,
+        /// Attempt number.
+        attempt: u32,
+        /// Why.
+        error: String,
+        /// When it is tried again, if it will be.
+        retry_at: Option<Timestamp>,
+    },
+    /// The order needs an administrator.
+    IncidentRaised {
+        /// Step instance.
+        instance: u64,
+        /// Step id.
+        step: String,
+        /// What failed.
+        message: String,
+    },
+    /// An administrator retried an incident.
+    IncidentRetried {
+        /// Step instance.
+        instance: u64,
+        /// Who.
+        actor: String,
+    },
+    /// A wait began.
+    WaitStarted {
+        /// Step instance.
+        instance: u64,
+        /// Whether it waits for the customer.
+        customer: bool,
+    },
+    /// A wait ended by one of its arms.
+    WaitEnded {
+        /// Step instance.
+        instance: u64,
+        /// `signal x`, `after`, `until`.
+        by: String,
+        /// Where the order went.
+        next: String,
+    },
+    /// A subflow began.
+    SubflowStarted {
+        /// Calling step instance.
+        instance: u64,
+        /// Subflow id.
+        flow: String,
+    },
+    /// A subflow ended.
+    SubflowEnded {
+        /// Calling step instance.
+        instance: u64,
+        /// Its outcome.
+        outcome: String,
+    },
+    /// 差戻し.
+    SentBack {
+        /// The task that sent back.
+        instance: u64,
+        /// Its step.
+        from: String,
+        /// The earlier task's step.
+        to: String,
+        /// Who.
+        actor: String,
+        /// Why.
+        reason: String,
+    },
+    /// 引戻し.
+    PulledBack {
+        /// The task instance taken back.
+        instance: u64,
+        /// Its step.
+        step: String,
+        /// Who.
+        actor: String,
+    },
+    /// Put on hold.
+    Held {
+        /// Who.
+        actor: String,
+        /// Why.
+        reason: String,
+    },
+    /// Resumed.
+    Resumed {
+        /// Who.
+        actor: String,
+    },
+    /// A reminder was sent for a task due soon.
+    Reminded {
+        /// Step instance.
+        instance: u64,
+    },
+    /// A task passed its due time.
+    Overdue {
+        /// Step instance.
+        instance: u64,
+    },
+    /// An overdue task was escalated.
+    Escalated {
+        /// Step instance.
+        instance: u64,
+        /// To which role.
+        role: String,
+    },
+    /// The order ended.
+    OrderClosed {
+        /// The end's outcome.
+        outcome: String,
+        /// The end step, or why it was closed otherwise.
+        by: String,
+    },
+}
+
+/// What a decision table decided, for the history.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TableDecision {
+    /// Table id.
+    pub table: String,
+    /// Its inputs.
+    pub inputs: Data,
+    /// The 1-based rows used.
+    pub rows: Vec<usize>,
+    /// The values written.
+    pub outputs: Data,
+}
+
+/// Work for the driver, carried out in the same transaction as the state change.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "effect", rename_all = "snake_case")]
+pub enum Effect {
+    /// Put a task in the work queue.
+    CreateTask {
+        /// Step instance.
+        instance: u64,
+        /// Step id.
+        step: String,
+        /// Role that may take it.
+        role: String,
+        /// Lane id.
+        lane: String,
+        /// When only the order's vendor may take it: that vendor.
+        vendor: Option<String>,
+        /// Priority (0 low … 3 urgent).
+        priority: u8,
+        /// Due time.
+        due_at: Option<Timestamp>,
+    },
+    /// Remove a task from the queue.
+    CloseTask {
+        /// Step instance.
+        instance: u64,
+    },
+    /// Schedule a timer.
+    ScheduleTimer {
+        /// Timer id (unique within the order).
+        id: u64,
+        /// When.
+        at: Timestamp,
+    },
+    /// Cancel a timer.
+    CancelTimer {
+        /// Timer id.
+        id: u64,
+    },
+    /// Run an action in a worker, no earlier than `run_at`.
+    EnqueueJob {
+        /// Step instance (the job id within the order).
+        instance: u64,
+        /// Action id.
+        action: String,
+        /// Inputs.
+        inputs: Data,
+        /// Passed to the handler: the same for every attempt of this step instance.
+        idempotency_key: String,
+        /// Attempt number.
+        attempt: u32,
+        /// Not before.
+        run_at: Timestamp,
+        /// Per-attempt timeout in seconds.
+        timeout: Option<u64>,
+    },
+    /// Start a child order for a subflow.
+    StartSubflow {
+        /// Calling step instance.
+        instance: u64,
+        /// Subflow id.
+        flow: String,
+        /// The child's starting data.
+        data: Data,
+    },
+    /// Tell the parent order that this (child) order ended.
+    NotifyParent {
+        /// Parent order id.
+        parent: String,
+        /// The parent's calling step instance.
+        call: u64,
+        /// Outcome.
+        outcome: String,
+        /// Final data.
+        data: Data,
+    },
+}
