@@ -288,9 +288,11 @@ impl Run<'_> {
         if completion.created.is_empty() {
             return Err(refuse("nothing that followed is waiting in a queue"));
         }
+        // What followed may be taken back while no one has touched it: unclaimed tasks, and waits
+        // that have not ended. A queued action or a subflow may already have acted outside.
         for next in &completion.created {
             match self.state.tokens.get(next).map(|t| &t.activity) {
-                Some(Activity::Task { assignee: None, .. }) => {}
+                Some(Activity::Task { assignee: None, .. } | Activity::Waiting { .. }) => {}
                 Some(Activity::Task { assignee: Some(by), .. }) => {
                     return Err(refuse(&format!("the next task is already claimed by {by}")));
                 }
@@ -298,8 +300,19 @@ impl Run<'_> {
             }
         }
         for next in &completion.created {
-            self.withdraw(*next);
-            self.events.push(Event::TaskCancelled { instance: *next, reason: "pulled back".into() });
+            if matches!(self.state.tokens.get(next).map(|t| &t.activity), Some(Activity::Waiting { .. })) {
+                self.state.tokens.remove(next);
+                let next = *next;
+                self.cancel_timers(|p| matches!(p, TimerPurpose::Wait { instance, .. } if *instance == next));
+                self.events.push(Event::WaitEnded {
+                    instance: next,
+                    by: "pulled back".into(),
+                    next: completion.step.clone(),
+                });
+            } else {
+                self.withdraw(*next);
+                self.events.push(Event::TaskCancelled { instance: *next, reason: "pulled back".into() });
+            }
         }
         self.state.completions.remove(position);
         self.events.push(Event::PulledBack { instance, step: completion.step.clone(), actor: actor.id.clone() });
