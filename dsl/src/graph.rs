@@ -1,9 +1,9 @@
 //! Pictures of flows: Mermaid and Graphviz DOT, with lanes as subgraphs, decisions as diamonds
 //! and labels in the analyst's language (the step's label, or its id when it has none).
 //!
-//! Shapes follow BPMN habits: tasks are boxes, automatic steps and subflow calls are boxes with
-//! side bars, decisions and parallel gateways are diamonds, waits are circles, ends are double
-//! circles.
+//! Shapes follow BPMN habits where they stay readable with long Japanese labels: tasks are rounded
+//! boxes, automatic steps double boxes, subflow calls bold boxes, decisions and parallel gateways
+//! (marked ＋) diamonds, waits dashed ellipses, ends double-bordered boxes with their outcome.
 
 use crate::ast::{Expr, ExprKind, Flow, LaneDecl, LaneKind, Step, StepKind, Value, WaitArm};
 use crate::program::Program;
@@ -273,10 +273,13 @@ fn dot_node(step: &Step) -> String {
         StepKind::Auto(_) => "shape=box, peripheries=2".to_string(),
         StepKind::Call(_) => "shape=box, style=bold".to_string(),
         StepKind::Decide(_) => "shape=diamond".to_string(),
-        StepKind::Parallel(_) | StepKind::Join(_) => "shape=diamond, xlabel=\"+\"".to_string(),
-        StepKind::Wait(_) => "shape=circle".to_string(),
+        StepKind::Parallel(_) | StepKind::Join(_) => {
+            return format!("s_{} [label=\"＋ {label}\", shape=diamond];", step.name.text);
+        }
+        StepKind::Wait(_) => "shape=ellipse, style=dashed".to_string(),
         StepKind::End(o) => {
-            return format!("s_{} [label=\"{label}\\n{}\", shape=doublecircle];", step.name.text, o.text);
+            let style = "shape=box, style=\"rounded,bold\", peripheries=2";
+            return format!("s_{} [label=\"{label}\\n({})\", {style}];", step.name.text, o.text);
         }
     };
     format!("s_{} [label=\"{label}\", {attributes}];", step.name.text)

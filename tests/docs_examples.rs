@@ -1,0 +1,36 @@
+//! The examples in `docs/language.md` are real: every code block that names its file on its first
+//! line (`# file: flows/ref/task.flow`, `// file: flows/ref/credit.rhai`) is checked together with
+//! the others, and must give no error. Reference snippets may lack a scenario (warning W0503).
+
+use junro_engine::dsl::Program;
+use std::path::Path;
+
+#[test]
+fn every_named_example_in_the_language_guide_checks_without_errors() {
+    let guide = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/language.md"))
+        .expect("docs/language.md is readable");
+    let mut program = Program::new();
+    let mut examples = 0;
+    let mut lines = guide.lines();
+    while let Some(line) = lines.next() {
+        let Some(language) = line.strip_prefix("```") else { continue };
+        let body: Vec<&str> = lines.by_ref().take_while(|l| !l.starts_with("```")).collect();
+        let marker = match language {
+            "flow" => "# file: ",
+            "rhai" => "// file: ",
+            _ => continue,
+        };
+        let Some(path) = body.first().and_then(|l| l.strip_prefix(marker)) else { continue };
+        program.add(path.trim(), body.join("\n").as_bytes());
+        examples += 1;
+    }
+    for wanted in program.wanted() {
+        program.mark_missing(&wanted);
+    }
+    assert!(examples >= 20, "expected the guide to hold at least 20 named examples, found {examples}");
+    let report = program.check();
+    let warnings_other_than_no_scenario =
+        report.files.iter().flat_map(|f| &f.diagnostics).filter(|d| d.code != "W0503").count();
+    assert_eq!(report.errors(), 0, "{}", report.render(&program));
+    assert_eq!(warnings_other_than_no_scenario, 0, "{}", report.render(&program));
+}
