@@ -258,10 +258,10 @@ impl Builder<'_> {
 
     /// Remembers that the flow item being read lacks `missing` closing braces.
     fn note_missing(&mut self, missing: usize) {
-        if let Some(Current::Flow { item_start: Some(start), closed_at: None, .. }) = &self.current {
-            if missing > 0 {
-                self.out.missing_braces.insert(*start, missing);
-            }
+        if let Some(Current::Flow { item_start: Some(start), closed_at: None, .. }) = &self.current
+            && missing > 0
+        {
+            self.out.missing_braces.insert(*start, missing);
         }
     }
 

@@ -399,12 +399,11 @@ fn compile_flow(flow: &Flow, scope: &Scope<'_>, scripts: &Scripts, source: &str)
     // A join waits for as many arrivals as its parallel has branches (the checker guarantees one
     // parallel per join and that every branch reaches it exactly once).
     for step in &flow.steps {
-        if let StepKind::Parallel(branches) = &step.kind {
-            if let Some(join) = find_join(&graph, index[&step.name.text]) {
-                if let NodeKind::Join { expected } = &mut graph[join].kind {
-                    *expected = branches.len();
-                }
-            }
+        if let StepKind::Parallel(branches) = &step.kind
+            && let Some(join) = find_join(&graph, index[&step.name.text])
+            && let NodeKind::Join { expected } = &mut graph[join].kind
+        {
+            *expected = branches.len();
         }
     }
     Ok(CompiledFlow {

@@ -113,6 +113,10 @@ impl FlowCtx<'_, '_> {
                     |n| format!("did you mean `{n}`?"),
                 )),
         );
+        // The misspelt reference was meant for the suggested field: do not also call it unused.
+        if let Some(near) = near.map(str::to_string) {
+            self.use_field(&near);
+        }
     }
 
     /// A field named in a form, mapping or wait: it must exist; returns its type.
@@ -196,8 +200,10 @@ impl FlowCtx<'_, '_> {
     }
 
     fn warnings(&mut self) {
+        // In a flow with a syntax error, the lost part may have used the field.
+        let unused_known = !self.flow.has_syntax_errors;
         for field in &self.flow.fields {
-            if !self.used_fields.contains(&field.name.text) {
+            if unused_known && !self.used_fields.contains(&field.name.text) {
                 self.out.push(
                     Diagnostic::warning("W0501", field.name.span, format!("field `{}` is never used", field.name.text))
                         .with_help("show it in a task form, use it in a condition or mapping, or remove it"),

@@ -223,13 +223,13 @@ pub(crate) fn parse_text(text: &str, diagnostics: &mut Vec<Diagnostic>) -> Modul
             Chunk::Item(span) => items::top_item(text, span, &mut module, diagnostics),
             Chunk::Flow { head, items, trailing, closed: _ } => {
                 items::flow(text, head, &items, &chunks.missing_braces, &mut module, diagnostics);
-                if let Some(extra) = trailing {
-                    if errors::report_stray(text, extra, diagnostics) {
-                        // Steps after an early `}` are lost; do not report their names as undefined.
-                        module.broken_names.extend(items::salvage_names(&text[extra.start..extra.end]));
-                        if let Some(flow) = module.flows.last_mut() {
-                            flow.has_syntax_errors = true;
-                        }
+                if let Some(extra) = trailing
+                    && errors::report_stray(text, extra, diagnostics)
+                {
+                    // Steps after an early `}` are lost; do not report their names as undefined.
+                    module.broken_names.extend(items::salvage_names(&text[extra.start..extra.end]));
+                    if let Some(flow) = module.flows.last_mut() {
+                        flow.has_syntax_errors = true;
                     }
                 }
             }

@@ -155,10 +155,10 @@ impl Run<'_> {
         } else {
             self.events.push(Event::ActionFailed { instance, attempt, error: error.to_string(), retry_at: None });
             let message = format!("action `{}` failed {attempt} time(s): {error}", auto.action);
-            if let Some(token) = self.state.tokens.get_mut(&instance) {
-                if let Activity::Job { incident, .. } = &mut token.activity {
-                    *incident = Some(message.clone());
-                }
+            if let Some(token) = self.state.tokens.get_mut(&instance)
+                && let Activity::Job { incident, .. } = &mut token.activity
+            {
+                *incident = Some(message.clone());
             }
             self.events.push(Event::IncidentRaised { instance, step, message });
         }

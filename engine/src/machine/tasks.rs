@@ -84,24 +84,23 @@ impl Run<'_> {
     fn eligible(&self, actor: &Actor, instance: u64, spec: &TaskSpec) -> Result<(), CommandError> {
         let refuse =
             |reason: String| Err(CommandError::NotEligible { actor: actor.id.clone(), task: instance, reason });
-        if !actor.roles.iter().any(|r| *r == spec.role) {
+        if !actor.roles.contains(&spec.role) {
             return refuse(format!("the task needs role `{}`", spec.role));
         }
-        if spec.vendor == VendorScope::Same {
-            if let (Some(order_vendor), Some(actor_vendor)) = (&self.state.vendor, &actor.vendor) {
-                if order_vendor != actor_vendor {
-                    return refuse(format!("the order belongs to vendor `{order_vendor}`"));
-                }
-            }
+        if spec.vendor == VendorScope::Same
+            && let (Some(order_vendor), Some(actor_vendor)) = (&self.state.vendor, &actor.vendor)
+            && order_vendor != actor_vendor
+        {
+            return refuse(format!("the order belongs to vendor `{order_vendor}`"));
         }
         Ok(())
     }
 
     fn set_assignee(&mut self, instance: u64, who: Option<String>) {
-        if let Some(token) = self.state.tokens.get_mut(&instance) {
-            if let Activity::Task { assignee, .. } = &mut token.activity {
-                *assignee = who;
-            }
+        if let Some(token) = self.state.tokens.get_mut(&instance)
+            && let Activity::Task { assignee, .. } = &mut token.activity
+        {
+            *assignee = who;
         }
     }
 
@@ -318,15 +317,15 @@ impl Run<'_> {
         self.events.push(Event::PulledBack { instance, step: completion.step.clone(), actor: actor.id.clone() });
         self.go(&completion.step);
         // The person who pulled the task back has it again.
-        if let Some(&reopened) = self.created.last() {
-            if self.state.tokens.get(&reopened).is_some_and(|t| t.step == completion.step) {
-                self.set_assignee(reopened, Some(actor.id.clone()));
-                self.events.push(Event::TaskClaimed {
-                    instance: reopened,
-                    actor: actor.id.clone(),
-                    vendor: actor.vendor.clone(),
-                });
-            }
+        if let Some(&reopened) = self.created.last()
+            && self.state.tokens.get(&reopened).is_some_and(|t| t.step == completion.step)
+        {
+            self.set_assignee(reopened, Some(actor.id.clone()));
+            self.events.push(Event::TaskClaimed {
+                instance: reopened,
+                actor: actor.id.clone(),
+                vendor: actor.vendor.clone(),
+            });
         }
         Ok(())
     }
