@@ -17,6 +17,7 @@ mod decode;
 pub mod diagnostic;
 pub mod format;
 pub mod graph;
+mod parallel;
 mod program;
 pub mod span;
 pub mod suggest;

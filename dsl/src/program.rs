@@ -44,17 +44,19 @@ impl Program {
     /// Adds (or replaces) a file. `.rhai` files are scanned for their function names; every
     /// other file is parsed as a flow file.
     pub fn add(&mut self, path: &str, bytes: &[u8]) {
-        let path = normalise(path);
-        let mut syntax = Vec::new();
-        let text = crate::decode::decode(bytes, &mut syntax).into_owned();
-        let (module, rhai_functions) = if path.ends_with(".rhai") {
-            (Module::default(), Some(rhai_function_names(&text)))
-        } else {
-            (crate::syntax::parse_text(&text, &mut syntax), None)
-        };
-        self.missing.remove(&path);
-        let index = LineIndex::new(&text);
-        self.files.insert(path.clone(), SourceFile { path, text, index, module, syntax, rhai_functions });
+        self.insert(parse_source(path, bytes));
+    }
+
+    /// Adds many files, parsing them on every core.
+    pub fn add_all(&mut self, files: &[(String, Vec<u8>)]) {
+        for file in crate::parallel::map(files, |(path, bytes)| parse_source(path, bytes)) {
+            self.insert(file);
+        }
+    }
+
+    fn insert(&mut self, file: SourceFile) {
+        self.missing.remove(&file.path);
+        self.files.insert(file.path.clone(), file);
     }
 
     /// Records that `path` could not be read; imports of it are reported as not found.
@@ -93,6 +95,20 @@ impl Program {
     pub fn check(&self) -> Report {
         crate::check::check_program(self)
     }
+}
+
+/// Reads one file: `.rhai` files are scanned for their function names, others parsed as flows.
+fn parse_source(path: &str, bytes: &[u8]) -> SourceFile {
+    let path = normalise(path);
+    let mut syntax = Vec::new();
+    let text = crate::decode::decode(bytes, &mut syntax).into_owned();
+    let (module, rhai_functions) = if path.ends_with(".rhai") {
+        (Module::default(), Some(rhai_function_names(&text)))
+    } else {
+        (crate::syntax::parse_text(&text, &mut syntax), None)
+    };
+    let index = LineIndex::new(&text);
+    SourceFile { path, text, index, module, syntax, rhai_functions }
 }
 
 /// Names of the functions a Rhai file defines (`fn name(`), without running Rhai.

@@ -39,23 +39,27 @@ pub fn load<P: AsRef<Path>>(paths: &[P]) -> Result<Loaded, LoadError> {
     files.dedup();
     let mut program = Program::new();
     let mut roots = Vec::new();
+    let mut contents = Vec::new();
     for file in files {
         let bytes = std::fs::read(&file).map_err(|source| LoadError::Io { path: file.clone(), source })?;
         let name = display(&file);
-        program.add(&name, &bytes);
-        roots.push(name);
+        roots.push(name.clone());
+        contents.push((name, bytes));
     }
+    program.add_all(&contents);
     loop {
         let wanted = program.wanted();
         if wanted.is_empty() {
             break;
         }
+        let mut found = Vec::new();
         for path in wanted {
             match std::fs::read(&path) {
-                Ok(bytes) => program.add(&path, &bytes),
+                Ok(bytes) => found.push((path, bytes)),
                 Err(_) => program.mark_missing(&path),
             }
         }
+        program.add_all(&found);
     }
     Ok(Loaded { program, roots })
 }

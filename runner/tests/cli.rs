@@ -84,3 +84,24 @@ fn fmt_rewrites_a_messy_file_and_check_mode_then_passes() {
     assert_eq!(std::fs::read_to_string(&path).expect("read"), BROKEN);
     assert!(junro(&["fmt", "--check", p]).status.success());
 }
+
+/// Regression: `junro test … | head -1` panicked with "failed printing to stdout: Broken pipe".
+#[test]
+fn output_into_a_closed_pipe_ends_quietly() {
+    use std::io::{BufRead as _, BufReader};
+    let mut child = Command::new(env!("CARGO_BIN_EXE_junro"))
+        .args(["test", "examples/flows"])
+        .current_dir(root())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("junro runs");
+    let mut first = String::new();
+    BufReader::new(child.stdout.take().expect("stdout")).read_line(&mut first).expect("one line");
+    // Dropping the reader closed the pipe.
+    let out = child.wait_with_output().expect("junro ends");
+    assert!(first.starts_with("test "), "{first}");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert_eq!(out.status.code(), Some(0));
+}

@@ -20,10 +20,28 @@ use std::collections::{BTreeMap, BTreeSet};
 
 /// Runs every check over every file of `program`.
 pub(crate) fn check_program(program: &Program) -> Report {
-    let mut files = Vec::new();
-    let mut flow_ids: BTreeMap<&str, &str> = BTreeMap::new();
+    // Flow ids are unique across the program: the only check that spans files, done first.
+    let mut first_file: BTreeMap<&str, &str> = BTreeMap::new();
+    let mut duplicates: BTreeMap<&str, Vec<Diagnostic>> = BTreeMap::new();
     for file in program.files.values() {
+        for f in &file.module.flows {
+            if let Some(first) = first_file.insert(&f.name.text, &file.path) {
+                let message = if first == file.path {
+                    format!("flow `{}` is defined twice in this file", f.name.text)
+                } else {
+                    format!("flow `{}` is also defined in {first}", f.name.text)
+                };
+                duplicates.entry(&file.path).or_default().push(
+                    Diagnostic::error("E0202", f.name.span, message)
+                        .with_help("flow ids are unique across all deployed files; rename one"),
+                );
+            }
+        }
+    }
+    let files: Vec<&crate::program::SourceFile> = program.files.values().collect();
+    let files = crate::parallel::map(&files, |file| {
         let mut out = file.syntax.clone();
+        out.extend(duplicates.get(file.path.as_str()).cloned().unwrap_or_default());
         if file.rhai_functions.is_none() {
             imports(program, &file.path, &mut out);
             let scope = Scope::build(program, &file.path, &mut out);
@@ -32,25 +50,14 @@ pub(crate) fn check_program(program: &Program) -> Report {
                 steps::table_shape(table, &mut out);
             }
             for f in &file.module.flows {
-                if let Some(first) = flow_ids.insert(&f.name.text, &file.path) {
-                    let message = if first == file.path {
-                        format!("flow `{}` is defined twice in this file", f.name.text)
-                    } else {
-                        format!("flow `{}` is also defined in {first}", f.name.text)
-                    };
-                    out.push(
-                        Diagnostic::error("E0202", f.name.span, message)
-                            .with_help("flow ids are unique across all deployed files; rename one"),
-                    );
-                }
                 flow::check_flow(f, &scope, &mut out);
             }
         }
         out.sort_by_key(|d| (d.span.start, d.code));
         out.dedup();
         let flows = file.module.flows.iter().filter(|f| !f.is_subflow).count();
-        files.push(FileReport { path: file.path.clone(), flows, diagnostics: out });
-    }
+        FileReport { path: file.path.clone(), flows, diagnostics: out }
+    });
     Report { files }
 }
 

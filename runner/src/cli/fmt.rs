@@ -1,11 +1,13 @@
 //! `junro fmt`: rewrites files in the canonical layout, or with `--check` lists those that are not.
 
+use std::io::Write as _;
 use anyhow::Context as _;
 use junro_engine::dsl::format::format;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 pub(crate) fn run(paths: &[PathBuf], check: bool) -> anyhow::Result<ExitCode> {
+    let mut out = std::io::stdout().lock();
     let mut files = Vec::new();
     for path in paths {
         collect(path, &mut files).with_context(|| format!("reading {}", path.display()))?;
@@ -20,11 +22,11 @@ pub(crate) fn run(paths: &[PathBuf], check: bool) -> anyhow::Result<ExitCode> {
             Ok(formatted) => {
                 changed += 1;
                 if check {
-                    println!("{}: not formatted", file.display());
+                    writeln!(out, "{}: not formatted", file.display())?;
                     failed = true;
                 } else {
                     std::fs::write(file, formatted).with_context(|| format!("writing {}", file.display()))?;
-                    println!("{}: formatted", file.display());
+                    writeln!(out, "{}: formatted", file.display())?;
                 }
             }
             Err(error) => {
@@ -34,7 +36,7 @@ pub(crate) fn run(paths: &[PathBuf], check: bool) -> anyhow::Result<ExitCode> {
         }
     }
     let verb = if check { "need formatting" } else { "formatted" };
-    println!("{} files, {changed} {verb}", files.len());
+    writeln!(out, "{} files, {changed} {verb}", files.len())?;
     Ok(if failed { ExitCode::from(1) } else { ExitCode::SUCCESS })
 }
 

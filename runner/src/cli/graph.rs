@@ -1,5 +1,6 @@
 //! `junro graph`: prints one flow as a Mermaid or DOT diagram.
 
+use std::io::Write as _;
 use super::GraphFormat;
 use anyhow::Context as _;
 use junro_engine::dsl::graph::{self, Format};
@@ -8,6 +9,7 @@ use std::path::Path;
 use std::process::ExitCode;
 
 pub(crate) fn run(file: &Path, format: GraphFormat, flow: Option<&str>) -> anyhow::Result<ExitCode> {
+    let mut out = std::io::stdout().lock();
     let loaded = source::load(&[file]).context("reading the flow")?;
     let path = loaded.roots.first().context("no .flow file given")?;
     let format = match format {
@@ -15,6 +17,6 @@ pub(crate) fn run(file: &Path, format: GraphFormat, flow: Option<&str>) -> anyho
         GraphFormat::Dot => Format::Dot,
     };
     let diagram = graph::draw(&loaded.program, path, flow, format)?;
-    print!("{diagram}");
+    write!(out, "{diagram}")?;
     Ok(ExitCode::SUCCESS)
 }

@@ -1,6 +1,7 @@
 //! `junro test`: runs the scenarios written next to flows, in memory on a virtual clock, and
 //! reports like `cargo test`.
 
+use std::io::Write as _;
 use anyhow::Context as _;
 use junro_engine::compile::compile;
 use junro_engine::{scenario, source};
@@ -8,12 +9,13 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 pub(crate) fn run(paths: &[PathBuf], filter: Option<&str>) -> anyhow::Result<ExitCode> {
+    let mut out = std::io::stdout().lock();
     let started = std::time::Instant::now();
     let loaded = source::load(paths).context("reading flows")?;
     let report = loaded.program.check();
     if report.errors() > 0 {
-        print!("{}", report.render(&loaded.program));
-        println!("{}", report.summary());
+        write!(out, "{}", report.render(&loaded.program))?;
+        writeln!(out, "{}", report.summary())?;
         anyhow::bail!("the flows have errors; fix them before running their scenarios");
     }
     let catalog = compile(&loaded.program, &report)?;
@@ -28,25 +30,25 @@ pub(crate) fn run(paths: &[PathBuf], filter: Option<&str>) -> anyhow::Result<Exi
                 }
                 let line = |offset: usize| file.index.line_col(&file.text, offset).0;
                 let result = scenario::run(&catalog, flow, case, &line);
-                println!("test {name} ... {}", if result.failure.is_none() { "ok" } else { "FAILED" });
+                writeln!(out, "test {name} ... {}", if result.failure.is_none() { "ok" } else { "FAILED" })?;
                 results.push((path.clone(), name, result));
             }
         }
     }
     let failed: Vec<_> = results.iter().filter(|(_, _, r)| r.failure.is_some()).collect();
     if !failed.is_empty() {
-        println!("\nfailures:\n");
+        writeln!(out, "\nfailures:\n")?;
         for (path, name, result) in &failed {
-            println!("---- {name} ({path})\n{}\n", result.failure.as_deref().unwrap_or_default());
+            writeln!(out, "---- {name} ({path})\n{}\n", result.failure.as_deref().unwrap_or_default())?;
         }
     }
     let passed = results.len() - failed.len();
-    println!(
+    writeln!(out, 
         "\ntest result: {}. {passed} passed, {} failed; finished in {:.2}s",
         if failed.is_empty() { "ok" } else { "FAILED" },
         failed.len(),
         started.elapsed().as_secs_f64()
-    );
-    println!("{passed} passed, {} failed", failed.len());
+    )?;
+    writeln!(out, "{passed} passed, {} failed", failed.len())?;
     Ok(if failed.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(1) })
 }
