@@ -40,3 +40,29 @@ fn catalogue_flows_draw_as_their_golden_pictures() {
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
+
+#[test]
+fn every_catalogue_flow_can_be_drawn() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/flows");
+    let loaded = source::load(&[root]).expect("catalogue loads");
+    let mut drawn = 0;
+    for path in &loaded.roots {
+        let file = loaded.program.file(path).expect("file");
+        for flow in &file.module.flows {
+            for format in [Format::Mermaid, Format::Dot] {
+                let picture = draw(&loaded.program, path, Some(&flow.name.text), format).expect("draws");
+                // Every step appears as a node.
+                for step in &flow.steps {
+                    assert!(
+                        picture.contains(&format!("s_{}", step.name.text)),
+                        "{path}: {} lacks {}",
+                        flow.name.text,
+                        step.name.text
+                    );
+                }
+                drawn += 1;
+            }
+        }
+    }
+    assert!(drawn >= 600, "drew {drawn} pictures");
+}

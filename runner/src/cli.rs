@@ -94,7 +94,9 @@ pub(crate) fn run() -> ExitCode {
     match result {
         Ok(code) => code,
         // Output piped into a program that stopped reading (`junro check … | head`): not an error.
-        Err(error) if error.downcast_ref::<std::io::Error>().is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe) => {
+        Err(error)
+            if error.downcast_ref::<std::io::Error>().is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe) =>
+        {
             ExitCode::SUCCESS
         }
         Err(error) => {

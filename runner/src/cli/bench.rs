@@ -1,8 +1,8 @@
 //! `junro bench`: benchmarks that print figures (never timed tests).
 
-use std::io::Write as _;
 use anyhow::Context as _;
 use junro_engine::source;
+use std::io::Write as _;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
@@ -59,7 +59,8 @@ fn dsl(paths: &[PathBuf], runs: usize) -> anyhow::Result<ExitCode> {
     let mem = median(&mut in_memory);
     let files = sources.len();
     let mb = bytes as f64 / 1_000_000.0;
-    writeln!(out, 
+    writeln!(
+        out,
         "catalogue: {} files ({} flows), {:.2} MB; {} errors, {} warnings",
         files,
         report.flows(),

@@ -1,8 +1,8 @@
 //! `junro fmt`: rewrites files in the canonical layout, or with `--check` lists those that are not.
 
-use std::io::Write as _;
 use anyhow::Context as _;
 use junro_engine::dsl::format::format;
+use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 

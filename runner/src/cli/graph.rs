@@ -1,10 +1,10 @@
 //! `junro graph`: prints one flow as a Mermaid or DOT diagram.
 
-use std::io::Write as _;
 use super::GraphFormat;
 use anyhow::Context as _;
 use junro_engine::dsl::graph::{self, Format};
 use junro_engine::source;
+use std::io::Write as _;
 use std::path::Path;
 use std::process::ExitCode;
 

@@ -1,10 +1,10 @@
 //! `junro test`: runs the scenarios written next to flows, in memory on a virtual clock, and
 //! reports like `cargo test`.
 
-use std::io::Write as _;
 use anyhow::Context as _;
 use junro_engine::compile::compile;
 use junro_engine::{scenario, source};
+use std::io::Write as _;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -43,7 +43,8 @@ pub(crate) fn run(paths: &[PathBuf], filter: Option<&str>) -> anyhow::Result<Exi
         }
     }
     let passed = results.len() - failed.len();
-    writeln!(out, 
+    writeln!(
+        out,
         "\ntest result: {}. {passed} passed, {} failed; finished in {:.2}s",
         if failed.is_empty() { "ok" } else { "FAILED" },
         failed.len(),
