@@ -6,11 +6,15 @@
 //! storage on SQLite and PostgreSQL, timers, workers) builds on this next.
 
 pub mod calendar;
+pub mod clock;
 pub mod compile;
 pub mod machine;
+pub mod runtime;
 pub mod scenario;
 pub mod script;
 pub mod source;
+pub mod store;
 pub mod table;
 
 pub use junro_dsl as dsl;
+pub use runtime::{ActionRequest, ActionResult, Engine, EngineError, EngineOptions, StartOrder};

@@ -69,6 +69,7 @@ impl<'a> World<'a> {
         }
         let command = Command::Start {
             id: id.clone(),
+            version: 1,
             business_key: None,
             data,
             vendor: None,

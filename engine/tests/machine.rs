@@ -142,6 +142,7 @@ impl Order {
         let calendar = Calendar::default_japan();
         let start = Command::Start {
             id: "o1".into(),
+            version: 1,
             business_key: Some("A-1".into()),
             data: Data::new(),
             vendor: None,
@@ -604,6 +605,7 @@ flow r "R" {
     let ctx = Context { now: t0(), calendar: &calendar };
     let start = Command::Start {
         id: "o".into(),
+        version: 1,
         business_key: None,
         data: Data::new(),
         vendor: None,

@@ -138,8 +138,12 @@ pub fn apply(
     ctx: &Context<'_>,
 ) -> Result<Transition, CommandError> {
     let mut run = advance::Run::new(flow, state.clone(), ctx);
-    if let Command::Start { id, business_key, data, vendor, channel, received_at, parent } = command {
+    if let Command::Start { id, version, business_key, data, vendor, channel, received_at, parent } = command {
         run.start(id, business_key, data, vendor, channel, *received_at, parent.clone())?;
+        run.state.version = *version;
+        if let Some(Event::OrderStarted { version: recorded, .. }) = run.events.first_mut() {
+            *recorded = *version;
+        }
         return Ok(run.finish());
     }
     match &run.state.status {
@@ -191,5 +195,6 @@ pub fn blank_state() -> OrderState {
         completions: Vec::new(),
         next_id: 1,
         version_no: 0,
+        events: 0,
     }
 }

@@ -193,6 +193,9 @@ pub struct OrderState {
     pub next_id: u64,
     /// Incremented by every applied command: optimistic concurrency in storage.
     pub version_no: u64,
+    /// How many events the order has recorded (the next event's sequence number is this + 1).
+    #[serde(default)]
+    pub events: u64,
 }
 
 /// A request to change an order.
@@ -203,6 +206,8 @@ pub enum Command {
     Start {
         /// Order id to use.
         id: String,
+        /// The deployed version of the flow the order runs on.
+        version: u32,
         /// Business key.
         business_key: Option<String>,
         /// Starting data.

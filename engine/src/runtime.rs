@@ -1,0 +1,548 @@
+//! The embedding API: an [`Engine`] opened on a database URL runs orders durably.
+//!
+//! Each call reads the orders it touches, applies one command with the pure state machine, and
+//! writes the new state, its events and its effects (tasks, timers, jobs) in one transaction.
+//! A command that starts a subflow or ends one is carried out in the same transaction for the
+//! child and parent orders. Automatic steps go through an outbox: the job row is committed with
+//! the state change, and [`Engine::run_due`] runs registered handlers outside any transaction,
+//! then applies their result as a new command.
+
+use crate::calendar::Calendar;
+use crate::clock::{Clock, SystemClock};
+use crate::compile::{CompileError, CompiledFlow, compile};
+use crate::machine::{self, Actor, Command, CommandError, Context, Effect, OrderState};
+use crate::script::Data;
+use crate::source::{self, LoadError};
+use crate::store::{
+    self, Change, Durability, HistoryEntry, OrderFilter, OrderRow, Store, StoreError, TaskFilter, TaskRow,
+};
+use jiff::Timestamp;
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::sync::{Arc, RwLock};
+
+/// What can go wrong in the engine.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum EngineError {
+    /// The command was refused; nothing changed.
+    #[error(transparent)]
+    Command(#[from] CommandError),
+    /// Someone else changed the order at the same moment; nothing changed. Read it and retry.
+    #[error("order {0} was changed concurrently; nothing was saved")]
+    Conflict(String),
+    /// Storage failed.
+    #[error(transparent)]
+    Store(StoreError),
+    /// Flow files could not be read.
+    #[error(transparent)]
+    Load(#[from] LoadError),
+    /// The flows have errors; the report says which.
+    #[error("the flows have errors:\n{0}")]
+    Invalid(String),
+    /// The flows did not compile.
+    #[error(transparent)]
+    Compile(#[from] CompileError),
+    /// No deployed flow of this id (for orders received at that time).
+    #[error("no deployed flow `{0}`")]
+    UnknownFlow(String),
+    /// No order with this id or business key.
+    #[error("no order {0}")]
+    UnknownOrder(String),
+    /// Subflows are started by calls, not as orders.
+    #[error("`{0}` is a subflow; orders start flows")]
+    Subflow(String),
+}
+
+impl From<StoreError> for EngineError {
+    fn from(error: StoreError) -> Self {
+        match error {
+            StoreError::Conflict(order) => EngineError::Conflict(order),
+            other => EngineError::Store(other),
+        }
+    }
+}
+
+/// What an action handler is asked to do.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ActionRequest {
+    /// The action id.
+    pub action: String,
+    /// The order.
+    pub order: String,
+    /// The inputs the flow mapped.
+    pub inputs: Data,
+    /// The same for every attempt of this step: use it to make the action idempotent.
+    pub idempotency_key: String,
+    /// Attempt number, from 1.
+    pub attempt: u32,
+}
+
+/// The result of an action: output fields, or why it failed.
+pub type ActionResult = Result<Data, String>;
+
+/// Runs an automatic step's action, implemented by the embedding application.
+pub trait ActionHandler: Send + Sync {
+    /// Does the work.
+    fn call(&self, request: ActionRequest) -> store::BoxFuture<'static, ActionResult>;
+}
+
+impl<F, Fut> ActionHandler for F
+where
+    F: Fn(ActionRequest) -> Fut + Send + Sync,
+    Fut: std::future::Future<Output = ActionResult> + Send + 'static,
+{
+    fn call(&self, request: ActionRequest) -> store::BoxFuture<'static, ActionResult> {
+        Box::pin(self(request))
+    }
+}
+
+/// How to open an engine.
+pub struct EngineOptions {
+    /// SQLite durability (ignored for PostgreSQL).
+    pub durability: Durability,
+    /// Where time comes from.
+    pub clock: Arc<dyn Clock>,
+    /// The business calendar for due times.
+    pub calendar: Calendar,
+}
+
+impl Default for EngineOptions {
+    fn default() -> Self {
+        EngineOptions {
+            durability: Durability::Full,
+            clock: Arc::new(SystemClock),
+            calendar: Calendar::default_japan(),
+        }
+    }
+}
+
+/// A new order.
+#[derive(Debug, Clone, Default)]
+pub struct StartOrder {
+    /// The order number; starting twice with the same key returns the first order.
+    pub business_key: Option<String>,
+    /// Starting data.
+    pub data: Data,
+    /// The vendor that took the order, when known.
+    pub vendor: Option<String>,
+    /// The channel it came by.
+    pub channel: Option<String>,
+    /// When it was received (a paper order may be entered days later); default now.
+    pub received_at: Option<Timestamp>,
+}
+
+/// A flow version deployed by [`Engine::deploy`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Deployed {
+    /// Flow id.
+    pub flow: String,
+    /// Version.
+    pub version: u32,
+    /// Whether this deployment created the version (false: unchanged, the existing one).
+    pub new: bool,
+}
+
+/// An order with its history.
+#[derive(Debug, Clone)]
+pub struct OrderView {
+    /// Its current state.
+    pub state: OrderState,
+    /// Every event, in order.
+    pub history: Vec<HistoryEntry>,
+}
+
+#[derive(Default)]
+struct Catalogs {
+    flows: BTreeMap<(String, u32), Arc<CompiledFlow>>,
+    versions: BTreeMap<String, Vec<(u32, Option<Timestamp>)>>,
+}
+
+/// A durable workflow engine over one database.
+pub struct Engine {
+    store: Box<dyn Store>,
+    clock: Arc<dyn Clock>,
+    calendar: Calendar,
+    catalogs: RwLock<Catalogs>,
+    handlers: RwLock<BTreeMap<String, Arc<dyn ActionHandler>>>,
+}
+
+fn hash_text(text: &str) -> String {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for byte in text.bytes() {
+        hash ^= u64::from(byte);
+        hash = hash.wrapping_mul(0x0100_0000_01b3);
+    }
+    format!("{hash:016x}")
+}
+
+impl Engine {
+    /// Opens an engine on `url` (`sqlite:junro.db`, `sqlite::memory:`, `postgres://…`) with the
+    /// system clock, full durability and the default calendar.
+    pub async fn open(url: &str) -> Result<Engine, EngineError> {
+        Engine::open_with(url, EngineOptions::default()).await
+    }
+
+    /// Opens an engine with options; flows deployed earlier are compiled again from the database.
+    pub async fn open_with(url: &str, options: EngineOptions) -> Result<Engine, EngineError> {
+        let store = store::open(url, options.durability).await?;
+        let engine = Engine {
+            store,
+            clock: options.clock,
+            calendar: options.calendar,
+            catalogs: RwLock::new(Catalogs::default()),
+            handlers: RwLock::new(BTreeMap::new()),
+        };
+        engine.reload().await?;
+        Ok(engine)
+    }
+
+    /// Compiles every deployed version from its stored program.
+    async fn reload(&self) -> Result<(), EngineError> {
+        let deployments = self.store.deployments().await?;
+        let mut programs: BTreeMap<String, crate::compile::Catalog> = BTreeMap::new();
+        for d in &deployments {
+            if programs.contains_key(&d.program_hash) {
+                continue;
+            }
+            let files = self.store.program(&d.program_hash).await?.unwrap_or_default();
+            let files: Vec<(String, String)> = serde_json::from_str(&files).unwrap_or_default();
+            let mut program = junro_dsl::Program::new();
+            let bytes: Vec<(String, Vec<u8>)> = files.into_iter().map(|(p, t)| (p, t.into_bytes())).collect();
+            program.add_all(&bytes);
+            let report = program.check();
+            programs.insert(d.program_hash.clone(), compile(&program, &report)?);
+        }
+        let mut catalogs = self.catalogs.write().unwrap_or_else(std::sync::PoisonError::into_inner);
+        for d in deployments {
+            if let Some(flow) = programs.get(&d.program_hash).and_then(|c| c.get(&d.flow)) {
+                catalogs.flows.insert((d.flow.clone(), d.version), flow.clone());
+                catalogs.versions.entry(d.flow).or_default().push((d.version, d.effective_from));
+            }
+        }
+        Ok(())
+    }
+
+    /// The clock's time.
+    pub fn now(&self) -> Timestamp {
+        self.clock.now()
+    }
+
+    /// Deploys every flow in `paths` (files or folders). A flow whose source changed gets a new
+    /// version; running orders stay on theirs. With `effective_from`, orders received from that
+    /// moment use the new versions, earlier ones the previous versions.
+    pub async fn deploy<P: AsRef<Path>>(
+        &self,
+        paths: &[P],
+        effective_from: Option<Timestamp>,
+    ) -> Result<Vec<Deployed>, EngineError> {
+        let loaded = source::load(paths)?;
+        let report = loaded.program.check();
+        if report.errors() > 0 {
+            return Err(EngineError::Invalid(format!("{}{}", report.render(&loaded.program), report.summary())));
+        }
+        let catalog = compile(&loaded.program, &report)?;
+        let files: Vec<(String, String)> = loaded.program.files().map(|f| (f.path.clone(), f.text.clone())).collect();
+        let files = serde_json::to_string(&files).map_err(|e| EngineError::Invalid(e.to_string()))?;
+        let hash = hash_text(&files);
+        self.store.save_program(&hash, &files).await?;
+        let now = self.now();
+        let mut deployed = Vec::new();
+        for flow in catalog.flows() {
+            let known: Vec<u32> = self.versions_of(&flow.id);
+            let fingerprint = format!("{:016x}", flow.fingerprint);
+            let version = self.store.deploy(&flow.id, &fingerprint, &hash, &flow.label, effective_from, now).await?;
+            let new = !known.contains(&version);
+            if new {
+                let mut catalogs = self.catalogs.write().unwrap_or_else(std::sync::PoisonError::into_inner);
+                catalogs.flows.insert((flow.id.clone(), version), flow.clone());
+                catalogs.versions.entry(flow.id.clone()).or_default().push((version, effective_from));
+            }
+            deployed.push(Deployed { flow: flow.id.clone(), version, new });
+        }
+        Ok(deployed)
+    }
+
+    fn versions_of(&self, flow: &str) -> Vec<u32> {
+        let catalogs = self.catalogs.read().unwrap_or_else(std::sync::PoisonError::into_inner);
+        catalogs.versions.get(flow).map(|v| v.iter().map(|(n, _)| *n).collect()).unwrap_or_default()
+    }
+
+    /// The version of `flow` for an order received at `at`: the newest whose effective date has come.
+    fn flow_for(&self, flow: &str, at: Timestamp) -> Option<Arc<CompiledFlow>> {
+        let catalogs = self.catalogs.read().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let versions = catalogs.versions.get(flow)?;
+        let version = versions.iter().filter(|(_, from)| from.is_none_or(|f| f <= at)).map(|(v, _)| *v).max()?;
+        catalogs.flows.get(&(flow.to_string(), version)).cloned()
+    }
+
+    fn flow_of(&self, state: &OrderState) -> Result<Arc<CompiledFlow>, EngineError> {
+        let catalogs = self.catalogs.read().unwrap_or_else(std::sync::PoisonError::into_inner);
+        catalogs
+            .flows
+            .get(&(state.flow.clone(), state.version))
+            .cloned()
+            .ok_or_else(|| EngineError::UnknownFlow(format!("{} v{}", state.flow, state.version)))
+    }
+
+    /// Registers the handler of an action.
+    pub fn register_action(&self, action: &str, handler: impl ActionHandler + 'static) {
+        self.handlers
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .insert(action.to_string(), Arc::new(handler));
+    }
+
+    /// Starts an order of `flow`. Idempotent on the business key: starting again with a key that
+    /// exists returns the existing order's id.
+    pub async fn start(&self, flow: &str, order: StartOrder) -> Result<String, EngineError> {
+        if let Some(key) = &order.business_key
+            && let Some(id) = self.store.find_by_key(key).await?
+        {
+            return Ok(id);
+        }
+        let received = order.received_at.unwrap_or_else(|| self.now());
+        let compiled = self.flow_for(flow, received).ok_or_else(|| EngineError::UnknownFlow(flow.to_string()))?;
+        if compiled.is_subflow {
+            return Err(EngineError::Subflow(flow.to_string()));
+        }
+        let id = uuid::Uuid::now_v7().to_string();
+        let command = Command::Start {
+            id: id.clone(),
+            version: self.version_of(&compiled),
+            business_key: order.business_key.clone(),
+            data: order.data,
+            vendor: order.vendor,
+            channel: order.channel,
+            received_at: order.received_at,
+            parent: None,
+        };
+        match self.run(vec![Work::New(compiled, id.clone(), command)]).await {
+            Err(EngineError::Store(StoreError::DuplicateKey(_))) => {
+                // Another caller started the same order a moment earlier: theirs is the order.
+                let key = order.business_key.unwrap_or_default();
+                self.store.find_by_key(&key).await?.ok_or(EngineError::UnknownOrder(key))
+            }
+            Err(e) => Err(e),
+            Ok(()) => Ok(id),
+        }
+    }
+
+    /// Applies `command` to an order on behalf of `actor`.
+    pub async fn apply(&self, order: &str, actor: &Actor, command: Command) -> Result<(), EngineError> {
+        self.run(vec![Work::Existing(order.to_string(), actor.clone(), command)]).await
+    }
+
+    /// The order id for an id or a business key.
+    pub async fn resolve(&self, id_or_key: &str) -> Result<String, EngineError> {
+        if self.store.load(id_or_key).await?.is_some() {
+            return Ok(id_or_key.to_string());
+        }
+        self.store.find_by_key(id_or_key).await?.ok_or_else(|| EngineError::UnknownOrder(id_or_key.to_string()))
+    }
+
+    /// Takes the most urgent task the actor may work: claims it and returns it.
+    pub async fn take_next(&self, actor: &Actor) -> Result<Option<TaskRow>, EngineError> {
+        let filter = TaskFilter {
+            roles: Some(actor.roles.clone()),
+            vendor: actor.vendor.clone(),
+            unclaimed: true,
+            limit: Some(20),
+            ..TaskFilter::default()
+        };
+        for task in self.store.tasks(&filter).await? {
+            match self.apply(&task.order, actor, Command::Claim { task: task.instance }).await {
+                Ok(()) => return Ok(Some(TaskRow { assignee: Some(actor.id.clone()), ..task })),
+                // Someone was faster, or the order's vendor rules this person out: try the next.
+                Err(
+                    EngineError::Conflict(_)
+                    | EngineError::Command(
+                        CommandError::ClaimedByOther { .. }
+                        | CommandError::NotEligible { .. }
+                        | CommandError::NoSuchTask(_)
+                        | CommandError::OnHold(_),
+                    ),
+                ) => {}
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(None)
+    }
+
+    /// Completes a task with an outcome (for tasks with outcomes) and form data.
+    pub async fn complete(
+        &self,
+        order: &str,
+        task: u64,
+        actor: &Actor,
+        outcome: Option<&str>,
+        data: Data,
+    ) -> Result<(), EngineError> {
+        self.apply(order, actor, Command::Complete { task, outcome: outcome.map(str::to_string), data }).await
+    }
+
+    /// Sends a signal to an order, addressed by id or business key.
+    pub async fn signal(&self, id_or_key: &str, name: &str, data: Data) -> Result<(), EngineError> {
+        let id = self.resolve(id_or_key).await?;
+        self.apply(&id, &Actor::system(), Command::Signal { name: name.to_string(), data }).await
+    }
+
+    /// An order with its history.
+    pub async fn order(&self, id_or_key: &str) -> Result<OrderView, EngineError> {
+        let id = self.resolve(id_or_key).await?;
+        let state = self.store.load(&id).await?.ok_or_else(|| EngineError::UnknownOrder(id.clone()))?;
+        let history = self.store.history(&id).await?;
+        Ok(OrderView { state, history })
+    }
+
+    /// Open tasks matching `filter`.
+    pub async fn tasks(&self, filter: &TaskFilter) -> Result<Vec<TaskRow>, EngineError> {
+        Ok(self.store.tasks(filter).await?)
+    }
+
+    /// Orders matching `filter`.
+    pub async fn orders(&self, filter: &OrderFilter) -> Result<Vec<OrderRow>, EngineError> {
+        Ok(self.store.orders(filter).await?)
+    }
+
+    /// Fires due timers and runs due jobs once; returns how many were handled.
+    pub async fn run_due(&self) -> Result<usize, EngineError> {
+        let now = self.now();
+        let mut handled = 0;
+        for (order, timer) in self.store.claim_timers(now, 200, 60).await? {
+            match self.apply(&order, &Actor::system(), Command::TimerFired { timer }).await {
+                Ok(()) | Err(EngineError::Command(CommandError::StaleTimer(_) | CommandError::Closed(_))) => {
+                    handled += 1
+                }
+                Err(EngineError::Conflict(_)) => {} // the lease runs out and the timer fires again
+                Err(e) => return Err(e),
+            }
+        }
+        for job in self.store.claim_jobs(now, 200, 300).await? {
+            let handler =
+                self.handlers.read().unwrap_or_else(std::sync::PoisonError::into_inner).get(&job.action).cloned();
+            let result = match handler {
+                None => Err(format!("no handler is registered for action `{}`", job.action)),
+                Some(handler) => {
+                    let request = ActionRequest {
+                        action: job.action.clone(),
+                        order: job.order.clone(),
+                        inputs: job.inputs.clone(),
+                        idempotency_key: job.idempotency_key.clone(),
+                        attempt: job.attempt,
+                    };
+                    let call = handler.call(request);
+                    match job.timeout {
+                        Some(seconds) => tokio::time::timeout(std::time::Duration::from_secs(seconds), call)
+                            .await
+                            .unwrap_or_else(|_| Err(format!("timed out after {seconds}s"))),
+                        None => call.await,
+                    }
+                }
+            };
+            let command = match result {
+                Ok(output) => Command::ActionSucceeded { job: job.instance, output },
+                Err(error) => Command::ActionFailed { job: job.instance, error },
+            };
+            match self.apply(&job.order, &Actor::system(), command).await {
+                Ok(()) | Err(EngineError::Command(CommandError::NoSuchJob(_) | CommandError::Closed(_))) => {
+                    handled += 1
+                }
+                Err(EngineError::Conflict(_)) => {} // retried when the lease runs out; the key keeps it idempotent
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(handled)
+    }
+
+    /// Applies a unit of work: the first command, and the commands its effects cause in child
+    /// and parent orders; writes everything in one transaction.
+    async fn run(&self, first: Vec<Work>) -> Result<(), EngineError> {
+        let now = self.now();
+        let ctx = Context { now, calendar: &self.calendar };
+        let mut queue: std::collections::VecDeque<Work> = first.into();
+        let mut changes: Vec<Change> = Vec::new();
+        let mut index: BTreeMap<String, usize> = BTreeMap::new();
+        while let Some(work) = queue.pop_front() {
+            let (flow, state, actor, command, fresh) = match work {
+                Work::New(flow, _id, command) => (flow, machine::blank_state(), Actor::system(), command, true),
+                Work::Existing(id, actor, command) => {
+                    let state = match index.get(&id) {
+                        Some(&i) => changes[i].state.clone(),
+                        None => self.store.load(&id).await?.ok_or_else(|| EngineError::UnknownOrder(id.clone()))?,
+                    };
+                    (self.flow_of(&state)?, state, actor, command, false)
+                }
+            };
+            let mut transition = machine::apply(&flow, &state, &actor, &command, &ctx)?;
+            let first_seq = if fresh { 0 } else { state.events };
+            let events: Vec<_> = transition
+                .events
+                .iter()
+                .cloned()
+                .enumerate()
+                .map(|(i, e)| (first_seq + i as u64 + 1, now, e))
+                .collect();
+            transition.state.events = first_seq + events.len() as u64;
+            for effect in &transition.effects {
+                match effect {
+                    Effect::StartSubflow { instance, flow: child, data } => {
+                        let compiled =
+                            self.flow_for(child, now).ok_or_else(|| EngineError::UnknownFlow(child.clone()))?;
+                        let child_id = uuid::Uuid::now_v7().to_string();
+                        let start = Command::Start {
+                            id: child_id.clone(),
+                            version: self.version_of(&compiled),
+                            business_key: None,
+                            data: data.clone(),
+                            vendor: transition.state.vendor.clone(),
+                            channel: transition.state.channel.clone(),
+                            received_at: None,
+                            parent: Some((transition.state.id.clone(), *instance)),
+                        };
+                        queue.push_back(Work::New(compiled, child_id, start));
+                    }
+                    Effect::NotifyParent { parent, call, outcome, data } => {
+                        let command = Command::ChildEnded { call: *call, outcome: outcome.clone(), data: data.clone() };
+                        queue.push_back(Work::Existing(parent.clone(), Actor::system(), command));
+                    }
+                    _ => {}
+                }
+            }
+            let id = transition.state.id.clone();
+            match index.get(&id) {
+                Some(&i) => {
+                    let change = &mut changes[i];
+                    change.state = transition.state;
+                    change.events.extend(events);
+                    change.effects.extend(transition.effects);
+                }
+                None => {
+                    index.insert(id, changes.len());
+                    let expected = if fresh { None } else { Some(state.version_no) };
+                    changes.push(Change {
+                        state: transition.state,
+                        expected_version: expected,
+                        events,
+                        effects: transition.effects,
+                    });
+                }
+            }
+        }
+        self.store.commit(changes).await?;
+        Ok(())
+    }
+
+    fn version_of(&self, flow: &CompiledFlow) -> u32 {
+        let catalogs = self.catalogs.read().unwrap_or_else(std::sync::PoisonError::into_inner);
+        catalogs.flows.iter().find(|(_, f)| std::ptr::eq(f.as_ref(), flow)).map_or(0, |((_, v), _)| *v)
+    }
+}
+
+/// One command to apply within a unit of work.
+enum Work {
+    /// Start a new order of this flow version with this id.
+    New(Arc<CompiledFlow>, String, Command),
+    /// A command on an existing order.
+    Existing(String, Actor, Command),
+}

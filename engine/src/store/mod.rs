@@ -1,0 +1,267 @@
+//! Durable storage of orders, their history, and the work they wait on (tasks, timers, jobs).
+//!
+//! One trait, [`Store`], with a SQLite backend (the embedded default: a file, WAL) and a
+//! PostgreSQL backend (several runners share one database; due work is claimed with
+//! `FOR UPDATE SKIP LOCKED`). Both run the same SQL, written once in `sql.rs` and expanded per
+//! backend, and both pass one conformance suite (`engine/tests/conformance.rs`).
+//!
+//! Concurrency is optimistic: a [`Change`] carries the order's version it was computed from, and
+//! [`Store::commit`] fails with [`StoreError::Conflict`] when someone else changed the order in
+//! between. Nothing is lost: the caller re-reads and tries again, or reports the conflict.
+
+mod migrate;
+mod sql;
+
+use crate::machine::{Effect, Event, OrderState};
+use jiff::Timestamp;
+use std::future::Future;
+use std::pin::Pin;
+
+pub use sql::{PostgresStore, SqliteStore};
+
+/// A boxed future, so that [`Store`] can be used as `dyn Store`.
+pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+/// What can go wrong in storage.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum StoreError {
+    /// Someone else changed the order since it was read.
+    #[error("order {0} was changed concurrently; read it again")]
+    Conflict(String),
+    /// An order with this business key exists already.
+    #[error("an order with business key {0} exists already")]
+    DuplicateKey(String),
+    /// The database URL names no backend Junro supports.
+    #[error("unsupported database URL {0} (use sqlite:… or postgres://…)")]
+    UnsupportedUrl(String),
+    /// The database said no.
+    #[error("database: {0}")]
+    Database(#[from] sqlx::Error),
+    /// Migrating the schema failed.
+    #[error("migrating the database: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    /// Stored JSON could not be read back.
+    #[error("stored data of order {order} is unreadable: {message}")]
+    Corrupt {
+        /// The order.
+        order: String,
+        /// Why.
+        message: String,
+    },
+}
+
+/// The durability of SQLite commits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Durability {
+    /// `synchronous=FULL`: a commit survives power loss (the default).
+    Full,
+    /// `synchronous=NORMAL`: a commit survives a crash of the process, not of the machine.
+    Normal,
+}
+
+/// The result of one command (or one chain of commands across parent and child orders) for one
+/// order, to be written in one transaction with the others of the same unit.
+#[derive(Debug, Clone)]
+pub struct Change {
+    /// The order's new state.
+    pub state: OrderState,
+    /// The order's `version_no` before the change; `None` for a new order.
+    pub expected_version: Option<u64>,
+    /// The events, with their sequence numbers (1-based, per order) and times.
+    pub events: Vec<(u64, Timestamp, Event)>,
+    /// The effects to carry out.
+    pub effects: Vec<Effect>,
+}
+
+/// A deployed flow version.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Deployment {
+    /// Flow id.
+    pub flow: String,
+    /// Version, from 1.
+    pub version: u32,
+    /// Fingerprint of the flow's source.
+    pub fingerprint: String,
+    /// The program (all its files) the flow was compiled from.
+    pub program_hash: String,
+    /// Title.
+    pub label: String,
+    /// Orders received from this moment use this version.
+    pub effective_from: Option<Timestamp>,
+}
+
+/// An open task in the queue.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TaskRow {
+    /// The order.
+    pub order: String,
+    /// The task's step instance.
+    pub instance: u64,
+    /// Flow id.
+    pub flow: String,
+    /// Step id.
+    pub step: String,
+    /// Role that may take it.
+    pub role: String,
+    /// Lane.
+    pub lane: String,
+    /// When only one vendor's staff may take it: that vendor.
+    pub vendor: Option<String>,
+    /// 0 low … 3 urgent.
+    pub priority: u8,
+    /// Due time.
+    pub due_at: Option<Timestamp>,
+    /// When it became ready.
+    pub ready_at: Timestamp,
+    /// Who has it.
+    pub assignee: Option<String>,
+}
+
+/// Which tasks to list.
+#[derive(Debug, Clone, Default)]
+pub struct TaskFilter {
+    /// Only tasks any of these roles may take.
+    pub roles: Option<Vec<String>>,
+    /// Only tasks a person of this vendor may see: tasks of that vendor or of no vendor.
+    /// `None` = in-house staff, who see all.
+    pub vendor: Option<String>,
+    /// Only unclaimed tasks.
+    pub unclaimed: bool,
+    /// Only tasks claimed by this person.
+    pub assignee: Option<String>,
+    /// Only tasks of this order.
+    pub order: Option<String>,
+    /// At most this many (default 100).
+    pub limit: Option<u32>,
+}
+
+/// Which orders to list.
+#[derive(Debug, Clone, Default)]
+pub struct OrderFilter {
+    /// Only orders of this flow.
+    pub flow: Option<String>,
+    /// Only `open`, `on_hold` or `closed` orders.
+    pub status: Option<String>,
+    /// Only orders of this vendor.
+    pub vendor: Option<String>,
+    /// At most this many (default 100).
+    pub limit: Option<u32>,
+}
+
+/// An order as listed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OrderRow {
+    /// Order id.
+    pub id: String,
+    /// Flow id.
+    pub flow: String,
+    /// Version.
+    pub version: u32,
+    /// Business key.
+    pub business_key: Option<String>,
+    /// `open`, `on_hold` or `closed`.
+    pub status: String,
+    /// The end's outcome, once closed.
+    pub outcome: Option<String>,
+    /// Vendor.
+    pub vendor: Option<String>,
+    /// Receipt time.
+    pub received_at: Timestamp,
+    /// Close time.
+    pub closed_at: Option<Timestamp>,
+}
+
+/// A job claimed by a worker.
+#[derive(Debug, Clone, PartialEq)]
+pub struct JobRow {
+    /// The order.
+    pub order: String,
+    /// The job's step instance.
+    pub instance: u64,
+    /// The action.
+    pub action: String,
+    /// Its inputs.
+    pub inputs: crate::script::Data,
+    /// The same for every attempt of this step instance.
+    pub idempotency_key: String,
+    /// Attempt number.
+    pub attempt: u32,
+    /// Per-attempt timeout in seconds.
+    pub timeout: Option<u64>,
+}
+
+/// A recorded event of an order's history.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HistoryEntry {
+    /// 1-based position in the order's history.
+    pub seq: u64,
+    /// When.
+    pub at: Timestamp,
+    /// What.
+    pub event: Event,
+}
+
+/// Storage of orders, their history and their pending work.
+pub trait Store: Send + Sync {
+    /// Stores a program's files (path → text, as JSON) under its hash, once.
+    fn save_program<'a>(&'a self, hash: &'a str, files: &'a str) -> BoxFuture<'a, Result<(), StoreError>>;
+    /// A stored program's files (JSON).
+    fn program<'a>(&'a self, hash: &'a str) -> BoxFuture<'a, Result<Option<String>, StoreError>>;
+    /// Records a deployment of `flow` with this fingerprint; returns its version (the existing
+    /// one when the newest version has the same fingerprint, else the next number).
+    fn deploy<'a>(
+        &'a self,
+        flow: &'a str,
+        fingerprint: &'a str,
+        program_hash: &'a str,
+        label: &'a str,
+        effective_from: Option<Timestamp>,
+        now: Timestamp,
+    ) -> BoxFuture<'a, Result<u32, StoreError>>;
+    /// Every deployment, by flow and version.
+    fn deployments(&self) -> BoxFuture<'_, Result<Vec<Deployment>, StoreError>>;
+    /// An order's state.
+    fn load<'a>(&'a self, id: &'a str) -> BoxFuture<'a, Result<Option<OrderState>, StoreError>>;
+    /// The id of the order with this business key.
+    fn find_by_key<'a>(&'a self, business_key: &'a str) -> BoxFuture<'a, Result<Option<String>, StoreError>>;
+    /// Writes changes of one or more orders in one transaction.
+    fn commit(&self, changes: Vec<Change>) -> BoxFuture<'_, Result<(), StoreError>>;
+    /// Open tasks matching `filter`, most urgent first (priority, then oldest).
+    fn tasks<'a>(&'a self, filter: &'a TaskFilter) -> BoxFuture<'a, Result<Vec<TaskRow>, StoreError>>;
+    /// Orders matching `filter`, newest first.
+    fn orders<'a>(&'a self, filter: &'a OrderFilter) -> BoxFuture<'a, Result<Vec<OrderRow>, StoreError>>;
+    /// An order's history, in order.
+    fn history<'a>(&'a self, id: &'a str) -> BoxFuture<'a, Result<Vec<HistoryEntry>, StoreError>>;
+    /// Claims up to `limit` timers due at `now` for `lease_s` seconds: (order, timer id).
+    fn claim_timers(
+        &self,
+        now: Timestamp,
+        limit: u32,
+        lease_s: u64,
+    ) -> BoxFuture<'_, Result<Vec<(String, u64)>, StoreError>>;
+    /// Claims up to `limit` jobs due at `now` for `lease_s` seconds.
+    fn claim_jobs(&self, now: Timestamp, limit: u32, lease_s: u64) -> BoxFuture<'_, Result<Vec<JobRow>, StoreError>>;
+}
+
+/// Opens a store from a URL: `sqlite:path.db` (created if missing), `sqlite::memory:`, or
+/// `postgres://…`.
+pub async fn open(url: &str, sync: Durability) -> Result<Box<dyn Store>, StoreError> {
+    if url.starts_with("sqlite:") {
+        Ok(Box::new(SqliteStore::open(url, sync).await?))
+    } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        Ok(Box::new(PostgresStore::open(url).await?))
+    } else {
+        Err(StoreError::UnsupportedUrl(url.to_string()))
+    }
+}
+
+/// Microseconds since the epoch, as stored.
+pub(crate) fn micros(t: Timestamp) -> i64 {
+    t.as_microsecond()
+}
+
+/// A stored time back as a timestamp.
+pub(crate) fn from_micros(us: i64) -> Timestamp {
+    Timestamp::from_microsecond(us).unwrap_or(Timestamp::UNIX_EPOCH)
+}

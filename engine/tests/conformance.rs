@@ -1,0 +1,479 @@
+//! One conformance suite for every storage backend: each case runs on SQLite and on PostgreSQL.
+//!
+//! PostgreSQL is reached through `JUNRO_TEST_POSTGRES_URL` (CI sets it). When CI is set and the
+//! database cannot be reached, the suite fails; it never skips silently there. Each case runs on
+//! a freshly reset database, one case at a time per backend.
+
+use jiff::Timestamp;
+use junro_engine::clock::VirtualClock;
+use junro_engine::machine::{Actor, Command, CommandError, Event};
+use junro_engine::runtime::Deployed;
+use junro_engine::store::{Durability, OrderFilter, TaskFilter};
+use junro_engine::{ActionRequest, Engine, EngineError, EngineOptions, StartOrder};
+use serde_json::json;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+const FLOWS: &str = r#"
+lane front "フロント" front
+lane back "バックオフィス" back
+role operator "オペレーター"
+role reviewer "審査担当"
+action provision "開通"
+signal done_signal "工事完了"
+
+flow order "受付フロー" {
+  data {
+    plan "プラン" enum(basic, premium)
+    line_id "回線" text
+    note "メモ" text
+  }
+  start -> intake
+  task intake "受付" {
+    lane front
+    role operator
+    edit plan
+    sla 1h
+    -> route
+  }
+  decide route "振分" {
+    when plan == "premium" -> review
+    else -> provision_step
+  }
+  task review "審査" {
+    lane back
+    role reviewer
+    sla 4h
+    outcome approve "承認" -> provision_step
+    outcome reject "却下" -> rejected
+  }
+  auto provision_step "開通" {
+    action provision
+    in plan = plan
+    out line_id = line_id
+    retry 2 backoff 10s
+    -> wait_work
+  }
+  wait wait_work "工事待ち" {
+    on done_signal -> check
+    after 3d -> check
+  }
+  call check "確認" {
+    flow confirm
+    in note = plan
+    out note = note
+    -> done
+  }
+  end done "完了" completed
+  end rejected "却下" rejected
+  scenario "s" {
+    expect at intake
+  }
+}
+
+subflow confirm "確認サブフロー" {
+  data {
+    note "メモ" text
+  }
+  start -> call_customer
+  task call_customer "確認電話" {
+    lane front
+    role operator
+    edit note
+    sla 1d
+    -> ok
+  }
+  end ok "確認済" completed
+}
+"#;
+
+fn t0() -> Timestamp {
+    "2026-11-24T00:00:00Z".parse().expect("time")
+}
+
+fn flows_dir(text: &str) -> PathBuf {
+    static COUNT: AtomicUsize = AtomicUsize::new(0);
+    let dir = std::env::temp_dir().join(format!(
+        "junro-conf-{}-{}",
+        std::process::id(),
+        COUNT.fetch_add(1, Ordering::Relaxed)
+    ));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    std::fs::write(dir.join("order.flow"), text).expect("flow written");
+    dir
+}
+
+fn operator(vendor: &str) -> Actor {
+    Actor::person(&format!("op-{vendor}"), &["operator"], Some(vendor))
+}
+
+/// A database for one case.
+#[derive(Clone)]
+enum Backend {
+    Sqlite(PathBuf),
+    Postgres(String),
+}
+
+impl Backend {
+    fn url(&self) -> String {
+        match self {
+            Backend::Sqlite(path) => format!("sqlite:{}", path.display()),
+            Backend::Postgres(url) => url.clone(),
+        }
+    }
+
+    async fn fresh(&self) {
+        match self {
+            Backend::Sqlite(path) => {
+                for suffix in ["", "-wal", "-shm"] {
+                    let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+                }
+            }
+            Backend::Postgres(url) => {
+                let store = junro_engine::store::PostgresStore::open(url).await.expect("PostgreSQL reachable");
+                store.reset().await.expect("reset");
+            }
+        }
+    }
+
+    async fn engine(&self, clock: Arc<VirtualClock>) -> Engine {
+        let options = EngineOptions { durability: Durability::Normal, clock, ..EngineOptions::default() };
+        Engine::open_with(&self.url(), options).await.expect("engine opens")
+    }
+}
+
+async fn setup(backend: &Backend) -> (Engine, Arc<VirtualClock>, Arc<AtomicUsize>) {
+    backend.fresh().await;
+    let clock = Arc::new(VirtualClock::new(t0()));
+    let engine = backend.engine(clock.clone()).await;
+    engine.deploy(&[flows_dir(FLOWS)], None).await.expect("deploys");
+    let calls = Arc::new(AtomicUsize::new(0));
+    register(&engine, calls.clone());
+    (engine, clock, calls)
+}
+
+fn register(engine: &Engine, calls: Arc<AtomicUsize>) {
+    engine.register_action("provision", move |request: ActionRequest| {
+        let calls = calls.clone();
+        async move {
+            calls.fetch_add(1, Ordering::SeqCst);
+            Ok(json!({"line_id": format!("L-{}", request.idempotency_key.len())})
+                .as_object()
+                .cloned()
+                .unwrap_or_default())
+        }
+    });
+}
+
+fn basic() -> StartOrder {
+    StartOrder { business_key: Some("A-0001".into()), ..StartOrder::default() }
+}
+
+async fn task_at(engine: &Engine, order: &str, step: &str) -> u64 {
+    let tasks = engine.tasks(&TaskFilter { order: Some(order.into()), ..TaskFilter::default() }).await.expect("tasks");
+    tasks.iter().find(|t| t.step == step).map(|t| t.instance).unwrap_or_else(|| panic!("no task {step}: {tasks:?}"))
+}
+
+async fn the_whole_order_runs_durably(backend: &Backend) {
+    let (engine, clock, calls) = setup(backend).await;
+    let id = engine.start("order", basic()).await.expect("starts");
+    assert_eq!(engine.start("order", basic()).await.expect("same key"), id, "start is idempotent on the business key");
+    let task = engine.take_next(&operator("vendor_a")).await.expect("take").expect("a task");
+    assert_eq!((task.order.as_str(), task.step.as_str()), (id.as_str(), "intake"));
+    engine
+        .complete(
+            &id,
+            task.instance,
+            &operator("vendor_a"),
+            None,
+            json!({"plan": "basic"}).as_object().cloned().unwrap_or_default(),
+        )
+        .await
+        .expect("completes");
+    assert_eq!(engine.run_due().await.expect("worker"), 1, "the provision job ran");
+    assert_eq!(calls.load(Ordering::SeqCst), 1);
+    engine.signal("A-0001", "done_signal", Default::default()).await.expect("signal by business key");
+    let child_task = engine.take_next(&operator("vendor_a")).await.expect("take").expect("the subflow's task");
+    assert_eq!(child_task.step, "call_customer");
+    engine
+        .complete(
+            &child_task.order,
+            child_task.instance,
+            &operator("vendor_a"),
+            None,
+            json!({"note": "確認済"}).as_object().cloned().unwrap_or_default(),
+        )
+        .await
+        .expect("child completes");
+    let order = engine.order(&id).await.expect("order");
+    assert!(
+        matches!(order.state.status, junro_engine::machine::Status::Closed { ref outcome, .. } if outcome == "completed"),
+        "{:?}",
+        order.state.status
+    );
+    assert_eq!(order.state.data["note"], json!("確認済"), "the subflow's output is mapped back");
+    assert_eq!(order.state.vendor.as_deref(), Some("vendor_a"));
+    let kinds: Vec<&str> = order
+        .history
+        .iter()
+        .map(|h| match &h.event {
+            Event::OrderStarted { .. } => "started",
+            Event::Decided { .. } => "decided",
+            Event::ActionSucceeded { .. } => "action",
+            Event::WaitEnded { .. } => "wait",
+            Event::SubflowEnded { .. } => "subflow",
+            Event::OrderClosed { .. } => "closed",
+            _ => "",
+        })
+        .filter(|k| !k.is_empty())
+        .collect();
+    assert_eq!(kinds, vec!["started", "decided", "action", "wait", "subflow", "closed"]);
+    assert_eq!(
+        order.history.iter().map(|h| h.seq).collect::<Vec<_>>(),
+        (1..=order.history.len() as u64).collect::<Vec<_>>()
+    );
+    let open =
+        engine.orders(&OrderFilter { status: Some("open".into()), ..OrderFilter::default() }).await.expect("orders");
+    assert!(open.is_empty(), "{open:?}");
+    let _ = clock;
+}
+
+async fn vendors_only_see_their_orders(backend: &Backend) {
+    let (engine, _, _) = setup(backend).await;
+    let id = engine.start("order", StartOrder { vendor: Some("vendor_a".into()), ..basic() }).await.expect("starts");
+    assert!(
+        engine.take_next(&operator("vendor_b")).await.expect("take").is_none(),
+        "vendor B must not get vendor A's task"
+    );
+    let task = task_at(&engine, &id, "intake").await;
+    let refused = engine.apply(&id, &operator("vendor_b"), Command::Claim { task }).await;
+    assert!(matches!(refused, Err(EngineError::Command(CommandError::NotEligible { .. }))), "{refused:?}");
+    assert!(engine.take_next(&operator("vendor_a")).await.expect("take").is_some());
+}
+
+async fn two_completions_of_one_task_exactly_one_wins(backend: &Backend) {
+    let (engine, _, _) = setup(backend).await;
+    let engine = Arc::new(engine);
+    let id = engine.start("order", basic()).await.expect("starts");
+    let task = task_at(&engine, &id, "intake").await;
+    let data = json!({"plan": "basic"}).as_object().cloned().unwrap_or_default();
+    let (one, two) = (operator("vendor_a"), Actor::person("op-2", &["operator"], Some("vendor_a")));
+    let (a, b) = tokio::join!(
+        engine.complete(&id, task, &one, None, data.clone()),
+        engine.complete(&id, task, &two, None, data.clone())
+    );
+    let wins = [&a, &b].iter().filter(|r| r.is_ok()).count();
+    assert_eq!(wins, 1, "exactly one completion wins: {a:?} / {b:?}");
+    let loser = if a.is_ok() { b } else { a };
+    assert!(
+        matches!(
+            loser,
+            Err(EngineError::Conflict(_)
+                | EngineError::Command(CommandError::NoSuchTask(_) | CommandError::ClaimedByOther { .. }))
+        ),
+        "{loser:?}"
+    );
+    let history = engine.order(&id).await.expect("order").history;
+    assert_eq!(history.iter().filter(|h| matches!(h.event, Event::TaskCompleted { .. })).count(), 1);
+}
+
+async fn many_tasks_complete_in_parallel(backend: &Backend) {
+    let (engine, _, _) = setup(backend).await;
+    let engine = Arc::new(engine);
+    let mut ids = Vec::new();
+    for i in 0..40 {
+        ids.push(
+            engine
+                .start("order", StartOrder { business_key: Some(format!("P-{i}")), ..StartOrder::default() })
+                .await
+                .expect("starts"),
+        );
+    }
+    let mut handles = Vec::new();
+    for id in ids.clone() {
+        let engine = engine.clone();
+        handles.push(tokio::spawn(async move {
+            let task = task_at(&engine, &id, "intake").await;
+            let data = json!({"plan": "premium"}).as_object().cloned().unwrap_or_default();
+            engine.complete(&id, task, &operator("vendor_a"), None, data).await
+        }));
+    }
+    for h in handles {
+        h.await.expect("joins").expect("each completes");
+    }
+    let reviews = engine
+        .tasks(&TaskFilter { roles: Some(vec!["reviewer".into()]), limit: Some(1000), ..TaskFilter::default() })
+        .await
+        .expect("tasks");
+    assert_eq!(reviews.len(), 40, "every premium order waits for review");
+}
+
+async fn timers_fire_and_failed_actions_retry_then_become_incidents(backend: &Backend) {
+    let (engine, clock, _) = setup(backend).await;
+    let failures = Arc::new(AtomicUsize::new(0));
+    let counter = failures.clone();
+    engine.register_action("provision", move |_request: ActionRequest| {
+        let counter = counter.clone();
+        async move {
+            counter.fetch_add(1, Ordering::SeqCst);
+            Err::<junro_engine::script::Data, String>("the provisioning system is down".into())
+        }
+    });
+    let id = engine.start("order", basic()).await.expect("starts");
+    let task = task_at(&engine, &id, "intake").await;
+    engine
+        .complete(
+            &id,
+            task,
+            &operator("vendor_a"),
+            None,
+            json!({"plan": "basic"}).as_object().cloned().unwrap_or_default(),
+        )
+        .await
+        .expect("completes");
+    engine.run_due().await.expect("first attempt");
+    assert_eq!(engine.run_due().await.expect("nothing due yet"), 0, "the retry waits for its backoff");
+    clock.advance(10);
+    engine.run_due().await.expect("retry timer");
+    engine.run_due().await.expect("second attempt");
+    clock.advance(20);
+    engine.run_due().await.expect("retry timer");
+    engine.run_due().await.expect("third attempt");
+    assert_eq!(failures.load(Ordering::SeqCst), 3);
+    let history = engine.order(&id).await.expect("order").history;
+    let incident = history
+        .iter()
+        .find_map(|h| if let Event::IncidentRaised { instance, .. } = h.event { Some(instance) } else { None });
+    let job = incident.expect("an incident after the retries");
+    // The handler is fixed; an administrator retries.
+    register(&engine, Arc::new(AtomicUsize::new(0)));
+    engine.apply(&id, &Actor::system(), Command::RetryIncident { job }).await.expect("retry");
+    engine.run_due().await.expect("runs");
+    // The wait's timer fires after 3 days.
+    clock.advance(3 * 86_400);
+    engine.run_due().await.expect("timer fires");
+    let order = engine.order(&id).await.expect("order");
+    assert!(
+        order.history.iter().any(|h| matches!(&h.event, Event::WaitEnded { by, .. } if by == "after")),
+        "the wait ended by its timer"
+    );
+}
+
+async fn deployments_are_versioned_and_orders_keep_theirs(backend: &Backend) {
+    let (engine, clock, _) = setup(backend).await;
+    let old = engine.start("order", basic()).await.expect("starts on v1");
+    let again = engine.deploy(&[flows_dir(FLOWS)], None).await.expect("redeploys");
+    assert!(again.iter().all(|d| d.version == 1 && !d.new), "unchanged flows keep their version: {again:?}");
+    let changed = FLOWS.replace("sla 1h", "sla 2h");
+    let effective = t0().checked_add(jiff::SignedDuration::from_hours(24)).expect("time");
+    let v2 = engine.deploy(&[flows_dir(&changed)], Some(effective)).await.expect("deploys v2");
+    assert!(v2.contains(&Deployed { flow: "order".into(), version: 2, new: true }), "{v2:?}");
+    let before = engine
+        .start("order", StartOrder { business_key: Some("B".into()), ..StartOrder::default() })
+        .await
+        .expect("starts");
+    assert_eq!(engine.order(&before).await.expect("o").state.version, 1, "received before the effective date");
+    clock.advance(2 * 86_400);
+    let after = engine
+        .start("order", StartOrder { business_key: Some("C".into()), ..StartOrder::default() })
+        .await
+        .expect("starts");
+    assert_eq!(engine.order(&after).await.expect("o").state.version, 2);
+    assert_eq!(engine.order(&old).await.expect("o").state.version, 1, "running orders stay on their version");
+    // A reopened engine compiles every deployed version from the database.
+    drop(engine);
+    let reopened = backend.engine(clock).await;
+    let task = task_at(&reopened, &old, "intake").await;
+    reopened
+        .complete(
+            &old,
+            task,
+            &operator("vendor_a"),
+            None,
+            json!({"plan": "premium"}).as_object().cloned().unwrap_or_default(),
+        )
+        .await
+        .expect("v1 order continues");
+    let _ = task_at(&reopened, &old, "review").await;
+}
+
+async fn two_engines_on_one_database_run_each_job_once(backend: &Backend) {
+    let (first, clock, calls) = setup(backend).await;
+    let second = backend.engine(clock.clone()).await;
+    register(&second, calls.clone());
+    let mut ids = Vec::new();
+    for i in 0..20 {
+        let id = first
+            .start("order", StartOrder { business_key: Some(format!("J-{i}")), ..StartOrder::default() })
+            .await
+            .expect("starts");
+        let task = task_at(&first, &id, "intake").await;
+        first
+            .complete(
+                &id,
+                task,
+                &operator("vendor_a"),
+                None,
+                json!({"plan": "basic"}).as_object().cloned().unwrap_or_default(),
+            )
+            .await
+            .expect("completes");
+        ids.push(id);
+    }
+    let (a, b) = tokio::join!(first.run_due(), second.run_due());
+    a.expect("first worker");
+    b.expect("second worker");
+    assert_eq!(calls.load(Ordering::SeqCst), 20, "each job ran exactly once");
+    clock.advance(3 * 86_400);
+    let (a, b) = tokio::join!(first.run_due(), second.run_due());
+    assert_eq!(a.expect("first") + b.expect("second"), 20, "each wait timer fired exactly once");
+}
+
+type Case = for<'a> fn(&'a Backend) -> std::pin::Pin<Box<dyn std::future::Future<Output = ()> + 'a>>;
+
+fn cases() -> Vec<(&'static str, Case)> {
+    vec![
+        ("the_whole_order_runs_durably", |b| Box::pin(the_whole_order_runs_durably(b))),
+        ("vendors_only_see_their_orders", |b| Box::pin(vendors_only_see_their_orders(b))),
+        ("two_completions_of_one_task_exactly_one_wins", |b| Box::pin(two_completions_of_one_task_exactly_one_wins(b))),
+        ("many_tasks_complete_in_parallel", |b| Box::pin(many_tasks_complete_in_parallel(b))),
+        ("timers_fire_and_failed_actions_retry_then_become_incidents", |b| {
+            Box::pin(timers_fire_and_failed_actions_retry_then_become_incidents(b))
+        }),
+        ("deployments_are_versioned_and_orders_keep_theirs", |b| {
+            Box::pin(deployments_are_versioned_and_orders_keep_theirs(b))
+        }),
+        ("two_engines_on_one_database_run_each_job_once", |b| {
+            Box::pin(two_engines_on_one_database_run_each_job_once(b))
+        }),
+    ]
+}
+
+async fn run_all(backend: Backend) {
+    for (name, case) in cases() {
+        eprintln!("conformance case {name} on {}", backend.url());
+        case(&backend).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn conformance_on_sqlite() {
+    let path = std::env::temp_dir().join(format!("junro-conformance-{}.db", std::process::id()));
+    run_all(Backend::Sqlite(path)).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn conformance_on_postgres() {
+    let url = match std::env::var("JUNRO_TEST_POSTGRES_URL") {
+        Ok(url) => url,
+        Err(_) if std::env::var_os("CI").is_some() => {
+            panic!("CI must set JUNRO_TEST_POSTGRES_URL: the PostgreSQL conformance suite may not be skipped")
+        }
+        Err(_) => {
+            eprintln!("JUNRO_TEST_POSTGRES_URL is not set: skipping the PostgreSQL conformance suite (CI runs it)");
+            return;
+        }
+    };
+    run_all(Backend::Postgres(url)).await;
+}
