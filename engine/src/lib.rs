@@ -9,6 +9,7 @@ pub mod calendar;
 pub mod clock;
 pub mod compile;
 pub mod machine;
+pub mod replay;
 pub mod runtime;
 pub mod scenario;
 pub mod script;

@@ -242,6 +242,22 @@ impl<'a> World<'a> {
         completed
     }
 
+    /// Every order's history replays to its state (the history is complete).
+    fn verify_histories(&self) -> Result<(), String> {
+        for (id, state) in &self.orders {
+            let history = self.history.get(id).cloned().unwrap_or_default();
+            let history = history
+                .into_iter()
+                .enumerate()
+                .map(|(i, event)| crate::store::HistoryEntry { seq: i as u64 + 1, at: self.now, event })
+                .collect();
+            let mut state = state.clone();
+            state.events = self.history.get(id).map_or(0, |h| h.len() as u64);
+            crate::replay::verify(&crate::runtime::OrderView { state, history })?;
+        }
+        Ok(())
+    }
+
     fn describe(&self, root: &str) -> String {
         let Some(order) = self.orders.get(root) else { return "not started".into() };
         let at: Vec<String> = order
@@ -406,5 +422,6 @@ fn run_inner(catalog: &Catalog, flow: &Flow, scenario: &Scenario, line: &dyn Fn(
     if root.is_none() {
         world.start(&flow.name.text, given, None)?;
     }
-    world.settle()
+    world.settle()?;
+    world.verify_histories()
 }

@@ -450,10 +450,22 @@ fn cases() -> Vec<(&'static str, Case)> {
     ]
 }
 
+/// Every order left by a case replays from its history to its stored state.
+async fn histories_replay(backend: &Backend) {
+    let engine = backend.engine(Arc::new(VirtualClock::new(t0()))).await;
+    let orders = engine.orders(&OrderFilter { limit: Some(10_000), ..OrderFilter::default() }).await.expect("orders");
+    assert!(!orders.is_empty());
+    for order in orders {
+        let view = engine.order(&order.id).await.expect("order");
+        junro_engine::replay::verify(&view).unwrap_or_else(|e| panic!("{e}"));
+    }
+}
+
 async fn run_all(backend: Backend) {
     for (name, case) in cases() {
         eprintln!("conformance case {name} on {}", backend.url());
         case(&backend).await;
+        histories_replay(&backend).await;
     }
 }
 

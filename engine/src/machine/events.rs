@@ -58,12 +58,15 @@ impl Run<'_> {
         let Some((instance, next)) = waiter else {
             return Err(CommandError::NoWaiter { order: self.state.id.clone(), signal: name.to_string() });
         };
+        let mut written = Data::new();
         for (key, value) in data {
             if self.flow.field(key).is_some() {
                 super::tasks::check_value(self.flow, key, value)?;
-                self.state.data.insert(key.clone(), value.clone());
+                written.insert(key.clone(), value.clone());
             }
         }
+        self.state.data.extend(written.clone());
+        self.events.push(Event::SignalReceived { name: name.to_string(), data: written });
         self.end_wait(instance, &format!("signal {name}"), &next);
         self.go(&next);
         Ok(())
@@ -170,18 +173,20 @@ impl Run<'_> {
         let Activity::Calling { .. } = token.activity else { return Err(CommandError::NoSuchJob(call)) };
         let Some(node) = self.flow.node(&token.step).cloned() else { return Err(CommandError::NoSuchJob(call)) };
         self.state.tokens.remove(&call);
-        self.events.push(Event::SubflowEnded { instance: call, outcome: outcome.to_string() });
+        let mut outputs = Data::new();
+        if let (NodeKind::Call { outputs: mapping, .. }, "completed") = (&node.kind, outcome) {
+            for (field, child_field) in mapping {
+                if let Some(value) = data.get(child_field) {
+                    outputs.insert(field.clone(), value.clone());
+                }
+            }
+        }
+        self.state.data.extend(outputs.clone());
+        self.events.push(Event::SubflowEnded { instance: call, outcome: outcome.to_string(), outputs });
         if outcome != "completed" {
             // A subflow that does not complete ends its caller the same way.
             self.close(outcome, &format!("subflow {}", token.step));
             return Ok(());
-        }
-        if let NodeKind::Call { outputs, .. } = &node.kind {
-            for (field, child_field) in outputs {
-                if let Some(value) = data.get(child_field) {
-                    self.state.data.insert(field.clone(), value.clone());
-                }
-            }
         }
         if let Some(next) = node.next {
             self.go(&next);

@@ -511,6 +511,15 @@ pub enum Event {
         instance: u64,
         /// Its outcome.
         outcome: String,
+        /// The fields its outputs wrote into this order.
+        outputs: Data,
+    },
+    /// A signal arrived (and ended a wait), with the data it brought.
+    SignalReceived {
+        /// Signal id.
+        name: String,
+        /// The fields it wrote into the order.
+        data: Data,
     },
     /// 差戻し.
     SentBack {
