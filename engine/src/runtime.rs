@@ -263,6 +263,25 @@ impl Engine {
         Ok(deployed)
     }
 
+    /// A deployed flow version, compiled (its steps, fields, lanes).
+    pub fn flow(&self, id: &str, version: u32) -> Option<Arc<CompiledFlow>> {
+        let catalogs = self.catalogs.read().unwrap_or_else(std::sync::PoisonError::into_inner);
+        catalogs.flows.get(&(id.to_string(), version)).cloned()
+    }
+
+    /// The newest version of every deployed flow (subflows included).
+    pub fn latest_flows(&self) -> Vec<Arc<CompiledFlow>> {
+        let catalogs = self.catalogs.read().unwrap_or_else(std::sync::PoisonError::into_inner);
+        catalogs
+            .versions
+            .iter()
+            .filter_map(|(id, versions)| {
+                let newest = versions.iter().map(|(v, _)| *v).max()?;
+                catalogs.flows.get(&(id.clone(), newest)).cloned()
+            })
+            .collect()
+    }
+
     fn versions_of(&self, flow: &str) -> Vec<u32> {
         let catalogs = self.catalogs.read().unwrap_or_else(std::sync::PoisonError::into_inner);
         catalogs.versions.get(flow).map(|v| v.iter().map(|(n, _)| *n).collect()).unwrap_or_default()
