@@ -175,14 +175,14 @@ impl<'a> Run<'a> {
                     }
                 }
                 let mut chosen = None;
+                // The history keeps every value the evaluated conditions read, so that "why did
+                // the order go there?" is answered for `else` too.
+                let mut read = Data::new();
                 for (condition, target) in branches {
+                    read.extend(condition.inputs(&self.state.data));
                     match condition.test(&self.state.data, self.now(), self.ctx.calendar.zone()) {
                         Ok(true) => {
-                            chosen = Some((
-                                condition.source().to_string(),
-                                condition.inputs(&self.state.data),
-                                target.clone(),
-                            ));
+                            chosen = Some((condition.source().to_string(), read.clone(), target.clone()));
                             break;
                         }
                         Ok(false) => {}
@@ -192,7 +192,7 @@ impl<'a> Run<'a> {
                         }
                     }
                 }
-                let (branch, inputs, next) = chosen.unwrap_or_else(|| ("else".into(), Data::new(), default.clone()));
+                let (branch, inputs, next) = chosen.unwrap_or_else(|| ("else".into(), read, default.clone()));
                 self.events.push(Event::Decided {
                     instance,
                     step: step.to_string(),
