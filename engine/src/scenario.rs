@@ -116,7 +116,7 @@ impl<'a> World<'a> {
                 Effect::NotifyParent { parent, call, outcome, data } => {
                     self.apply(&parent, &Actor::system(), &Command::ChildEnded { call, outcome, data })?;
                 }
-                Effect::CreateTask { .. } | Effect::CloseTask { .. } => {}
+                Effect::CreateTask { .. } | Effect::CloseTask { .. } | Effect::AssignTask { .. } | Effect::FinishJob { .. } => {}
             }
         }
         Ok(())

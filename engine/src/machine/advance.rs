@@ -417,6 +417,11 @@ impl<'a> Run<'a> {
                 self.effects.push(Effect::CloseTask { instance: token.instance });
             }
         }
+        for token in self.state.tokens.values() {
+            if matches!(token.activity, Activity::Job { .. }) {
+                self.effects.push(Effect::FinishJob { instance: token.instance });
+            }
+        }
         self.state.tokens.clear();
         self.state.joins.clear();
         let timers: Vec<u64> = self.state.timers.keys().copied().collect();

@@ -2,7 +2,7 @@
 //! and resume, cancellation, and retrying incidents.
 
 use super::advance::Run;
-use super::{Activity, Actor, CommandError, Event, Status, TimerPurpose};
+use super::{Activity, Actor, CommandError, Effect, Event, Status, TimerPurpose};
 use crate::compile::{NodeKind, WaitArmSpec};
 use crate::script::Data;
 use jiff::SignedDuration;
@@ -74,6 +74,8 @@ impl Run<'_> {
 
     pub(super) fn timer_fired(&mut self, id: u64) -> Result<(), CommandError> {
         let purpose = self.state.timers.remove(&id).ok_or(CommandError::StaleTimer(id))?;
+        // The fired timer's row goes too.
+        self.effects.push(Effect::CancelTimer { id });
         match purpose {
             TimerPurpose::Wait { instance, next } => {
                 let by = match self
@@ -133,6 +135,7 @@ impl Run<'_> {
         }
         self.state.data.extend(written.clone());
         self.state.tokens.remove(&instance);
+        self.effects.push(Effect::FinishJob { instance });
         self.events.push(Event::ActionSucceeded { instance, written });
         if let Some(next) = node.next {
             self.go(&next);
@@ -142,6 +145,8 @@ impl Run<'_> {
 
     pub(super) fn action_failed(&mut self, instance: u64, error: &str) -> Result<(), CommandError> {
         let (step, attempt) = self.job(instance)?;
+        // This attempt is over; a retry queues the job again when its timer fires.
+        self.effects.push(Effect::FinishJob { instance });
         let Some(NodeKind::Auto(auto)) = self.flow.node(&step).map(|n| n.kind.clone()) else {
             return Err(CommandError::NoSuchJob(instance));
         };

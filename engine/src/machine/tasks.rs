@@ -100,7 +100,8 @@ impl Run<'_> {
         if let Some(token) = self.state.tokens.get_mut(&instance)
             && let Activity::Task { assignee, .. } = &mut token.activity
         {
-            *assignee = who;
+            assignee.clone_from(&who);
+            self.effects.push(Effect::AssignTask { instance, assignee: who });
         }
     }
 

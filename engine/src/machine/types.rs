@@ -620,6 +620,13 @@ pub enum Effect {
         /// Step instance.
         instance: u64,
     },
+    /// Record who holds a task (claim, release, transfer), so "my tasks" is one query.
+    AssignTask {
+        /// Step instance.
+        instance: u64,
+        /// The holder, or `None` when it went back to the queue.
+        assignee: Option<String>,
+    },
     /// Schedule a timer.
     ScheduleTimer {
         /// Timer id (unique within the order).
@@ -627,10 +634,15 @@ pub enum Effect {
         /// When.
         at: Timestamp,
     },
-    /// Cancel a timer.
+    /// Cancel a timer, or forget one that has fired.
     CancelTimer {
         /// Timer id.
         id: u64,
+    },
+    /// The job of this step instance is finished (its result applied): remove it from the outbox.
+    FinishJob {
+        /// Step instance.
+        instance: u64,
     },
     /// Run an action in a worker, no earlier than `run_at`.
     EnqueueJob {

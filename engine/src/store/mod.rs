@@ -9,6 +9,7 @@
 //! [`Store::commit`] fails with [`StoreError::Conflict`] when someone else changed the order in
 //! between. Nothing is lost: the caller re-reads and tries again, or reports the conflict.
 
+mod batch;
 mod migrate;
 mod sql;
 

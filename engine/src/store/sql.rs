@@ -3,25 +3,18 @@
 //! adds `FOR UPDATE SKIP LOCKED` so that several runners never claim the same row), connection
 //! settings, and migrations.
 
+use super::batch::{Batch, OrderWrite, rows_per_statement};
 use super::{
     BoxFuture, Change, Deployment, Durability, HistoryEntry, JobRow, OrderFilter, OrderRow, Store, StoreError,
     TaskFilter, TaskRow, from_micros, micros,
 };
-use crate::machine::{Effect, OrderState, Status};
+use crate::machine::OrderState;
 use jiff::{SignedDuration, Timestamp};
 use sqlx::{QueryBuilder, Row};
 use std::str::FromStr;
 
 fn corrupt(order: &str, error: impl std::fmt::Display) -> StoreError {
     StoreError::Corrupt { order: order.to_string(), message: error.to_string() }
-}
-
-fn status_of(state: &OrderState) -> (&'static str, Option<String>, Option<i64>) {
-    match &state.status {
-        Status::Open => ("open", None, None),
-        Status::OnHold { .. } => ("on_hold", None, None),
-        Status::Closed { outcome, at } => ("closed", Some(outcome.clone()), Some(micros(*at))),
-    }
 }
 
 fn lease_end(now: Timestamp, lease_s: u64) -> i64 {
@@ -38,197 +31,108 @@ fn is_unique_violation(error: &sqlx::Error) -> bool {
 macro_rules! sql_store {
     ($store:ident, $db:ty, $skip_locked:literal) => {
         impl $store {
-            async fn write_change(tx: &mut sqlx::Transaction<'static, $db>, change: Change) -> Result<(), StoreError> {
-                let state = &change.state;
-                let json = serde_json::to_string(state).map_err(|e| corrupt(&state.id, e))?;
-                let (status, outcome, closed_at) = status_of(state);
-                let now = change.events.last().map_or(0, |(_, at, _)| micros(*at));
-                let version_no = i64::try_from(state.version_no).unwrap_or(i64::MAX);
-                match change.expected_version {
-                    None => {
-                        let inserted = sqlx::query(
-                            "INSERT INTO orders (id, flow_id, version, business_key, parent_id, status, outcome, vendor, channel, received_at, closed_at, state, version_no, updated_at) \
-                             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
-                        )
-                        .bind(&state.id)
-                        .bind(&state.flow)
-                        .bind(i64::from(state.version))
-                        .bind(&state.business_key)
-                        .bind(state.parent.as_ref().map(|p| p.0.clone()))
-                        .bind(status)
-                        .bind(&outcome)
-                        .bind(&state.vendor)
-                        .bind(&state.channel)
-                        .bind(micros(state.received_at))
-                        .bind(closed_at)
-                        .bind(&json)
-                        .bind(version_no)
-                        .bind(now)
-                        .execute(&mut **tx)
-                        .await;
-                        match inserted {
-                            Err(e) if is_unique_violation(&e) => {
-                                return Err(StoreError::DuplicateKey(state.business_key.clone().unwrap_or_else(|| state.id.clone())));
-                            }
-                            other => {
-                                other?;
-                            }
-                        }
-                    }
-                    Some(expected) => {
-                        let updated = sqlx::query(
-                            "UPDATE orders SET status = $1, outcome = $2, vendor = $3, closed_at = $4, state = $5, version_no = $6, updated_at = $7 \
-                             WHERE id = $8 AND version_no = $9",
-                        )
-                        .bind(status)
-                        .bind(&outcome)
-                        .bind(&state.vendor)
-                        .bind(closed_at)
-                        .bind(&json)
-                        .bind(version_no)
-                        .bind(now)
-                        .bind(&state.id)
-                        .bind(i64::try_from(expected).unwrap_or(i64::MAX))
-                        .execute(&mut **tx)
-                        .await?;
-                        if updated.rows_affected() == 0 {
-                            return Err(StoreError::Conflict(state.id.clone()));
-                        }
-                    }
-                }
-                if !change.events.is_empty() {
-                    let mut insert = QueryBuilder::<$db>::new("INSERT INTO events (order_id, seq, at, kind, body) ");
-                    let mut rows = Vec::with_capacity(change.events.len());
-                    for (seq, at, event) in &change.events {
-                        let body = serde_json::to_value(event).map_err(|e| corrupt(&state.id, e))?;
-                        let kind = body.get("event").and_then(|k| k.as_str()).unwrap_or("").to_string();
-                        rows.push((i64::try_from(*seq).unwrap_or(i64::MAX), micros(*at), kind, body.to_string()));
-                    }
-                    insert.push_values(rows, |mut b, (seq, at, kind, body)| {
-                        b.push_bind(&state.id).push_bind(seq).push_bind(at).push_bind(kind).push_bind(body);
+            /// Writes a whole batch with a few multi-row statements per table.
+            async fn write_batch(tx: &mut sqlx::Transaction<'static, $db>, batch: Batch) -> Result<(), StoreError> {
+                let (fresh, updates): (Vec<OrderWrite>, Vec<OrderWrite>) = batch.orders.into_iter().partition(|o| o.expected.is_none());
+                for chunk in fresh.chunks(rows_per_statement(14)) {
+                    let mut q = QueryBuilder::<$db>::new(
+                        "INSERT INTO orders (id, flow_id, version, business_key, parent_id, status, outcome, vendor, channel, received_at, closed_at, state, version_no, updated_at) ",
+                    );
+                    q.push_values(chunk, |mut b, o| {
+                        b.push_bind(&o.id).push_bind(&o.flow).push_bind(o.version).push_bind(&o.business_key).push_bind(&o.parent);
+                        b.push_bind(o.status).push_bind(&o.outcome).push_bind(&o.vendor).push_bind(&o.channel).push_bind(o.received_at);
+                        b.push_bind(o.closed_at).push_bind(&o.state).push_bind(o.version_no).push_bind(o.updated_at);
                     });
-                    insert.build().execute(&mut **tx).await?;
+                    match q.build().execute(&mut **tx).await {
+                        Err(e) if is_unique_violation(&e) => {
+                            let key = chunk.iter().find_map(|o| o.business_key.clone()).unwrap_or_default();
+                            return Err(StoreError::DuplicateKey(key));
+                        }
+                        other => {
+                            other?;
+                        }
+                    }
                 }
-                for effect in &change.effects {
-                    Self::write_effect(tx, state, effect).await?;
+                for chunk in updates.chunks(rows_per_statement(9)) {
+                    // One statement for many orders; each row only where its version is unchanged.
+                    let mut q = QueryBuilder::<$db>::new(
+                        "UPDATE orders SET status = v.column2, outcome = v.column3, vendor = v.column4, closed_at = v.column5, \
+                         state = v.column6, version_no = v.column7, updated_at = v.column8 FROM (",
+                    );
+                    q.push_values(chunk, |mut b, o| {
+                        b.push_bind(&o.id).push_bind(o.status).push_bind(&o.outcome).push_bind(&o.vendor).push_bind(o.closed_at);
+                        b.push_bind(&o.state).push_bind(o.version_no).push_bind(o.updated_at).push_bind(o.expected);
+                    });
+                    q.push(") AS v WHERE orders.id = v.column1 AND orders.version_no = v.column9");
+                    let done = q.build().execute(&mut **tx).await?;
+                    if done.rows_affected() != chunk.len() as u64 {
+                        let ids: Vec<&str> = chunk.iter().map(|o| o.id.as_str()).collect();
+                        return Err(StoreError::Conflict(ids.join(", ")));
+                    }
                 }
-                Ok(())
-            }
-
-            async fn write_effect(tx: &mut sqlx::Transaction<'static, $db>, state: &OrderState, effect: &Effect) -> Result<(), StoreError> {
-                let order = &state.id;
-                match effect {
-                    Effect::CreateTask { instance, step, role, lane, vendor, priority, due_at } => {
-                        sqlx::query(
-                            "INSERT INTO tasks (order_id, instance, flow_id, step, role, lane, vendor, priority, due_at, ready_at, assignee) \
-                             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, NULL)",
-                        )
+                for chunk in batch.events.chunks(rows_per_statement(5)) {
+                    let mut q = QueryBuilder::<$db>::new("INSERT INTO events (order_id, seq, at, kind, body) ");
+                    q.push_values(chunk, |mut b, (order, seq, at, kind, body)| {
+                        b.push_bind(order).push_bind(*seq).push_bind(*at).push_bind(kind).push_bind(body);
+                    });
+                    q.build().execute(&mut **tx).await?;
+                }
+                for chunk in batch.task_inserts.chunks(rows_per_statement(11)) {
+                    let mut q = QueryBuilder::<$db>::new(
+                        "INSERT INTO tasks (order_id, instance, flow_id, step, role, lane, vendor, priority, due_at, ready_at, assignee) ",
+                    );
+                    q.push_values(chunk, |mut b, t| {
+                        b.push_bind(&t.order).push_bind(t.instance).push_bind(&t.flow).push_bind(&t.step).push_bind(&t.role);
+                        b.push_bind(&t.lane).push_bind(&t.vendor).push_bind(t.priority).push_bind(t.due_at).push_bind(t.ready_at);
+                        b.push_bind(&t.assignee);
+                    });
+                    q.build().execute(&mut **tx).await?;
+                }
+                for (order, instance, assignee) in &batch.task_assigns {
+                    sqlx::query("UPDATE tasks SET assignee = $1 WHERE order_id = $2 AND instance = $3")
+                        .bind(assignee)
                         .bind(order)
-                        .bind(*instance as i64)
-                        .bind(&state.flow)
-                        .bind(step)
-                        .bind(role)
-                        .bind(lane)
-                        .bind(vendor)
-                        .bind(i64::from(*priority))
-                        .bind(due_at.map(micros))
-                        .bind(state.tokens.get(instance).map_or(0, |t| match &t.activity {
-                            crate::machine::Activity::Task { ready_at, .. } => micros(*ready_at),
-                            _ => 0,
-                        }))
+                        .bind(*instance)
                         .execute(&mut **tx)
                         .await?;
-                    }
-                    Effect::CloseTask { instance } => {
-                        sqlx::query("DELETE FROM tasks WHERE order_id = $1 AND instance = $2").bind(order).bind(*instance as i64).execute(&mut **tx).await?;
-                    }
-                    Effect::ScheduleTimer { id, at } => {
-                        sqlx::query("INSERT INTO timers (order_id, id, at, locked_until) VALUES ($1, $2, $3, 0)")
-                            .bind(order)
-                            .bind(*id as i64)
-                            .bind(micros(*at))
-                            .execute(&mut **tx)
-                            .await?;
-                    }
-                    Effect::CancelTimer { id } => {
-                        sqlx::query("DELETE FROM timers WHERE order_id = $1 AND id = $2").bind(order).bind(*id as i64).execute(&mut **tx).await?;
-                    }
-                    Effect::EnqueueJob { instance, action, inputs, idempotency_key, attempt, run_at, timeout } => {
-                        let inputs = serde_json::to_string(inputs).map_err(|e| corrupt(order, e))?;
-                        sqlx::query(
-                            "INSERT INTO jobs (order_id, instance, action, inputs, idempotency_key, attempt, run_at, timeout_s, locked_until) \
-                             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 0) \
-                             ON CONFLICT (order_id, instance) DO UPDATE SET attempt = excluded.attempt, run_at = excluded.run_at, inputs = excluded.inputs, locked_until = 0",
-                        )
-                        .bind(order)
-                        .bind(*instance as i64)
-                        .bind(action)
-                        .bind(inputs)
-                        .bind(idempotency_key)
-                        .bind(i64::from(*attempt))
-                        .bind(micros(*run_at))
-                        .bind(timeout.map(|t| t as i64))
-                        .execute(&mut **tx)
-                        .await?;
-                    }
-                    // Subflows and parents are applied by the engine in the same unit of work.
-                    Effect::StartSubflow { .. } | Effect::NotifyParent { .. } => {}
                 }
+                Self::delete_pairs(tx, "DELETE FROM tasks WHERE (order_id, instance) IN (", &batch.task_deletes).await?;
+                for chunk in batch.timer_inserts.chunks(rows_per_statement(3)) {
+                    let mut q = QueryBuilder::<$db>::new("INSERT INTO timers (order_id, id, at) ");
+                    q.push_values(chunk, |mut b, (order, id, at)| {
+                        b.push_bind(order).push_bind(*id).push_bind(*at);
+                    });
+                    q.build().execute(&mut **tx).await?;
+                }
+                Self::delete_pairs(tx, "DELETE FROM timers WHERE (order_id, id) IN (", &batch.timer_deletes).await?;
+                for chunk in batch.job_upserts.chunks(rows_per_statement(8)) {
+                    let mut q = QueryBuilder::<$db>::new(
+                        "INSERT INTO jobs (order_id, instance, action, inputs, idempotency_key, attempt, run_at, timeout_s) ",
+                    );
+                    q.push_values(chunk, |mut b, j| {
+                        b.push_bind(&j.order).push_bind(j.instance).push_bind(&j.action).push_bind(&j.inputs);
+                        b.push_bind(&j.key).push_bind(j.attempt).push_bind(j.run_at).push_bind(j.timeout);
+                    });
+                    q.push(
+                        " ON CONFLICT (order_id, instance) DO UPDATE SET attempt = excluded.attempt, run_at = excluded.run_at, \
+                         inputs = excluded.inputs, locked_until = 0",
+                    );
+                    q.build().execute(&mut **tx).await?;
+                }
+                Self::delete_pairs(tx, "DELETE FROM jobs WHERE (order_id, instance) IN (", &batch.job_deletes).await?;
                 Ok(())
             }
 
-            async fn sync_assignees(tx: &mut sqlx::Transaction<'static, $db>, state: &OrderState) -> Result<(), StoreError> {
-                for token in state.tokens.values() {
-                    if let crate::machine::Activity::Task { assignee, .. } = &token.activity {
-                        sqlx::query("UPDATE tasks SET assignee = $1 WHERE order_id = $2 AND instance = $3")
-                            .bind(assignee)
-                            .bind(&state.id)
-                            .bind(token.instance as i64)
-                            .execute(&mut **tx)
-                            .await?;
-                    }
+            /// `DELETE … WHERE (a, b) IN (VALUES …)` in chunks.
+            async fn delete_pairs(tx: &mut sqlx::Transaction<'static, $db>, head: &'static str, pairs: &[(String, i64)]) -> Result<(), StoreError> {
+                for chunk in pairs.chunks(rows_per_statement(2)) {
+                    let mut q = QueryBuilder::<$db>::new(head);
+                    q.push_values(chunk, |mut b, (order, id)| {
+                        b.push_bind(order).push_bind(*id);
+                    });
+                    q.push(")");
+                    q.build().execute(&mut **tx).await?;
                 }
-                Ok(())
-            }
-
-            async fn finish_work(tx: &mut sqlx::Transaction<'static, $db>, state: &OrderState) -> Result<(), StoreError> {
-                // Jobs and timers the order no longer waits for are done (fired, finished, or
-                // withdrawn). A job waiting for its retry timer has no row until the retry queues it.
-                let retrying: Vec<u64> = state
-                    .timers
-                    .values()
-                    .filter_map(|p| if let crate::machine::TimerPurpose::Retry { instance } = p { Some(*instance) } else { None })
-                    .collect();
-                let jobs: Vec<i64> = state
-                    .tokens
-                    .values()
-                    .filter(|t| matches!(t.activity, crate::machine::Activity::Job { incident: None, .. }))
-                    .filter(|t| !retrying.contains(&t.instance))
-                    .map(|t| t.instance as i64)
-                    .collect();
-                let mut delete = QueryBuilder::<$db>::new("DELETE FROM jobs WHERE order_id = ");
-                delete.push_bind(&state.id);
-                if !jobs.is_empty() {
-                    delete.push(" AND instance NOT IN (");
-                    let mut list = delete.separated(", ");
-                    for j in &jobs {
-                        list.push_bind(*j);
-                    }
-                    delete.push(")");
-                }
-                delete.build().execute(&mut **tx).await?;
-                let timers: Vec<i64> = state.timers.keys().map(|t| *t as i64).collect();
-                let mut delete = QueryBuilder::<$db>::new("DELETE FROM timers WHERE order_id = ");
-                delete.push_bind(&state.id);
-                if !timers.is_empty() {
-                    delete.push(" AND id NOT IN (");
-                    let mut list = delete.separated(", ");
-                    for t in &timers {
-                        list.push_bind(*t);
-                    }
-                    delete.push(")");
-                }
-                delete.build().execute(&mut **tx).await?;
                 Ok(())
             }
         }
@@ -329,16 +233,9 @@ macro_rules! sql_store {
 
             fn commit(&self, changes: Vec<Change>) -> BoxFuture<'_, Result<(), StoreError>> {
                 Box::pin(async move {
+                    let batch = Batch::of(changes)?;
                     let mut tx = self.pool.begin().await?;
-                    for change in changes {
-                        let state = change.state.clone();
-                        let fresh = change.expected_version.is_none();
-                        Self::write_change(&mut tx, change).await?;
-                        Self::sync_assignees(&mut tx, &state).await?;
-                        if !fresh {
-                            Self::finish_work(&mut tx, &state).await?;
-                        }
-                    }
+                    Self::write_batch(&mut tx, batch).await?;
                     tx.commit().await?;
                     Ok(())
                 })
