@@ -7,7 +7,7 @@
 //! the state change, and [`Engine::run_due`] runs registered handlers outside any transaction,
 //! then applies their result as a new command.
 
-use crate::calendar::Calendar;
+use crate::calendar::{Calendar, Calendars};
 use crate::clock::{Clock, SystemClock};
 use crate::compile::{CompileError, CompiledFlow, compile};
 use crate::machine::{self, Actor, Command, CommandError, Context, Effect, OrderState};
@@ -103,8 +103,8 @@ pub struct EngineOptions {
     pub durability: Durability,
     /// Where time comes from.
     pub clock: Arc<dyn Clock>,
-    /// The business calendar for due times.
-    pub calendar: Calendar,
+    /// The business calendars: the default, and those flows name with `calendar "name"`.
+    pub calendars: Calendars,
 }
 
 impl Default for EngineOptions {
@@ -112,7 +112,7 @@ impl Default for EngineOptions {
         EngineOptions {
             durability: Durability::Full,
             clock: Arc::new(SystemClock),
-            calendar: Calendar::default_japan(),
+            calendars: Calendars::only(Calendar::japan_office()),
         }
     }
 }
@@ -162,7 +162,7 @@ struct Catalogs {
 pub struct Engine {
     store: Box<dyn Store>,
     clock: Arc<dyn Clock>,
-    calendar: Calendar,
+    calendars: Calendars,
     catalogs: RwLock<Catalogs>,
     handlers: RwLock<BTreeMap<String, Arc<dyn ActionHandler>>>,
 }
@@ -189,7 +189,7 @@ impl Engine {
         let engine = Engine {
             store,
             clock: options.clock,
-            calendar: options.calendar,
+            calendars: options.calendars,
             catalogs: RwLock::new(Catalogs::default()),
             handlers: RwLock::new(BTreeMap::new()),
         };
@@ -223,6 +223,16 @@ impl Engine {
         Ok(())
     }
 
+    /// The business calendar of a flow: the one it names, or the default.
+    fn calendar_for(&self, flow: &CompiledFlow) -> &Calendar {
+        flow.calendar.as_deref().and_then(|name| self.calendars.get(name)).unwrap_or(self.calendars.default_calendar())
+    }
+
+    /// Closes the database connections (SQLite checkpoints its write-ahead log).
+    pub async fn close(self) {
+        self.store.close().await;
+    }
+
     /// The clock's time.
     pub fn now(&self) -> Timestamp {
         self.clock.now()
@@ -242,6 +252,23 @@ impl Engine {
             return Err(EngineError::Invalid(format!("{}{}", report.render(&loaded.program), report.summary())));
         }
         let catalog = compile(&loaded.program, &report)?;
+        let unknown: Vec<String> = catalog
+            .flows()
+            .filter_map(|f| {
+                f.calendar
+                    .as_ref()
+                    .filter(|c| self.calendars.get(c).is_none())
+                    .map(|c| format!("flow `{}` names calendar \"{c}\"", f.id))
+            })
+            .collect();
+        if !unknown.is_empty() {
+            let known: Vec<&str> = self.calendars.names().collect();
+            return Err(EngineError::Invalid(format!(
+                "{}, which is not configured (configured: {})",
+                unknown.join("; "),
+                if known.is_empty() { "none".to_string() } else { known.join(", ") }
+            )));
+        }
         let files: Vec<(String, String)> = loaded.program.files().map(|f| (f.path.clone(), f.text.clone())).collect();
         let files = serde_json::to_string(&files).map_err(|e| EngineError::Invalid(e.to_string()))?;
         let hash = hash_text(&files);
@@ -424,75 +451,208 @@ impl Engine {
         Ok(self.store.orders(filter).await?)
     }
 
-    /// Fires due timers and runs due jobs once; returns how many were handled.
+    /// Fires due timers and runs due jobs once; returns how many were handled. Timers fire in one
+    /// transaction; claimed jobs' handlers run concurrently, outside any transaction, and their
+    /// results are applied in one transaction.
     pub async fn run_due(&self) -> Result<usize, EngineError> {
         let now = self.now();
+        let system = Actor::system();
+        let timers = self.store.claim_timers(now, 1_000, 60).await?;
+        let items = timers.into_iter().map(|(order, timer)| BatchItem::Apply {
+            order,
+            actor: system.clone(),
+            command: Command::TimerFired { timer },
+        });
+        let mut handled = self.settle(self.apply_batch(items.collect()).await, &[CommandErrorKind::StaleTimer])?;
+        let jobs = self.store.claim_jobs(now, 1_000, 300).await?;
+        let calls = jobs.iter().map(|job| self.call_handler(job));
+        let outcomes = futures_util::future::join_all(calls).await;
+        let items = jobs
+            .iter()
+            .zip(outcomes)
+            .map(|(job, result)| {
+                let command = match result {
+                    Ok(output) => Command::ActionSucceeded { job: job.instance, output },
+                    Err(error) => Command::ActionFailed { job: job.instance, error },
+                };
+                BatchItem::Apply { order: job.order.clone(), actor: system.clone(), command }
+            })
+            .collect();
+        handled += self.settle(self.apply_batch(items).await, &[CommandErrorKind::NoSuchJob])?;
+        Ok(handled)
+    }
+
+    /// Counts handled items; benign refusals (work already done elsewhere) count as handled,
+    /// conflicts are left for the lease to expire, other errors are returned.
+    fn settle(
+        &self,
+        results: Vec<Result<Option<String>, EngineError>>,
+        benign: &[CommandErrorKind],
+    ) -> Result<usize, EngineError> {
         let mut handled = 0;
-        for (order, timer) in self.store.claim_timers(now, 200, 60).await? {
-            match self.apply(&order, &Actor::system(), Command::TimerFired { timer }).await {
-                Ok(()) | Err(EngineError::Command(CommandError::StaleTimer(_) | CommandError::Closed(_))) => {
+        for result in results {
+            match result {
+                Ok(_) => handled += 1,
+                Err(EngineError::Command(CommandError::Closed(_))) => handled += 1,
+                Err(EngineError::Command(CommandError::StaleTimer(_)))
+                    if benign.contains(&CommandErrorKind::StaleTimer) =>
+                {
                     handled += 1
                 }
-                Err(EngineError::Conflict(_)) => {} // the lease runs out and the timer fires again
-                Err(e) => return Err(e),
-            }
-        }
-        for job in self.store.claim_jobs(now, 200, 300).await? {
-            let handler =
-                self.handlers.read().unwrap_or_else(std::sync::PoisonError::into_inner).get(&job.action).cloned();
-            let result = match handler {
-                None => Err(format!("no handler is registered for action `{}`", job.action)),
-                Some(handler) => {
-                    let request = ActionRequest {
-                        action: job.action.clone(),
-                        order: job.order.clone(),
-                        inputs: job.inputs.clone(),
-                        idempotency_key: job.idempotency_key.clone(),
-                        attempt: job.attempt,
-                    };
-                    let call = handler.call(request);
-                    match job.timeout {
-                        Some(seconds) => tokio::time::timeout(std::time::Duration::from_secs(seconds), call)
-                            .await
-                            .unwrap_or_else(|_| Err(format!("timed out after {seconds}s"))),
-                        None => call.await,
-                    }
-                }
-            };
-            let command = match result {
-                Ok(output) => Command::ActionSucceeded { job: job.instance, output },
-                Err(error) => Command::ActionFailed { job: job.instance, error },
-            };
-            match self.apply(&job.order, &Actor::system(), command).await {
-                Ok(()) | Err(EngineError::Command(CommandError::NoSuchJob(_) | CommandError::Closed(_))) => {
+                Err(EngineError::Command(CommandError::NoSuchJob(_)))
+                    if benign.contains(&CommandErrorKind::NoSuchJob) =>
+                {
                     handled += 1
                 }
-                Err(EngineError::Conflict(_)) => {} // retried when the lease runs out; the key keeps it idempotent
+                Err(EngineError::Conflict(_)) => {}
                 Err(e) => return Err(e),
             }
         }
         Ok(handled)
     }
 
+    async fn call_handler(&self, job: &store::JobRow) -> ActionResult {
+        let handler = self.handlers.read().unwrap_or_else(std::sync::PoisonError::into_inner).get(&job.action).cloned();
+        let Some(handler) = handler else {
+            return Err(format!("no handler is registered for action `{}`", job.action));
+        };
+        let request = ActionRequest {
+            action: job.action.clone(),
+            order: job.order.clone(),
+            inputs: job.inputs.clone(),
+            idempotency_key: job.idempotency_key.clone(),
+            attempt: job.attempt,
+        };
+        let call = handler.call(request);
+        match job.timeout {
+            Some(seconds) => tokio::time::timeout(std::time::Duration::from_secs(seconds), call)
+                .await
+                .unwrap_or_else(|_| Err(format!("timed out after {seconds}s"))),
+            None => call.await,
+        }
+    }
+
     /// Applies a unit of work: the first command, and the commands its effects cause in child
     /// and parent orders; writes everything in one transaction.
     async fn run(&self, first: Vec<Work>) -> Result<(), EngineError> {
         let now = self.now();
-        let ctx = Context { now, calendar: &self.calendar };
-        let mut queue: std::collections::VecDeque<Work> = first.into();
-        let mut changes: Vec<Change> = Vec::new();
-        let mut index: BTreeMap<String, usize> = BTreeMap::new();
-        while let Some(work) = queue.pop_front() {
-            let (flow, state, actor, command, fresh) = match work {
-                Work::New(flow, _id, command) => (flow, machine::blank_state(), Actor::system(), command, true),
-                Work::Existing(id, actor, command) => {
-                    let state = match index.get(&id) {
-                        Some(&i) => changes[i].state.clone(),
-                        None => self.store.load(&id).await?.ok_or_else(|| EngineError::UnknownOrder(id.clone()))?,
-                    };
-                    (self.flow_of(&state)?, state, actor, command, false)
+        let mut batch = Unit::default();
+        for work in first {
+            let unit = self.plan(work, &batch, now).await?;
+            batch.absorb(unit);
+        }
+        self.store.commit(batch.changes).await?;
+        Ok(())
+    }
+
+    /// Applies many independent commands (and starts) in one transaction: the group commit that
+    /// makes high volumes cheap. Each item gets its own result; a refused command does not stop
+    /// the others. When the batch conflicts with a concurrent change, items are retried one by one.
+    pub async fn apply_batch(&self, items: Vec<BatchItem>) -> Vec<Result<Option<String>, EngineError>> {
+        let now = self.now();
+        let mut batch = Unit::default();
+        let mut results: Vec<Result<Option<String>, EngineError>> = Vec::with_capacity(items.len());
+        let mut works: Vec<Option<Work>> = Vec::with_capacity(items.len());
+        for item in items {
+            let (work, id) = match self.work_of(item, now).await {
+                Ok(Prepared::Work(work, id)) => (*work, id),
+                Ok(Prepared::Existing(id)) => {
+                    results.push(Ok(Some(id)));
+                    works.push(None);
+                    continue;
+                }
+                Err(e) => {
+                    results.push(Err(e));
+                    works.push(None);
+                    continue;
                 }
             };
+            match self.plan(work.clone_work(), &batch, now).await {
+                Ok(unit) => {
+                    batch.absorb(unit);
+                    results.push(Ok(id));
+                    works.push(Some(work));
+                }
+                Err(e) => {
+                    results.push(Err(e));
+                    works.push(None);
+                }
+            }
+        }
+        if let Err(error) = self.store.commit(batch.changes).await {
+            // Someone changed one of the orders (or took a business key) meanwhile: apply the
+            // items that were accepted one at a time, so each gets its own answer.
+            let retry_each = matches!(error, StoreError::Conflict(_) | StoreError::DuplicateKey(_));
+            for (result, work) in results.iter_mut().zip(works) {
+                let Some(work) = work else { continue };
+                *result = if retry_each {
+                    let id = result.as_ref().ok().cloned().flatten();
+                    self.run(vec![work]).await.map(|()| id)
+                } else {
+                    Err(EngineError::Store(StoreError::Corrupt { order: String::new(), message: error.to_string() }))
+                };
+            }
+        }
+        results
+    }
+
+    /// Turns a batch item into work, resolving starts (flow version, id, business key).
+    async fn work_of(&self, item: BatchItem, now: Timestamp) -> Result<Prepared, EngineError> {
+        match item {
+            BatchItem::Apply { order, actor, command } => {
+                Ok(Prepared::Work(Box::new(Work::Existing(order, actor, command)), None))
+            }
+            BatchItem::Start { flow, order } => {
+                if let Some(key) = &order.business_key
+                    && let Some(id) = self.store.find_by_key(key).await?
+                {
+                    return Ok(Prepared::Existing(id));
+                }
+                let received = order.received_at.unwrap_or(now);
+                let compiled = self.flow_for(&flow, received).ok_or_else(|| EngineError::UnknownFlow(flow.clone()))?;
+                if compiled.is_subflow {
+                    return Err(EngineError::Subflow(flow));
+                }
+                let id = uuid::Uuid::now_v7().to_string();
+                let command = Command::Start {
+                    id: id.clone(),
+                    version: self.version_of(&compiled),
+                    business_key: order.business_key,
+                    data: order.data,
+                    vendor: order.vendor,
+                    channel: order.channel,
+                    received_at: order.received_at,
+                    parent: None,
+                };
+                Ok(Prepared::Work(Box::new(Work::New(compiled, id.clone(), command)), Some(id)))
+            }
+        }
+    }
+
+    /// Computes the changes of one unit of work on top of what `batch` already changed.
+    async fn plan(&self, first: Work, batch: &Unit, now: Timestamp) -> Result<Unit, EngineError> {
+        // Each order's due times follow its flow's calendar (chosen per unit below).
+        let mut queue: std::collections::VecDeque<Work> = std::collections::VecDeque::from([first]);
+        let mut unit = Unit::default();
+        while let Some(work) = queue.pop_front() {
+            let (flow, state, expected, actor, command) = match work {
+                Work::New(flow, _id, command) => (flow, machine::blank_state(), None, Actor::system(), command),
+                Work::Existing(id, actor, command) => {
+                    let (state, expected) = match (unit.index.get(&id), batch.index.get(&id)) {
+                        (Some(&i), _) => (unit.changes[i].state.clone(), unit.changes[i].expected_version),
+                        (None, Some(&i)) => (batch.changes[i].state.clone(), batch.changes[i].expected_version),
+                        (None, None) => {
+                            let state =
+                                self.store.load(&id).await?.ok_or_else(|| EngineError::UnknownOrder(id.clone()))?;
+                            let expected = Some(state.version_no);
+                            (state, expected)
+                        }
+                    };
+                    (self.flow_of(&state)?, state, expected, actor, command)
+                }
+            };
+            let fresh = expected.is_none() && state.id.is_empty();
+            let ctx = Context { now, calendar: self.calendar_for(&flow) };
             let mut transition = machine::apply(&flow, &state, &actor, &command, &ctx)?;
             let first_seq = if fresh { 0 } else { state.events };
             let events: Vec<_> = transition
@@ -528,33 +688,83 @@ impl Engine {
                     _ => {}
                 }
             }
-            let id = transition.state.id.clone();
-            match index.get(&id) {
-                Some(&i) => {
-                    let change = &mut changes[i];
-                    change.state = transition.state;
-                    change.events.extend(events);
-                    change.effects.extend(transition.effects);
-                }
-                None => {
-                    index.insert(id, changes.len());
-                    let expected = if fresh { None } else { Some(state.version_no) };
-                    changes.push(Change {
-                        state: transition.state,
-                        expected_version: expected,
-                        events,
-                        effects: transition.effects,
-                    });
-                }
-            }
+            unit.absorb_change(Change {
+                state: transition.state,
+                expected_version: expected,
+                events,
+                effects: transition.effects,
+            });
         }
-        self.store.commit(changes).await?;
-        Ok(())
+        Ok(unit)
     }
 
     fn version_of(&self, flow: &CompiledFlow) -> u32 {
         let catalogs = self.catalogs.read().unwrap_or_else(std::sync::PoisonError::into_inner);
         catalogs.flows.iter().find(|(_, f)| std::ptr::eq(f.as_ref(), flow)).map_or(0, |((_, v), _)| *v)
+    }
+}
+
+/// Refusals a worker expects when work was already done by another worker.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum CommandErrorKind {
+    StaleTimer,
+    NoSuchJob,
+}
+
+/// One item of [`Engine::apply_batch`].
+#[derive(Debug, Clone)]
+pub enum BatchItem {
+    /// Start an order; its result is the new (or, for a known business key, existing) order id.
+    Start {
+        /// Flow id.
+        flow: String,
+        /// The order.
+        order: StartOrder,
+    },
+    /// Apply a command to an order.
+    Apply {
+        /// Order id.
+        order: String,
+        /// Who asks.
+        actor: Actor,
+        /// What.
+        command: Command,
+    },
+}
+
+enum Prepared {
+    Work(Box<Work>, Option<String>),
+    Existing(String),
+}
+
+/// The changes of a unit of work (or of a whole batch), one per order.
+#[derive(Default)]
+struct Unit {
+    changes: Vec<Change>,
+    index: BTreeMap<String, usize>,
+}
+
+impl Unit {
+    /// Adds a change; a second change of the same order extends the first.
+    fn absorb_change(&mut self, change: Change) {
+        match self.index.get(&change.state.id) {
+            Some(&i) => {
+                let existing = &mut self.changes[i];
+                existing.state = change.state;
+                existing.events.extend(change.events);
+                existing.effects.extend(change.effects);
+            }
+            None => {
+                self.index.insert(change.state.id.clone(), self.changes.len());
+                self.changes.push(change);
+            }
+        }
+    }
+
+    fn absorb(&mut self, unit: Unit) {
+        for change in unit.changes {
+            self.absorb_change(change);
+        }
     }
 }
 
@@ -564,4 +774,13 @@ enum Work {
     New(Arc<CompiledFlow>, String, Command),
     /// A command on an existing order.
     Existing(String, Actor, Command),
+}
+
+impl Work {
+    fn clone_work(&self) -> Work {
+        match self {
+            Work::New(flow, id, command) => Work::New(flow.clone(), id.clone(), command.clone()),
+            Work::Existing(id, actor, command) => Work::Existing(id.clone(), actor.clone(), command.clone()),
+        }
+    }
 }

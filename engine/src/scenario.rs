@@ -116,7 +116,10 @@ impl<'a> World<'a> {
                 Effect::NotifyParent { parent, call, outcome, data } => {
                     self.apply(&parent, &Actor::system(), &Command::ChildEnded { call, outcome, data })?;
                 }
-                Effect::CreateTask { .. } | Effect::CloseTask { .. } | Effect::AssignTask { .. } | Effect::FinishJob { .. } => {}
+                Effect::CreateTask { .. }
+                | Effect::CloseTask { .. }
+                | Effect::AssignTask { .. }
+                | Effect::FinishJob { .. } => {}
             }
         }
         Ok(())
@@ -213,12 +216,7 @@ impl<'a> World<'a> {
     fn via(&self, root: &str) -> Vec<String> {
         self.history
             .get(root)
-            .map(|events| {
-                events
-                    .iter()
-                    .filter_map(|e| if let Event::StepEntered { step, .. } = e { Some(step.clone()) } else { None })
-                    .collect()
-            })
+            .map(|events| events.iter().filter_map(|e| e.entered_step().map(str::to_string)).collect())
             .unwrap_or_default()
     }
 

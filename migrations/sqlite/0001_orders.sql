@@ -1,5 +1,6 @@
 -- Junro's durable state. Times are integer microseconds since the Unix epoch (UTC) and JSON is
 -- text, so SQLite and PostgreSQL store identical values. Immutable once merged: add a new file.
+-- Tables keyed by (order, number) are WITHOUT ROWID: clustered on their key, no second index.
 
 -- The sources of each deployed program (every file, so imports compile again after a restart).
 CREATE TABLE programs (
@@ -45,7 +46,7 @@ CREATE TABLE events (
     kind     TEXT    NOT NULL,
     body     TEXT    NOT NULL,
     PRIMARY KEY (order_id, seq)
-);
+) WITHOUT ROWID;
 
 -- Open tasks only: the work queue.
 CREATE TABLE tasks (
@@ -61,7 +62,7 @@ CREATE TABLE tasks (
     ready_at INTEGER NOT NULL,
     assignee TEXT,
     PRIMARY KEY (order_id, instance)
-);
+) WITHOUT ROWID;
 CREATE INDEX tasks_queue ON tasks (role, assignee, priority DESC, ready_at);
 
 -- Pending timers; a worker claims due ones for a while (locked_until) and fires them.
@@ -71,7 +72,7 @@ CREATE TABLE timers (
     at           INTEGER NOT NULL,
     locked_until INTEGER NOT NULL DEFAULT 0,
     PRIMARY KEY (order_id, id)
-);
+) WITHOUT ROWID;
 CREATE INDEX timers_due ON timers (at);
 
 -- The outbox of automatic steps: committed with the state change, run by a worker afterwards.
@@ -86,5 +87,5 @@ CREATE TABLE jobs (
     timeout_s       INTEGER,
     locked_until    INTEGER NOT NULL DEFAULT 0,
     PRIMARY KEY (order_id, instance)
-);
+) WITHOUT ROWID;
 CREATE INDEX jobs_due ON jobs (run_at);

@@ -137,14 +137,6 @@ impl<'a> Run<'a> {
         }
         let instance = self.next_id();
         self.created.push(instance);
-        let kind = match node.kind {
-            NodeKind::Task(_) => "task",
-            NodeKind::Auto(_) => "auto",
-            NodeKind::Decide { .. } => "decide",
-            NodeKind::Wait(_) => "wait",
-            _ => "call",
-        };
-        self.events.push(Event::StepEntered { instance, step: step.to_string(), kind: kind.into() });
         match &node.kind {
             NodeKind::Task(task) => self.enter_task(instance, step, task),
             NodeKind::Auto(auto) => {
@@ -211,7 +203,7 @@ impl<'a> Run<'a> {
                             instance,
                             Token { instance, step: step.into(), activity: Activity::Calling { flow: flow.clone() } },
                         );
-                        self.events.push(Event::SubflowStarted { instance, flow: flow.clone() });
+                        self.events.push(Event::SubflowStarted { instance, step: step.into(), flow: flow.clone() });
                         self.effects.push(Effect::StartSubflow { instance, flow: flow.clone(), data });
                     }
                     Err(e) => self.stuck(instance, step, e.to_string()),
@@ -242,7 +234,7 @@ impl<'a> Run<'a> {
                 }
             }
         }
-        let due_at = task.sla.map(|s| self.ctx.calendar.add(self.now(), s));
+        let due_at = task.sla.map(|s| self.ctx.calendar.add_sla(self.now(), s));
         self.state.tokens.insert(
             instance,
             Token {
@@ -280,7 +272,7 @@ impl<'a> Run<'a> {
             }
             self.schedule(due, TimerPurpose::Due { instance });
             if let Some((role, after)) = &task.escalate {
-                let at = self.ctx.calendar.add(due, *after);
+                let at = self.ctx.calendar.add_sla(due, *after);
                 self.schedule(at, TimerPurpose::Escalate { instance, role: role.clone() });
             }
         }
@@ -302,7 +294,7 @@ impl<'a> Run<'a> {
         self.state
             .tokens
             .insert(instance, Token { instance, step: step.into(), activity: Activity::Waiting { customer } });
-        self.events.push(Event::WaitStarted { instance, customer });
+        self.events.push(Event::WaitStarted { instance, step: step.to_string(), customer });
         for (arm, next) in arms {
             let at = match arm {
                 WaitArmSpec::Signal { .. } => continue,

@@ -316,6 +316,10 @@ pub enum Command {
 }
 
 /// One recorded change. The history of an order is its events in order; KPIs read nothing else.
+///
+/// Every step instance begins with exactly one event naming its step: `TaskReady` (or
+/// `TaskSkipped`), `ActionQueued` (attempt 1), `Decided`, `WaitStarted`, `SubflowStarted`, or
+/// `IncidentRaised` when entering it failed. [`Event::entered_step`] reads it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "event", rename_all = "snake_case")]
 pub enum Event {
@@ -337,15 +341,6 @@ pub enum Event {
         parent: Option<String>,
         /// Starting data.
         data: Data,
-    },
-    /// A step instance began (every kind but parallel, join and end).
-    StepEntered {
-        /// Step instance.
-        instance: u64,
-        /// Step id.
-        step: String,
-        /// `task`, `auto`, `decide`, `wait` or `call`.
-        kind: String,
     },
     /// A human task is ready in the queue.
     TaskReady {
@@ -486,6 +481,8 @@ pub enum Event {
     WaitStarted {
         /// Step instance.
         instance: u64,
+        /// Step id.
+        step: String,
         /// Whether it waits for the customer.
         customer: bool,
     },
@@ -502,6 +499,8 @@ pub enum Event {
     SubflowStarted {
         /// Calling step instance.
         instance: u64,
+        /// Step id.
+        step: String,
         /// Subflow id.
         flow: String,
     },
@@ -681,4 +680,19 @@ pub enum Effect {
         /// Final data.
         data: Data,
     },
+}
+
+impl Event {
+    /// The step this event began, if it is the first event of a step instance.
+    pub fn entered_step(&self) -> Option<&str> {
+        match self {
+            Event::TaskReady { step, .. }
+            | Event::TaskSkipped { step, .. }
+            | Event::Decided { step, .. }
+            | Event::WaitStarted { step, .. }
+            | Event::SubflowStarted { step, .. } => Some(step),
+            Event::ActionQueued { step, attempt: 1, .. } => Some(step),
+            _ => None,
+        }
+    }
 }

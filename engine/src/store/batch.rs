@@ -121,9 +121,19 @@ impl Batch {
                 expected: change.expected_version.map(|v| i64::try_from(v).unwrap_or(i64::MAX)),
             });
             for (seq, at, event) in &change.events {
-                let body = serde_json::to_value(event).map_err(|e| corrupt(id, e))?;
-                let kind = body.get("event").and_then(|k| k.as_str()).unwrap_or("").to_string();
-                batch.events.push((id.clone(), i64::try_from(*seq).unwrap_or(i64::MAX), micros(*at), kind, body.to_string()));
+                let mut body = serde_json::to_value(event).map_err(|e| corrupt(id, e))?;
+                // The kind has a column of its own; the body does not repeat it.
+                let kind = match body.as_object_mut().and_then(|o| o.remove("event")) {
+                    Some(serde_json::Value::String(kind)) => kind,
+                    _ => String::new(),
+                };
+                batch.events.push((
+                    id.clone(),
+                    i64::try_from(*seq).unwrap_or(i64::MAX),
+                    micros(*at),
+                    kind,
+                    body.to_string(),
+                ));
             }
             for effect in &change.effects {
                 match effect {

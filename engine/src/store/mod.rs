@@ -241,6 +241,8 @@ pub trait Store: Send + Sync {
         limit: u32,
         lease_s: u64,
     ) -> BoxFuture<'_, Result<Vec<(String, u64)>, StoreError>>;
+    /// Closes the connections; waits until they are closed.
+    fn close(&self) -> BoxFuture<'_, ()>;
     /// Claims up to `limit` jobs due at `now` for `lease_s` seconds.
     fn claim_jobs(&self, now: Timestamp, limit: u32, lease_s: u64) -> BoxFuture<'_, Result<Vec<JobRow>, StoreError>>;
 }

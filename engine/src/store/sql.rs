@@ -327,18 +327,26 @@ macro_rules! sql_store {
 
             fn history<'a>(&'a self, id: &'a str) -> BoxFuture<'a, Result<Vec<HistoryEntry>, StoreError>> {
                 Box::pin(async move {
-                    let rows = sqlx::query("SELECT seq, at, body FROM events WHERE order_id = $1 ORDER BY seq").bind(id).fetch_all(&self.pool).await?;
+let rows = sqlx::query("SELECT seq, at, kind, body FROM events WHERE order_id = $1 ORDER BY seq").bind(id).fetch_all(&self.pool).await?;
                     rows.iter()
                         .map(|r| {
                             let body: String = r.try_get("body")?;
+                            let mut body: serde_json::Value = serde_json::from_str(&body).map_err(|e| corrupt(id, e))?;
+                            if let Some(object) = body.as_object_mut() {
+                                object.insert("event".into(), serde_json::Value::String(r.try_get("kind")?));
+                            }
                             Ok(HistoryEntry {
                                 seq: r.try_get::<i64, _>("seq")? as u64,
                                 at: from_micros(r.try_get("at")?),
-                                event: serde_json::from_str(&body).map_err(|e| corrupt(id, e))?,
+                                event: serde_json::from_value(body).map_err(|e| corrupt(id, e))?,
                             })
                         })
                         .collect()
                 })
+            }
+
+            fn close(&self) -> BoxFuture<'_, ()> {
+                Box::pin(async move { self.pool.close().await })
             }
 
             fn claim_timers(&self, now: Timestamp, limit: u32, lease_s: u64) -> BoxFuture<'_, Result<Vec<(String, u64)>, StoreError>> {

@@ -19,11 +19,14 @@ pub(crate) enum BenchCommand {
         #[arg(long, default_value_t = 15)]
         runs: usize,
     },
+    /// Run N orders of the standard bench flow durably and print throughput and latency.
+    Engine(super::bench_engine::EngineBench),
 }
 
 pub(crate) fn run(what: BenchCommand) -> anyhow::Result<ExitCode> {
     match what {
         BenchCommand::Dsl { paths, runs } => dsl(&paths, runs.max(1)),
+        BenchCommand::Engine(options) => super::bench_engine::run(options),
     }
 }
 
