@@ -551,6 +551,23 @@ impl Engine {
     pub async fn apply_batch(&self, items: Vec<BatchItem>) -> Vec<Result<Option<String>, EngineError>> {
         let now = self.now();
         let mut batch = Unit::default();
+        // Read every order the batch names in one query, not one query per command.
+        let ids: Vec<String> = items
+            .iter()
+            .filter_map(|i| if let BatchItem::Apply { order, .. } = i { Some(order.clone()) } else { None })
+            .collect();
+        match self.store.load_many(&ids).await {
+            Ok(states) => batch.read = states.into_iter().map(|s| (s.id.clone(), s)).collect(),
+            Err(e) => {
+                let message = e.to_string();
+                return items
+                    .iter()
+                    .map(|_| {
+                        Err(EngineError::Store(StoreError::Corrupt { order: String::new(), message: message.clone() }))
+                    })
+                    .collect();
+            }
+        }
         let mut results: Vec<Result<Option<String>, EngineError>> = Vec::with_capacity(items.len());
         let mut works: Vec<Option<Work>> = Vec::with_capacity(items.len());
         for item in items {
@@ -642,8 +659,12 @@ impl Engine {
                         (Some(&i), _) => (unit.changes[i].state.clone(), unit.changes[i].expected_version),
                         (None, Some(&i)) => (batch.changes[i].state.clone(), batch.changes[i].expected_version),
                         (None, None) => {
-                            let state =
-                                self.store.load(&id).await?.ok_or_else(|| EngineError::UnknownOrder(id.clone()))?;
+                            let state = match batch.read.get(&id) {
+                                Some(state) => state.clone(),
+                                None => {
+                                    self.store.load(&id).await?.ok_or_else(|| EngineError::UnknownOrder(id.clone()))?
+                                }
+                            };
                             let expected = Some(state.version_no);
                             (state, expected)
                         }
@@ -742,6 +763,8 @@ enum Prepared {
 struct Unit {
     changes: Vec<Change>,
     index: BTreeMap<String, usize>,
+    /// States read ahead for the batch (as stored, before this batch's changes).
+    read: BTreeMap<String, OrderState>,
 }
 
 impl Unit {

@@ -221,6 +221,26 @@ macro_rules! sql_store {
                 })
             }
 
+            fn load_many<'a>(&'a self, ids: &'a [String]) -> BoxFuture<'a, Result<Vec<OrderState>, StoreError>> {
+                Box::pin(async move {
+                    let mut states = Vec::with_capacity(ids.len());
+                    for chunk in ids.chunks(rows_per_statement(1)) {
+                        let mut q = QueryBuilder::<$db>::new("SELECT id, state FROM orders WHERE id IN (");
+                        let mut list = q.separated(", ");
+                        for id in chunk {
+                            list.push_bind(id);
+                        }
+                        q.push(")");
+                        for row in q.build().fetch_all(&self.pool).await? {
+                            let id: String = row.try_get("id")?;
+                            let json: String = row.try_get("state")?;
+                            states.push(serde_json::from_str(&json).map_err(|e| corrupt(&id, e))?);
+                        }
+                    }
+                    Ok(states)
+                })
+            }
+
             fn find_by_key<'a>(&'a self, business_key: &'a str) -> BoxFuture<'a, Result<Option<String>, StoreError>> {
                 Box::pin(async move {
                     let row = sqlx::query("SELECT id FROM orders WHERE business_key = $1").bind(business_key).fetch_optional(&self.pool).await?;

@@ -45,7 +45,9 @@ fn data(v: serde_json::Value) -> junro_engine::script::Data {
 fn max_rss_mb() -> f64 {
     std::fs::read_to_string("/proc/self/status")
         .ok()
-        .and_then(|s| s.lines().find(|l| l.starts_with("VmHWM:")).and_then(|l| l.split_whitespace().nth(1)?.parse::<f64>().ok()))
+        .and_then(|s| {
+            s.lines().find(|l| l.starts_with("VmHWM:")).and_then(|l| l.split_whitespace().nth(1)?.parse::<f64>().ok())
+        })
         .map_or(0.0, |kb| kb / 1024.0)
 }
 
@@ -112,7 +114,9 @@ async fn bench(options: EngineBench) -> anyhow::Result<ExitCode> {
     };
     let temp = std::env::temp_dir().join(format!("junro-bench-{}.db", std::process::id()));
     let url = options.db.clone().unwrap_or_else(|| format!("sqlite:{}", temp.display()));
-    let engine = Engine::open_with(&url, EngineOptions { durability, ..EngineOptions::default() }).await.with_context(|| format!("opening {url}"))?;
+    let engine = Engine::open_with(&url, EngineOptions { durability, ..EngineOptions::default() })
+        .await
+        .with_context(|| format!("opening {url}"))?;
     engine.deploy(&[&options.flows], None).await.context("deploying the bench flow")?;
     engine.register_action("provision_line", |request: ActionRequest| async move {
         Ok(json!({ "line_id": format!("L-{}", request.idempotency_key) }).as_object().cloned().unwrap_or_default())
@@ -150,7 +154,14 @@ async fn bench(options: EngineBench) -> anyhow::Result<ExitCode> {
         done += wave;
     }
     let seconds = started.elapsed().as_secs_f64();
-    let open = run.engine.orders(&junro_engine::store::OrderFilter { status: Some("open".into()), limit: Some(10), ..Default::default() }).await?;
+    let open = run
+        .engine
+        .orders(&junro_engine::store::OrderFilter {
+            status: Some("open".into()),
+            limit: Some(10),
+            ..Default::default()
+        })
+        .await?;
     anyhow::ensure!(open.is_empty(), "{} orders did not finish: {:?}", open.len(), open.first());
     let mut latencies = run.latencies.clone();
     latencies.sort();
@@ -158,7 +169,11 @@ async fn bench(options: EngineBench) -> anyhow::Result<ExitCode> {
     // Closing the engine checkpoints SQLite's write-ahead log into the database file.
     run.engine.close().await;
     let db_bytes = if options.db.is_none() {
-        ["", "-wal"].iter().filter_map(|s| std::fs::metadata(format!("{}{s}", temp.display())).ok()).map(|m| m.len()).sum::<u64>()
+        ["", "-wal"]
+            .iter()
+            .filter_map(|s| std::fs::metadata(format!("{}{s}", temp.display())).ok())
+            .map(|m| m.len())
+            .sum::<u64>()
     } else {
         0
     };
