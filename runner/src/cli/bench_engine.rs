@@ -145,10 +145,15 @@ async fn bench(options: EngineBench) -> anyhow::Result<ExitCode> {
             .collect();
         run.batch(starts).await?;
         run.work(&operator, "intake", &data(json!({}))).await?;
-        // The worker: provisioning jobs of this wave, one group commit for their results.
-        let handled = run.engine.run_due().await?;
-        run.commits += 1;
-        run.transitions += handled;
+        // The worker: provisioning jobs of this wave, one group commit per claim of up to 1,000.
+        loop {
+            let handled = run.engine.run_due().await?;
+            if handled == 0 {
+                break;
+            }
+            run.commits += 1;
+            run.transitions += handled;
+        }
         run.work(&reviewer, "review", &data(json!({ "review_note": "工事日程調整済" }))).await?;
         run.work(&operator, "confirm", &data(json!({}))).await?;
         done += wave;
