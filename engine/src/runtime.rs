@@ -430,7 +430,21 @@ impl Engine {
     /// Sends a signal to an order, addressed by id or business key.
     pub async fn signal(&self, id_or_key: &str, name: &str, data: Data) -> Result<(), EngineError> {
         let id = self.resolve(id_or_key).await?;
-        self.apply(&id, &Actor::system(), Command::Signal { name: name.to_string(), data }).await
+        // The order itself, or else one of its subflows (depth first), may be waiting.
+        let mut candidates = vec![id.clone()];
+        let mut i = 0;
+        while i < candidates.len() {
+            let command = Command::Signal { name: name.to_string(), data: data.clone() };
+            match self.apply(&candidates[i], &Actor::system(), command).await {
+                Err(EngineError::Command(CommandError::NoWaiter { .. })) => {
+                    let children = self.store.open_children(&candidates[i]).await?;
+                    candidates.extend(children);
+                }
+                other => return other,
+            }
+            i += 1;
+        }
+        Err(EngineError::Command(CommandError::NoWaiter { order: id, signal: name.to_string() }))
     }
 
     /// An order with its history.
@@ -674,7 +688,13 @@ impl Engine {
             };
             let fresh = expected.is_none() && state.id.is_empty();
             let ctx = Context { now, calendar: self.calendar_for(&flow) };
-            let mut transition = machine::apply(&flow, &state, &actor, &command, &ctx)?;
+            let induced = !unit.changes.is_empty();
+            let mut transition = match machine::apply(&flow, &state, &actor, &command, &ctx) {
+                // A command this unit caused (a subflow's end, a cascade cancel) that meets an
+                // order already closed is moot; only the caller's own command may be refused.
+                Err(CommandError::Closed(_)) if induced => continue,
+                other => other?,
+            };
             let first_seq = if fresh { 0 } else { state.events };
             let events: Vec<_> = transition
                 .events
@@ -707,6 +727,16 @@ impl Engine {
                         queue.push_back(Work::Existing(parent.clone(), Actor::system(), command));
                     }
                     _ => {}
+                }
+            }
+            // An order that ends while waiting for subflows ends them too (cancelled).
+            let closed_now = matches!(transition.state.status, machine::Status::Closed { .. })
+                && !matches!(state.status, machine::Status::Closed { .. });
+            let was_calling = state.tokens.values().any(|t| matches!(t.activity, machine::Activity::Calling { .. }));
+            if closed_now && was_calling && !state.id.is_empty() {
+                for child in self.store.open_children(&state.id).await? {
+                    let cancel = Command::Cancel { reason: format!("order {} ended", state.id) };
+                    queue.push_back(Work::Existing(child, Actor::system(), cancel));
                 }
             }
             unit.absorb_change(Change {

@@ -22,6 +22,7 @@ role operator "オペレーター"
 role reviewer "審査担当"
 action provision "開通"
 signal done_signal "工事完了"
+signal customer_reply "お客様の返信" customer
 
 flow order "受付フロー" {
   data {
@@ -76,7 +77,11 @@ subflow confirm "確認サブフロー" {
   data {
     note "メモ" text
   }
-  start -> call_customer
+  start -> reply
+  wait reply "返信待ち" {
+    on customer_reply -> ok
+    after 1d -> call_customer
+  }
   task call_customer "確認電話" {
     lane front
     role operator
@@ -108,6 +113,9 @@ fn operator(vendor: &str) -> Actor {
     Actor::person(&format!("op-{vendor}"), &["operator"], Some(vendor))
 }
 
+/// Which SQLite file the current case uses.
+static SQLITE_CASE: AtomicUsize = AtomicUsize::new(0);
+
 /// A database for one case.
 #[derive(Clone)]
 enum Backend {
@@ -118,17 +126,17 @@ enum Backend {
 impl Backend {
     fn url(&self) -> String {
         match self {
-            Backend::Sqlite(path) => format!("sqlite:{}", path.display()),
+            // Each case gets a file of its own: engines dropped by the previous case may still
+            // be closing their connections to the last one.
+            Backend::Sqlite(path) => format!("sqlite:{}-{}.db", path.display(), SQLITE_CASE.load(Ordering::SeqCst)),
             Backend::Postgres(url) => url.clone(),
         }
     }
 
     async fn fresh(&self) {
         match self {
-            Backend::Sqlite(path) => {
-                for suffix in ["", "-wal", "-shm"] {
-                    let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
-                }
+            Backend::Sqlite(_) => {
+                SQLITE_CASE.fetch_add(1, Ordering::SeqCst);
             }
             Backend::Postgres(url) => {
                 let store = junro_engine::store::PostgresStore::open(url).await.expect("PostgreSQL reachable");
@@ -194,18 +202,9 @@ async fn the_whole_order_runs_durably(backend: &Backend) {
     assert_eq!(engine.run_due().await.expect("worker"), 1, "the provision job ran");
     assert_eq!(calls.load(Ordering::SeqCst), 1);
     engine.signal("A-0001", "done_signal", Default::default()).await.expect("signal by business key");
-    let child_task = engine.take_next(&operator("vendor_a")).await.expect("take").expect("the subflow's task");
-    assert_eq!(child_task.step, "call_customer");
-    engine
-        .complete(
-            &child_task.order,
-            child_task.instance,
-            &operator("vendor_a"),
-            None,
-            json!({"note": "確認済"}).as_object().cloned().unwrap_or_default(),
-        )
-        .await
-        .expect("child completes");
+    // The customer's reply is addressed to the order; the subflow waiting inside it receives it.
+    let reply = json!({"note": "確認済"}).as_object().cloned().unwrap_or_default();
+    engine.signal("A-0001", "customer_reply", reply).await.expect("the signal reaches the subflow");
     let order = engine.order(&id).await.expect("order");
     assert!(
         matches!(order.state.status, junro_engine::machine::Status::Closed { ref outcome, .. } if outcome == "completed"),
@@ -430,6 +429,29 @@ async fn two_engines_on_one_database_run_each_job_once(backend: &Backend) {
     assert_eq!(a.expect("first") + b.expect("second"), 20, "each wait timer fired exactly once");
 }
 
+async fn cancelling_an_order_ends_its_subflows(backend: &Backend) {
+    let (engine, clock, _) = setup(backend).await;
+    let id = engine.start("order", basic()).await.expect("starts");
+    let task = task_at(&engine, &id, "intake").await;
+    let form = json!({"plan": "basic"}).as_object().cloned().unwrap_or_default();
+    engine.complete(&id, task, &operator("vendor_a"), None, form).await.expect("completes");
+    engine.run_due().await.expect("worker");
+    engine.signal(&id, "done_signal", Default::default()).await.expect("signal");
+    let cancel = Command::Cancel { reason: "お客様都合".into() };
+    engine.apply(&id, &Actor::system(), cancel).await.expect("cancelled while the subflow runs");
+    // The subflow was cancelled with it: its timeout never opens a task, nothing is left open.
+    clock.advance(2 * 86_400);
+    engine.run_due().await.expect("worker");
+    assert!(
+        engine.take_next(&operator("vendor_a")).await.expect("take").is_none(),
+        "no task of the cancelled order's subflow"
+    );
+    let open = engine.tasks(&TaskFilter::default()).await.expect("tasks");
+    assert!(open.is_empty(), "{open:?}");
+    let reply = engine.signal(&id, "customer_reply", Default::default()).await;
+    assert!(matches!(reply, Err(EngineError::Command(CommandError::Closed(_)))), "{reply:?}");
+}
+
 type Case = for<'a> fn(&'a Backend) -> std::pin::Pin<Box<dyn std::future::Future<Output = ()> + 'a>>;
 
 fn cases() -> Vec<(&'static str, Case)> {
@@ -447,6 +469,7 @@ fn cases() -> Vec<(&'static str, Case)> {
         ("two_engines_on_one_database_run_each_job_once", |b| {
             Box::pin(two_engines_on_one_database_run_each_job_once(b))
         }),
+        ("cancelling_an_order_ends_its_subflows", |b| Box::pin(cancelling_an_order_ends_its_subflows(b))),
     ]
 }
 
@@ -471,7 +494,7 @@ async fn run_all(backend: Backend) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn conformance_on_sqlite() {
-    let path = std::env::temp_dir().join(format!("junro-conformance-{}.db", std::process::id()));
+    let path = std::env::temp_dir().join(format!("junro-conformance-{}", std::process::id()));
     run_all(Backend::Sqlite(path)).await;
 }
 

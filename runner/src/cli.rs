@@ -7,6 +7,7 @@ use std::process::ExitCode;
 mod bench;
 mod bench_engine;
 mod check;
+mod demo;
 mod fmt;
 mod graph;
 mod test;
@@ -58,6 +59,8 @@ enum Command {
         #[arg(long)]
         filter: Option<String>,
     },
+    /// Simulate a month of orders on a virtual clock into `junro-demo.db` and print a summary.
+    Demo(demo::DemoArgs),
     /// Benchmarks that print figures.
     Bench {
         #[command(subcommand)]
@@ -91,6 +94,7 @@ pub(crate) fn run() -> ExitCode {
         Command::Fmt { paths, check } => fmt::run(&paths, check),
         Command::Test { paths, filter } => test::run(&paths, filter.as_deref()),
         Command::Bench { what } => bench::run(what),
+        Command::Demo(args) => demo::run(args),
     };
     match result {
         Ok(code) => code,

@@ -1,6 +1,7 @@
 //! The `junro` command: a thin layer that parses arguments and calls into `junro-engine`.
 
 mod cli;
+mod demo;
 
 fn main() -> std::process::ExitCode {
     cli::run()

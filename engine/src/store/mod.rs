@@ -226,6 +226,8 @@ pub trait Store: Send + Sync {
     fn load<'a>(&'a self, id: &'a str) -> BoxFuture<'a, Result<Option<OrderState>, StoreError>>;
     /// The states of many orders at once (those that exist), in no particular order.
     fn load_many<'a>(&'a self, ids: &'a [String]) -> BoxFuture<'a, Result<Vec<OrderState>, StoreError>>;
+    /// The ids of the open (not closed) subflow orders of `parent`.
+    fn open_children<'a>(&'a self, parent: &'a str) -> BoxFuture<'a, Result<Vec<String>, StoreError>>;
     /// The id of the order with this business key.
     fn find_by_key<'a>(&'a self, business_key: &'a str) -> BoxFuture<'a, Result<Option<String>, StoreError>>;
     /// Writes changes of one or more orders in one transaction.

@@ -241,6 +241,16 @@ macro_rules! sql_store {
                 })
             }
 
+            fn open_children<'a>(&'a self, parent: &'a str) -> BoxFuture<'a, Result<Vec<String>, StoreError>> {
+                Box::pin(async move {
+                    let rows = sqlx::query("SELECT id FROM orders WHERE parent_id = $1 AND status <> 'closed' ORDER BY id")
+                        .bind(parent)
+                        .fetch_all(&self.pool)
+                        .await?;
+                    rows.iter().map(|r| Ok(r.try_get("id")?)).collect()
+                })
+            }
+
             fn find_by_key<'a>(&'a self, business_key: &'a str) -> BoxFuture<'a, Result<Option<String>, StoreError>> {
                 Box::pin(async move {
                     let row = sqlx::query("SELECT id FROM orders WHERE business_key = $1").bind(business_key).fetch_optional(&self.pool).await?;

@@ -1,0 +1,197 @@
+//! `junro demo`: a month of an ISP's back office on a virtual clock, in a SQLite file.
+//!
+//! It deploys the catalogue, then simulates orders arriving every day (phone, web, shops, paper),
+//! front operators of three outsourcing vendors who differ in speed and accuracy, an in-house back
+//! office, partners whose signals (construction done, parcel delivered) come days later, and
+//! customers who answer late, never, or cancel. Everything goes through the engine's public
+//! embedding API. The same seed gives the same month.
+//!
+//! - `catalog` — what the simulation needs to know about the deployed flows
+//! - `values`, `forms`, `mistakes` — field values, start data, task forms and choices, keying errors
+//! - `actions` — the handlers of automatic steps
+//! - `staff` — the people; `world` — customers and partners
+//! - `sim` — the loop; `summary` — the figures at the end
+//! - `rng` — the seeded generator
+
+mod actions;
+mod catalog;
+mod forms;
+mod mistakes;
+mod rng;
+mod sim;
+mod staff;
+mod summary;
+mod values;
+mod world;
+
+use anyhow::{Context as _, bail};
+use indicatif::{ProgressBar, ProgressStyle};
+use jiff::ToSpan;
+use jiff::civil::date;
+use junro_engine::calendar::Calendars;
+use junro_engine::clock::VirtualClock;
+use junro_engine::store::{Durability, OrderFilter};
+use junro_engine::{Engine, EngineOptions};
+use std::io::Write;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+/// The database file used when no `--db` is given, in the current folder.
+pub(crate) const DEFAULT_DB: &str = "junro-demo.db";
+
+/// What to simulate.
+pub(crate) struct Options {
+    /// Database URL; `None`: a fresh [`DEFAULT_DB`].
+    pub(crate) db: Option<String>,
+    /// The flows to deploy.
+    pub(crate) flows: PathBuf,
+    /// Business calendars (YAML); default `calendars.yaml` beside the flows folder.
+    pub(crate) calendars: Option<PathBuf>,
+    /// Simulated calendar days.
+    pub(crate) days: u32,
+    /// Seed of the random choices.
+    pub(crate) seed: u64,
+    /// No progress bar.
+    pub(crate) quiet: bool,
+    /// Print `started <key> <id>` for each order as soon as it is stored.
+    pub(crate) print_started: bool,
+}
+
+/// Removes the default database and its WAL files, so the demo starts fresh.
+fn fresh_default() -> anyhow::Result<String> {
+    for suffix in ["", "-wal", "-shm"] {
+        let path = format!("{DEFAULT_DB}{suffix}");
+        match std::fs::remove_file(&path) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(e).with_context(|| format!("removing the previous {path}")),
+        }
+    }
+    Ok(format!("sqlite:{DEFAULT_DB}"))
+}
+
+/// The business calendars: `--calendars`, else `calendars.yaml` beside the flows folder (as in
+/// `examples/`), else the engine's default.
+fn calendars(options: &Options) -> anyhow::Result<Calendars> {
+    let beside = options.flows.parent().map(|p| p.join("calendars.yaml")).filter(|p| p.is_file());
+    let Some(path) = options.calendars.clone().or(beside) else { return Ok(EngineOptions::default().calendars) };
+    let text = std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
+    Calendars::from_yaml(&text).with_context(|| format!("reading calendars from {}", path.display()))
+}
+
+/// Runs the demo and prints its summary to `out`.
+pub(crate) fn run(options: &Options, out: &mut impl Write) -> anyhow::Result<()> {
+    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
+    runtime.block_on(simulate(options, out))
+}
+
+async fn simulate(options: &Options, out: &mut impl Write) -> anyhow::Result<()> {
+    let wall = Instant::now();
+    if !options.flows.is_dir() {
+        bail!("no flows folder {} (run from the repository root, or pass --flows DIR)", options.flows.display());
+    }
+    let url = match &options.db {
+        Some(url) => url.clone(),
+        None => fresh_default()?,
+    };
+    let first_day = date(2026, 11, 2);
+    let clock = Arc::new(VirtualClock::new(world::at(first_day, 8, 0)));
+    let calendars = calendars(options)?;
+    let working_days = calendars.default_calendar().clone();
+    let engine_options = EngineOptions { durability: Durability::Normal, clock: clock.clone(), calendars };
+    let engine = Arc::new(Engine::open_with(&url, engine_options).await.with_context(|| format!("opening {url}"))?);
+    if options.db.is_some()
+        && !engine.orders(&OrderFilter { limit: Some(1), ..OrderFilter::default() }).await?.is_empty()
+    {
+        bail!("{url} already holds orders; the demo needs an empty database (omit --db for a fresh {DEFAULT_DB})");
+    }
+    let deployed = engine.deploy(&[&options.flows], None).await.context("deploying the flows")?;
+    let catalog = catalog::Catalog::new(&engine.latest_flows());
+    let shared = Arc::new(Mutex::new(actions::Shared::default()));
+    actions::register(&engine, &catalog, &shared, &clock, options.seed);
+    writeln!(
+        out,
+        "Junro demo: {} simulated days from {first_day} (seed {}), {} flows deployed from {} into {url}",
+        options.days,
+        options.seed,
+        deployed.len(),
+        options.flows.display()
+    )?;
+    if url.starts_with("sqlite:") {
+        writeln!(out, "SQLite durability is NORMAL: each commit survives a crash of this process, not a power cut.")?;
+    }
+    out.flush()?;
+
+    let bar = if options.quiet { ProgressBar::hidden() } else { ProgressBar::new(u64::from(options.days)) };
+    bar.set_style(
+        ProgressStyle::with_template("{bar:30.cyan/blue} day {pos}/{len}  {msg}")
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
+    let mut sim =
+        sim::Sim::new(&engine, &clock, &catalog, shared.clone(), working_days, options.seed, options.print_started);
+    for day in 0..options.days {
+        let today = first_day.checked_add(i64::from(day).days()).context("date out of range")?;
+        sim.day(today, out).await?;
+        let closed = engine
+            .orders(&OrderFilter { status: Some("closed".into()), limit: Some(u32::MAX), ..OrderFilter::default() })
+            .await?;
+        bar.set_message(format!("{today}  orders: {} started, {} closed", sim.started, closed.len()));
+        bar.set_position(u64::from(day) + 1);
+    }
+    bar.finish_and_clear();
+
+    let figures = summary::compute(&engine, &sim.children()).await?;
+    writeln!(out)?;
+    summary::print(out, &figures)?;
+    let (calls, failures) = {
+        let shared = actions::lock(&shared);
+        (shared.calls, shared.failures)
+    };
+    let (work, counts) = (&sim.work, &sim.world.counts);
+    writeln!(out)?;
+    writeln!(
+        out,
+        "Work: {} tasks done by people, {} sent back (差戻し), {} withdrawn while being worked;",
+        work.completed, work.sent_back, work.withdrawn
+    )?;
+    writeln!(out, "      {calls} action calls ({failures} failed once and were retried);")?;
+    writeln!(
+        out,
+        "      {} signals from partners and customers ({} after their wait had timed out);",
+        counts.signals, counts.late
+    )?;
+    writeln!(out, "      {} orders cancelled by their customers.", counts.cancelled)?;
+    if work.refused > 0 {
+        writeln!(
+            out,
+            "warning: the engine refused {} commands of the simulation, first: {}",
+            work.refused,
+            work.first_refusal.as_deref().unwrap_or("")
+        )?;
+    }
+    writeln!(out)?;
+    look(out, &url)?;
+    writeln!(out, "Wall time {:.1} s", wall.elapsed().as_secs_f64())?;
+    Ok(())
+}
+
+/// How to look at the database.
+fn look(out: &mut impl Write, url: &str) -> std::io::Result<()> {
+    let Some(file) = url.strip_prefix("sqlite:").filter(|f| !f.contains(":memory:")) else {
+        return writeln!(out, "Database: {url}");
+    };
+    let file = file.strip_prefix("//").unwrap_or(file);
+    let file = file.split('?').next().unwrap_or(file);
+    writeln!(out, "Database: {file} (SQLite). Look at it with, for example:")?;
+    writeln!(
+        out,
+        "  sqlite3 {file} \"SELECT flow_id, status, outcome, vendor, COUNT(*) FROM orders GROUP BY 1, 2, 3, 4 ORDER BY 5 DESC LIMIT 20\""
+    )?;
+    writeln!(out, "  sqlite3 {file} \"SELECT role, COUNT(*) FROM tasks GROUP BY role\"   # the open work queue")?;
+    writeln!(
+        out,
+        "  sqlite3 {file} \"SELECT seq, kind, body FROM events WHERE order_id = (SELECT id FROM orders WHERE business_key = 'ORD-20261102-0001') ORDER BY seq\""
+    )?;
+    writeln!(out, "  junro graph examples/flows/fiber_home/fiber_home_new_phone.flow   # a flow as a diagram")
+}

@@ -1,0 +1,88 @@
+//! `junro demo` as a user runs it: a few simulated days into a fresh SQLite file, a summary that
+//! names the three vendors and closed orders, the same month again for the same seed, and a
+//! database that already holds orders refused.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+fn temp_db(name: &str) -> PathBuf {
+    let path = std::env::temp_dir().join(format!("junro-demo-test-{}-{name}.db", std::process::id()));
+    remove_db(&path);
+    path
+}
+
+fn remove_db(path: &Path) {
+    for suffix in ["", "-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+    }
+}
+
+fn demo(db: &Path, extra: &[&str]) -> Output {
+    let url = format!("sqlite:{}", db.display());
+    Command::new(env!("CARGO_BIN_EXE_junro"))
+        .args(["demo", "--db", &url, "--days", "3", "--seed", "7", "--quiet"])
+        .args(extra)
+        .current_dir(root())
+        .output()
+        .expect("junro runs")
+}
+
+/// The part of the output that depends only on the seed: from the order counts to the database
+/// path (which differs) and the wall time (which varies).
+fn figures(stdout: &str) -> String {
+    let lines: Vec<&str> =
+        stdout.lines().skip_while(|l| !l.starts_with("Orders:")).take_while(|l| !l.starts_with("Database:")).collect();
+    lines.join("\n")
+}
+
+/// `Orders: N received, M closed, …` → (N, M).
+fn counts(stdout: &str) -> (usize, usize) {
+    let line = stdout.lines().find(|l| l.starts_with("Orders:")).expect("an Orders: line");
+    let numbers: Vec<usize> = line.split(|c: char| !c.is_ascii_digit()).filter_map(|n| n.parse().ok()).collect();
+    (numbers[0], numbers[1])
+}
+
+#[test]
+fn a_short_demo_runs_and_the_same_seed_gives_the_same_month() {
+    let (a, b) = (temp_db("a"), temp_db("b"));
+    // Both runs at once: two cores, two databases.
+    let (first, second) = std::thread::scope(|s| {
+        let first = s.spawn(|| demo(&a, &["--print-started"]));
+        let second = demo(&b, &[]);
+        (first.join().expect("first run"), second)
+    });
+    for out in [&first, &second] {
+        assert!(
+            out.status.success(),
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let stdout = String::from_utf8_lossy(&first.stdout);
+    for vendor in ["vendor_a", "vendor_b", "vendor_c", "self-service"] {
+        assert!(stdout.lines().any(|l| l.trim_start().starts_with(vendor)), "no line for {vendor}:\n{stdout}");
+    }
+    let (received, closed) = counts(&stdout);
+    assert!(received > 100 && closed > 0, "{stdout}");
+    assert!(!stdout.contains("refused"), "{stdout}");
+
+    // Every started order is printed as soon as it is stored.
+    let started: Vec<&str> = stdout.lines().filter(|l| l.starts_with("started ")).collect();
+    assert_eq!(started.len(), received, "{stdout}");
+    assert!(started[0].starts_with("started ORD-20261102-0001 "), "{}", started[0]);
+
+    // The same seed gives the same month.
+    assert_eq!(figures(&stdout), figures(&String::from_utf8_lossy(&second.stdout)));
+
+    // A database that already holds orders is not touched.
+    let again = demo(&a, &[]);
+    assert_eq!(again.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&again.stderr).contains("already holds orders"), "{again:?}");
+    remove_db(&a);
+    remove_db(&b);
+}
