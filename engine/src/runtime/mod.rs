@@ -10,16 +10,19 @@
 use crate::calendar::{Calendar, Calendars};
 use crate::clock::{Clock, SystemClock};
 use crate::compile::{CompileError, CompiledFlow, compile};
-use crate::machine::{self, Actor, Command, CommandError, Context, Effect, OrderState};
+use crate::machine::{Actor, Command, CommandError, OrderState};
 use crate::script::Data;
 use crate::source::{self, LoadError};
-use crate::store::{
-    self, Change, Durability, HistoryEntry, OrderFilter, OrderRow, Store, StoreError, TaskFilter, TaskRow,
-};
+use crate::store::{self, Durability, HistoryEntry, OrderFilter, OrderRow, Store, StoreError, TaskFilter, TaskRow};
 use jiff::Timestamp;
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::{Arc, RwLock};
+
+mod unit;
+
+pub use unit::BatchItem;
+use unit::Work;
 
 /// What can go wrong in the engine.
 #[derive(Debug, thiserror::Error)]
@@ -546,209 +549,6 @@ impl Engine {
         }
     }
 
-    /// Applies a unit of work: the first command, and the commands its effects cause in child
-    /// and parent orders; writes everything in one transaction.
-    async fn run(&self, first: Vec<Work>) -> Result<(), EngineError> {
-        let now = self.now();
-        let mut batch = Unit::default();
-        for work in first {
-            let unit = self.plan(work, &batch, now).await?;
-            batch.absorb(unit);
-        }
-        self.store.commit(batch.changes).await?;
-        Ok(())
-    }
-
-    /// Applies many independent commands (and starts) in one transaction: the group commit that
-    /// makes high volumes cheap. Each item gets its own result; a refused command does not stop
-    /// the others. When the batch conflicts with a concurrent change, items are retried one by one.
-    pub async fn apply_batch(&self, items: Vec<BatchItem>) -> Vec<Result<Option<String>, EngineError>> {
-        let now = self.now();
-        let mut batch = Unit::default();
-        // Read every order the batch names in one query, not one query per command.
-        let ids: Vec<String> = items
-            .iter()
-            .filter_map(|i| if let BatchItem::Apply { order, .. } = i { Some(order.clone()) } else { None })
-            .collect();
-        match self.store.load_many(&ids).await {
-            Ok(states) => batch.read = states.into_iter().map(|s| (s.id.clone(), s)).collect(),
-            Err(e) => {
-                let message = e.to_string();
-                return items
-                    .iter()
-                    .map(|_| {
-                        Err(EngineError::Store(StoreError::Corrupt { order: String::new(), message: message.clone() }))
-                    })
-                    .collect();
-            }
-        }
-        let mut results: Vec<Result<Option<String>, EngineError>> = Vec::with_capacity(items.len());
-        let mut works: Vec<Option<Work>> = Vec::with_capacity(items.len());
-        for item in items {
-            let (work, id) = match self.work_of(item, now).await {
-                Ok(Prepared::Work(work, id)) => (*work, id),
-                Ok(Prepared::Existing(id)) => {
-                    results.push(Ok(Some(id)));
-                    works.push(None);
-                    continue;
-                }
-                Err(e) => {
-                    results.push(Err(e));
-                    works.push(None);
-                    continue;
-                }
-            };
-            match self.plan(work.clone_work(), &batch, now).await {
-                Ok(unit) => {
-                    batch.absorb(unit);
-                    results.push(Ok(id));
-                    works.push(Some(work));
-                }
-                Err(e) => {
-                    results.push(Err(e));
-                    works.push(None);
-                }
-            }
-        }
-        if let Err(error) = self.store.commit(batch.changes).await {
-            // Someone changed one of the orders (or took a business key) meanwhile: apply the
-            // items that were accepted one at a time, so each gets its own answer.
-            let retry_each = matches!(error, StoreError::Conflict(_) | StoreError::DuplicateKey(_));
-            for (result, work) in results.iter_mut().zip(works) {
-                let Some(work) = work else { continue };
-                *result = if retry_each {
-                    let id = result.as_ref().ok().cloned().flatten();
-                    self.run(vec![work]).await.map(|()| id)
-                } else {
-                    Err(EngineError::Store(StoreError::Corrupt { order: String::new(), message: error.to_string() }))
-                };
-            }
-        }
-        results
-    }
-
-    /// Turns a batch item into work, resolving starts (flow version, id, business key).
-    async fn work_of(&self, item: BatchItem, now: Timestamp) -> Result<Prepared, EngineError> {
-        match item {
-            BatchItem::Apply { order, actor, command } => {
-                Ok(Prepared::Work(Box::new(Work::Existing(order, actor, command)), None))
-            }
-            BatchItem::Start { flow, order } => {
-                if let Some(key) = &order.business_key
-                    && let Some(id) = self.store.find_by_key(key).await?
-                {
-                    return Ok(Prepared::Existing(id));
-                }
-                let received = order.received_at.unwrap_or(now);
-                let compiled = self.flow_for(&flow, received).ok_or_else(|| EngineError::UnknownFlow(flow.clone()))?;
-                if compiled.is_subflow {
-                    return Err(EngineError::Subflow(flow));
-                }
-                let id = uuid::Uuid::now_v7().to_string();
-                let command = Command::Start {
-                    id: id.clone(),
-                    version: self.version_of(&compiled),
-                    business_key: order.business_key,
-                    data: order.data,
-                    vendor: order.vendor,
-                    channel: order.channel,
-                    received_at: order.received_at,
-                    parent: None,
-                };
-                Ok(Prepared::Work(Box::new(Work::New(compiled, id.clone(), command)), Some(id)))
-            }
-        }
-    }
-
-    /// Computes the changes of one unit of work on top of what `batch` already changed.
-    async fn plan(&self, first: Work, batch: &Unit, now: Timestamp) -> Result<Unit, EngineError> {
-        // Each order's due times follow its flow's calendar (chosen per unit below).
-        let mut queue: std::collections::VecDeque<Work> = std::collections::VecDeque::from([first]);
-        let mut unit = Unit::default();
-        while let Some(work) = queue.pop_front() {
-            let (flow, state, expected, actor, command) = match work {
-                Work::New(flow, _id, command) => (flow, machine::blank_state(), None, Actor::system(), command),
-                Work::Existing(id, actor, command) => {
-                    let (state, expected) = match (unit.index.get(&id), batch.index.get(&id)) {
-                        (Some(&i), _) => (unit.changes[i].state.clone(), unit.changes[i].expected_version),
-                        (None, Some(&i)) => (batch.changes[i].state.clone(), batch.changes[i].expected_version),
-                        (None, None) => {
-                            let state = match batch.read.get(&id) {
-                                Some(state) => state.clone(),
-                                None => {
-                                    self.store.load(&id).await?.ok_or_else(|| EngineError::UnknownOrder(id.clone()))?
-                                }
-                            };
-                            let expected = Some(state.version_no);
-                            (state, expected)
-                        }
-                    };
-                    (self.flow_of(&state)?, state, expected, actor, command)
-                }
-            };
-            let fresh = expected.is_none() && state.id.is_empty();
-            let ctx = Context { now, calendar: self.calendar_for(&flow) };
-            let induced = !unit.changes.is_empty();
-            let mut transition = match machine::apply(&flow, &state, &actor, &command, &ctx) {
-                // A command this unit caused (a subflow's end, a cascade cancel) that meets an
-                // order already closed is moot; only the caller's own command may be refused.
-                Err(CommandError::Closed(_)) if induced => continue,
-                other => other?,
-            };
-            let first_seq = if fresh { 0 } else { state.events };
-            let events: Vec<_> = transition
-                .events
-                .iter()
-                .cloned()
-                .enumerate()
-                .map(|(i, e)| (first_seq + i as u64 + 1, now, e))
-                .collect();
-            transition.state.events = first_seq + events.len() as u64;
-            for effect in &transition.effects {
-                match effect {
-                    Effect::StartSubflow { instance, flow: child, data } => {
-                        let compiled =
-                            self.flow_for(child, now).ok_or_else(|| EngineError::UnknownFlow(child.clone()))?;
-                        let child_id = uuid::Uuid::now_v7().to_string();
-                        let start = Command::Start {
-                            id: child_id.clone(),
-                            version: self.version_of(&compiled),
-                            business_key: None,
-                            data: data.clone(),
-                            vendor: transition.state.vendor.clone(),
-                            channel: transition.state.channel.clone(),
-                            received_at: None,
-                            parent: Some((transition.state.id.clone(), *instance)),
-                        };
-                        queue.push_back(Work::New(compiled, child_id, start));
-                    }
-                    Effect::NotifyParent { parent, call, outcome, data } => {
-                        let command = Command::ChildEnded { call: *call, outcome: outcome.clone(), data: data.clone() };
-                        queue.push_back(Work::Existing(parent.clone(), Actor::system(), command));
-                    }
-                    _ => {}
-                }
-            }
-            // An order that ends while waiting for subflows ends them too (cancelled).
-            let closed_now = matches!(transition.state.status, machine::Status::Closed { .. })
-                && !matches!(state.status, machine::Status::Closed { .. });
-            let was_calling = state.tokens.values().any(|t| matches!(t.activity, machine::Activity::Calling { .. }));
-            if closed_now && was_calling && !state.id.is_empty() {
-                for child in self.store.open_children(&state.id).await? {
-                    let cancel = Command::Cancel { reason: format!("order {} ended", state.id) };
-                    queue.push_back(Work::Existing(child, Actor::system(), cancel));
-                }
-            }
-            unit.absorb_change(Change {
-                state: transition.state,
-                expected_version: expected,
-                events,
-                effects: transition.effects,
-            });
-        }
-        Ok(unit)
-    }
-
     fn version_of(&self, flow: &CompiledFlow) -> u32 {
         let catalogs = self.catalogs.read().unwrap_or_else(std::sync::PoisonError::into_inner);
         catalogs.flows.iter().find(|(_, f)| std::ptr::eq(f.as_ref(), flow)).map_or(0, |((_, v), _)| *v)
@@ -760,80 +560,4 @@ impl Engine {
 enum CommandErrorKind {
     StaleTimer,
     NoSuchJob,
-}
-
-/// One item of [`Engine::apply_batch`].
-#[derive(Debug, Clone)]
-pub enum BatchItem {
-    /// Start an order; its result is the new (or, for a known business key, existing) order id.
-    Start {
-        /// Flow id.
-        flow: String,
-        /// The order.
-        order: StartOrder,
-    },
-    /// Apply a command to an order.
-    Apply {
-        /// Order id.
-        order: String,
-        /// Who asks.
-        actor: Actor,
-        /// What.
-        command: Command,
-    },
-}
-
-enum Prepared {
-    Work(Box<Work>, Option<String>),
-    Existing(String),
-}
-
-/// The changes of a unit of work (or of a whole batch), one per order.
-#[derive(Default)]
-struct Unit {
-    changes: Vec<Change>,
-    index: BTreeMap<String, usize>,
-    /// States read ahead for the batch (as stored, before this batch's changes).
-    read: BTreeMap<String, OrderState>,
-}
-
-impl Unit {
-    /// Adds a change; a second change of the same order extends the first.
-    fn absorb_change(&mut self, change: Change) {
-        match self.index.get(&change.state.id) {
-            Some(&i) => {
-                let existing = &mut self.changes[i];
-                existing.state = change.state;
-                existing.events.extend(change.events);
-                existing.effects.extend(change.effects);
-            }
-            None => {
-                self.index.insert(change.state.id.clone(), self.changes.len());
-                self.changes.push(change);
-            }
-        }
-    }
-
-    fn absorb(&mut self, unit: Unit) {
-        for change in unit.changes {
-            self.absorb_change(change);
-        }
-    }
-}
-
-/// One command to apply within a unit of work.
-enum Work {
-    /// Start a new order of this flow version with this id.
-    New(Arc<CompiledFlow>, String, Command),
-    /// A command on an existing order.
-    Existing(String, Actor, Command),
-}
-
-impl Work {
-    fn clone_work(&self) -> Work {
-        match self {
-            Work::New(flow, id, command) => Work::New(flow.clone(), id.clone(), command.clone()),
-            Work::Existing(id, actor, command) => Work::Existing(id.clone(), actor.clone(), command.clone()),
-        }
-    }
 }
