@@ -178,6 +178,13 @@ fn basic() -> StartOrder {
     StartOrder { business_key: Some("A-0001".into()), ..StartOrder::default() }
 }
 
+/// An operator of vendor A takes the order's intake and completes it choosing `plan`.
+async fn complete_intake(engine: &Engine, order: &str, plan: &str) {
+    let task = task_at(engine, order, "intake").await;
+    let form = json!({ "plan": plan }).as_object().cloned().unwrap_or_default();
+    engine.complete(order, task, &operator("vendor_a"), None, form).await.expect("the intake completes");
+}
+
 async fn task_at(engine: &Engine, order: &str, step: &str) -> u64 {
     let tasks = engine.tasks(&TaskFilter { order: Some(order.into()), ..TaskFilter::default() }).await.expect("tasks");
     tasks.iter().find(|t| t.step == step).map(|t| t.instance).unwrap_or_else(|| panic!("no task {step}: {tasks:?}"))
@@ -320,17 +327,7 @@ async fn timers_fire_and_failed_actions_retry_then_become_incidents(backend: &Ba
         }
     });
     let id = engine.start("order", basic()).await.expect("starts");
-    let task = task_at(&engine, &id, "intake").await;
-    engine
-        .complete(
-            &id,
-            task,
-            &operator("vendor_a"),
-            None,
-            json!({"plan": "basic"}).as_object().cloned().unwrap_or_default(),
-        )
-        .await
-        .expect("completes");
+    complete_intake(&engine, &id, "basic").await;
     engine.run_due().await.expect("first attempt");
     assert_eq!(engine.run_due().await.expect("nothing due yet"), 0, "the retry waits for its backoff");
     clock.advance(10);
@@ -407,17 +404,7 @@ async fn two_engines_on_one_database_run_each_job_once(backend: &Backend) {
             .start("order", StartOrder { business_key: Some(format!("J-{i}")), ..StartOrder::default() })
             .await
             .expect("starts");
-        let task = task_at(&first, &id, "intake").await;
-        first
-            .complete(
-                &id,
-                task,
-                &operator("vendor_a"),
-                None,
-                json!({"plan": "basic"}).as_object().cloned().unwrap_or_default(),
-            )
-            .await
-            .expect("completes");
+        complete_intake(&first, &id, "basic").await;
         ids.push(id);
     }
     let (a, b) = tokio::join!(first.run_due(), second.run_due());
@@ -432,9 +419,7 @@ async fn two_engines_on_one_database_run_each_job_once(backend: &Backend) {
 async fn cancelling_an_order_ends_its_subflows(backend: &Backend) {
     let (engine, clock, _) = setup(backend).await;
     let id = engine.start("order", basic()).await.expect("starts");
-    let task = task_at(&engine, &id, "intake").await;
-    let form = json!({"plan": "basic"}).as_object().cloned().unwrap_or_default();
-    engine.complete(&id, task, &operator("vendor_a"), None, form).await.expect("completes");
+    complete_intake(&engine, &id, "basic").await;
     engine.run_due().await.expect("worker");
     engine.signal(&id, "done_signal", Default::default()).await.expect("signal");
     let cancel = Command::Cancel { reason: "お客様都合".into() };
