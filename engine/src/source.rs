@@ -88,3 +88,29 @@ fn collect(path: &Path, out: &mut Vec<PathBuf>) -> Result<(), LoadError> {
     }
     Ok(())
 }
+
+/// Checks a loaded program: every check of `junro-dsl`, and every `.rhai` rules file compiled
+/// with the engine's sandboxed Rhai, its syntax errors reported at their line and column
+/// (`E0215`).
+pub fn check(program: &Program) -> junro_dsl::Report {
+    let mut report = program.check();
+    for entry in &mut report.files {
+        let Some(file) = program.file(&entry.path) else { continue };
+        if file.rhai_functions.is_none() {
+            continue;
+        }
+        if let Err(error) = crate::script::engine().compile(&file.text) {
+            let position = error.position();
+            let line = position.line().unwrap_or(1).max(1);
+            let column = position.position().unwrap_or(1).max(1);
+            let start = file.index.line_start(line - 1);
+            let offset = file.text[start..].char_indices().nth(column - 1).map_or(file.text.len(), |(i, _)| start + i);
+            let message = format!("this rules file does not compile: {}", error.err_type());
+            entry.diagnostics.push(
+                junro_dsl::Diagnostic::error("E0215", junro_dsl::Span::new(offset, offset + 1), message)
+                    .with_help("rules are Rhai functions: `fn name(arg, …) { … }`"),
+            );
+        }
+    }
+    report
+}

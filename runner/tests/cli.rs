@@ -105,3 +105,18 @@ fn output_into_a_closed_pipe_ends_quietly() {
     assert!(!stderr.contains("panicked"), "{stderr}");
     assert_eq!(out.status.code(), Some(0));
 }
+
+#[test]
+fn a_rules_file_that_does_not_compile_is_reported_at_its_line() {
+    let flow = "lane front \"フロント\" front\nrole operator \"オペレーター\"\nrules \"rules.rhai\" {\n  ok -> boolean\n}\nflow r \"ルール\" {\n  data {\n    n \"数\" integer\n  }\n  start -> d\n  decide d \"判定\" {\n    when ok(n) -> e\n    else -> e\n  }\n  end e \"完了\" completed\n  scenario \"s\" {\n    expect completed\n  }\n}\n";
+    let path = temp_flow("rules", flow);
+    let rules = path.with_file_name("rules.rhai");
+    std::fs::write(&rules, "// 与信の判定\nfn ok(n) {\n    n > 10 &&\n}\n").expect("write rules");
+    let out = junro(&["check", path.parent().and_then(|p| p.to_str()).expect("folder")]);
+    assert_eq!(out.status.code(), Some(1));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains(&format!("{}:4:1: error[E0215]: this rules file does not compile", rules.display())),
+        "{stdout}"
+    );
+}

@@ -10,7 +10,7 @@ use std::process::ExitCode;
 pub(crate) fn run(paths: &[PathBuf], format: CheckFormat) -> anyhow::Result<ExitCode> {
     let started = std::time::Instant::now();
     let loaded = source::load(paths).context("reading flows")?;
-    let report = loaded.program.check();
+    let report = source::check(&loaded.program);
     let elapsed = started.elapsed();
     let mut stdout = std::io::stdout().lock();
     match format {

@@ -12,7 +12,7 @@ pub(crate) fn run(paths: &[PathBuf], filter: Option<&str>) -> anyhow::Result<Exi
     let mut out = std::io::stdout().lock();
     let started = std::time::Instant::now();
     let loaded = source::load(paths).context("reading flows")?;
-    let report = loaded.program.check();
+    let report = source::check(&loaded.program);
     if report.errors() > 0 {
         write!(out, "{}", report.render(&loaded.program))?;
         writeln!(out, "{}", report.summary())?;
