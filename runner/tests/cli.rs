@@ -120,3 +120,28 @@ fn a_rules_file_that_does_not_compile_is_reported_at_its_line() {
         "{stdout}"
     );
 }
+
+#[test]
+fn the_engine_bench_prints_its_figures_as_one_json_object() {
+    // Two drivers of small waves: every order must end, or the bench fails.
+    let out = junro(&["bench", "engine", "--orders", "60", "--batch", "20", "--drivers", "2", "--json"]);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("one JSON object");
+    for key in ["seconds", "orders_per_s", "transitions_per_s", "commits", "p50_ms", "p99_ms", "max_rss_mb"] {
+        assert!(report[key].as_f64().is_some_and(|v| v > 0.0), "{key} in {report}");
+    }
+    assert_eq!(report["orders"], 60);
+    // Each order is four transitions: start, intake, provisioning or review, confirmation.
+    assert!(report["transitions_per_s"].as_f64() > report["orders_per_s"].as_f64().map(|v| v * 3.0));
+    assert_eq!((report["db"].as_str(), report["sync"].as_str()), (Some("sqlite"), Some("full")));
+    assert!(report["bytes_per_order"].as_u64().is_some_and(|b| b > 0 && b < 64 * 1024), "{report}");
+}
+
+#[test]
+fn an_error_names_each_cause_once() {
+    let out = junro(&["bench", "engine", "--orders", "1", "--flows", "no/such/folder"]);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("cannot read no/such/folder"), "{stderr}");
+    assert_eq!(stderr.matches("No such file or directory").count(), 1, "{stderr}");
+}

@@ -28,6 +28,9 @@ impl Engine {
     /// makes high volumes cheap. Each item gets its own result; a refused command does not stop
     /// the others. When the batch conflicts with a concurrent change, items are retried one by one.
     pub async fn apply_batch(&self, items: Vec<BatchItem>) -> Vec<Result<Option<String>, EngineError>> {
+        if items.is_empty() {
+            return Vec::new();
+        }
         let now = self.now();
         let mut batch = Unit::default();
         // Read every order the batch names in one query, not one query per command.

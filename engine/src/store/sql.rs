@@ -96,7 +96,7 @@ macro_rules! sql_store {
                         .execute(&mut **tx)
                         .await?;
                 }
-                Self::delete_pairs(tx, "DELETE FROM tasks WHERE (order_id, instance) IN (", &batch.task_deletes).await?;
+                Self::delete_pairs(tx, "DELETE FROM tasks WHERE (order_id, instance) IN (SELECT column1, column2 FROM (", &batch.task_deletes).await?;
                 for chunk in batch.timer_inserts.chunks(rows_per_statement(3)) {
                     let mut q = QueryBuilder::<$db>::new("INSERT INTO timers (order_id, id, at) ");
                     q.push_values(chunk, |mut b, (order, id, at)| {
@@ -104,7 +104,7 @@ macro_rules! sql_store {
                     });
                     q.build().execute(&mut **tx).await?;
                 }
-                Self::delete_pairs(tx, "DELETE FROM timers WHERE (order_id, id) IN (", &batch.timer_deletes).await?;
+                Self::delete_pairs(tx, "DELETE FROM timers WHERE (order_id, id) IN (SELECT column1, column2 FROM (", &batch.timer_deletes).await?;
                 for chunk in batch.job_upserts.chunks(rows_per_statement(8)) {
                     let mut q = QueryBuilder::<$db>::new(
                         "INSERT INTO jobs (order_id, instance, action, inputs, idempotency_key, attempt, run_at, timeout_s) ",
@@ -119,18 +119,19 @@ macro_rules! sql_store {
                     );
                     q.build().execute(&mut **tx).await?;
                 }
-                Self::delete_pairs(tx, "DELETE FROM jobs WHERE (order_id, instance) IN (", &batch.job_deletes).await?;
+                Self::delete_pairs(tx, "DELETE FROM jobs WHERE (order_id, instance) IN (SELECT column1, column2 FROM (", &batch.job_deletes).await?;
                 Ok(())
             }
 
-            /// `DELETE … WHERE (a, b) IN (VALUES …)` in chunks.
+            /// `DELETE … WHERE (a, b) IN (SELECT … FROM (VALUES …))` in chunks: the sub-select lets
+            /// SQLite search the primary key rather than scan the table for a row-value list.
             async fn delete_pairs(tx: &mut sqlx::Transaction<'static, $db>, head: &'static str, pairs: &[(String, i64)]) -> Result<(), StoreError> {
                 for chunk in pairs.chunks(rows_per_statement(2)) {
                     let mut q = QueryBuilder::<$db>::new(head);
                     q.push_values(chunk, |mut b, (order, id)| {
                         b.push_bind(order).push_bind(*id);
                     });
-                    q.push(")");
+                    q.push(") AS v)");
                     q.build().execute(&mut **tx).await?;
                 }
                 Ok(())
@@ -140,6 +141,7 @@ macro_rules! sql_store {
         impl Store for $store {
             fn save_program<'a>(&'a self, hash: &'a str, files: &'a str) -> BoxFuture<'a, Result<(), StoreError>> {
                 Box::pin(async move {
+                    let _writer = self.writer().await;
                     sqlx::query("INSERT INTO programs (hash, files) VALUES ($1, $2) ON CONFLICT (hash) DO NOTHING")
                         .bind(hash)
                         .bind(files)
@@ -161,6 +163,7 @@ macro_rules! sql_store {
 
             fn deploy<'a>(&'a self, flow: &'a str, fingerprint: &'a str, program_hash: &'a str, label: &'a str, effective_from: Option<Timestamp>, now: Timestamp) -> BoxFuture<'a, Result<u32, StoreError>> {
                 Box::pin(async move {
+                    let _writer = self.writer().await;
                     let mut tx = self.pool.begin().await?;
                     let latest = sqlx::query("SELECT version, fingerprint FROM deployments WHERE flow_id = $1 ORDER BY version DESC LIMIT 1")
                         .bind(flow)
@@ -264,6 +267,7 @@ macro_rules! sql_store {
             fn commit(&self, changes: Vec<Change>) -> BoxFuture<'_, Result<(), StoreError>> {
                 Box::pin(async move {
                     let batch = Batch::of(changes)?;
+                    let _writer = self.writer().await;
                     let mut tx = self.pool.begin().await?;
                     Self::write_batch(&mut tx, batch).await?;
                     tx.commit().await?;
@@ -381,6 +385,7 @@ let rows = sqlx::query("SELECT seq, at, kind, body FROM events WHERE order_id = 
 
             fn claim_timers(&self, now: Timestamp, limit: u32, lease_s: u64) -> BoxFuture<'_, Result<Vec<(String, u64)>, StoreError>> {
                 Box::pin(async move {
+                    let _writer = self.writer().await;
                     let rows = sqlx::query(concat!(
                         "UPDATE timers SET locked_until = $1 WHERE (order_id, id) IN (",
                         "SELECT order_id, id FROM timers WHERE at <= $2 AND locked_until < $2 ORDER BY at LIMIT $3",
@@ -398,6 +403,7 @@ let rows = sqlx::query("SELECT seq, at, kind, body FROM events WHERE order_id = 
 
             fn claim_jobs(&self, now: Timestamp, limit: u32, lease_s: u64) -> BoxFuture<'_, Result<Vec<JobRow>, StoreError>> {
                 Box::pin(async move {
+                    let _writer = self.writer().await;
                     let rows = sqlx::query(concat!(
                         "UPDATE jobs SET locked_until = $1 WHERE (order_id, instance) IN (",
                         "SELECT order_id, instance FROM jobs WHERE run_at <= $2 AND locked_until < $2 ORDER BY run_at LIMIT $3",
@@ -434,6 +440,9 @@ let rows = sqlx::query("SELECT seq, at, kind, body FROM events WHERE order_id = 
 #[derive(Debug, Clone)]
 pub struct SqliteStore {
     pool: sqlx::SqlitePool,
+    /// SQLite has one writer at a time: writers of this process queue here rather than in
+    /// SQLite's busy handler, which sleeps and retries.
+    writer: std::sync::Arc<tokio::sync::Mutex<()>>,
 }
 
 impl SqliteStore {
@@ -449,11 +458,17 @@ impl SqliteStore {
                 Durability::Normal => SqliteSynchronous::Normal,
             })
             .busy_timeout(std::time::Duration::from_secs(10))
-            .foreign_keys(false);
+            .foreign_keys(false)
+            // Statement journals of multi-row statements stay in memory, not in temporary files.
+            .pragma("temp_store", "memory");
         // An in-memory database lives in one connection; a file is shared by a few.
         let pool = SqlitePoolOptions::new().max_connections(if memory { 1 } else { 4 }).connect_with(options).await?;
         super::migrate::sqlite().run(&pool).await?;
-        Ok(SqliteStore { pool })
+        Ok(SqliteStore { pool, writer: std::sync::Arc::default() })
+    }
+
+    async fn writer(&self) -> Option<tokio::sync::MutexGuard<'_, ()>> {
+        Some(self.writer.lock().await)
     }
 }
 
@@ -469,6 +484,11 @@ impl PostgresStore {
         let pool = sqlx::postgres::PgPoolOptions::new().max_connections(8).connect(url).await?;
         super::migrate::postgres().run(&pool).await?;
         Ok(PostgresStore { pool })
+    }
+
+    /// PostgreSQL locks rows, not the database: writers need no queue.
+    async fn writer(&self) -> Option<tokio::sync::MutexGuard<'_, ()>> {
+        None
     }
 
     /// Removes every table Junro created (for tests that need a clean database).

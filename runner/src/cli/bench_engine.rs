@@ -9,9 +9,11 @@ use junro_engine::machine::{Actor, Command};
 use junro_engine::store::{Durability, TaskFilter};
 use junro_engine::{ActionRequest, BatchItem, Engine, EngineOptions, StartOrder};
 use serde_json::json;
+use std::collections::HashSet;
 use std::io::Write as _;
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 /// Options of `junro bench engine`.
@@ -29,6 +31,9 @@ pub(crate) struct EngineBench {
     /// Orders in flight per wave (one group commit per step of a wave).
     #[arg(long, default_value_t = 1_000)]
     batch: usize,
+    /// Drivers running waves at once, like concurrent clients (each has its own orders).
+    #[arg(long, default_value_t = 1)]
+    drivers: usize,
     /// The flows folder holding `standard_order`.
     #[arg(long, default_value = "examples/flows/bench")]
     flows: PathBuf,
@@ -59,14 +64,22 @@ fn percentile(sorted: &[Duration], p: f64) -> f64 {
     sorted[rank.min(sorted.len()) - 1].as_secs_f64() * 1000.0
 }
 
-struct Run {
-    engine: Engine,
+/// What one driver measured.
+#[derive(Default)]
+struct Stats {
     commits: usize,
     transitions: usize,
     latencies: Vec<Duration>,
 }
 
-impl Run {
+/// One driver: its own orders, wave after wave. Several drivers run at once, as several clients
+/// of a service would, so one driver's commit overlaps another's planning.
+struct Driver {
+    engine: Arc<Engine>,
+    stats: Stats,
+}
+
+impl Driver {
     /// Applies one batch; each of its commands waited for the batch's commit.
     async fn batch(&mut self, items: Vec<BatchItem>) -> anyhow::Result<Vec<Option<String>>> {
         if items.is_empty() {
@@ -76,19 +89,26 @@ impl Run {
         let n = items.len();
         let results = self.engine.apply_batch(items).await;
         let elapsed = started.elapsed();
-        self.commits += 1;
-        self.transitions += n;
-        self.latencies.extend(std::iter::repeat_n(elapsed, n));
+        self.stats.commits += 1;
+        self.stats.transitions += n;
+        self.stats.latencies.extend(std::iter::repeat_n(elapsed, n));
         results.into_iter().map(|r| r.map_err(anyhow::Error::from)).collect()
     }
 
-    /// Completes every open task of `role` at `step` (the queue as a team would work it).
-    async fn work(&mut self, actor: &Actor, step: &str, form: &junro_engine::script::Data) -> anyhow::Result<usize> {
+    /// Completes the open tasks of `role` at `step` of this driver's `orders` (the queue as a
+    /// team would work it); returns how many.
+    async fn work(
+        &mut self,
+        actor: &Actor,
+        step: &str,
+        orders: &HashSet<String>,
+        form: &junro_engine::script::Data,
+    ) -> anyhow::Result<usize> {
         let filter = TaskFilter { roles: Some(actor.roles.clone()), limit: Some(1_000_000), ..TaskFilter::default() };
         let tasks = self.engine.tasks(&filter).await?;
         let items: Vec<BatchItem> = tasks
             .into_iter()
-            .filter(|t| t.step == step)
+            .filter(|t| t.step == step && orders.contains(&t.order))
             .map(|t| BatchItem::Apply {
                 order: t.order,
                 actor: actor.clone(),
@@ -98,6 +118,62 @@ impl Run {
         let n = items.len();
         self.batch(items).await?;
         Ok(n)
+    }
+
+    /// The worker: runs due provisioning jobs, one group commit per claim of up to 1,000.
+    async fn provision(&mut self) -> anyhow::Result<usize> {
+        let mut total = 0;
+        loop {
+            let handled = self.engine.run_due().await?;
+            if handled == 0 {
+                return Ok(total);
+            }
+            total += handled;
+            self.stats.commits += 1;
+            self.stats.transitions += handled;
+        }
+    }
+
+    /// Runs orders `first..first + count` in waves of `wave_size`.
+    async fn drive(mut self, first: usize, count: usize, wave_size: usize) -> anyhow::Result<Stats> {
+        let operator = Actor::person("operator-1", &["operator"], Some("vendor_a"));
+        let reviewer = Actor::person("reviewer-1", &["reviewer"], None);
+        let mut done = 0;
+        while done < count {
+            let wave = wave_size.min(count - done);
+            let starts = (first + done..first + done + wave)
+                .map(|n| {
+                    // Houses need construction (review); apartments with a line are provisioned at once.
+                    let house = n % 2 == 0;
+                    let order = StartOrder {
+                        data: data(json!({
+                            "customer_name": "山田太郎",
+                            "building_type": if house { "house" } else { "apartment" },
+                            "has_existing_line": !house,
+                        })),
+                        ..StartOrder::default()
+                    };
+                    BatchItem::Start { flow: "standard_order".into(), order }
+                })
+                .collect();
+            let orders: HashSet<String> = self.batch(starts).await?.into_iter().flatten().collect();
+            self.work(&operator, "intake", &orders, &data(json!({}))).await?;
+            let mut confirmed = 0;
+            while confirmed < wave {
+                // Another driver's worker may hold some of this wave's jobs: wait for it.
+                let progress = self.provision().await?
+                    + self
+                        .work(&reviewer, "review", &orders, &data(json!({ "review_note": "工事日程調整済" })))
+                        .await?;
+                let finished = self.work(&operator, "confirm", &orders, &data(json!({}))).await?;
+                confirmed += finished;
+                if progress + finished == 0 {
+                    tokio::time::sleep(Duration::from_millis(1)).await;
+                }
+            }
+            done += wave;
+        }
+        Ok(self.stats)
     }
 }
 
@@ -114,53 +190,32 @@ async fn bench(options: EngineBench) -> anyhow::Result<ExitCode> {
     };
     let temp = std::env::temp_dir().join(format!("junro-bench-{}.db", std::process::id()));
     let url = options.db.clone().unwrap_or_else(|| format!("sqlite:{}", temp.display()));
-    let engine = Engine::open_with(&url, EngineOptions { durability, ..EngineOptions::default() })
-        .await
-        .with_context(|| format!("opening {url}"))?;
+    let engine = Arc::new(
+        Engine::open_with(&url, EngineOptions { durability, ..EngineOptions::default() })
+            .await
+            .with_context(|| format!("opening {url}"))?,
+    );
     engine.deploy(&[&options.flows], None).await.context("deploying the bench flow")?;
     engine.register_action("provision_line", |request: ActionRequest| async move {
         Ok(json!({ "line_id": format!("L-{}", request.idempotency_key) }).as_object().cloned().unwrap_or_default())
     });
-    let operator = Actor::person("operator-1", &["operator"], Some("vendor_a"));
-    let reviewer = Actor::person("reviewer-1", &["reviewer"], None);
-    let mut run = Run { engine, commits: 0, transitions: 0, latencies: Vec::new() };
+    let drivers = options.drivers.clamp(1, options.orders.max(1));
     let started = Instant::now();
-    let mut done = 0;
-    while done < options.orders {
-        let wave = options.batch.min(options.orders - done);
-        let starts = (0..wave)
-            .map(|i| {
-                // Houses need construction (review); apartments with a line are provisioned at once.
-                let house = (done + i) % 2 == 0;
-                let order = StartOrder {
-                    data: data(json!({
-                        "customer_name": "山田太郎",
-                        "building_type": if house { "house" } else { "apartment" },
-                        "has_existing_line": !house,
-                    })),
-                    ..StartOrder::default()
-                };
-                BatchItem::Start { flow: "standard_order".into(), order }
-            })
-            .collect();
-        run.batch(starts).await?;
-        run.work(&operator, "intake", &data(json!({}))).await?;
-        // The worker: provisioning jobs of this wave, one group commit per claim of up to 1,000.
-        loop {
-            let handled = run.engine.run_due().await?;
-            if handled == 0 {
-                break;
-            }
-            run.commits += 1;
-            run.transitions += handled;
-        }
-        run.work(&reviewer, "review", &data(json!({ "review_note": "工事日程調整済" }))).await?;
-        run.work(&operator, "confirm", &data(json!({}))).await?;
-        done += wave;
+    // Each driver is a task of its own, so one driver's planning never delays another's commit.
+    let runs = (0..drivers).map(|d| {
+        let (first, end) = (options.orders * d / drivers, options.orders * (d + 1) / drivers);
+        let driver = Driver { engine: engine.clone(), stats: Stats::default() };
+        tokio::spawn(driver.drive(first, end - first, options.batch))
+    });
+    let mut stats = Stats::default();
+    for result in futures_util::future::join_all(runs).await {
+        let s = result??;
+        stats.commits += s.commits;
+        stats.transitions += s.transitions;
+        stats.latencies.extend(s.latencies);
     }
     let seconds = started.elapsed().as_secs_f64();
-    let open = run
-        .engine
+    let open = engine
         .orders(&junro_engine::store::OrderFilter {
             status: Some("open".into()),
             limit: Some(10),
@@ -168,11 +223,13 @@ async fn bench(options: EngineBench) -> anyhow::Result<ExitCode> {
         })
         .await?;
     anyhow::ensure!(open.is_empty(), "{} orders did not finish: {:?}", open.len(), open.first());
-    let mut latencies = run.latencies.clone();
+    let mut latencies = stats.latencies;
     latencies.sort();
-    let (commits, transitions) = (run.commits, run.transitions);
+    let (commits, transitions) = (stats.commits, stats.transitions);
     // Closing the engine checkpoints SQLite's write-ahead log into the database file.
-    run.engine.close().await;
+    if let Some(engine) = Arc::into_inner(engine) {
+        engine.close().await;
+    }
     let db_bytes = if options.db.is_none() {
         ["", "-wal"]
             .iter()
@@ -193,7 +250,8 @@ async fn bench(options: EngineBench) -> anyhow::Result<ExitCode> {
         "max_rss_mb": (max_rss_mb() * 10.0).round() / 10.0,
         "db": if url.starts_with("sqlite:") { "sqlite" } else { "postgres" },
         "sync": options.sync,
-        "bytes_per_order": if db_bytes > 0 { (db_bytes / options.orders.max(1) as u64) as i64 } else { -1 },
+        // Only measured for the bench's own SQLite file.
+        "bytes_per_order": (db_bytes > 0).then(|| db_bytes / options.orders.max(1) as u64),
     });
     let mut out = std::io::stdout().lock();
     if options.json {
