@@ -2,6 +2,7 @@
 //! be laid out canonically, and carry a scenario; and it must stay about 300 flows, at least 25
 //! of them written by hand.
 
+use futures_util::StreamExt as _;
 use junro_engine::dsl::format::format;
 use junro_engine::source;
 use std::path::{Path, PathBuf};
@@ -65,21 +66,33 @@ fn every_catalogue_scenario_passes() {
     let loaded = source::load(&[catalogue()]).expect("catalogue loads");
     let report = loaded.program.check();
     let catalog = junro_engine::compile::compile(&loaded.program, &report).expect("catalogue compiles");
-    let mut ran = 0;
-    let mut failures = Vec::new();
+    let runner = junro_engine::scenario::ScenarioRunner::new(&loaded.program, &catalog).expect("runner");
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+    let mut cases = Vec::new();
     for path in &loaded.roots {
         let file = loaded.program.file(path).expect("loaded file");
         for flow in &file.module.flows {
             for scenario in &flow.scenarios {
-                let line = |offset: usize| file.index.line_col(&file.text, offset).0;
-                let result = junro_engine::scenario::run(&catalog, flow, scenario, &line);
-                ran += 1;
-                if let Some(failure) = result.failure {
-                    failures.push(format!("{path}: {}::{}: {failure}", result.flow, result.title));
-                }
+                cases.push((path, file, flow, scenario));
             }
         }
     }
+    // Each scenario runs on its own in-memory database; several at once.
+    let runs = futures_util::stream::iter(cases.iter().map(|(path, file, flow, scenario)| {
+        let runner = &runner;
+        async move {
+            let line = |offset: usize| file.index.line_col(&file.text, offset).0;
+            (path, runner.run(flow, scenario, &line).await)
+        }
+    }))
+    .buffer_unordered(8)
+    .collect::<Vec<_>>();
+    let results = runtime.block_on(runs);
+    let ran = results.len();
+    let failures: Vec<String> = results
+        .into_iter()
+        .filter_map(|(path, r)| r.failure.map(|f| format!("{path}: {}::{}: {f}", r.flow, r.title)))
+        .collect();
     assert!(ran >= 500, "expected the catalogue to carry at least 500 scenarios, found {ran}");
     assert!(failures.is_empty(), "{} of {ran} scenarios failed:\n{}", failures.len(), failures.join("\n"));
 }

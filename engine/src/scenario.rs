@@ -1,24 +1,35 @@
-//! Runs the scenario tests written next to flows, in memory, on a virtual clock.
+//! Runs the scenario tests written next to flows on the durable engine: each scenario gets a
+//! fresh in-memory SQLite database and a virtual clock, so a scenario exercises what production
+//! runs (the store, task rows, the timer table, the job outbox, subflows as child orders).
 //!
 //! A scenario starts an order with its `given` data at a fixed moment ([`SCENARIO_EPOCH`]), then
 //! carries out its statements in order. Action stubs (`action x returns …` / `fails`) queue up
 //! results for the next runs of that action; automatic steps run only when the next
 //! non-stub statement needs the order to move, so a stub may be written before or right after
-//! the step that calls it. An action with no stub left succeeds with no result. Tasks are
+//! the step that calls it. An action with no stub left succeeds with no result. Retries of failed
+//! actions are automation: the clock moves to them when nothing else is left to run. Tasks are
 //! completed by a person holding the task's role; subflows run as child orders, and their tasks
 //! can be completed by the scenario too.
 
-use crate::calendar::Calendar;
-use crate::compile::{Catalog, literal_value};
-use crate::machine::{self, Activity, Actor, Command, CommandError, Context, Effect, Event, OrderState, Status};
+use crate::calendar::{Calendar, Calendars};
+use crate::clock::VirtualClock;
+use crate::compile::{Catalog, CompiledFlow, NodeKind, literal_value};
+use crate::machine::{Activity, Actor, Command, CommandError, Event, OrderState, Status, TimerPurpose};
+use crate::runtime::{Engine, EngineError, EngineOptions, OrderView, ProgramSource, StartOrder};
 use crate::script::Data;
+use crate::store::OrderFilter;
 use jiff::{SignedDuration, Timestamp};
+use junro_dsl::Program;
 use junro_dsl::ast::{Assign, Flow, Scenario, ScenarioStmt};
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::sync::{Arc, Mutex};
 
 /// Every scenario starts at this moment (Tuesday 24 November 2026, 09:00 in Tokyo), so that
 /// dates in scenarios mean the same thing on every run.
 pub const SCENARIO_EPOCH: &str = "2026-11-24T00:00:00Z";
+
+/// How many automatic steps one settling may run before the flow is declared looping.
+const MAX_AUTOMATIC_STEPS: usize = 10_000;
 
 /// The result of one scenario.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -31,234 +42,243 @@ pub struct ScenarioResult {
     pub failure: Option<String>,
 }
 
-/// An order being simulated, with the history it has produced.
-struct World<'a> {
+/// Runs the scenarios of one compiled program.
+pub struct ScenarioRunner<'a> {
     catalog: &'a Catalog,
-    calendar: Calendar,
-    now: Timestamp,
-    orders: BTreeMap<String, OrderState>,
-    history: BTreeMap<String, Vec<Event>>,
-    timers: Vec<(Timestamp, String, u64)>,
-    jobs: VecDeque<(String, u64, String)>,
-    stubs: BTreeMap<String, VecDeque<Option<Data>>>,
-    children: BTreeMap<String, Vec<String>>,
-    next_order: u64,
+    source: ProgramSource,
 }
 
-impl<'a> World<'a> {
-    fn new(catalog: &'a Catalog) -> World<'a> {
-        World {
-            catalog,
-            calendar: Calendar::default_japan(),
-            now: SCENARIO_EPOCH.parse().unwrap_or(Timestamp::UNIX_EPOCH),
-            orders: BTreeMap::new(),
-            history: BTreeMap::new(),
-            timers: Vec::new(),
-            jobs: VecDeque::new(),
-            stubs: BTreeMap::new(),
-            children: BTreeMap::new(),
-            next_order: 1,
-        }
+/// Stubbed action results, by action: `None` is a failure.
+type Stubs = Arc<Mutex<BTreeMap<String, VecDeque<Option<Data>>>>>;
+
+impl<'a> ScenarioRunner<'a> {
+    /// A runner for the flows of `program`, compiled into `catalog`.
+    pub fn new(program: &Program, catalog: &'a Catalog) -> Result<ScenarioRunner<'a>, EngineError> {
+        Ok(ScenarioRunner { catalog, source: ProgramSource::of(program)? })
     }
 
-    fn start(&mut self, flow: &str, data: Data, parent: Option<(String, u64)>) -> Result<String, String> {
-        let id = format!("order-{}", self.next_order);
-        self.next_order += 1;
-        if let Some((p, _)) = &parent {
-            self.children.entry(p.clone()).or_default().push(id.clone());
-        }
-        let command = Command::Start {
-            id: id.clone(),
-            version: 1,
-            business_key: None,
-            data,
-            vendor: None,
-            channel: None,
-            received_at: None,
-            parent,
-        };
-        self.apply_to(flow, &id, &machine::blank_state(), &Actor::system(), &command).map_err(|e| e.to_string())?;
-        Ok(id)
-    }
-
-    /// Applies `command` to order `id` and carries out every effect, including those of the
-    /// child and parent orders it touches.
-    fn apply(&mut self, id: &str, actor: &Actor, command: &Command) -> Result<(), CommandError> {
-        let state = self.orders.get(id).cloned().ok_or_else(|| CommandError::BadStart(format!("no order {id}")))?;
-        let flow = state.flow.clone();
-        self.apply_to(&flow, id, &state, actor, command)
-    }
-
-    fn apply_to(
-        &mut self,
-        flow: &str,
-        id: &str,
-        state: &OrderState,
-        actor: &Actor,
-        command: &Command,
-    ) -> Result<(), CommandError> {
-        let compiled =
-            self.catalog.get(flow).cloned().ok_or_else(|| CommandError::BadStart(format!("no flow `{flow}`")))?;
-        let ctx = Context { now: self.now, calendar: &self.calendar };
-        let transition = machine::apply(&compiled, state, actor, command, &ctx)?;
-        self.orders.insert(id.to_string(), transition.state);
-        self.history.entry(id.to_string()).or_default().extend(transition.events);
-        for effect in transition.effects {
-            match effect {
-                Effect::ScheduleTimer { id: timer, at } => self.timers.push((at, id.to_string(), timer)),
-                Effect::CancelTimer { id: timer } => self.timers.retain(|(_, o, t)| !(o == id && *t == timer)),
-                Effect::EnqueueJob { instance, action, .. } => self.jobs.push_back((id.to_string(), instance, action)),
-                Effect::StartSubflow { instance, flow, data } => {
-                    if let Err(message) = self.start(&flow, data, Some((id.to_string(), instance))) {
-                        return Err(CommandError::BadStart(message));
-                    }
-                }
-                Effect::NotifyParent { parent, call, outcome, data } => {
-                    self.apply(&parent, &Actor::system(), &Command::ChildEnded { call, outcome, data })?;
-                }
-                Effect::CreateTask { .. }
-                | Effect::CloseTask { .. }
-                | Effect::AssignTask { .. }
-                | Effect::FinishJob { .. } => {}
+    /// Runs one scenario of `flow`; `line` turns a statement's position into a line number.
+    pub async fn run(&self, flow: &Flow, scenario: &Scenario, line: &dyn Fn(usize) -> usize) -> ScenarioResult {
+        let failure = match self.world(&flow.name.text).await {
+            Ok(mut world) => {
+                let result = run_statements(&mut world, flow, scenario, line).await;
+                world.engine.close().await;
+                result.err()
             }
-        }
-        Ok(())
-    }
-
-    /// The earliest pending timer that retries a failed action, if any.
-    fn next_retry(&self) -> Option<usize> {
-        let is_retry = |order: &str, timer: u64| {
-            matches!(
-                self.orders.get(order).and_then(|o| o.timers.get(&timer)),
-                Some(machine::TimerPurpose::Retry { .. })
-            )
+            Err(e) => Some(format!("cannot set up the scenario's engine: {e}")),
         };
-        self.timers
-            .iter()
-            .enumerate()
-            .filter(|(_, (_, o, t))| is_retry(o, *t))
-            .min_by_key(|(_, (at, _, _))| *at)
-            .map(|(i, _)| i)
+        ScenarioResult { flow: flow.name.text.clone(), title: scenario.title.clone(), failure }
     }
 
-    /// Runs queued actions with their stubs, and their retries, until none is left. Retries
-    /// move the virtual clock to their time: they are automation, not something a scenario waits for.
-    fn settle(&mut self) -> Result<(), String> {
-        let mut guard = 0;
-        loop {
-            if self.jobs.is_empty() {
-                let Some(i) = self.next_retry() else { break };
-                let (at, order, timer) = self.timers.remove(i);
-                self.now = self.now.max(at);
-                self.apply(&order, &Actor::system(), &Command::TimerFired { timer })
-                    .map_err(|e| format!("retry: {e}"))?;
+    /// A fresh engine on an in-memory database, with `flow` and the subflows it calls deployed
+    /// and every action they run stubbed.
+    async fn world(&self, flow: &str) -> Result<World<'a>, EngineError> {
+        let epoch: Timestamp = SCENARIO_EPOCH.parse().unwrap_or(Timestamp::UNIX_EPOCH);
+        let clock = Arc::new(VirtualClock::new(epoch));
+        let options = EngineOptions {
+            clock: clock.clone(),
+            calendars: Calendars::only(Calendar::default_japan()),
+            ..EngineOptions::default()
+        };
+        let engine = Engine::open_with("sqlite::memory:", options).await?;
+        let flows = self.reachable(flow);
+        engine.record(&self.source, flows.iter(), None).await?;
+        let stubs = Stubs::default();
+        let actions: BTreeSet<&str> = flows
+            .iter()
+            .flat_map(|f| f.graph.node_weights())
+            .filter_map(|n| if let NodeKind::Auto(auto) = &n.kind { Some(auto.action.as_str()) } else { None })
+            .collect();
+        for action in actions {
+            let stubs = stubs.clone();
+            engine.register_action(action, move |request: crate::ActionRequest| {
+                // Taken when the worker calls the action, in the order the jobs were claimed.
+                let stub = stubs
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner)
+                    .get_mut(&request.action)
+                    .and_then(VecDeque::pop_front)
+                    .unwrap_or(Some(Data::new()));
+                async move { stub.ok_or_else(|| "failed (scenario stub)".to_string()) }
+            });
+        }
+        Ok(World { engine, clock, catalog: self.catalog, stubs, root: None })
+    }
+
+    /// `flow` and every subflow it calls, directly or not.
+    fn reachable(&self, flow: &str) -> Vec<Arc<CompiledFlow>> {
+        let mut found: BTreeMap<String, Arc<CompiledFlow>> = BTreeMap::new();
+        let mut queue = vec![flow.to_string()];
+        while let Some(id) = queue.pop() {
+            if found.contains_key(&id) {
                 continue;
             }
-            let Some((order, instance, action)) = self.jobs.pop_front() else { break };
-            guard += 1;
-            if guard > 10_000 {
-                return Err("actions keep being queued; the flow loops".into());
+            let Some(compiled) = self.catalog.get(&id) else { continue };
+            for node in compiled.graph.node_weights() {
+                if let NodeKind::Call { flow, .. } = &node.kind {
+                    queue.push(flow.clone());
+                }
             }
-            let stub = self.stubs.get_mut(&action).and_then(VecDeque::pop_front).unwrap_or(Some(Data::new()));
-            let command = match stub {
-                Some(output) => Command::ActionSucceeded { job: instance, output },
-                None => Command::ActionFailed { job: instance, error: "failed (scenario stub)".into() },
-            };
-            match self.apply(&order, &Actor::system(), &command) {
-                Ok(()) | Err(CommandError::NoSuchJob(_) | CommandError::Closed(_)) => {}
-                Err(e) => return Err(format!("action `{action}`: {e}")),
+            found.insert(id, compiled.clone());
+        }
+        found.into_values().collect()
+    }
+}
+
+/// One scenario's engine and the order it runs.
+struct World<'a> {
+    engine: Engine,
+    clock: Arc<VirtualClock>,
+    catalog: &'a Catalog,
+    stubs: Stubs,
+    root: Option<String>,
+}
+
+fn failed(e: EngineError) -> String {
+    match e {
+        EngineError::Command(e) => e.to_string(),
+        other => other.to_string(),
+    }
+}
+
+impl World<'_> {
+    fn now(&self) -> Timestamp {
+        self.engine.now()
+    }
+
+    /// The root order and every subflow order under it, parents first.
+    async fn orders(&self) -> Result<Vec<String>, String> {
+        let mut ids: Vec<String> = self.root.iter().cloned().collect();
+        let mut i = 0;
+        while i < ids.len() {
+            let filter = OrderFilter { parent: Some(ids[i].clone()), limit: Some(u32::MAX), ..OrderFilter::default() };
+            let mut children: Vec<String> =
+                self.engine.orders(&filter).await.map_err(failed)?.into_iter().map(|o| o.id).collect();
+            children.sort();
+            ids.extend(children);
+            i += 1;
+        }
+        Ok(ids)
+    }
+
+    async fn state(&self, id: &str) -> Result<OrderState, String> {
+        Ok(self.engine.order(id).await.map_err(failed)?.state)
+    }
+
+    /// The earliest pending timer among the scenario's orders, if due by `until`; with
+    /// `retries_only`, only timers that retry a failed action.
+    async fn next_timer(&self, until: Timestamp, retries_only: bool) -> Result<Option<Timestamp>, String> {
+        let mut earliest: Option<Timestamp> = None;
+        for id in self.orders().await? {
+            let state = self.state(&id).await?;
+            for (timer, at) in self.engine.pending_timers(&id).await.map_err(failed)? {
+                let retry = matches!(state.timers.get(&timer), Some(TimerPurpose::Retry { .. }));
+                if at <= until && (retry || !retries_only) {
+                    earliest = Some(earliest.map_or(at, |e| e.min(at)));
+                }
             }
         }
-        Ok(())
+        Ok(earliest)
+    }
+
+    /// Runs due actions with their stubs, and their retries, until none is left. Retries move
+    /// the virtual clock to their time: they are automation, not something a scenario waits for.
+    async fn settle(&mut self) -> Result<(), String> {
+        let mut steps = 0;
+        loop {
+            let handled = self.engine.run_due().await.map_err(|e| format!("running actions: {}", failed(e)))?;
+            steps += handled;
+            if steps > MAX_AUTOMATIC_STEPS {
+                return Err("actions keep being queued; the flow loops".into());
+            }
+            if handled > 0 {
+                continue;
+            }
+            match self.next_timer(Timestamp::MAX, true).await? {
+                Some(at) => self.clock.set(self.now().max(at)),
+                None => return Ok(()),
+            }
+        }
     }
 
     /// Moves the clock forward, firing due timers in time order.
-    fn advance(&mut self, seconds: u64) -> Result<(), String> {
+    async fn advance(&mut self, seconds: u64) -> Result<(), String> {
         let until = self
-            .now
+            .now()
             .checked_add(SignedDuration::from_secs(i64::try_from(seconds).unwrap_or(i64::MAX)))
             .unwrap_or(Timestamp::MAX);
-        loop {
-            self.timers.sort();
-            let Some(position) = self.timers.iter().position(|(at, _, _)| *at <= until) else { break };
-            let (at, order, timer) = self.timers.remove(position);
-            self.now = self.now.max(at);
-            match self.apply(&order, &Actor::system(), &Command::TimerFired { timer }) {
-                Ok(()) | Err(CommandError::StaleTimer(_) | CommandError::Closed(_)) => {}
-                Err(e) => return Err(format!("timer: {e}")),
-            }
-            self.settle()?;
+        while let Some(at) = self.next_timer(until, false).await? {
+            self.clock.set(self.now().max(at));
+            self.settle().await?;
         }
-        self.now = until;
+        self.clock.set(self.now().max(until));
         Ok(())
     }
 
     /// The order and open task instance at step `step`: in the root order, then in its subflows.
-    fn open_task(&self, root: &str, step: &str) -> Option<(String, u64, String)> {
-        let mut queue = vec![root.to_string()];
-        while let Some(id) = queue.pop() {
-            let order = self.orders.get(&id)?;
+    async fn open_task(&self, step: &str) -> Result<Option<(String, u64, String)>, String> {
+        for id in self.orders().await? {
+            let order = self.state(&id).await?;
             for token in order.tokens.values() {
                 if token.step == step && matches!(token.activity, Activity::Task { .. }) {
                     let role = match self.catalog.get(&order.flow).and_then(|f| f.node(step)).map(|n| &n.kind) {
-                        Some(crate::compile::NodeKind::Task(t)) => t.role.clone(),
+                        Some(NodeKind::Task(t)) => t.role.clone(),
                         _ => String::new(),
                     };
-                    return Some((id, token.instance, role));
+                    return Ok(Some((id, token.instance, role)));
                 }
             }
-            queue.extend(self.children.get(&id).cloned().unwrap_or_default());
         }
-        None
+        Ok(None)
+    }
+
+    async fn root(&self) -> Result<OrderView, String> {
+        let root = self.root.as_deref().ok_or("the order did not start")?;
+        self.engine.order(root).await.map_err(failed)
     }
 
     /// Steps the root order went through, in order (tasks, autos, decisions, waits, calls).
-    fn via(&self, root: &str) -> Vec<String> {
-        self.history
-            .get(root)
-            .map(|events| events.iter().filter_map(|e| e.entered_step().map(str::to_string)).collect())
-            .unwrap_or_default()
+    async fn via(&self) -> Result<Vec<String>, String> {
+        let view = self.root().await?;
+        Ok(view.history.iter().filter_map(|e| e.event.entered_step().map(str::to_string)).collect())
     }
 
     /// One-stop: completed, and no person took a back-lane task in the order or its subflows.
-    fn onestop(&self, root: &str) -> bool {
-        let completed = matches!(self.orders.get(root).map(|o| &o.status), Some(Status::Closed { outcome, .. }) if outcome == "completed");
-        let mut queue = vec![root.to_string()];
-        while let Some(id) = queue.pop() {
-            let events = self.history.get(&id).cloned().unwrap_or_default();
-            let back: BTreeSet<u64> = events
+    async fn onestop(&self) -> Result<bool, String> {
+        let completed =
+            matches!(&self.root().await?.state.status, Status::Closed { outcome, .. } if outcome == "completed");
+        for id in self.orders().await? {
+            let history = self.engine.order(&id).await.map_err(failed)?.history;
+            let back: BTreeSet<u64> = history
                 .iter()
-                .filter_map(
-                    |e| if let Event::TaskReady { instance, back: true, .. } = e { Some(*instance) } else { None },
-                )
+                .filter_map(|e| match &e.event {
+                    Event::TaskReady { instance, back: true, .. } => Some(*instance),
+                    _ => None,
+                })
                 .collect();
-            if events.iter().any(|e| matches!(e, Event::TaskClaimed { instance, .. } if back.contains(instance))) {
-                return false;
+            if history
+                .iter()
+                .any(|e| matches!(&e.event, Event::TaskClaimed { instance, .. } if back.contains(instance)))
+            {
+                return Ok(false);
             }
-            queue.extend(self.children.get(&id).cloned().unwrap_or_default());
         }
-        completed
+        Ok(completed)
     }
 
-    /// Every order's history replays to its state (the history is complete).
-    fn verify_histories(&self) -> Result<(), String> {
-        for (id, state) in &self.orders {
-            let history = self.history.get(id).cloned().unwrap_or_default();
-            let history = history
-                .into_iter()
-                .enumerate()
-                .map(|(i, event)| crate::store::HistoryEntry { seq: i as u64 + 1, at: self.now, event })
-                .collect();
-            let mut state = state.clone();
-            state.events = self.history.get(id).map_or(0, |h| h.len() as u64);
-            crate::replay::verify(&crate::runtime::OrderView { state, history })?;
+    /// Every order's stored history replays to its stored state.
+    async fn verify_histories(&self) -> Result<(), String> {
+        for id in self.orders().await? {
+            let view = self.engine.order(&id).await.map_err(failed)?;
+            crate::replay::verify(&view).map_err(|e| format!("order {id}: {e}"))?;
         }
         Ok(())
     }
 
-    fn describe(&self, root: &str) -> String {
-        let Some(order) = self.orders.get(root) else { return "not started".into() };
-        let at: Vec<String> = order
+    async fn describe(&self) -> String {
+        let Ok(view) = self.root().await else { return "not started".into() };
+        let at: Vec<String> = view
+            .state
             .tokens
             .values()
             .map(|t| match &t.activity {
@@ -267,11 +287,24 @@ impl<'a> World<'a> {
                 _ => t.step.clone(),
             })
             .collect();
-        match &order.status {
+        match &view.state.status {
             Status::Closed { outcome, .. } => format!("ended {outcome}"),
             _ if at.is_empty() => "is open at no step".to_string(),
             _ => format!("is open at {}", at.join(", ")),
         }
+    }
+
+    /// Sends a signal to whichever order (a subflow first, then the root) waits for it.
+    async fn signal(&self, name: &str) -> Result<bool, String> {
+        for target in self.orders().await?.iter().rev() {
+            let command = Command::Signal { name: name.to_string(), data: Data::new() };
+            match self.engine.apply(target, &Actor::system(), command).await {
+                Ok(()) => return Ok(true),
+                Err(EngineError::Command(CommandError::NoWaiter { .. } | CommandError::Closed(_))) => {}
+                Err(e) => return Err(failed(e)),
+            }
+        }
+        Ok(false)
     }
 }
 
@@ -279,21 +312,26 @@ fn data(assigns: &[Assign]) -> Data {
     assigns.iter().map(|a| (a.name.text.clone(), literal_value(&a.value.value))).collect()
 }
 
-/// Runs one scenario of `flow`; `line` turns a statement's position into a line number.
-pub fn run(catalog: &Catalog, flow: &Flow, scenario: &Scenario, line: &dyn Fn(usize) -> usize) -> ScenarioResult {
-    let failure = run_inner(catalog, flow, scenario, line).err();
-    ScenarioResult { flow: flow.name.text.clone(), title: scenario.title.clone(), failure }
+/// The open task at `step`, or a failure saying where the order is instead.
+async fn task_at(world: &World<'_>, step: &junro_dsl::ast::Name, at: &str) -> Result<(String, u64, Actor), String> {
+    match world.open_task(&step.text).await? {
+        Some((order, instance, role)) => Ok((order, instance, Actor::person("scenario", &[role.as_str()], None))),
+        None => Err(format!("{at}: no open task `{}`; the order {}", step.text, world.describe().await)),
+    }
 }
 
-fn run_inner(catalog: &Catalog, flow: &Flow, scenario: &Scenario, line: &dyn Fn(usize) -> usize) -> Result<(), String> {
-    let mut world = World::new(catalog);
+async fn run_statements(
+    world: &mut World<'_>,
+    flow: &Flow,
+    scenario: &Scenario,
+    line: &dyn Fn(usize) -> usize,
+) -> Result<(), String> {
     let mut given = Data::new();
-    let mut root: Option<String> = None;
     for stmt in &scenario.statements {
         let at = |span: junro_dsl::Span| format!("line {}", line(span.start));
         match stmt {
             ScenarioStmt::Given(assigns) => {
-                if root.is_some() {
+                if world.root.is_some() {
                     return Err(format!(
                         "{}: `given` after the order started",
                         at(assigns.first().map_or(scenario.span, |a| a.name.span))
@@ -303,82 +341,59 @@ fn run_inner(catalog: &Catalog, flow: &Flow, scenario: &Scenario, line: &dyn Fn(
                 continue;
             }
             ScenarioStmt::StubAction { action, returns } => {
-                let stub = returns
-                    .as_ref()
-                    .map(|r| r.iter().map(|a| (a.name.text.clone(), literal_value(&a.value.value))).collect());
-                world.stubs.entry(action.text.clone()).or_default().push_back(stub);
+                let stub = returns.as_ref().map(|r| data(r));
+                let mut stubs = world.stubs.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+                stubs.entry(action.text.clone()).or_default().push_back(stub);
                 continue;
             }
             _ => {}
         }
-        let id = match &root {
-            Some(id) => id.clone(),
-            None => {
-                let id = world.start(&flow.name.text, std::mem::take(&mut given), None)?;
-                root = Some(id.clone());
-                id
-            }
-        };
-        world.settle()?;
+        if world.root.is_none() {
+            let order = StartOrder { data: std::mem::take(&mut given), ..StartOrder::default() };
+            world.root = Some(world.engine.start_order(&flow.name.text, order, true).await.map_err(failed)?);
+        }
+        world.settle().await?;
         match stmt {
             ScenarioStmt::Complete { task, outcome, with } => {
-                let (order, instance, role) = world.open_task(&id, &task.text).ok_or_else(|| {
-                    format!("{}: no open task `{}`; the order {}", at(task.span), task.text, world.describe(&id))
-                })?;
-                let actor = Actor::person("scenario", &[role.as_str()], None);
-                let entered: Data = with.iter().map(|a| (a.name.text.clone(), literal_value(&a.value.value))).collect();
+                let (order, instance, actor) = task_at(world, task, &at(task.span)).await?;
                 let command = Command::Complete {
                     task: instance,
                     outcome: outcome.as_ref().map(|o| o.text.clone()),
-                    data: entered,
+                    data: data(with),
                 };
                 world
-                    .apply(&order, &actor, &command)
-                    .map_err(|e| format!("{}: complete {}: {e}", at(task.span), task.text))?;
+                    .engine
+                    .apply(&order, &actor, command)
+                    .await
+                    .map_err(|e| format!("{}: complete {}: {}", at(task.span), task.text, failed(e)))?;
             }
             ScenarioStmt::SendBack { task, to } => {
-                let (order, instance, role) = world.open_task(&id, &task.text).ok_or_else(|| {
-                    format!("{}: no open task `{}`; the order {}", at(task.span), task.text, world.describe(&id))
-                })?;
-                let actor = Actor::person("scenario", &[role.as_str()], None);
+                let (order, instance, actor) = task_at(world, task, &at(task.span)).await?;
                 let command = Command::SendBack { task: instance, to: to.text.clone(), reason: "scenario".into() };
                 world
-                    .apply(&order, &actor, &command)
-                    .map_err(|e| format!("{}: sendback {}: {e}", at(task.span), task.text))?;
+                    .engine
+                    .apply(&order, &actor, command)
+                    .await
+                    .map_err(|e| format!("{}: sendback {}: {}", at(task.span), task.text, failed(e)))?;
             }
             ScenarioStmt::Signal(name) => {
-                // The signal goes to whichever order (the root or a subflow) waits for it.
-                let mut targets = vec![id.clone()];
-                let mut i = 0;
-                while i < targets.len() {
-                    targets.extend(world.children.get(&targets[i]).cloned().unwrap_or_default());
-                    i += 1;
-                }
-                let command = Command::Signal { name: name.text.clone(), data: Data::new() };
-                let mut delivered = false;
-                for target in targets.iter().rev() {
-                    match world.apply(target, &Actor::system(), &command) {
-                        Ok(()) => {
-                            delivered = true;
-                            break;
-                        }
-                        Err(CommandError::NoWaiter { .. } | CommandError::Closed(_)) => {}
-                        Err(e) => return Err(format!("{}: signal {}: {e}", at(name.span), name.text)),
-                    }
-                }
+                let delivered = world
+                    .signal(&name.text)
+                    .await
+                    .map_err(|e| format!("{}: signal {}: {e}", at(name.span), name.text))?;
                 if !delivered {
                     return Err(format!(
                         "{}: nothing waits for signal `{}`; the order {}",
                         at(name.span),
                         name.text,
-                        world.describe(&id)
+                        world.describe().await
                     ));
                 }
             }
-            ScenarioStmt::Advance(duration) => world.advance(duration.seconds)?,
+            ScenarioStmt::Advance(duration) => world.advance(duration.seconds).await?,
             ScenarioStmt::ExpectEnd { outcome, via } => {
-                let ended = matches!(world.orders.get(&id).map(|o| &o.status), Some(Status::Closed { outcome: o, .. }) if *o == outcome.text);
-                let went: Vec<String> = world.via(&id);
+                let ended = matches!(&world.root().await?.state.status, Status::Closed { outcome: o, .. } if *o == outcome.text);
+                let went = world.via().await?;
                 let expected: Vec<String> = via.iter().map(|v| v.text.clone()).collect();
                 if !ended || (!via.is_empty() && went != expected) {
                     return Err(format!(
@@ -386,40 +401,40 @@ fn run_inner(catalog: &Catalog, flow: &Flow, scenario: &Scenario, line: &dyn Fn(
                         at(outcome.span),
                         outcome.text,
                         if via.is_empty() { String::new() } else { format!(" via {}", expected.join(", ")) },
-                        world.describe(&id),
+                        world.describe().await,
                         went.join(", ")
                     ));
                 }
             }
             ScenarioStmt::ExpectOneStop { onestop, span } => {
-                let actual = world.onestop(&id);
-                if actual != *onestop {
+                if world.onestop().await? != *onestop {
                     let want = if *onestop { "one-stop" } else { "not one-stop" };
                     return Err(format!(
                         "{}: expected the order to be {want}; it {} via {}",
                         at(*span),
-                        world.describe(&id),
-                        world.via(&id).join(", ")
+                        world.describe().await,
+                        world.via().await?.join(", ")
                     ));
                 }
             }
             ScenarioStmt::ExpectAt(step) => {
-                let here = world.orders.get(&id).is_some_and(|o| o.tokens.values().any(|t| t.step == step.text));
+                let here = world.root().await?.state.tokens.values().any(|t| t.step == step.text);
                 if !here {
                     return Err(format!(
                         "{}: expected the order at `{}`; it {}",
                         at(step.span),
                         step.text,
-                        world.describe(&id)
+                        world.describe().await
                     ));
                 }
             }
             ScenarioStmt::Given(_) | ScenarioStmt::StubAction { .. } => {}
         }
     }
-    if root.is_none() {
-        world.start(&flow.name.text, given, None)?;
+    if world.root.is_none() {
+        let order = StartOrder { data: given, ..StartOrder::default() };
+        world.root = Some(world.engine.start_order(&flow.name.text, order, true).await.map_err(failed)?);
     }
-    world.settle()?;
-    world.verify_histories()
+    world.settle().await?;
+    world.verify_histories().await
 }

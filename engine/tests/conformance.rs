@@ -346,7 +346,14 @@ async fn timers_fire_and_failed_actions_retry_then_become_incidents(backend: &Ba
     register(&engine, Arc::new(AtomicUsize::new(0)));
     engine.apply(&id, &Actor::system(), Command::RetryIncident { job }).await.expect("retry");
     engine.run_due().await.expect("runs");
-    // The wait's timer fires after 3 days.
+    // The wait's timer is pending, due 3 days from now, and the state says what it is for.
+    let timers = engine.pending_timers(&id).await.expect("timers");
+    let state = engine.order(&id).await.expect("order").state;
+    let wait_timer = timers
+        .iter()
+        .find(|(timer, _)| matches!(state.timers.get(timer), Some(junro_engine::machine::TimerPurpose::Wait { .. })));
+    let due = wait_timer.map(|(_, at)| *at).expect("a pending wait timer");
+    assert_eq!(due.duration_since(engine.now()).as_secs(), 3 * 86_400);
     clock.advance(3 * 86_400);
     engine.run_due().await.expect("timer fires");
     let order = engine.order(&id).await.expect("order");
@@ -422,8 +429,18 @@ async fn cancelling_an_order_ends_its_subflows(backend: &Backend) {
     complete_intake(&engine, &id, "basic").await;
     engine.run_due().await.expect("worker");
     engine.signal(&id, "done_signal", Default::default()).await.expect("signal");
+    let children = |status: Option<&str>| OrderFilter {
+        parent: Some(id.clone()),
+        status: status.map(str::to_string),
+        ..OrderFilter::default()
+    };
+    let running = engine.orders(&children(Some("open"))).await.expect("children");
+    assert_eq!(running.iter().map(|o| o.flow.as_str()).collect::<Vec<_>>(), vec!["confirm"], "the subflow runs");
     let cancel = Command::Cancel { reason: "お客様都合".into() };
     engine.apply(&id, &Actor::system(), cancel).await.expect("cancelled while the subflow runs");
+    let ended = engine.orders(&children(None)).await.expect("children");
+    assert_eq!((ended.len(), ended[0].status.as_str()), (1, "closed"), "listed after it ended too");
+    assert!(engine.orders(&children(Some("open"))).await.expect("children").is_empty());
     // The subflow was cancelled with it: its timeout never opens a task, nothing is left open.
     clock.advance(2 * 86_400);
     engine.run_due().await.expect("worker");

@@ -50,7 +50,7 @@ enum Command {
         #[arg(long)]
         check: bool,
     },
-    /// Run the scenarios written next to flows (in memory, on a virtual clock).
+    /// Run the scenarios written next to flows (each on an in-memory database, virtual clock).
     Test {
         /// Files or folders.
         #[arg(required = true)]

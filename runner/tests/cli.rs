@@ -145,3 +145,23 @@ fn an_error_names_each_cause_once() {
     assert!(stderr.contains("cannot read no/such/folder"), "{stderr}");
     assert_eq!(stderr.matches("No such file or directory").count(), 1, "{stderr}");
 }
+
+/// Scenarios exercising the durable path: an action retried after a failure, a wait's timer, and
+/// one expectation that does not hold.
+const SCENARIOS: &str = "lane front \"フロント\" front\nrole operator \"オペレーター\"\naction provision_line \"回線開通\"\nsignal ok_signal \"完了連絡\"\n\nflow retry_demo \"再試行\" {\n  start -> provision\n  auto provision \"開通\" {\n    action provision_line\n    retry 1 backoff 1h\n    -> follow_up\n  }\n  wait follow_up \"待ち\" {\n    on ok_signal -> done\n    after 2d -> call\n  }\n  task call \"電話\" {\n    lane front\n    role operator\n    sla 1h\n    -> done\n  }\n  end done \"完了\" completed\n  scenario \"a failed action is retried, then the signal ends the wait\" {\n    action provision_line fails\n    signal ok_signal\n    expect completed via provision, follow_up\n  }\n  scenario \"the wait's timer opens the call\" {\n    wait 3d\n    complete call\n    expect completed via provision, follow_up, call\n  }\n  scenario \"a wrong expectation fails\" {\n    expect completed\n  }\n}\n";
+
+#[test]
+fn test_runs_scenarios_on_the_engine_and_reports_like_cargo_test() {
+    let path = temp_flow("retry_demo", SCENARIOS);
+    let out = junro(&["test", path.to_str().expect("utf-8 path")]);
+    assert_eq!(out.status.code(), Some(1), "a failing scenario fails the run");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains("test retry_demo::a failed action is retried, then the signal ends the wait ... ok"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("test retry_demo::the wait's timer opens the call ... ok"), "{stdout}");
+    assert!(stdout.contains("test retry_demo::a wrong expectation fails ... FAILED"), "{stdout}");
+    assert!(stdout.contains("line 35: expected completed, but the order is open at follow_up"), "{stdout}");
+    assert!(stdout.trim_end().ends_with("2 passed, 1 failed"), "{stdout}");
+}

@@ -170,6 +170,21 @@ pub struct Engine {
     handlers: RwLock<BTreeMap<String, Arc<dyn ActionHandler>>>,
 }
 
+/// A program's sources as stored with its deployments (JSON: `[[path, text], …]`), from which
+/// the flows compile again when an engine opens, and their hash.
+pub(crate) struct ProgramSource {
+    files: String,
+    hash: String,
+}
+
+impl ProgramSource {
+    pub(crate) fn of(program: &junro_dsl::Program) -> Result<ProgramSource, EngineError> {
+        let files: Vec<(&str, &str)> = program.files().map(|f| (f.path.as_str(), f.text.as_str())).collect();
+        let files = serde_json::to_string(&files).map_err(|e| EngineError::Invalid(e.to_string()))?;
+        Ok(ProgramSource { hash: hash_text(&files), files })
+    }
+}
+
 fn hash_text(text: &str) -> String {
     let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
     for byte in text.bytes() {
@@ -272,16 +287,26 @@ impl Engine {
                 if known.is_empty() { "none".to_string() } else { known.join(", ") }
             )));
         }
-        let files: Vec<(String, String)> = loaded.program.files().map(|f| (f.path.clone(), f.text.clone())).collect();
-        let files = serde_json::to_string(&files).map_err(|e| EngineError::Invalid(e.to_string()))?;
-        let hash = hash_text(&files);
-        self.store.save_program(&hash, &files).await?;
+        let source = ProgramSource::of(&loaded.program)?;
+        self.record(&source, catalog.flows(), effective_from).await
+    }
+
+    /// Stores a program's sources and makes `flows`, compiled from it, the newest versions of
+    /// their ids.
+    pub(crate) async fn record<'f>(
+        &self,
+        source: &ProgramSource,
+        flows: impl Iterator<Item = &'f Arc<CompiledFlow>>,
+        effective_from: Option<Timestamp>,
+    ) -> Result<Vec<Deployed>, EngineError> {
+        let (files, hash) = (&source.files, &source.hash);
+        self.store.save_program(hash, files).await?;
         let now = self.now();
         let mut deployed = Vec::new();
-        for flow in catalog.flows() {
+        for flow in flows {
             let known: Vec<u32> = self.versions_of(&flow.id);
             let fingerprint = format!("{:016x}", flow.fingerprint);
-            let version = self.store.deploy(&flow.id, &fingerprint, &hash, &flow.label, effective_from, now).await?;
+            let version = self.store.deploy(&flow.id, &fingerprint, hash, &flow.label, effective_from, now).await?;
             let new = !known.contains(&version);
             if new {
                 let mut catalogs = self.catalogs.write().unwrap_or_else(std::sync::PoisonError::into_inner);
@@ -345,6 +370,17 @@ impl Engine {
     /// Starts an order of `flow`. Idempotent on the business key: starting again with a key that
     /// exists returns the existing order's id.
     pub async fn start(&self, flow: &str, order: StartOrder) -> Result<String, EngineError> {
+        self.start_order(flow, order, false).await
+    }
+
+    /// Starts an order; a subflow may start on its own only when `standalone` (scenarios test
+    /// subflows by themselves).
+    pub(crate) async fn start_order(
+        &self,
+        flow: &str,
+        order: StartOrder,
+        standalone: bool,
+    ) -> Result<String, EngineError> {
         if let Some(key) = &order.business_key
             && let Some(id) = self.store.find_by_key(key).await?
         {
@@ -352,7 +388,7 @@ impl Engine {
         }
         let received = order.received_at.unwrap_or_else(|| self.now());
         let compiled = self.flow_for(flow, received).ok_or_else(|| EngineError::UnknownFlow(flow.to_string()))?;
-        if compiled.is_subflow {
+        if compiled.is_subflow && !standalone {
             return Err(EngineError::Subflow(flow.to_string()));
         }
         let id = uuid::Uuid::now_v7().to_string();
@@ -456,6 +492,12 @@ impl Engine {
         let state = self.store.load(&id).await?.ok_or_else(|| EngineError::UnknownOrder(id.clone()))?;
         let history = self.store.history(&id).await?;
         Ok(OrderView { state, history })
+    }
+
+    /// An order's pending timers (reminders, escalations, waits, retries): id and due time,
+    /// earliest first. What each is for is in the order's state (`OrderState::timers`).
+    pub async fn pending_timers(&self, order: &str) -> Result<Vec<(u64, Timestamp)>, EngineError> {
+        Ok(self.store.timers(order).await?)
     }
 
     /// Open tasks matching `filter`.

@@ -140,6 +140,8 @@ pub struct TaskFilter {
 /// Which orders to list.
 #[derive(Debug, Clone, Default)]
 pub struct OrderFilter {
+    /// The subflow orders this order started (any status); `None` lists top-level orders only.
+    pub parent: Option<String>,
     /// Only orders of this flow.
     pub flow: Option<String>,
     /// Only `open`, `on_hold` or `closed` orders.
@@ -238,6 +240,8 @@ pub trait Store: Send + Sync {
     fn orders<'a>(&'a self, filter: &'a OrderFilter) -> BoxFuture<'a, Result<Vec<OrderRow>, StoreError>>;
     /// An order's history, in order.
     fn history<'a>(&'a self, id: &'a str) -> BoxFuture<'a, Result<Vec<HistoryEntry>, StoreError>>;
+    /// An order's pending timers: id and due time, earliest first.
+    fn timers<'a>(&'a self, order: &'a str) -> BoxFuture<'a, Result<Vec<(u64, Timestamp)>, StoreError>>;
     /// Claims up to `limit` timers due at `now` for `lease_s` seconds: (order, timer id).
     fn claim_timers(
         &self,

@@ -328,8 +328,12 @@ macro_rules! sql_store {
             fn orders<'a>(&'a self, filter: &'a OrderFilter) -> BoxFuture<'a, Result<Vec<OrderRow>, StoreError>> {
                 Box::pin(async move {
                     let mut q = QueryBuilder::<$db>::new(
-                        "SELECT id, flow_id, version, business_key, status, outcome, vendor, received_at, closed_at FROM orders WHERE parent_id IS NULL",
+                        "SELECT id, flow_id, version, business_key, status, outcome, vendor, received_at, closed_at FROM orders WHERE ",
                     );
+                    match &filter.parent {
+                        Some(parent) => q.push("parent_id = ").push_bind(parent.clone()),
+                        None => q.push("parent_id IS NULL"),
+                    };
                     if let Some(flow) = &filter.flow {
                         q.push(" AND flow_id = ").push_bind(flow.clone());
                     }
@@ -381,6 +385,13 @@ let rows = sqlx::query("SELECT seq, at, kind, body FROM events WHERE order_id = 
 
             fn close(&self) -> BoxFuture<'_, ()> {
                 Box::pin(async move { self.pool.close().await })
+            }
+
+            fn timers<'a>(&'a self, order: &'a str) -> BoxFuture<'a, Result<Vec<(u64, Timestamp)>, StoreError>> {
+                Box::pin(async move {
+                    let rows = sqlx::query("SELECT id, at FROM timers WHERE order_id = $1 ORDER BY at, id").bind(order).fetch_all(&self.pool).await?;
+                    rows.iter().map(|r| Ok((r.try_get::<i64, _>("id")? as u64, from_micros(r.try_get("at")?)))).collect()
+                })
             }
 
             fn claim_timers(&self, now: Timestamp, limit: u32, lease_s: u64) -> BoxFuture<'_, Result<Vec<(String, u64)>, StoreError>> {

@@ -1,12 +1,16 @@
-//! `junro test`: runs the scenarios written next to flows, in memory on a virtual clock, and
-//! reports like `cargo test`.
+//! `junro test`: runs the scenarios written next to flows, each on the durable engine over a
+//! fresh in-memory database with a virtual clock, and reports like `cargo test`.
 
 use anyhow::Context as _;
+use futures_util::StreamExt as _;
 use junro_engine::compile::compile;
 use junro_engine::{scenario, source};
 use std::io::Write as _;
 use std::path::PathBuf;
 use std::process::ExitCode;
+
+/// Scenarios run at once (each waits on its own database most of the time).
+const CONCURRENT_SCENARIOS: usize = 8;
 
 pub(crate) fn run(paths: &[PathBuf], filter: Option<&str>) -> anyhow::Result<ExitCode> {
     let mut out = std::io::stdout().lock();
@@ -19,21 +23,33 @@ pub(crate) fn run(paths: &[PathBuf], filter: Option<&str>) -> anyhow::Result<Exi
         anyhow::bail!("the flows have errors; fix them before running their scenarios");
     }
     let catalog = compile(&loaded.program, &report)?;
-    let mut results = Vec::new();
+    let runner = scenario::ScenarioRunner::new(&loaded.program, &catalog)?;
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+    // Every scenario has its own engine and database: several run at once, reported in order.
+    let mut cases = Vec::new();
     for path in &loaded.roots {
         let Some(file) = loaded.program.file(path) else { continue };
         for flow in &file.module.flows {
             for case in &flow.scenarios {
                 let name = format!("{}::{}", flow.name.text, case.title);
-                if filter.is_some_and(|f| !name.contains(f)) {
-                    continue;
+                if filter.is_none_or(|f| name.contains(f)) {
+                    cases.push((path, file, flow, case, name));
                 }
-                let line = |offset: usize| file.index.line_col(&file.text, offset).0;
-                let result = scenario::run(&catalog, flow, case, &line);
-                writeln!(out, "test {name} ... {}", if result.failure.is_none() { "ok" } else { "FAILED" })?;
-                results.push((path.clone(), name, result));
             }
         }
+    }
+    let runs = futures_util::stream::iter(cases.iter().map(|(_, file, flow, case, _)| {
+        let line = |offset: usize| file.index.line_col(&file.text, offset).0;
+        let runner = &runner;
+        async move { runner.run(flow, case, &line).await }
+    }))
+    .buffered(CONCURRENT_SCENARIOS);
+    let mut runs = std::pin::pin!(runs);
+    let mut results = Vec::new();
+    for (path, _, _, _, name) in &cases {
+        let Some(result) = runtime.block_on(runs.next()) else { break };
+        writeln!(out, "test {name} ... {}", if result.failure.is_none() { "ok" } else { "FAILED" })?;
+        results.push(((*path).clone(), name.clone(), result));
     }
     let failed: Vec<_> = results.iter().filter(|(_, _, r)| r.failure.is_some()).collect();
     if !failed.is_empty() {
