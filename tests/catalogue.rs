@@ -96,3 +96,18 @@ fn every_catalogue_scenario_passes() {
     assert!(ran >= 500, "expected the catalogue to carry at least 500 scenarios, found {ran}");
     assert!(failures.is_empty(), "{} of {ran} scenarios failed:\n{}", failures.len(), failures.join("\n"));
 }
+
+#[test]
+fn every_rule_and_table_example_holds() {
+    let loaded = source::load(&[catalogue()]).expect("catalogue loads");
+    let results: Vec<_> =
+        loaded.roots.iter().flat_map(|path| junro_engine::examples::run(&loaded.program, path)).collect();
+    assert!(
+        results.len() >= 50,
+        "expected the catalogue's rules and tables to carry examples, found {}",
+        results.len()
+    );
+    let failures: Vec<String> =
+        results.iter().filter_map(|r| r.failure.as_ref().map(|f| format!("{}: {f}", r.name))).collect();
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}

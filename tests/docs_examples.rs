@@ -33,4 +33,10 @@ fn every_named_example_in_the_language_guide_checks_without_errors() {
         report.files.iter().flat_map(|f| &f.diagnostics).filter(|d| d.code != "W0503").count();
     assert_eq!(report.errors(), 0, "{}", report.render(&program));
     assert_eq!(warnings_other_than_no_scenario, 0, "{}", report.render(&program));
+    // The rule and table examples the guide shows hold.
+    let paths: Vec<String> = program.files().map(|f| f.path.clone()).collect();
+    let results: Vec<_> = paths.iter().flat_map(|p| junro_engine::examples::run(&program, p)).collect();
+    assert!(results.len() >= 3, "expected the guide to show rule examples, found {}", results.len());
+    let failures: Vec<_> = results.iter().filter(|r| r.failure.is_some()).collect();
+    assert!(failures.is_empty(), "{failures:?}");
 }

@@ -69,6 +69,21 @@ pub struct RulesDecl {
     pub path_span: Span,
     /// The declared rules.
     pub rules: Vec<RuleSig>,
+    /// Test cases of the rules, run by `junro test`.
+    pub examples: Vec<RuleExample>,
+}
+
+/// `example rule(arg, …) => value`: calling the rule with these arguments must return the value.
+#[derive(Debug, Clone, Serialize)]
+pub struct RuleExample {
+    /// The rule called.
+    pub rule: Name,
+    /// Its arguments, in order.
+    pub args: Vec<Literal>,
+    /// The value it must return.
+    pub expected: Literal,
+    /// The whole line.
+    pub span: Span,
 }
 
 /// One rule of a [`RulesDecl`].
@@ -159,6 +174,21 @@ pub struct TableDecl {
     pub outputs: Vec<Name>,
     /// Rows, in order.
     pub rows: Vec<TableRow>,
+    /// Test cases, run by `junro test`.
+    pub examples: Vec<TableExample>,
+}
+
+/// `example v1, v2 => out1, …`: for these input values the table must give these outputs (for a
+/// `collect` table, one output value per matching row, in row order, written as a list of the
+/// values of the first output column when there is one output).
+#[derive(Debug, Clone, Serialize)]
+pub struct TableExample {
+    /// One value per input.
+    pub inputs: Vec<Literal>,
+    /// One value per output.
+    pub outputs: Vec<Literal>,
+    /// The whole line.
+    pub span: Span,
 }
 
 /// One row of a decision table.

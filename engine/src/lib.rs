@@ -8,6 +8,7 @@
 pub mod calendar;
 pub mod clock;
 pub mod compile;
+pub mod examples;
 pub mod machine;
 pub mod replay;
 pub mod runtime;

@@ -165,3 +165,31 @@ fn test_runs_scenarios_on_the_engine_and_reports_like_cargo_test() {
     assert!(stdout.contains("line 35: expected completed, but the order is open at follow_up"), "{stdout}");
     assert!(stdout.trim_end().ends_with("2 passed, 1 failed"), "{stdout}");
 }
+
+/// Rules with examples (one wrong, one looping forever) and tables with examples.
+const RULES_FLOW: &str = "rules \"credit.rhai\" {\n  credit_ok -> boolean\n  fee_band -> enum(low, high)\n  spin -> integer\n  example credit_ok(400, 8000) => true\n  example credit_ok(400, 12000) => false\n  example fee_band(4999) => low\n  example fee_band(5000) => low\n  example spin(1) => 1\n}\n\ntable work_fee_table \"工事費の判定\" {\n  hit first\n  in building_type, speed_gbps\n  out work_fee, work_type\n  row house, - => 26400, \"full\"\n  row apartment, >= 10 => 22000, \"full\"\n  row apartment, 2..9 => 2200, \"light\"\n  row -, - => 0, \"none\"\n  example house, 1 => 26400, full\n  example apartment, 10 => 22000, \"full\"\n  example apartment, 1 => 2200, light\n}\n\ntable campaigns \"キャンペーン\" {\n  hit collect\n  in plan\n  out codes\n  row premium => \"P1\"\n  row - => \"ALL\"\n  example premium => \"P1\", \"ALL\"\n  example basic => \"ALL\"\n}\n\nflow f \"f\" {\n  data {\n    building_type \"建物\" enum(house, apartment) required\n    speed_gbps \"速度\" integer = 1\n    work_fee \"工事費\" money\n    work_type \"種別\" enum(none, light, full) = none\n    plan \"プラン\" enum(basic, premium) = basic\n    codes \"コード\" list of text\n  }\n  start -> d\n  decide d \"判定\" {\n    table work_fee_table\n    when work_type == \"full\" -> d2\n    else -> d2\n  }\n  decide d2 \"判定2\" {\n    table campaigns\n    when credit_ok(speed_gbps, work_fee) -> e\n    else -> e\n  }\n  end e \"完了\" completed\n  scenario \"s\" {\n    given building_type = house\n    expect completed\n  }\n}\n";
+const RULES_RHAI: &str = "fn credit_ok(score, monthly_fee) {\n    if monthly_fee <= 10000 { score >= 400 } else { score >= 650 }\n}\nfn fee_band(monthly_fee) {\n    if monthly_fee < 5000 { \"low\" } else { \"high\" }\n}\nfn spin(n) {\n    let x = 0;\n    loop { x += 1; }\n}\n";
+
+#[test]
+fn test_runs_the_examples_of_rules_and_tables() {
+    let path = temp_flow("rule_examples", RULES_FLOW);
+    std::fs::write(path.with_file_name("credit.rhai"), RULES_RHAI).expect("write rules");
+    let out = junro(&["test", path.to_str().expect("utf-8 path")]);
+    assert_eq!(out.status.code(), Some(1));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    for passing in [
+        "test credit_ok(400, 8000) => true ... ok",
+        "test fee_band(4999) => low ... ok",
+        "test work_fee_table: house, 1 => 26400, full ... ok",
+        "test campaigns: premium => \"P1\", \"ALL\" ... ok",
+    ] {
+        assert!(stdout.contains(passing), "{passing} in {stdout}");
+    }
+    assert!(stdout.contains("line 8: expected \"low\", got \"high\""), "{stdout}");
+    assert!(
+        stdout.contains("line 9: rule `spin` failed: Too many operations"),
+        "a runaway rule fails its example: {stdout}"
+    );
+    assert!(stdout.contains("line 22: expected work_fee = 2200, got 0 (row 4)"), "{stdout}");
+    assert!(stdout.trim_end().ends_with("8 passed, 3 failed"), "{stdout}");
+}

@@ -4,6 +4,7 @@
 //! Checks never stop at the first problem: each one reports and goes on, and a name that failed
 //! to parse is remembered so that uses of it do not cause a second, misleading error.
 
+mod examples;
 mod expr;
 mod flow;
 mod graph;
@@ -48,6 +49,10 @@ pub(crate) fn check_program(program: &Program) -> Report {
             rules_files(program, file, &mut out);
             for table in &file.module.tables {
                 steps::table_shape(table, &mut out);
+                examples::table_examples(table, &mut out);
+            }
+            for decl in &file.module.rules {
+                examples::rule_examples(decl, &mut out);
             }
             for f in &file.module.flows {
                 flow::check_flow(f, &scope, &mut out);

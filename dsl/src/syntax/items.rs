@@ -4,7 +4,7 @@
 use super::{Lower, Pair, Rule, parse_chunk, steps};
 use crate::ast::{
     ActionDecl, Assign, Cell, CompareOp, Field, Flow, HitPolicy, Import, LaneDecl, LaneKind, Module, Name, RoleDecl,
-    RuleSig, RulesDecl, Scenario, ScenarioStmt, SignalDecl, TableDecl, TableRow,
+    RuleExample, RuleSig, RulesDecl, Scenario, ScenarioStmt, SignalDecl, TableDecl, TableExample, TableRow,
 };
 use crate::diagnostic::Diagnostic;
 use crate::span::Span;
@@ -97,7 +97,8 @@ pub(super) fn role_decl(lower: &Lower<'_>, pair: Pair<'_>) -> RoleDecl {
 }
 
 fn rules_decl(lower: &mut Lower<'_>, pair: Pair<'_>) -> RulesDecl {
-    let mut decl = RulesDecl { path: String::new(), path_span: lower.span(&pair), rules: Vec::new() };
+    let mut decl =
+        RulesDecl { path: String::new(), path_span: lower.span(&pair), rules: Vec::new(), examples: Vec::new() };
     for p in pair.into_inner() {
         match p.as_rule() {
             Rule::string => {
@@ -111,6 +112,16 @@ fn rules_decl(lower: &mut Lower<'_>, pair: Pair<'_>) -> RulesDecl {
                 };
                 decl.rules.push(RuleSig { name: lower.name(&name), ty: lower.type_expr(ty) });
             }
+            Rule::rule_example => {
+                let span = lower.span(&p);
+                let mut values: Vec<Pair<'_>> = p.into_inner().filter(|v| v.as_rule() != Rule::kw_example).collect();
+                let (Some(expected), false) = (values.pop(), values.is_empty()) else {
+                    continue;
+                };
+                let rule = lower.name(&values.remove(0));
+                let args = values.into_iter().map(|v| lower.literal(v)).collect();
+                decl.examples.push(RuleExample { rule, args, expected: lower.literal(expected), span });
+            }
             _ => {}
         }
     }
@@ -119,8 +130,15 @@ fn rules_decl(lower: &mut Lower<'_>, pair: Pair<'_>) -> RulesDecl {
 
 fn table_decl(lower: &mut Lower<'_>, pair: Pair<'_>) -> TableDecl {
     let (name, label, rest) = named(lower, pair);
-    let mut table =
-        TableDecl { name, label, hit: HitPolicy::First, inputs: Vec::new(), outputs: Vec::new(), rows: Vec::new() };
+    let mut table = TableDecl {
+        name,
+        label,
+        hit: HitPolicy::First,
+        inputs: Vec::new(),
+        outputs: Vec::new(),
+        rows: Vec::new(),
+        examples: Vec::new(),
+    };
     for p in rest {
         match p.as_rule() {
             Rule::table_hit => {
@@ -134,10 +152,27 @@ fn table_decl(lower: &mut Lower<'_>, pair: Pair<'_>) -> TableDecl {
             Rule::table_inputs => table.inputs = idents(lower, p),
             Rule::table_outputs => table.outputs = idents(lower, p),
             Rule::table_row => table.rows.push(table_row(lower, p)),
+            Rule::table_example => table.examples.push(table_example(lower, p)),
             _ => {}
         }
     }
     table
+}
+
+fn table_example(lower: &mut Lower<'_>, pair: Pair<'_>) -> TableExample {
+    let span = lower.span(&pair);
+    // `=>` is not a pair of its own: values after the gap that holds it are outputs.
+    let text = pair.get_input();
+    let mut example = TableExample { inputs: Vec::new(), outputs: Vec::new(), span };
+    let mut gap_start = pair.as_span().start();
+    let mut outputs = false;
+    for p in pair.into_inner().filter(|p| matches!(p.as_rule(), Rule::literal | Rule::ident)) {
+        outputs |= text[gap_start..p.as_span().start()].contains("=>");
+        gap_start = p.as_span().end();
+        let value = lower.literal(p);
+        if outputs { example.outputs.push(value) } else { example.inputs.push(value) }
+    }
+    example
 }
 
 fn idents(lower: &Lower<'_>, pair: Pair<'_>) -> Vec<Name> {

@@ -4,7 +4,7 @@
 use anyhow::Context as _;
 use futures_util::StreamExt as _;
 use junro_engine::compile::compile;
-use junro_engine::{scenario, source};
+use junro_engine::{examples, scenario, source};
 use std::io::Write as _;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -45,17 +45,28 @@ pub(crate) fn run(paths: &[PathBuf], filter: Option<&str>) -> anyhow::Result<Exi
     }))
     .buffered(CONCURRENT_SCENARIOS);
     let mut runs = std::pin::pin!(runs);
-    let mut results = Vec::new();
+    // (file, test name, failure)
+    let mut results: Vec<(String, String, Option<String>)> = Vec::new();
     for (path, _, _, _, name) in &cases {
         let Some(result) = runtime.block_on(runs.next()) else { break };
         writeln!(out, "test {name} ... {}", if result.failure.is_none() { "ok" } else { "FAILED" })?;
-        results.push(((*path).clone(), name.clone(), result));
+        results.push(((*path).clone(), name.clone(), result.failure));
     }
-    let failed: Vec<_> = results.iter().filter(|(_, _, r)| r.failure.is_some()).collect();
+    // The examples written next to rules and tables.
+    for path in &loaded.roots {
+        for example in examples::run(&loaded.program, path) {
+            if filter.is_some_and(|f| !example.name.contains(f)) {
+                continue;
+            }
+            writeln!(out, "test {} ... {}", example.name, if example.failure.is_none() { "ok" } else { "FAILED" })?;
+            results.push((path.clone(), example.name, example.failure));
+        }
+    }
+    let failed: Vec<_> = results.iter().filter(|(_, _, failure)| failure.is_some()).collect();
     if !failed.is_empty() {
         writeln!(out, "\nfailures:\n")?;
-        for (path, name, result) in &failed {
-            writeln!(out, "---- {name} ({path})\n{}\n", result.failure.as_deref().unwrap_or_default())?;
+        for (path, name, failure) in &failed {
+            writeln!(out, "---- {name} ({path})\n{}\n", failure.as_deref().unwrap_or_default())?;
         }
     }
     let passed = results.len() - failed.len();
