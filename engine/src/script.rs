@@ -158,8 +158,12 @@ impl Scripts {
         let merged = self.rules.merge(&ast);
         let mut used = Vec::new();
         fields_used(expr, &mut used);
-        let used = used.into_iter().filter_map(|f| fields.get(f.as_str()).map(|t| (f.clone(), (*t).clone()))).collect();
-        Ok(Condition { inner: Arc::new(ConditionInner { shown, ast: merged, fields: used }) })
+        let used = used
+            .into_iter()
+            .filter_map(|f| fields.get(f.as_str()).map(|t| (f.clone(), (*t).clone(), format!("v_{f}"))))
+            .collect();
+        let reads_clock = rhai.contains("__today") || rhai.contains("__now");
+        Ok(Condition { inner: Arc::new(ConditionInner { shown, ast: merged, fields: used, reads_clock }) })
     }
 }
 
@@ -272,8 +276,11 @@ fn list(items: &[Expr], out: &mut String) {
 struct ConditionInner {
     shown: String,
     ast: AST,
-    /// The fields the expression reads (directly or as rule arguments), with their types.
-    fields: Vec<(String, Type)>,
+    /// The fields the expression reads (directly or as rule arguments), with their types and
+    /// their names in Rhai's scope (`v_<field>`, made once here rather than per evaluation).
+    fields: Vec<(String, Type, String)>,
+    /// Whether the expression reads the clock (`today()`, `days_until(…)`…).
+    reads_clock: bool,
 }
 
 /// A compiled expression of a flow: a branch condition, a skip rule, a mapping.
@@ -284,6 +291,22 @@ pub struct Condition {
 
 /// The order's data: field → JSON value.
 pub type Data = serde_json::Map<String, serde_json::Value>;
+
+/// A JSON value as Rhai sees it; scalars directly (the common case, and much faster than
+/// going through serde), lists and maps through serde.
+fn dynamic(value: &serde_json::Value) -> Result<Dynamic, String> {
+    Ok(match value {
+        serde_json::Value::Null => Dynamic::UNIT,
+        serde_json::Value::Bool(b) => Dynamic::from_bool(*b),
+        serde_json::Value::String(s) => Dynamic::from(s.clone()),
+        serde_json::Value::Number(n) => match (n.as_i64(), n.as_f64()) {
+            (Some(i), _) => Dynamic::from_int(i),
+            (None, Some(f)) => Dynamic::from_float(f),
+            (None, None) => return Err(format!("the number {n} is out of range")),
+        },
+        other => rhai::serde::to_dynamic(other).map_err(|e| e.to_string())?,
+    })
+}
 
 /// The value an unset field has in an expression: empty text, empty list, false, or nothing.
 fn absent(ty: &Type) -> Dynamic {
@@ -306,7 +329,7 @@ impl Condition {
         self.inner
             .fields
             .iter()
-            .map(|(f, _)| (f.clone(), data.get(f).cloned().unwrap_or(serde_json::Value::Null)))
+            .map(|(f, _, _)| (f.clone(), data.get(f).cloned().unwrap_or(serde_json::Value::Null)))
             .collect()
     }
 
@@ -317,16 +340,18 @@ impl Condition {
         now: jiff::Timestamp,
         zone: &jiff::tz::TimeZone,
     ) -> Result<serde_json::Value, EvalError> {
-        let mut scope = RhaiScope::new();
-        let local = now.to_zoned(zone.clone());
-        scope.push("__today", local.date().to_string());
-        scope.push("__now", local.datetime().to_string());
-        for (field, ty) in &self.inner.fields {
+        let mut scope = RhaiScope::with_capacity(self.inner.fields.len() + 2);
+        if self.inner.reads_clock {
+            let local = now.to_zoned(zone.clone());
+            scope.push("__today", local.date().to_string());
+            scope.push("__now", local.datetime().to_string());
+        }
+        for (field, ty, name) in &self.inner.fields {
             let value = match data.get(field) {
                 None | Some(serde_json::Value::Null) => absent(ty),
-                Some(v) => rhai::serde::to_dynamic(v).map_err(|e| self.error(e.to_string()))?,
+                Some(v) => dynamic(v).map_err(|e| self.error(e))?,
             };
-            scope.push_dynamic(format!("v_{field}"), value);
+            scope.push_dynamic(name.as_str(), value);
         }
         let result: Dynamic =
             engine().eval_ast_with_scope(&mut scope, &self.inner.ast).map_err(|e| self.error(describe(&e)))?;

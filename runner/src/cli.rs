@@ -6,6 +6,7 @@ use std::process::ExitCode;
 
 mod bench;
 mod bench_engine;
+mod bench_rules;
 mod check;
 mod demo;
 mod fmt;

@@ -193,3 +193,13 @@ fn test_runs_the_examples_of_rules_and_tables() {
     assert!(stdout.contains("line 22: expected work_fee = 2200, got 0 (row 4)"), "{stdout}");
     assert!(stdout.trim_end().ends_with("8 passed, 3 failed"), "{stdout}");
 }
+
+#[test]
+fn the_rules_bench_prints_evaluation_rates() {
+    let out = junro(&["bench", "rules", "--evaluations", "2000", "--rounds", "1", "--json"]);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("one JSON object");
+    for key in ["rule_ns", "rule_per_s", "table_ns", "table_per_s", "standard_order_decision_ns"] {
+        assert!(report[key].as_f64().is_some_and(|v| v > 0.0), "{key} in {report}");
+    }
+}

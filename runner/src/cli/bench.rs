@@ -21,12 +21,15 @@ pub(crate) enum BenchCommand {
     },
     /// Run N orders of the standard bench flow durably and print throughput and latency.
     Engine(super::bench_engine::EngineBench),
+    /// Evaluate a typical rule and a 20-row decision table against varied orders, on one core.
+    Rules(super::bench_rules::RulesBench),
 }
 
 pub(crate) fn run(what: BenchCommand) -> anyhow::Result<ExitCode> {
     match what {
         BenchCommand::Dsl { paths, runs } => dsl(&paths, runs.max(1)),
         BenchCommand::Engine(options) => super::bench_engine::run(options),
+        BenchCommand::Rules(options) => super::bench_rules::run(options),
     }
 }
 
