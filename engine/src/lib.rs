@@ -9,6 +9,7 @@ pub mod calendar;
 pub mod clock;
 pub mod compile;
 pub mod examples;
+pub mod explain;
 pub mod machine;
 pub mod replay;
 pub mod runtime;

@@ -11,6 +11,7 @@ mod check;
 mod demo;
 mod fmt;
 mod graph;
+mod orders;
 mod test;
 
 #[derive(Parser)]
@@ -62,6 +63,10 @@ enum Command {
     },
     /// Simulate a month of orders on a virtual clock into `junro-demo.db` and print a summary.
     Demo(demo::DemoArgs),
+    /// List orders in a database (by default the demo's), newest first.
+    Orders(orders::ListArgs),
+    /// Show one order: its status, subflows and history, decisions explained.
+    Order(orders::ShowArgs),
     /// Benchmarks that print figures.
     Bench {
         #[command(subcommand)]
@@ -96,6 +101,8 @@ pub(crate) fn run() -> ExitCode {
         Command::Test { paths, filter } => test::run(&paths, filter.as_deref()),
         Command::Bench { what } => bench::run(what),
         Command::Demo(args) => demo::run(args),
+        Command::Orders(args) => orders::list(args),
+        Command::Order(args) => orders::show(args),
     };
     match result {
         Ok(code) => code,

@@ -203,3 +203,36 @@ fn the_rules_bench_prints_evaluation_rates() {
         assert!(report[key].as_f64().is_some_and(|v| v > 0.0), "{key} in {report}");
     }
 }
+
+#[test]
+fn orders_and_an_order_history_with_its_decisions_explained() {
+    let db = std::env::temp_dir().join(format!("junro-cli-{}-orders.db", std::process::id()));
+    let url = format!("sqlite:{}", db.display());
+    let demo = junro(&["demo", "--db", &url, "--days", "2", "--quiet"]);
+    assert_eq!(demo.status.code(), Some(0), "{}", String::from_utf8_lossy(&demo.stderr));
+    let list = junro(&["orders", "--db", &url, "--limit", "1000"]);
+    let listed = String::from_utf8_lossy(&list.stdout);
+    assert!(listed.contains("ORD-20261102-0001"), "{listed}");
+    let order = junro(&["order", "ORD-20261102-0001", "--db", &url]);
+    assert_eq!(order.status.code(), Some(0), "{}", String::from_utf8_lossy(&order.stderr));
+    let shown = String::from_utf8_lossy(&order.stdout);
+    assert!(shown.starts_with("order ") && shown.contains("(ORD-20261102-0001)"), "{shown}");
+    assert!(shown.contains("order started: flow "), "{shown}");
+    // Every decision names what decided and on which values.
+    let decisions: Vec<&str> =
+        shown.lines().filter(|l| l.split("  ").any(|part| part.starts_with("decision "))).collect();
+    assert!(!decisions.is_empty(), "{shown}");
+    assert!(decisions.iter().all(|l| l.contains(" held with ") || l.contains("no condition held (")), "{shown}");
+    let json = junro(&["order", "ORD-20261102-0001", "--db", &url, "--json"]);
+    let view: serde_json::Value = serde_json::from_slice(&json.stdout).expect("JSON");
+    assert_eq!(view["state"]["business_key"], "ORD-20261102-0001");
+    assert!(view["history"].as_array().is_some_and(|h| !h.is_empty()));
+    let unknown = junro(&["order", "ORD-19990101-0001", "--db", &url]);
+    assert_eq!(unknown.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&unknown.stderr).contains("ORD-19990101-0001"));
+    let missing = junro(&["orders", "--db", "sqlite:/no/such/junro.db"]);
+    assert!(String::from_utf8_lossy(&missing.stderr).contains("no database at /no/such/junro.db"));
+    for suffix in ["", "-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{}{suffix}", db.display()));
+    }
+}

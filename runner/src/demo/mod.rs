@@ -189,9 +189,8 @@ fn look(out: &mut impl Write, url: &str) -> std::io::Result<()> {
         "  sqlite3 {file} \"SELECT flow_id, status, outcome, vendor, COUNT(*) FROM orders GROUP BY 1, 2, 3, 4 ORDER BY 5 DESC LIMIT 20\""
     )?;
     writeln!(out, "  sqlite3 {file} \"SELECT role, COUNT(*) FROM tasks GROUP BY role\"   # the open work queue")?;
-    writeln!(
-        out,
-        "  sqlite3 {file} \"SELECT seq, kind, body FROM events WHERE order_id = (SELECT id FROM orders WHERE business_key = 'ORD-20261102-0001') ORDER BY seq\""
-    )?;
+    let db = if file == "junro-demo.db" { String::new() } else { format!(" --db sqlite:{file}") };
+    writeln!(out, "  junro orders{db} --status open   # the newest open orders")?;
+    writeln!(out, "  junro order ORD-20261102-0001{db}   # one order's history, decisions explained")?;
     writeln!(out, "  junro graph examples/flows/fiber_home/fiber_home_new_phone.flow   # a flow as a diagram")
 }

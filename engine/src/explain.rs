@@ -1,0 +1,187 @@
+//! An order's history in words, one line per event, for people: the order page and
+//! `junro order`. Decisions say which rule or table decided, on which values, and where the order
+//! went, so "why did this order go to the back office?" has its answer in the history.
+
+use crate::compile::CompiledFlow;
+use crate::machine::Event;
+use crate::script::Data;
+
+/// `step` with its label from the flow, when the flow knows it: `review (審査)`.
+fn step(flow: Option<&CompiledFlow>, id: &str) -> String {
+    match flow.and_then(|f| f.node(id)) {
+        Some(node) if node.label != id => format!("{id} ({})", node.label),
+        _ => id.to_string(),
+    }
+}
+
+/// `a = 1, b = "x"`; `(no values)` when empty.
+fn values(data: &Data) -> String {
+    if data.is_empty() {
+        return "(no values)".into();
+    }
+    data.iter().map(|(k, v)| format!("{k} = {v}")).collect::<Vec<_>>().join(", ")
+}
+
+fn by(actor: &str, vendor: Option<&str>) -> String {
+    match vendor {
+        Some(vendor) => format!("{actor} of {vendor}"),
+        None => actor.to_string(),
+    }
+}
+
+/// One event in words. `flow` (the order's flow version) supplies step labels.
+pub fn describe(event: &Event, flow: Option<&CompiledFlow>) -> String {
+    let step = |id: &str| step(flow, id);
+    match event {
+        Event::OrderStarted { flow: id, version, business_key, vendor, channel, data, .. } => {
+            let mut text = format!("order started: flow {id} version {version}");
+            if let Some(key) = business_key {
+                text.push_str(&format!(", order number {key}"));
+            }
+            if let Some(vendor) = vendor {
+                text.push_str(&format!(", vendor {vendor}"));
+            }
+            if let Some(channel) = channel {
+                text.push_str(&format!(", by {channel}"));
+            }
+            format!("{text}; data: {}", values(data))
+        }
+        Event::TaskReady { step: s, lane, back, role, due_at, .. } => {
+            let office = if *back { "back office" } else { "front" };
+            let due = due_at.map(|d| format!(", due {d}")).unwrap_or_default();
+            format!("task {} is ready for {role} ({lane} lane, {office}){due}", step(s))
+        }
+        Event::TaskClaimed { instance, actor, vendor } => {
+            format!("task #{instance} taken by {}", by(actor, vendor.as_deref()))
+        }
+        Event::TaskReleased { instance, actor } => format!("task #{instance} released by {actor}"),
+        Event::TaskTransferred { instance, from, to } => format!("task #{instance} transferred from {from} to {to}"),
+        Event::TaskCompleted { step: s, actor, vendor, outcome, changes, .. } => {
+            let outcome = outcome.as_ref().map(|o| format!(" as {o}")).unwrap_or_default();
+            let changes = if changes.is_empty() { String::new() } else { format!("; entered {}", values(changes)) };
+            format!("task {} completed{outcome} by {}{changes}", step(s), by(actor, vendor.as_deref()))
+        }
+        Event::TaskSkipped { step: s, rule, inputs, outcome, .. } => {
+            let outcome = outcome.as_ref().map(|o| format!(" as {o}")).unwrap_or_default();
+            format!("task {} skipped{outcome}: rule `{rule}` held with {}", step(s), values(inputs))
+        }
+        Event::TaskCancelled { instance, reason } => format!("task #{instance} withdrawn: {reason}"),
+        Event::Decided { step: s, branch, next, inputs, table, .. } => {
+            let mut text = format!("decision {}: ", step(s));
+            if let Some(t) = table {
+                let rows = t.rows.iter().map(usize::to_string).collect::<Vec<_>>().join(", ");
+                let rows = if t.rows.is_empty() { "no row".to_string() } else { format!("row {rows}") };
+                text.push_str(&format!(
+                    "table {} matched {rows} for {} and set {}; ",
+                    t.table,
+                    values(&t.inputs),
+                    values(&t.outputs)
+                ));
+            }
+            if branch == "else" {
+                text.push_str(&format!("no condition held ({}), so else", values(inputs)));
+            } else {
+                text.push_str(&format!("`{branch}` held with {}", values(inputs)));
+            }
+            format!("{text} -> {}", step(next))
+        }
+        Event::ActionQueued { step: s, action, attempt, .. } => {
+            format!("automatic step {} queued action {action} (attempt {attempt})", step(s))
+        }
+        Event::ActionSucceeded { instance, written } => {
+            let written = if written.is_empty() { String::new() } else { format!("; wrote {}", values(written)) };
+            format!("action of #{instance} succeeded{written}")
+        }
+        Event::ActionFailed { instance, attempt, error, retry_at } => {
+            let retry = retry_at.map_or_else(|| ", no retry left".to_string(), |at| format!(", retry at {at}"));
+            format!("action of #{instance} failed (attempt {attempt}): {error}{retry}")
+        }
+        Event::IncidentRaised { step: s, message, .. } => format!("INCIDENT at {}: {message}", step(s)),
+        Event::IncidentRetried { instance, actor } => format!("incident of #{instance} retried by {actor}"),
+        Event::WaitStarted { step: s, customer, .. } => {
+            format!("waiting at {}{}", step(s), if *customer { " for the customer" } else { "" })
+        }
+        Event::WaitEnded { by, next, .. } => format!("wait ended by {by} -> {}", step(next)),
+        Event::SubflowStarted { step: s, flow: child, .. } => format!("step {} started subflow {child}", step(s)),
+        Event::SubflowEnded { outcome, outputs, .. } => {
+            let outputs =
+                if outputs.is_empty() { String::new() } else { format!("; brought back {}", values(outputs)) };
+            format!("subflow ended {outcome}{outputs}")
+        }
+        Event::SignalReceived { name, data } => {
+            let data = if data.is_empty() { String::new() } else { format!(" with {}", values(data)) };
+            format!("signal {name} received{data}")
+        }
+        Event::SentBack { from, to, actor, reason, .. } => {
+            format!("sent back from {} to {} by {actor}: {reason}", step(from), step(to))
+        }
+        Event::PulledBack { step: s, actor, .. } => format!("{actor} pulled back {}", step(s)),
+        Event::Held { actor, reason } => format!("put on hold by {actor}: {reason}"),
+        Event::Resumed { actor } => format!("resumed by {actor}"),
+        Event::Reminded { instance } => format!("reminder sent for task #{instance}"),
+        Event::Overdue { instance } => format!("task #{instance} is overdue"),
+        Event::Escalated { instance, role } => format!("task #{instance} escalated to {role}"),
+        Event::OrderClosed { outcome, by } => format!("order closed: {outcome} ({by})"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::machine::TableDecision;
+    use serde_json::json;
+
+    fn data(v: serde_json::Value) -> Data {
+        v.as_object().cloned().unwrap_or_default()
+    }
+
+    #[test]
+    fn a_decision_names_its_rule_values_table_rows_and_target() {
+        let by_rule = Event::Decided {
+            instance: 3,
+            step: "construction".into(),
+            branch: "construction_needed(building_type, has_existing_line)".into(),
+            next: "review".into(),
+            inputs: data(json!({"building_type": "house", "has_existing_line": false})),
+            table: None,
+        };
+        assert_eq!(
+            describe(&by_rule, None),
+            "decision construction: `construction_needed(building_type, has_existing_line)` held with \
+             building_type = \"house\", has_existing_line = false -> review"
+        );
+        let by_table = Event::Decided {
+            instance: 4,
+            step: "judge".into(),
+            branch: "else".into(),
+            next: "done".into(),
+            inputs: data(json!({"work_type": "none"})),
+            table: Some(TableDecision {
+                table: "work_fee_table".into(),
+                inputs: data(json!({"building_type": "apartment"})),
+                rows: vec![4],
+                outputs: data(json!({"work_type": "none"})),
+            }),
+        };
+        assert_eq!(
+            describe(&by_table, None),
+            "decision judge: table work_fee_table matched row 4 for building_type = \"apartment\" and set \
+             work_type = \"none\"; no condition held (work_type = \"none\"), so else -> done"
+        );
+    }
+
+    #[test]
+    fn a_skipped_task_names_the_rule_that_skipped_it() {
+        let skipped = Event::TaskSkipped {
+            instance: 5,
+            step: "review".into(),
+            rule: "auto_approve(credit_score)".into(),
+            inputs: data(json!({"credit_score": 720})),
+            outcome: Some("approve".into()),
+        };
+        assert_eq!(
+            describe(&skipped, None),
+            "task review skipped as approve: rule `auto_approve(credit_score)` held with credit_score = 720"
+        );
+    }
+}
