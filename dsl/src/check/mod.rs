@@ -11,6 +11,7 @@ mod graph;
 mod scenario;
 mod scope;
 mod steps;
+mod table_cover;
 
 pub use scope::Scope;
 

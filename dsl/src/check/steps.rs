@@ -284,6 +284,7 @@ impl FlowCtx<'_, '_> {
             return;
         };
         let table = def.item;
+        let reported = self.out.len();
         let mut input_types = Vec::new();
         for input in table.inputs.iter().chain(&table.outputs) {
             self.use_field(&input.text);
@@ -330,6 +331,15 @@ impl FlowCtx<'_, '_> {
                     self.table_value_error(name, table, value.span, problem);
                 }
             }
+        }
+        // Overlapping rows and uncovered inputs, once the table fits the flow.
+        if self.out[reported..].iter().any(Diagnostic::is_error) {
+            return;
+        }
+        let fields: Option<Vec<&crate::ast::Field>> =
+            table.inputs.iter().map(|input| self.fields.get(input.text.as_str()).copied()).collect();
+        if let Some(fields) = fields {
+            self.out.extend(super::table_cover::diagnostics(table, &fields, name.span));
         }
     }
 
