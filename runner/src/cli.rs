@@ -4,6 +4,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+mod backtest;
 mod bench;
 mod bench_engine;
 mod bench_rules;
@@ -67,6 +68,8 @@ enum Command {
     Orders(orders::ListArgs),
     /// Show one order: its status, subflows and history, decisions explained.
     Order(orders::ShowArgs),
+    /// Re-evaluate a changed rule or table over the recorded decisions; show the one-stop change.
+    Backtest(backtest::BacktestArgs),
     /// Benchmarks that print figures.
     Bench {
         #[command(subcommand)]
@@ -103,6 +106,7 @@ pub(crate) fn run() -> ExitCode {
         Command::Demo(args) => demo::run(args),
         Command::Orders(args) => orders::list(args),
         Command::Order(args) => orders::show(args),
+        Command::Backtest(args) => backtest::run(args),
     };
     match result {
         Ok(code) => code,

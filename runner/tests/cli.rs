@@ -236,3 +236,48 @@ fn orders_and_an_order_history_with_its_decisions_explained() {
         let _ = std::fs::remove_file(format!("{}{suffix}", db.display()));
     }
 }
+
+#[test]
+fn backtest_re_evaluates_a_changed_rule_over_recorded_decisions() {
+    let dir = std::env::temp_dir().join(format!("junro-cli-{}-backtest", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let url = format!("sqlite:{}", dir.join("demo.db").display());
+    let demo = junro(&["demo", "--db", &url, "--days", "3", "--quiet"]);
+    assert_eq!(demo.status.code(), Some(0), "{}", String::from_utf8_lossy(&demo.stderr));
+    // The new version refuses credit to everyone: every decision credit_ok took the other way turns.
+    let deployed = std::fs::read_to_string(root().join("examples/flows/_shared/rules/onestop.rhai")).expect("rules");
+    let strict = deployed.replace("credit_score >= 700", "false").replace("credit_score >= 600", "false");
+    assert_ne!(strict, deployed);
+    let new = dir.join("onestop.rhai");
+    std::fs::write(&new, strict).expect("write the new version");
+    let new = new.to_str().expect("utf-8 path");
+    let out = junro(&["backtest", "--rule", "credit_ok", "--from", new, "--db", &url]);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let report = String::from_utf8_lossy(&out.stdout);
+    let counts = report.lines().find(|l| l.contains("decisions re-evaluated: ")).expect("counts line");
+    let number = |label: &str| -> usize {
+        let rest = &counts[counts.find(label).expect(label) + label.len()..];
+        rest.split(|c: char| !c.is_ascii_digit()).next().and_then(|n| n.parse().ok()).expect("a number")
+    };
+    let (evaluated, changed) = (number("re-evaluated: "), number("changed: "));
+    assert!(evaluated > 0 && changed > 0 && changed <= evaluated, "{report}");
+    assert!(
+        report.contains("not reproducible from their history: 0"),
+        "the deployed version reproduces every decision: {report}"
+    );
+    assert!(report.contains("one-stop rate by vendor") && report.contains("vendor_a"), "{report}");
+    assert!(report.contains("changed decisions (first "), "{report}");
+    // Asking about a rule no decision uses, or a file no program holds, is a clear error.
+    let unknown = junro(&["backtest", "--rule", "no_such_rule", "--from", new, "--db", &url]);
+    assert_eq!(unknown.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&unknown.stderr)
+            .contains("no deployed decision or skip rule uses a rule or table named `no_such_rule`")
+    );
+    let renamed = dir.join("other.rhai");
+    std::fs::write(&renamed, "fn credit_ok(a, b) { false }").expect("write");
+    let wrong_file =
+        junro(&["backtest", "--rule", "credit_ok", "--from", renamed.to_str().expect("utf-8"), "--db", &url]);
+    assert!(String::from_utf8_lossy(&wrong_file.stderr).contains("no deployed program has a file named `other.rhai`"));
+    let _ = std::fs::remove_dir_all(&dir);
+}

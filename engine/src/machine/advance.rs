@@ -147,53 +147,24 @@ impl<'a> Run<'a> {
                 Vec::new()
             }
             NodeKind::Decide { table, branches, default } => {
-                let mut table_decision = None;
-                if let Some(table) = table {
-                    match table.evaluate(&self.state.data) {
-                        Ok(result) => {
-                            let inputs = table.inputs(&self.state.data);
-                            self.state.data.extend(result.outputs.clone());
-                            table_decision = Some(TableDecision {
-                                table: table.id.clone(),
-                                inputs,
-                                rows: result.rows,
-                                outputs: result.outputs,
-                            });
-                        }
-                        Err(e) => {
-                            self.stuck(instance, step, e.to_string());
-                            return Vec::new();
-                        }
+                let now = self.now();
+                match decide(table.as_deref(), branches, default, &mut self.state.data, now, self.ctx.calendar.zone()) {
+                    Ok(decision) => {
+                        self.events.push(Event::Decided {
+                            instance,
+                            step: step.to_string(),
+                            branch: decision.branch,
+                            next: decision.next.clone(),
+                            inputs: decision.inputs,
+                            table: decision.table,
+                        });
+                        vec![decision.next]
+                    }
+                    Err(message) => {
+                        self.stuck(instance, step, message);
+                        Vec::new()
                     }
                 }
-                let mut chosen = None;
-                // The history keeps every value the evaluated conditions read, so that "why did
-                // the order go there?" is answered for `else` too.
-                let mut read = Data::new();
-                for (condition, target) in branches {
-                    read.extend(condition.inputs(&self.state.data));
-                    match condition.test(&self.state.data, self.now(), self.ctx.calendar.zone()) {
-                        Ok(true) => {
-                            chosen = Some((condition.source().to_string(), read.clone(), target.clone()));
-                            break;
-                        }
-                        Ok(false) => {}
-                        Err(e) => {
-                            self.stuck(instance, step, e.to_string());
-                            return Vec::new();
-                        }
-                    }
-                }
-                let (branch, inputs, next) = chosen.unwrap_or_else(|| ("else".into(), read, default.clone()));
-                self.events.push(Event::Decided {
-                    instance,
-                    step: step.to_string(),
-                    branch,
-                    next: next.clone(),
-                    inputs,
-                    table: table_decision,
-                });
-                vec![next]
             }
             NodeKind::Wait(arms) => self.enter_wait(instance, step, arms),
             NodeKind::Call { flow, inputs, .. } => {
@@ -432,4 +403,51 @@ impl<'a> Run<'a> {
             });
         }
     }
+}
+
+/// What a decision step decided.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Decision {
+    /// The table evaluated first: its rows used and outputs (already written into the data).
+    pub(crate) table: Option<TableDecision>,
+    /// The condition that held, or `else`.
+    pub(crate) branch: String,
+    /// Every value the evaluated conditions read, so "why did the order go there?" is answered
+    /// for `else` too.
+    pub(crate) inputs: Data,
+    /// Where the order goes.
+    pub(crate) next: String,
+}
+
+/// Evaluates a decision step over `data`: the table first (its outputs are written into `data`),
+/// then the conditions in order, else the default. An error is the message of the incident.
+pub(crate) fn decide(
+    table: Option<&crate::table::Table>,
+    branches: &[(crate::script::Condition, String)],
+    default: &str,
+    data: &mut Data,
+    now: jiff::Timestamp,
+    zone: &jiff::tz::TimeZone,
+) -> Result<Decision, String> {
+    let mut table_decision = None;
+    if let Some(table) = table {
+        let result = table.evaluate(data).map_err(|e| e.to_string())?;
+        let inputs = table.inputs(data);
+        data.extend(result.outputs.clone());
+        table_decision =
+            Some(TableDecision { table: table.id.clone(), inputs, rows: result.rows, outputs: result.outputs });
+    }
+    let mut read = Data::new();
+    for (condition, target) in branches {
+        read.extend(condition.inputs(data));
+        if condition.test(data, now, zone).map_err(|e| e.to_string())? {
+            return Ok(Decision {
+                table: table_decision,
+                branch: condition.source().to_string(),
+                inputs: read,
+                next: target.clone(),
+            });
+        }
+    }
+    Ok(Decision { table: table_decision, branch: "else".into(), inputs: read, next: default.to_string() })
 }

@@ -8,6 +8,7 @@
 //! an incident an administrator can retry.
 
 mod advance;
+pub(crate) use advance::decide;
 mod events;
 mod tasks;
 mod types;

@@ -19,8 +19,10 @@ use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::{Arc, RwLock};
 
+mod backtest;
 mod unit;
 
+pub use backtest::{BacktestReport, BacktestScope, ChangedDecision, OneStopMove, RuleChange};
 pub use unit::BatchItem;
 use unit::Work;
 
@@ -55,6 +57,9 @@ pub enum EngineError {
     /// Subflows are started by calls, not as orders.
     #[error("`{0}` is a subflow; orders start flows")]
     Subflow(String),
+    /// A backtest cannot run as asked (no such file or rule among the deployed flows).
+    #[error("{0}")]
+    Backtest(String),
 }
 
 impl From<StoreError> for EngineError {

@@ -47,7 +47,7 @@ pub(crate) struct ShowArgs {
 }
 
 /// Opens an existing database: reading never creates an empty one.
-async fn open(url: &str) -> anyhow::Result<Engine> {
+pub(crate) async fn open(url: &str) -> anyhow::Result<Engine> {
     if let Some(path) = url.strip_prefix("sqlite:").map(|p| p.trim_start_matches("//"))
         && !path.contains(":memory:")
         && !std::path::Path::new(path).exists()

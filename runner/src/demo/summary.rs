@@ -6,15 +6,13 @@
 //! order its vendor).
 
 use super::staff::VENDORS;
-use jiff::Timestamp;
-use junro_engine::machine::Event;
+use junro_engine::kpi::OrderFacts;
 use junro_engine::store::{HistoryEntry, OrderFilter};
 use junro_engine::{Engine, EngineError};
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::Write;
 
-/// The name for orders with no vendor.
-pub(crate) const SELF_SERVICE: &str = "self-service";
+pub(crate) use junro_engine::kpi::SELF_SERVICE;
 
 /// Figures of one vendor's closed orders.
 #[derive(Debug, Default)]
@@ -46,38 +44,6 @@ pub(crate) struct Summary {
     pub(crate) vendors: BTreeMap<String, VendorFigures>,
 }
 
-/// What one order's history (with its subflows') says for the KPIs.
-struct Facts {
-    vendor: Option<String>,
-    back_started: bool,
-}
-
-fn facts(histories: &[&[HistoryEntry]]) -> Facts {
-    let mut started_vendor = None;
-    let mut first_front: Option<(Timestamp, Option<String>)> = None;
-    let mut back_started = false;
-    for history in histories {
-        let mut back: BTreeMap<u64, bool> = BTreeMap::new();
-        for entry in *history {
-            match &entry.event {
-                Event::OrderStarted { vendor, parent: None, .. } => started_vendor.clone_from(vendor),
-                Event::TaskReady { instance, back: b, .. } => {
-                    back.insert(*instance, *b);
-                }
-                Event::TaskClaimed { instance, .. } if back.get(instance) == Some(&true) => back_started = true,
-                Event::TaskCompleted { instance, vendor, .. }
-                    if back.get(instance) == Some(&false)
-                        && first_front.as_ref().is_none_or(|(at, _)| entry.at < *at) =>
-                {
-                    first_front = Some((entry.at, vendor.clone()));
-                }
-                _ => {}
-            }
-        }
-    }
-    Facts { vendor: started_vendor.or_else(|| first_front.and_then(|(_, v)| v)), back_started }
-}
-
 /// Computes the figures; `children` are subflow orders to roll up into their roots.
 pub(crate) async fn compute(engine: &Engine, children: &[String]) -> Result<Summary, EngineError> {
     let rows = engine.orders(&OrderFilter { limit: Some(u32::MAX), ..OrderFilter::default() }).await?;
@@ -104,8 +70,8 @@ pub(crate) async fn compute(engine: &Engine, children: &[String]) -> Result<Summ
         let view = engine.order(&row.id).await?;
         let mut histories: Vec<&[HistoryEntry]> = vec![&view.history];
         histories.extend(below.get(&row.id).into_iter().flatten().map(Vec::as_slice));
-        let facts = facts(&histories);
-        let vendor = facts.vendor.unwrap_or_else(|| SELF_SERVICE.to_string());
+        let facts = OrderFacts::of(&histories);
+        let vendor = facts.vendor_name().to_string();
         let figures = summary.vendors.entry(vendor).or_default();
         figures.closed += 1;
         match outcome.as_str() {
