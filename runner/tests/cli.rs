@@ -54,7 +54,7 @@ fn check_json_is_machine_readable() {
 fn check_of_a_clean_flow_exits_0_with_a_summary() {
     let out = junro(&["check", "examples/flows/bench"]);
     assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stdout));
-    assert!(String::from_utf8_lossy(&out.stdout).starts_with("1 flow, 0 errors, 0 warnings"));
+    assert!(String::from_utf8_lossy(&out.stdout).starts_with("2 flows, 0 errors, 0 warnings"));
 }
 
 #[test]

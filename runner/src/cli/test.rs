@@ -25,6 +25,9 @@ pub(crate) fn run(paths: &[PathBuf], filter: Option<&str>) -> anyhow::Result<Exi
     let catalog = compile(&loaded.program, &report)?;
     let runner = scenario::ScenarioRunner::new(&loaded.program, &catalog)?;
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+    // Scenarios still running when output stops (a closed pipe) are dropped inside the runtime:
+    // their database connections need it to close.
+    let _inside = runtime.enter();
     // Every scenario has its own engine and database: several run at once, reported in order.
     let mut cases = Vec::new();
     for path in &loaded.roots {
