@@ -1,0 +1,323 @@
+//! The KPI figures as typed rows: what `junro kpi` and `junro stalled` print, and what an
+//! embedding application reads. Every figure is defined in `../shared/kpi.md`; durations are
+//! whole seconds, rates are fractions in `0.0..=1.0`, and each rate comes with its numerator and
+//! denominator.
+
+use jiff::Timestamp;
+use serde::Serialize;
+
+/// The time window a report covers, and the moment it was computed.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Window {
+    /// Closed orders are counted from this moment (inclusive); `None`: from the first.
+    pub from: Option<Timestamp>,
+    /// … up to this moment (exclusive); `None`: up to `now`.
+    pub to: Option<Timestamp>,
+    /// "Now" for queues, WIP, aging and stalled orders.
+    pub now: Timestamp,
+    /// The time zone days, weeks and months are taken in (IANA name).
+    pub time_zone: String,
+}
+
+/// Nearest-rank percentiles and the mean of a set of durations in seconds.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Default)]
+pub struct Distribution {
+    /// How many values.
+    pub count: u64,
+    /// Arithmetic mean (`None` when there are no values).
+    pub mean: Option<f64>,
+    /// p50 (median).
+    pub p50: Option<i64>,
+    /// p90.
+    pub p90: Option<i64>,
+    /// p95.
+    pub p95: Option<i64>,
+    /// The largest value.
+    pub max: Option<i64>,
+}
+
+/// One order's own figures (`--by order`).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct OrderKpi {
+    /// Instance id.
+    pub id: String,
+    /// Business key (the case id of exports when present).
+    pub business_key: Option<String>,
+    /// Flow id.
+    pub flow: String,
+    /// Flow version.
+    pub version: u32,
+    /// Attributed vendor (see kpi.md), or `self-service`.
+    pub vendor: String,
+    /// Channel, when given at start.
+    pub channel: Option<String>,
+    /// `open`, `on_hold` or the end's outcome (`completed`, `cancelled`, …).
+    pub outcome: String,
+    /// `received_o`.
+    pub received: Timestamp,
+    /// `closed_o`, once closed.
+    pub closed: Option<Timestamp>,
+    /// `LT_o` in seconds (closed orders).
+    pub lead_time: Option<i64>,
+    /// `BLT_o` in seconds: business time, stopped intervals excluded (closed orders).
+    pub business_lead_time: Option<i64>,
+    /// Calendar seconds the clock was stopped (holds, customer waits) up to close or now.
+    pub stopped: i64,
+    /// `T_o`: the union of the human steps' processing intervals, seconds.
+    pub touch: i64,
+    /// Sum of the human steps' waiting, seconds.
+    pub waiting: i64,
+    /// `FE_o = T_o / LT_o` (closed orders with a lead time above zero).
+    pub flow_efficiency: Option<f64>,
+    /// Consecutive human steps done by different people.
+    pub handoffs: u32,
+    /// … in different lanes.
+    pub handoffs_lane: u32,
+    /// … by people of different vendors.
+    pub handoffs_vendor: u32,
+    /// Send-backs and pull-backs.
+    pub rework: u32,
+    /// Whether the order is one-stop; `None` when it is not eligible or not completed.
+    pub one_stop: Option<bool>,
+    /// Whether the order met its flow's `sla`; `None` when open or the flow has none.
+    pub sla_met: Option<bool>,
+}
+
+/// Figures of one step (flow and step id) over the window.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct StepKpi {
+    /// Flow id.
+    pub flow: String,
+    /// Step id.
+    pub step: String,
+    /// The step's label as the analyst wrote it (may be Japanese).
+    pub label: String,
+    /// Lane id.
+    pub lane: String,
+    /// Whether the lane is back office.
+    pub back: bool,
+    /// Whether people do it (a task), rather than an action.
+    pub human: bool,
+    /// Step instances that became ready in the window.
+    pub arrivals: u64,
+    /// Step instances completed in the window.
+    pub completed: u64,
+    /// `W_s` of the completed instances.
+    pub waiting: Distribution,
+    /// `P_s` of the completed instances.
+    pub processing: Distribution,
+    /// `WS_k`: this step's share of its flow's total waiting.
+    pub waiting_share: Option<f64>,
+    /// Open instances now.
+    pub queue: u64,
+    /// Age of the oldest open instance now, seconds.
+    pub oldest_age: Option<i64>,
+    /// Completed instances with a due time that met it.
+    pub sla_met: u64,
+    /// Completed instances that had a due time.
+    pub sla_total: u64,
+}
+
+/// A step in the bottleneck ranking (per flow, and overall across flows).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Bottleneck {
+    /// 1 = holds orders longest.
+    pub rank: u32,
+    /// The step's flow.
+    pub flow: String,
+    /// Step id.
+    pub step: String,
+    /// Its label.
+    pub label: String,
+    /// `WS_k` (within its flow).
+    pub waiting_share: f64,
+    /// Total waiting seconds of the step (the overall ranking orders by this).
+    pub waiting_total: i64,
+    /// p90 of `W_s`.
+    pub waiting_p90: Option<i64>,
+    /// `(arrivals − completions) / day` over the window.
+    pub queue_growth_per_day: f64,
+    /// `WS_k ≥ 0.3`, or its queue grew on three or more consecutive days.
+    pub flagged: bool,
+}
+
+/// Figures of a group of orders: a vendor, a flow, a channel, or a period.
+#[derive(Debug, Clone, PartialEq, Serialize, Default)]
+pub struct GroupKpi {
+    /// The vendor, flow id, channel, or period (`2026-11-02`, `2026-W45`, `2026-11`).
+    pub key: String,
+    /// Orders received in the window (by `received_o`).
+    pub received: u64,
+    /// Orders closed in the window.
+    pub closed: u64,
+    /// … of which completed.
+    pub completed: u64,
+    /// … of which cancelled.
+    pub cancelled: u64,
+    /// … of which rejected or any other outcome.
+    pub other_outcome: u64,
+    /// Completed orders of eligible flows (the one-stop denominator).
+    pub eligible_completed: u64,
+    /// … of which one-stop (the numerator).
+    pub one_stop: u64,
+    /// `one_stop / eligible_completed`.
+    pub one_stop_rate: Option<f64>,
+    /// The configured target, if any.
+    pub target: Option<f64>,
+    /// Whether the rate reached the target.
+    pub target_met: Option<bool>,
+    /// Calendar lead times of the completed orders.
+    pub lead_time: Distribution,
+    /// Business lead times of the completed orders.
+    pub business_lead_time: Distribution,
+    /// Completed orders that met their flow's SLA.
+    pub sla_met: u64,
+    /// Completed orders whose flow has an SLA.
+    pub sla_total: u64,
+    /// Closed orders with at least one send-back or pull-back.
+    pub rework_orders: u64,
+    /// `rework_orders / closed`.
+    pub rework_rate: Option<f64>,
+    /// Human step instances completed in the window.
+    pub steps_processed: u64,
+}
+
+/// Processing counts of a vendor's people by step.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct VendorStepCount {
+    /// Vendor of the person who completed the step (or `in-house`).
+    pub vendor: String,
+    /// Flow id.
+    pub flow: String,
+    /// Step id.
+    pub step: String,
+    /// Step label.
+    pub label: String,
+    /// Step instances completed in the window.
+    pub completed: u64,
+}
+
+/// One day of flow over time.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DayFlow {
+    /// The day (`2026-11-02`) in the report's time zone.
+    pub day: String,
+    /// Orders received that day.
+    pub arrivals: u64,
+    /// Orders completed that day.
+    pub completed: u64,
+    /// Open orders at the end of the day (`WIP(t)`).
+    pub wip: u64,
+}
+
+/// Throughput and WIP over the window, with the Little's-law check.
+#[derive(Debug, Clone, PartialEq, Serialize, Default)]
+pub struct FlowOverTime {
+    /// Day by day.
+    pub days: Vec<DayFlow>,
+    /// Mean of the daily WIP samples.
+    pub mean_wip: Option<f64>,
+    /// Completed orders per day.
+    pub throughput_per_day: Option<f64>,
+    /// Mean lead time of the completed orders, in days.
+    pub mean_lead_time_days: Option<f64>,
+    /// `mean WIP / (throughput × mean LT)`: near 1 in a stable window.
+    pub littles_ratio: Option<f64>,
+}
+
+/// The full KPI report of a window (`junro kpi`).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct KpiReport {
+    /// What it covers.
+    pub window: Window,
+    /// All orders together.
+    pub overall: GroupKpi,
+    /// Every order received or closed in the window, or open now.
+    pub orders: Vec<OrderKpi>,
+    /// Every step of every flow that has step instances.
+    pub steps: Vec<StepKpi>,
+    /// The bottleneck ranking within each flow (`rank` restarts per flow).
+    pub bottlenecks: Vec<Bottleneck>,
+    /// The bottleneck ranking across all flows, by total waiting.
+    pub bottlenecks_overall: Vec<Bottleneck>,
+    /// Per vendor.
+    pub vendors: Vec<GroupKpi>,
+    /// Per vendor and step: processing counts.
+    pub vendor_steps: Vec<VendorStepCount>,
+    /// Per flow.
+    pub flows: Vec<GroupKpi>,
+    /// Per channel.
+    pub channels: Vec<GroupKpi>,
+    /// Per day, ISO week and month (by `closed_o` for closed-order figures, by `received_o`
+    /// for arrivals).
+    pub days: Vec<GroupKpi>,
+    /// Per ISO week.
+    pub weeks: Vec<GroupKpi>,
+    /// Per month.
+    pub months: Vec<GroupKpi>,
+    /// Throughput and WIP.
+    pub flow_over_time: FlowOverTime,
+}
+
+/// An open order that has not moved for longer than the threshold.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct StalledOrder {
+    /// Instance id.
+    pub id: String,
+    /// Business key.
+    pub business_key: Option<String>,
+    /// Flow id.
+    pub flow: String,
+    /// Attributed vendor.
+    pub vendor: String,
+    /// The steps open now (labels, comma-separated).
+    pub open_steps: String,
+    /// Its last event.
+    pub last_event: Timestamp,
+    /// Business seconds since the last event.
+    pub idle_business: i64,
+    /// `bh(received_o, now)` in seconds.
+    pub age_business: i64,
+    /// `0-1d`, `1-3d`, `3-7d` or `>7d` (business days).
+    pub aging_bucket: String,
+}
+
+/// An open task that is overdue or at risk.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct OpenTaskAlert {
+    /// Instance id of the order.
+    pub order: String,
+    /// Business key.
+    pub business_key: Option<String>,
+    /// Flow id.
+    pub flow: String,
+    /// Step id.
+    pub step: String,
+    /// Step label.
+    pub label: String,
+    /// The order's vendor.
+    pub vendor: String,
+    /// Who holds the task, if anyone.
+    pub assignee: Option<String>,
+    /// Due time.
+    pub due: Timestamp,
+    /// `overdue` or `at risk`.
+    pub state: String,
+    /// Business seconds past due (positive) or left (negative).
+    pub past_due_business: i64,
+}
+
+/// The reminder list (`junro stalled`).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct StalledReport {
+    /// When it was computed.
+    pub now: Timestamp,
+    /// The threshold in business hours.
+    pub stalled_after_hours: f64,
+    /// The at-risk horizon in business hours.
+    pub at_risk_hours: f64,
+    /// Stalled orders, idlest first.
+    pub stalled: Vec<StalledOrder>,
+    /// Overdue and at-risk tasks, most overdue first.
+    pub tasks: Vec<OpenTaskAlert>,
+}
