@@ -163,7 +163,23 @@ impl Scripts {
             .filter_map(|f| fields.get(f.as_str()).map(|t| (f.clone(), (*t).clone(), format!("v_{f}"))))
             .collect();
         let reads_clock = rhai.contains("__today") || rhai.contains("__now");
-        Ok(Condition { inner: Arc::new(ConditionInner { shown, ast: merged, fields: used, reads_clock }) })
+        // The common condition, one rule called on fields (`credit_ok(credit_score, fee)`), calls
+        // the rule directly: no scope to fill, no variables to look up by name.
+        let direct = match &expr.kind {
+            ExprKind::Call(name, args)
+                if self.rules.iter_functions().any(|f| f.name == name.text && f.params.len() == args.len()) =>
+            {
+                args.iter()
+                    .map(|a| match &a.kind {
+                        ExprKind::Field(f) => fields.get(f.as_str()).map(|t| (f.clone(), (*t).clone())),
+                        _ => None,
+                    })
+                    .collect::<Option<Vec<_>>>()
+                    .map(|args| (name.text.clone(), args))
+            }
+            _ => None,
+        };
+        Ok(Condition { inner: Arc::new(ConditionInner { shown, ast: merged, fields: used, reads_clock, direct }) })
     }
 }
 
@@ -281,6 +297,8 @@ struct ConditionInner {
     fields: Vec<(String, Type, String)>,
     /// Whether the expression reads the clock (`today()`, `days_until(…)`…).
     reads_clock: bool,
+    /// For a condition that only calls a rule on fields: the rule and its argument fields.
+    direct: Option<(String, Vec<(String, Type)>)>,
 }
 
 /// A compiled expression of a flow: a branch condition, a skip rule, a mapping.
@@ -340,6 +358,9 @@ impl Condition {
         now: jiff::Timestamp,
         zone: &jiff::tz::TimeZone,
     ) -> Result<serde_json::Value, EvalError> {
+        if let Some((rule, args)) = &self.inner.direct {
+            return self.call_rule(rule, args, data);
+        }
         let mut scope = RhaiScope::with_capacity(self.inner.fields.len() + 2);
         if self.inner.reads_clock {
             let local = now.to_zoned(zone.clone());
@@ -355,6 +376,26 @@ impl Condition {
         }
         let result: Dynamic =
             engine().eval_ast_with_scope(&mut scope, &self.inner.ast).map_err(|e| self.error(describe(&e)))?;
+        if result.is_unit() {
+            return Ok(serde_json::Value::Null);
+        }
+        rhai::serde::from_dynamic(&result).map_err(|e| self.error(e.to_string()))
+    }
+
+    /// Calls `rule` with the values of `args` in `data`.
+    fn call_rule(&self, rule: &str, args: &[(String, Type)], data: &Data) -> Result<serde_json::Value, EvalError> {
+        let values = args
+            .iter()
+            .map(|(field, ty)| match data.get(field) {
+                None | Some(serde_json::Value::Null) => Ok(absent(ty)),
+                Some(v) => dynamic(v),
+            })
+            .collect::<Result<Vec<Dynamic>, String>>()
+            .map_err(|e| self.error(e))?;
+        let options = rhai::CallFnOptions::new().eval_ast(false).rewind_scope(false);
+        let result: Dynamic = engine()
+            .call_fn_with_options(options, &mut RhaiScope::new(), &self.inner.ast, rule, values)
+            .map_err(|e| self.error(describe(&e)))?;
         if result.is_unit() {
             return Ok(serde_json::Value::Null);
         }

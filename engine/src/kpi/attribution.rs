@@ -1,10 +1,11 @@
-//! What an order's history says for the KPIs of `../shared/kpi.md`: the vendor it is attributed
-//! to, and whether a person started a back-office step in it (which breaks one-stop).
+//! What an order's history says for one-stop: the vendor it is attributed to, and whether a
+//! person started a back-office step in it. The same rules as the KPI report (`case.rs`), for
+//! callers that hold histories in memory (the demo's summary, backtests).
 
-use crate::machine::Event;
+use super::case::{InstanceLog, attributed_vendor, back_work, step_runs};
+use super::facts::Fact;
 use crate::store::HistoryEntry;
-use jiff::Timestamp;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 
 /// The vendor name of orders that neither started with a vendor nor had a front step completed by
 /// a vendor's operator.
@@ -24,36 +25,23 @@ pub struct OrderFacts {
 impl OrderFacts {
     /// The facts of an order: `histories` holds its own history first, then its subflows'.
     pub fn of(histories: &[&[HistoryEntry]]) -> OrderFacts {
-        let mut started_vendor = None;
-        let mut first_front: Option<(Timestamp, Option<String>)> = None;
-        let mut facts = OrderFacts::default();
-        for history in histories {
-            // instance → (step, back lane)
-            let mut tasks: BTreeMap<u64, (&str, bool)> = BTreeMap::new();
-            for entry in *history {
-                match &entry.event {
-                    Event::OrderStarted { vendor, parent: None, .. } => started_vendor.clone_from(vendor),
-                    Event::TaskReady { instance, step, back, .. } => {
-                        tasks.insert(*instance, (step.as_str(), *back));
-                    }
-                    Event::TaskClaimed { instance, .. } => {
-                        if let Some((step, true)) = tasks.get(instance) {
-                            facts.back_started = true;
-                            facts.back_steps.insert((*step).to_string());
-                        }
-                    }
-                    Event::TaskCompleted { instance, vendor, .. }
-                        if matches!(tasks.get(instance), Some((_, false)))
-                            && first_front.as_ref().is_none_or(|(at, _)| entry.at < *at) =>
-                    {
-                        first_front = Some((entry.at, vendor.clone()));
-                    }
-                    _ => {}
-                }
-            }
-        }
-        facts.vendor = started_vendor.or_else(|| first_front.and_then(|(_, v)| v));
-        facts
+        let instances: Vec<InstanceLog> = histories
+            .iter()
+            .map(|history| InstanceLog {
+                id: String::new(),
+                parent: None,
+                flow: String::new(),
+                version: 0,
+                business_key: None,
+                status: String::new(),
+                updated_at: 0,
+                facts: history.iter().filter_map(|e| Some((e.at.as_second(), Fact::of(&e.event)?))).collect(),
+            })
+            .collect();
+        let now = instances.iter().flat_map(|i| i.facts.last()).map(|(at, _)| *at).max().unwrap_or(0);
+        let (runs, start_vendor) = step_runs(&instances, now);
+        let back_steps: BTreeSet<String> = runs.iter().filter(|r| back_work(r)).map(|r| r.step.clone()).collect();
+        OrderFacts { vendor: attributed_vendor(start_vendor, &runs), back_started: !back_steps.is_empty(), back_steps }
     }
 
     /// The vendor, or [`SELF_SERVICE`].

@@ -63,9 +63,10 @@ pub struct OrderKpi {
     pub business_lead_time: Option<i64>,
     /// Calendar seconds the clock was stopped (holds, customer waits) up to close or now.
     pub stopped: i64,
-    /// `T_o`: the union of the human steps' processing intervals, seconds.
+    /// `T_o`: the union of the human steps' processing intervals, less stopped time, seconds.
     pub touch: i64,
-    /// Sum of the human steps' waiting, seconds.
+    /// Seconds nobody worked on the order while its clock ran: lead time (age, while open)
+    /// minus touch and stopped time, so `waiting + touch + stopped = lead time`.
     pub waiting: i64,
     /// `FE_o = T_o / LT_o` (closed orders with a lead time above zero).
     pub flow_efficiency: Option<f64>,
@@ -79,7 +80,8 @@ pub struct OrderKpi {
     pub rework: u32,
     /// Whether the order is one-stop; `None` when it is not eligible or not completed.
     pub one_stop: Option<bool>,
-    /// Whether the order met its flow's `sla`; `None` when open or the flow has none.
+    /// Whether a completed order met its flow's `sla`; `None` for other orders and flows
+    /// without one.
     pub sla_met: Option<bool>,
 }
 

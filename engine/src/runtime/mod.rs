@@ -19,8 +19,11 @@ use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::{Arc, RwLock};
 
+mod analytics;
 mod backtest;
 mod unit;
+
+pub use analytics::KpiQuery;
 
 pub use backtest::{BacktestReport, BacktestScope, ChangedDecision, OneStopMove, RuleChange};
 pub use unit::BatchItem;

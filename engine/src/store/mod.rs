@@ -205,6 +205,45 @@ pub struct HistoryEntry {
     pub event: Event,
 }
 
+/// A flow instance (an order or a subflow) as bulk readers (KPIs, exports) list it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InstanceRow {
+    /// Instance id.
+    pub id: String,
+    /// The instance that started it, for a subflow.
+    pub parent: Option<String>,
+    /// Flow id.
+    pub flow: String,
+    /// Flow version.
+    pub version: u32,
+    /// Business key.
+    pub business_key: Option<String>,
+    /// `open`, `on_hold` or `closed`.
+    pub status: String,
+    /// The time of its last event.
+    pub updated_at: Timestamp,
+}
+
+/// A stored event as bulk readers see it: the order, its place in the history, its time in
+/// microseconds since the epoch, its kind and its body (the event's JSON fields without the
+/// kind).
+#[derive(Debug, Clone, Copy)]
+pub struct RawEvent<'a> {
+    /// The order (flow instance) it belongs to.
+    pub order: &'a str,
+    /// 1-based position in that order's history.
+    pub seq: i64,
+    /// Microseconds since the Unix epoch.
+    pub at_us: i64,
+    /// `order_started`, `task_ready`, …
+    pub kind: &'a str,
+    /// JSON object.
+    pub body: &'a str,
+}
+
+/// What a bulk reader does with each event; an error stops the scan and is returned.
+pub type EventSink<'a> = dyn FnMut(RawEvent<'_>) -> Result<(), StoreError> + Send + 'a;
+
 /// Storage of orders, their history and their pending work.
 pub trait Store: Send + Sync {
     /// Stores a program's files (path → text, as JSON) under its hash, once.
@@ -249,6 +288,15 @@ pub trait Store: Send + Sync {
         limit: u32,
         lease_s: u64,
     ) -> BoxFuture<'_, Result<Vec<(String, u64)>, StoreError>>;
+    /// Every flow instance, orders and subflows alike, in no particular order.
+    fn instances(&self) -> BoxFuture<'_, Result<Vec<InstanceRow>, StoreError>>;
+    /// Streams every stored event of the given kinds to `sink`, each order's events together
+    /// and in history order, without holding them all in memory.
+    fn scan_events<'a>(
+        &'a self,
+        kinds: &'a [&'a str],
+        sink: &'a mut EventSink<'a>,
+    ) -> BoxFuture<'a, Result<(), StoreError>>;
     /// Closes the connections; waits until they are closed.
     fn close(&self) -> BoxFuture<'_, ()>;
     /// Claims up to `limit` jobs due at `now` for `lease_s` seconds.

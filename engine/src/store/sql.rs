@@ -5,10 +5,11 @@
 
 use super::batch::{Batch, OrderWrite, rows_per_statement};
 use super::{
-    BoxFuture, Change, Deployment, Durability, HistoryEntry, JobRow, OrderFilter, OrderRow, Store, StoreError,
-    TaskFilter, TaskRow, from_micros, micros,
+    BoxFuture, Change, Deployment, Durability, EventSink, HistoryEntry, InstanceRow, JobRow, OrderFilter, OrderRow,
+    RawEvent, Store, StoreError, TaskFilter, TaskRow, from_micros, micros,
 };
 use crate::machine::OrderState;
+use futures_util::TryStreamExt;
 use jiff::{SignedDuration, Timestamp};
 use sqlx::{QueryBuilder, Row};
 use std::str::FromStr;
@@ -380,6 +381,47 @@ let rows = sqlx::query("SELECT seq, at, kind, body FROM events WHERE order_id = 
                             })
                         })
                         .collect()
+                })
+            }
+
+            fn instances(&self) -> BoxFuture<'_, Result<Vec<InstanceRow>, StoreError>> {
+                Box::pin(async move {
+                    let rows = sqlx::query("SELECT id, parent_id, flow_id, version, business_key, status, updated_at FROM orders")
+                        .fetch_all(&self.pool)
+                        .await?;
+                    rows.iter()
+                        .map(|r| {
+                            Ok(InstanceRow {
+                                id: r.try_get("id")?,
+                                parent: r.try_get("parent_id")?,
+                                flow: r.try_get("flow_id")?,
+                                version: u32::try_from(r.try_get::<i64, _>("version")?).unwrap_or(0),
+                                business_key: r.try_get("business_key")?,
+                                status: r.try_get("status")?,
+                                updated_at: from_micros(r.try_get("updated_at")?),
+                            })
+                        })
+                        .collect()
+                })
+            }
+
+            fn scan_events<'a>(&'a self, kinds: &'a [&'a str], sink: &'a mut EventSink<'a>) -> BoxFuture<'a, Result<(), StoreError>> {
+                Box::pin(async move {
+                    let mut q = QueryBuilder::<$db>::new("SELECT order_id, seq, at, kind, body FROM events WHERE kind IN (");
+                    let mut list = q.separated(", ");
+                    for kind in kinds {
+                        list.push_bind(*kind);
+                    }
+                    q.push(") ORDER BY order_id, seq");
+                    let query = q.build();
+                    let mut rows = query.fetch(&self.pool);
+                    while let Some(row) = rows.try_next().await? {
+                        let order: &str = row.try_get(0)?;
+                        let kind: &str = row.try_get(3)?;
+                        let body: &str = row.try_get(4)?;
+                        sink(RawEvent { order, seq: row.try_get(1)?, at_us: row.try_get(2)?, kind, body })?;
+                    }
+                    Ok(())
                 })
             }
 

@@ -1,0 +1,291 @@
+//! The few things of each event the KPIs read, in a compact form. Reading a million events
+//! must be fast, so stored events are parsed straight into these (the order's data carried by
+//! some events is skipped, never built), and only the kinds listed in [`KINDS`] are read.
+
+use crate::machine::Event;
+use jiff::Timestamp;
+use serde::Deserialize;
+
+/// One event as the KPIs see it.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Fact {
+    /// The order began (its receipt time and starting vendor and channel).
+    Started { received_at: Timestamp, vendor: Option<String>, channel: Option<String> },
+    /// A human task became ready.
+    TaskReady { instance: u64, step: String, lane: String, back: bool, due_at: Option<Timestamp> },
+    /// Someone took it.
+    TaskClaimed { instance: u64, actor: String },
+    /// It moved to another person.
+    TaskTransferred { instance: u64, to: String },
+    /// It went back to the queue.
+    TaskReleased { instance: u64 },
+    /// A person finished it.
+    TaskCompleted { instance: u64, actor: String, vendor: Option<String> },
+    /// A rule finished it; nobody worked it.
+    TaskSkipped { instance: u64, step: String },
+    /// It was withdrawn.
+    TaskCancelled { instance: u64 },
+    /// An automatic step was queued (attempt 1 begins the step instance).
+    ActionQueued { instance: u64, step: String, attempt: u32 },
+    /// Its handler succeeded.
+    ActionSucceeded { instance: u64 },
+    /// A wait began.
+    WaitStarted { instance: u64, customer: bool },
+    /// A wait ended.
+    WaitEnded { instance: u64 },
+    /// Put on hold.
+    Held,
+    /// Resumed.
+    Resumed,
+    /// A send-back or a pull-back.
+    Rework,
+    /// The order ended.
+    Closed { outcome: String },
+}
+
+/// The stored event kinds [`Fact::parse`] reads; every other kind says nothing to the KPIs.
+pub(crate) const KINDS: &[&str] = &[
+    "order_started",
+    "task_ready",
+    "task_claimed",
+    "task_released",
+    "task_transferred",
+    "task_completed",
+    "task_skipped",
+    "task_cancelled",
+    "action_queued",
+    "action_succeeded",
+    "wait_started",
+    "wait_ended",
+    "held",
+    "resumed",
+    "sent_back",
+    "pulled_back",
+    "order_closed",
+];
+
+#[derive(Deserialize)]
+struct StartedBody {
+    received_at: Timestamp,
+    vendor: Option<String>,
+    channel: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct ReadyBody {
+    instance: u64,
+    step: String,
+    lane: String,
+    back: bool,
+    due_at: Option<Timestamp>,
+}
+
+#[derive(Deserialize)]
+struct InstanceBody {
+    instance: u64,
+}
+
+#[derive(Deserialize)]
+struct ClaimedBody {
+    instance: u64,
+    actor: String,
+}
+
+#[derive(Deserialize)]
+struct TransferredBody {
+    instance: u64,
+    to: String,
+}
+
+#[derive(Deserialize)]
+struct CompletedBody {
+    instance: u64,
+    actor: String,
+    vendor: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct StepBody {
+    instance: u64,
+    step: String,
+}
+
+#[derive(Deserialize)]
+struct QueuedBody {
+    instance: u64,
+    step: String,
+    attempt: u32,
+}
+
+#[derive(Deserialize)]
+struct WaitBody {
+    instance: u64,
+    customer: bool,
+}
+
+#[derive(Deserialize)]
+struct ClosedBody {
+    outcome: String,
+}
+
+impl Fact {
+    /// Parses a stored event (its kind column and its JSON body); `None` for kinds the KPIs
+    /// do not read.
+    pub(crate) fn parse(kind: &str, body: &str) -> Result<Option<Fact>, serde_json::Error> {
+        Ok(Some(match kind {
+            "order_started" => {
+                let b: StartedBody = serde_json::from_str(body)?;
+                Fact::Started { received_at: b.received_at, vendor: b.vendor, channel: b.channel }
+            }
+            "task_ready" => {
+                let b: ReadyBody = serde_json::from_str(body)?;
+                Fact::TaskReady { instance: b.instance, step: b.step, lane: b.lane, back: b.back, due_at: b.due_at }
+            }
+            "task_claimed" => {
+                let b: ClaimedBody = serde_json::from_str(body)?;
+                Fact::TaskClaimed { instance: b.instance, actor: b.actor }
+            }
+            "task_transferred" => {
+                let b: TransferredBody = serde_json::from_str(body)?;
+                Fact::TaskTransferred { instance: b.instance, to: b.to }
+            }
+            "task_released" => Fact::TaskReleased { instance: serde_json::from_str::<InstanceBody>(body)?.instance },
+            "task_completed" => {
+                let b: CompletedBody = serde_json::from_str(body)?;
+                Fact::TaskCompleted { instance: b.instance, actor: b.actor, vendor: b.vendor }
+            }
+            "task_skipped" => {
+                let b: StepBody = serde_json::from_str(body)?;
+                Fact::TaskSkipped { instance: b.instance, step: b.step }
+            }
+            "task_cancelled" => Fact::TaskCancelled { instance: serde_json::from_str::<InstanceBody>(body)?.instance },
+            "action_queued" => {
+                let b: QueuedBody = serde_json::from_str(body)?;
+                Fact::ActionQueued { instance: b.instance, step: b.step, attempt: b.attempt }
+            }
+            "action_succeeded" => {
+                Fact::ActionSucceeded { instance: serde_json::from_str::<InstanceBody>(body)?.instance }
+            }
+            "wait_started" => {
+                let b: WaitBody = serde_json::from_str(body)?;
+                Fact::WaitStarted { instance: b.instance, customer: b.customer }
+            }
+            "wait_ended" => Fact::WaitEnded { instance: serde_json::from_str::<InstanceBody>(body)?.instance },
+            "held" => Fact::Held,
+            "resumed" => Fact::Resumed,
+            "sent_back" | "pulled_back" => Fact::Rework,
+            "order_closed" => Fact::Closed { outcome: serde_json::from_str::<ClosedBody>(body)?.outcome },
+            _ => return Ok(None),
+        }))
+    }
+
+    /// The same from an event already in memory.
+    pub(crate) fn of(event: &Event) -> Option<Fact> {
+        Some(match event {
+            Event::OrderStarted { received_at, vendor, channel, .. } => {
+                Fact::Started { received_at: *received_at, vendor: vendor.clone(), channel: channel.clone() }
+            }
+            Event::TaskReady { instance, step, lane, back, due_at, .. } => Fact::TaskReady {
+                instance: *instance,
+                step: step.clone(),
+                lane: lane.clone(),
+                back: *back,
+                due_at: *due_at,
+            },
+            Event::TaskClaimed { instance, actor, .. } => {
+                Fact::TaskClaimed { instance: *instance, actor: actor.clone() }
+            }
+            Event::TaskTransferred { instance, to, .. } => {
+                Fact::TaskTransferred { instance: *instance, to: to.clone() }
+            }
+            Event::TaskReleased { instance, .. } => Fact::TaskReleased { instance: *instance },
+            Event::TaskCompleted { instance, actor, vendor, .. } => {
+                Fact::TaskCompleted { instance: *instance, actor: actor.clone(), vendor: vendor.clone() }
+            }
+            Event::TaskSkipped { instance, step, .. } => Fact::TaskSkipped { instance: *instance, step: step.clone() },
+            Event::TaskCancelled { instance, .. } => Fact::TaskCancelled { instance: *instance },
+            Event::ActionQueued { instance, step, attempt, .. } => {
+                Fact::ActionQueued { instance: *instance, step: step.clone(), attempt: *attempt }
+            }
+            Event::ActionSucceeded { instance, .. } => Fact::ActionSucceeded { instance: *instance },
+            Event::WaitStarted { instance, customer, .. } => {
+                Fact::WaitStarted { instance: *instance, customer: *customer }
+            }
+            Event::WaitEnded { instance, .. } => Fact::WaitEnded { instance: *instance },
+            Event::Held { .. } => Fact::Held,
+            Event::Resumed { .. } => Fact::Resumed,
+            Event::SentBack { .. } | Event::PulledBack { .. } => Fact::Rework,
+            Event::OrderClosed { outcome, .. } => Fact::Closed { outcome: outcome.clone() },
+            _ => return None,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::HistoryEntry;
+
+    /// Every kind the KPIs read parses from its stored form into what the in-memory event gives.
+    #[test]
+    fn stored_and_in_memory_events_give_the_same_facts() {
+        let at = Timestamp::from_second(1_790_000_000).expect("time");
+        let events = vec![
+            Event::OrderStarted {
+                flow: "f".into(),
+                version: 1,
+                business_key: Some("K".into()),
+                vendor: Some("ベンダーA".into()),
+                channel: Some("phone".into()),
+                received_at: at,
+                parent: None,
+                data: serde_json::from_str(r#"{"plan":"ギガ"}"#).expect("data"),
+            },
+            Event::TaskReady {
+                instance: 2,
+                step: "review".into(),
+                lane: "back".into(),
+                back: true,
+                role: "clerk".into(),
+                due_at: Some(at),
+            },
+            Event::TaskClaimed { instance: 2, actor: "u1".into(), vendor: None },
+            Event::TaskReleased { instance: 2, actor: "u1".into() },
+            Event::TaskTransferred { instance: 2, from: "u1".into(), to: "u3".into() },
+            Event::TaskCompleted {
+                instance: 2,
+                step: "review".into(),
+                actor: "u2".into(),
+                vendor: Some("v".into()),
+                outcome: None,
+                changes: serde_json::from_str(r#"{"ok":true}"#).expect("data"),
+            },
+            Event::TaskSkipped {
+                instance: 3,
+                step: "s".into(),
+                rule: "r".into(),
+                inputs: Default::default(),
+                outcome: None,
+            },
+            Event::TaskCancelled { instance: 4, reason: "x".into() },
+            Event::ActionQueued { instance: 5, step: "a".into(), action: "act".into(), attempt: 1 },
+            Event::ActionSucceeded { instance: 5, written: Default::default() },
+            Event::WaitStarted { instance: 6, step: "w".into(), customer: true },
+            Event::WaitEnded { instance: 6, by: "signal docs".into(), next: "n".into() },
+            Event::Held { actor: "u".into(), reason: "r".into() },
+            Event::Resumed { actor: "u".into() },
+            Event::SentBack { instance: 2, from: "b".into(), to: "a".into(), actor: "u".into(), reason: "r".into() },
+            Event::PulledBack { instance: 2, step: "a".into(), actor: "u".into() },
+            Event::OrderClosed { outcome: "completed".into(), by: "done".into() },
+        ];
+        for event in events {
+            let mut body = serde_json::to_value(HistoryEntry { seq: 1, at, event: event.clone() }.event).expect("json");
+            let kind = body.as_object_mut().and_then(|o| o.remove("event")).expect("tag");
+            let kind = kind.as_str().expect("kind");
+            assert!(KINDS.contains(&kind), "{kind} is read");
+            let parsed = Fact::parse(kind, &body.to_string()).expect("parses");
+            assert_eq!(parsed, Fact::of(&event), "{kind}");
+            assert!(parsed.is_some(), "{kind}");
+        }
+    }
+}

@@ -1,0 +1,89 @@
+//! The reminder list: open orders that stopped moving, and tasks overdue or at risk — what the
+//! back office works from to remind people before deadlines pass.
+
+use super::FlowLookup;
+use super::case::{CaseFigures, bh, extended_due, timestamp};
+use super::config::KpiConfig;
+use super::report::{OpenTaskAlert, StalledOrder, StalledReport};
+use crate::calendar::Calendar;
+
+/// The aging bucket of an order received at `received`: whole working days to `now`.
+fn aging_bucket(calendar: &Calendar, received: i64, now: i64) -> &'static str {
+    let after = |days: u64| calendar.add_sla(timestamp(received), days * 86_400).as_second() <= now;
+    if after(7) {
+        ">7d"
+    } else if after(3) {
+        "3-7d"
+    } else if after(1) {
+        "1-3d"
+    } else {
+        "0-1d"
+    }
+}
+
+/// The reminder list at `now`.
+pub(crate) fn stalled(cases: &[CaseFigures], flows: &dyn FlowLookup, config: &KpiConfig, now: i64) -> StalledReport {
+    let threshold = (config.stalled_after_hours * 3600.0).round() as i64;
+    let horizon = (config.at_risk_hours * 3600.0).round() as i64;
+    let mut stalled = Vec::new();
+    let mut tasks = Vec::new();
+    for case in cases.iter().filter(|c| c.closed.is_none()) {
+        let o = &case.order;
+        let calendar = flows.calendar(&o.flow, o.version);
+        let open: Vec<_> = case.steps.iter().filter(|r| r.open()).collect();
+        // A stopped clock (on hold, waiting for the customer) is not stalled.
+        let stopped_now = case.stopped.spans().last().is_some_and(|&(_, end)| end >= now);
+        let idle = bh(calendar, case.last_event, now);
+        if !stopped_now && idle > threshold {
+            let mut labels: Vec<String> = open.iter().map(|r| flows.step_label(&r.flow, r.version, &r.step)).collect();
+            labels.dedup();
+            stalled.push(StalledOrder {
+                id: o.id.clone(),
+                business_key: o.business_key.clone(),
+                flow: o.flow.clone(),
+                vendor: o.vendor.clone(),
+                open_steps: labels.join(", "),
+                last_event: timestamp(case.last_event),
+                idle_business: idle,
+                age_business: bh(calendar, case.received, now),
+                aging_bucket: aging_bucket(calendar, case.received, now).to_string(),
+            });
+        }
+        // Nobody can work an order whose clock is stopped: its tasks wait without alerts.
+        for run in open.iter().filter(|r| r.human && !stopped_now) {
+            let Some(due) = run.due else { continue };
+            // Stopped time since the task became ready moves its due time.
+            let due = extended_due(calendar, due, &case.stopped, run.ready, now);
+            let (state, past) = if now > due {
+                ("overdue", bh(calendar, due, now))
+            } else {
+                let left = bh(calendar, now, due);
+                if left > horizon {
+                    continue;
+                }
+                ("at risk", -left)
+            };
+            tasks.push(OpenTaskAlert {
+                order: o.id.clone(),
+                business_key: o.business_key.clone(),
+                flow: run.flow.clone(),
+                step: run.step.clone(),
+                label: flows.step_label(&run.flow, run.version, &run.step),
+                vendor: o.vendor.clone(),
+                assignee: run.assignee.clone(),
+                due: timestamp(due),
+                state: state.to_string(),
+                past_due_business: past,
+            });
+        }
+    }
+    stalled.sort_by(|a, b| b.idle_business.cmp(&a.idle_business).then(a.id.cmp(&b.id)));
+    tasks.sort_by(|a, b| b.past_due_business.cmp(&a.past_due_business).then(a.order.cmp(&b.order)));
+    StalledReport {
+        now: timestamp(now),
+        stalled_after_hours: config.stalled_after_hours,
+        at_risk_hours: config.at_risk_hours,
+        stalled,
+        tasks,
+    }
+}

@@ -1,0 +1,299 @@
+//! KPI golden test: a dozen hand-made orders with known timestamps (across a weekend and the
+//! 2026-11-23 public holiday, with a hold, a customer wait, a send-back, a release, a paper
+//! order received before it was entered, two vendors, in-house staff) give exactly the figures
+//! worked out by hand in `tests/kpi/golden.txt` (derivations in `tests/kpi/README.md`), on
+//! SQLite and on PostgreSQL alike.
+//!
+//! PostgreSQL is reached through `JUNRO_TEST_POSTGRES_URL` (CI sets it); when CI is set and it
+//! cannot be reached, the test fails.
+
+use jiff::Timestamp;
+use jiff::civil::DateTime;
+use jiff::tz::TimeZone;
+use junro_engine::clock::VirtualClock;
+use junro_engine::kpi::{Cell, KpiConfig, View};
+use junro_engine::machine::{Actor, Command};
+use junro_engine::runtime::KpiQuery;
+use junro_engine::store::{Durability, TaskFilter};
+use junro_engine::{Engine, EngineOptions, StartOrder};
+use serde_json::json;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+const FLOW: &str = r#"
+lane front "フロント" front
+lane back "バックオフィス" back
+role operator "オペレーター"
+role reviewer "審査担当"
+signal docs "書類到着" customer
+
+flow order "申込" {
+  sla 1d
+  data {
+    plan "プラン" enum(basic, premium, docs)
+  }
+  start -> intake
+  task intake "受付" {
+    lane front
+    role operator
+    edit plan
+    sla 1h
+    -> route
+  }
+  decide route "振分" {
+    when plan == "premium" -> review
+    when plan == "docs" -> wait_docs
+    else -> done
+  }
+  wait wait_docs "書類待ち" {
+    on docs -> done
+  }
+  task review "審査" {
+    lane back
+    role reviewer
+    sla 4h
+    sendback intake
+    outcome approve "承認" -> done
+    outcome reject "却下" -> rejected
+  }
+  end done "完了" completed
+  end rejected "却下" rejected
+}
+"#;
+
+const CONFIG: &str = "one_stop_target: 0.7\ntargets:\n  vendors: { A社: 0.85 }\n";
+
+/// A moment given in Japan's local time.
+fn jst(local: &str) -> Timestamp {
+    let dt: DateTime = local.parse().expect("local time");
+    dt.to_zoned(TimeZone::get("Asia/Tokyo").expect("zone")).expect("in zone").timestamp()
+}
+
+fn op(id: &str, vendor: Option<&str>) -> Actor {
+    Actor::person(id, &["operator"], vendor)
+}
+
+fn reviewer(id: &str) -> Actor {
+    Actor::person(id, &["reviewer"], None)
+}
+
+fn admin() -> Actor {
+    Actor { admin: true, ..Actor::person("admin", &[], None) }
+}
+
+struct World {
+    engine: Engine,
+    clock: Arc<VirtualClock>,
+}
+
+impl World {
+    fn at(&self, local: &str) -> &Self {
+        self.clock.set(jst(local));
+        self
+    }
+
+    async fn start(&self, key: &str, vendor: Option<&str>, received: Option<&str>) -> String {
+        let order = StartOrder {
+            business_key: Some(key.into()),
+            vendor: vendor.map(str::to_string),
+            channel: Some(if received.is_some() { "紙" } else { "電話" }.into()),
+            received_at: received.map(jst),
+            ..StartOrder::default()
+        };
+        self.engine.start("order", order).await.expect("starts")
+    }
+
+    async fn task(&self, order: &str, step: &str) -> u64 {
+        let tasks =
+            self.engine.tasks(&TaskFilter { order: Some(order.into()), ..TaskFilter::default() }).await.expect("tasks");
+        tasks.iter().find(|t| t.step == step).map(|t| t.instance).unwrap_or_else(|| panic!("no task {step}"))
+    }
+
+    async fn claim(&self, order: &str, step: &str, who: &Actor) {
+        let task = self.task(order, step).await;
+        self.engine.apply(order, who, Command::Claim { task }).await.expect("claims");
+    }
+
+    async fn release(&self, order: &str, step: &str, who: &Actor) {
+        let task = self.task(order, step).await;
+        self.engine.apply(order, who, Command::Release { task }).await.expect("releases");
+    }
+
+    async fn complete(&self, order: &str, step: &str, who: &Actor, outcome: Option<&str>, plan: Option<&str>) {
+        let task = self.task(order, step).await;
+        let data = plan.map(|p| json!({ "plan": p }).as_object().cloned().unwrap_or_default()).unwrap_or_default();
+        self.engine.complete(order, task, who, outcome, data).await.expect("completes");
+    }
+
+    async fn send_back(&self, order: &str, who: &Actor) {
+        let task = self.task(order, "review").await;
+        let command = Command::SendBack { task, to: "intake".into(), reason: "番地が違う".into() };
+        self.engine.apply(order, who, command).await.expect("sends back");
+    }
+
+    async fn command(&self, order: &str, command: Command) {
+        self.engine.apply(order, &admin(), command).await.expect("applies");
+    }
+}
+
+/// Runs the hand-made month on a database and returns the rendered figures.
+async fn figures(url: &str) -> String {
+    let clock = Arc::new(VirtualClock::new(jst("2026-11-19T09:00")));
+    let options = EngineOptions { durability: Durability::Normal, clock: clock.clone(), ..EngineOptions::default() };
+    let engine = Engine::open_with(url, options).await.expect("engine opens");
+    let dir = std::env::temp_dir().join(format!("junro-kpi-{}-{}", std::process::id(), url.len()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    std::fs::write(dir.join("order.flow"), FLOW).expect("flow written");
+    engine.deploy(&[dir], None).await.expect("deploys");
+    let w = World { engine, clock };
+    let (a1, a2, b1, b2) = (op("a1", Some("A社")), op("a2", Some("A社")), op("b1", Some("B社")), op("b2", Some("B社")));
+    let (house, rev1, rev2) = (op("house", None), reviewer("rev1"), reviewer("rev2"));
+
+    // The clock only moves forward, so the orders' steps interleave in time order.
+    // O1: A, basic, the same morning.
+    let o1 = w.at("2026-11-19T10:00").start("O1", None, None).await;
+    w.at("2026-11-19T10:30").claim(&o1, "intake", &a1).await;
+    w.at("2026-11-19T10:45").complete(&o1, "intake", &a1, None, Some("basic")).await;
+    // O3: B, basic; released once and finished by a colleague.
+    let o3 = w.at("2026-11-20T09:00").start("O3", None, None).await;
+    w.at("2026-11-20T09:10").claim(&o3, "intake", &b1).await;
+    w.at("2026-11-20T09:20").release(&o3, "intake", &b1).await;
+    w.at("2026-11-20T09:50").claim(&o3, "intake", &b2).await;
+    w.at("2026-11-20T10:00").complete(&o3, "intake", &b2, None, Some("basic")).await;
+    // O2: A, premium; the review waits over the weekend and the Monday holiday.
+    let o2 = w.at("2026-11-20T17:00").start("O2", None, None).await;
+    w.at("2026-11-20T17:10").claim(&o2, "intake", &a1).await;
+    w.at("2026-11-20T17:30").complete(&o2, "intake", &a1, None, Some("premium")).await;
+    // O4: B, premium, sent back once.
+    let o4 = w.at("2026-11-24T09:00").start("O4", None, None).await;
+    w.claim(&o4, "intake", &b1).await;
+    w.at("2026-11-24T09:30").claim(&o2, "review", &rev1).await;
+    w.complete(&o4, "intake", &b1, None, Some("premium")).await;
+    w.at("2026-11-24T10:00").complete(&o2, "review", &rev1, Some("approve"), None).await;
+    w.claim(&o4, "review", &rev1).await;
+    w.at("2026-11-24T10:30").send_back(&o4, &rev1).await;
+    w.at("2026-11-24T11:00").claim(&o4, "intake", &b1).await;
+    w.at("2026-11-24T11:15").complete(&o4, "intake", &b1, None, Some("premium")).await;
+    w.at("2026-11-24T11:45").claim(&o4, "review", &rev2).await;
+    w.at("2026-11-24T12:00").complete(&o4, "review", &rev2, Some("approve"), None).await;
+    // O5: A, waits for the customer's documents overnight.
+    let o5 = w.at("2026-11-24T13:00").start("O5", None, None).await;
+    w.claim(&o5, "intake", &a2).await;
+    w.at("2026-11-24T13:20").complete(&o5, "intake", &a2, None, Some("docs")).await;
+    // O6: A, on hold for two hours while the intake is worked.
+    let o6 = w.at("2026-11-25T09:00").start("O6", None, None).await;
+    w.claim(&o6, "intake", &a1).await;
+    w.at("2026-11-25T09:30").command(&o6, Command::Hold { reason: "お客様不在".into() }).await;
+    // O11: B, on hold since Wednesday morning: not stalled, its due time moves with the hold.
+    let o11 = w.start("O11", Some("B社"), None).await;
+    w.at("2026-11-25T10:00").engine.signal("O5", "docs", Default::default()).await.expect("signal");
+    w.command(&o11, Command::Hold { reason: "確認中".into() }).await;
+    // O7: B, a paper order received the day before it was entered, then cancelled.
+    let o7 = w.start("O7", Some("B社"), Some("2026-11-24T15:00")).await;
+    w.at("2026-11-25T11:00").command(&o7, Command::Cancel { reason: "お客様都合".into() }).await;
+    w.at("2026-11-25T11:30").command(&o6, Command::Resume).await;
+    w.at("2026-11-25T12:00").complete(&o6, "intake", &a1, None, Some("basic")).await;
+    // O8: A, completed without a claim, then rejected.
+    let o8 = w.at("2026-11-25T14:00").start("O8", None, None).await;
+    w.at("2026-11-25T14:30").complete(&o8, "intake", &a1, None, Some("premium")).await;
+    w.at("2026-11-25T15:00").claim(&o8, "review", &rev1).await;
+    // O9: A, nobody takes it: stalled and overdue.
+    w.start("O9", Some("A社"), None).await;
+    w.at("2026-11-25T15:30").complete(&o8, "review", &rev1, Some("reject"), None).await;
+    // O12: in-house staff take the order: self-service.
+    let o12 = w.at("2026-11-26T09:00").start("O12", None, None).await;
+    w.claim(&o12, "intake", &house).await;
+    w.at("2026-11-26T09:05").complete(&o12, "intake", &house, None, Some("basic")).await;
+    // O10: A, its review is due soon: at risk.
+    let o10 = w.at("2026-11-26T14:00").start("O10", None, None).await;
+    w.at("2026-11-26T14:10").complete(&o10, "intake", &a2, None, Some("premium")).await;
+
+    let config = KpiConfig::from_yaml(CONFIG).expect("config");
+    let now = jst("2026-11-26T17:00");
+    let query = KpiQuery { from: None, to: None, now: Some(now) };
+    let report = w.engine.kpi_report(&query, &config).await.expect("report");
+    let stalled = w.engine.stalled(Some(now), &config).await.expect("stalled");
+    w.engine.close().await;
+    let wanted =
+        ["summary", "vendors", "flows", "steps", "bottlenecks", "vendor_steps", "days", "flow_over_time", "orders"];
+    let mut views: Vec<View> = report.views().into_iter().filter(|v| wanted.contains(&v.id)).collect();
+    views.extend(stalled.views());
+    render(&views)
+}
+
+/// Views as tab-separated text: machine keys, seconds, fractions to four places.
+fn render(views: &[View]) -> String {
+    let mut out = String::new();
+    for view in views {
+        out.push_str(&format!("## {}\n", view.id));
+        // Instance ids are random (UUID v7); business keys name the orders.
+        let shown: Vec<usize> =
+            (0..view.columns.len()).filter(|&i| !matches!(view.columns[i].key, "id" | "order")).collect();
+        let keys: Vec<&str> = shown.iter().map(|&i| view.columns[i].key).collect();
+        out.push_str(&keys.join("\t"));
+        out.push('\n');
+        for row in &view.rows {
+            let cells: Vec<String> = shown
+                .iter()
+                .map(|&i| match &row[i] {
+                    Cell::Empty => "-".to_string(),
+                    Cell::Text(t) => t.clone(),
+                    Cell::Int(n) => n.to_string(),
+                    Cell::Float(x) => format!("{x:.4}"),
+                    Cell::Time(t) => {
+                        t.to_zoned(TimeZone::get("Asia/Tokyo").expect("zone")).strftime("%m-%d %H:%M").to_string()
+                    }
+                    Cell::Flag(b) => if *b { "yes" } else { "no" }.to_string(),
+                })
+                .collect();
+            out.push_str(&cells.join("\t"));
+            out.push('\n');
+        }
+        out.push('\n');
+    }
+    out
+}
+
+fn golden() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/kpi/golden.txt")
+}
+
+fn compare(actual: &str, backend: &str) {
+    if std::env::var_os("JUNRO_BLESS").is_some() && backend == "sqlite" {
+        std::fs::write(golden(), actual).expect("golden written");
+        return;
+    }
+    let expected = std::fs::read_to_string(golden()).expect("golden file");
+    if actual != expected {
+        let diff: Vec<String> = expected
+            .lines()
+            .zip(actual.lines())
+            .filter(|(e, a)| e != a)
+            .take(10)
+            .map(|(e, a)| format!("expected: {e}\n  actual: {a}"))
+            .collect();
+        panic!("{backend}: the KPI figures differ from the hand-worked golden file:\n{}", diff.join("\n"));
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hand_made_orders_give_the_hand_worked_figures_on_sqlite() {
+    let path = std::env::temp_dir().join(format!("junro-kpi-golden-{}.db", std::process::id()));
+    let _ = std::fs::remove_file(&path);
+    let actual = figures(&format!("sqlite:{}", path.display())).await;
+    compare(&actual, "sqlite");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hand_made_orders_give_the_same_figures_on_postgres() {
+    let Ok(url) = std::env::var("JUNRO_TEST_POSTGRES_URL") else {
+        assert!(std::env::var_os("CI").is_none(), "CI must set JUNRO_TEST_POSTGRES_URL");
+        eprintln!("JUNRO_TEST_POSTGRES_URL is not set: the PostgreSQL run is skipped outside CI");
+        return;
+    };
+    // Test binaries run one after another, so the conformance suite never shares it with us.
+    let store = junro_engine::store::PostgresStore::open(&url).await.expect("PostgreSQL reachable");
+    store.reset().await.expect("reset");
+    let actual = figures(&url).await;
+    compare(&actual, "postgres");
+}
