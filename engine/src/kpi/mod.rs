@@ -22,6 +22,8 @@ mod groups;
 mod intervals;
 pub mod report;
 pub(crate) mod stalled;
+#[cfg(test)]
+mod tests;
 pub mod view;
 
 pub use attribution::{OrderFacts, SELF_SERVICE};

@@ -1,16 +1,20 @@
-//! The KPI entry points of the embedding API: [`Engine::kpi_report`] and [`Engine::stalled`].
+//! The KPI entry points of the embedding API: [`Engine::kpi_report`], [`Engine::stalled`], and
+//! [`Engine::kpi_data`] for callers that want several reports from one read.
 
-use super::{Catalogs, Engine, EngineError};
+use super::{Engine, EngineError};
 use crate::calendar::{Calendar, Calendars};
+use crate::compile::CompiledFlow;
 use crate::kpi::case::{self, CaseFigures};
 use crate::kpi::{FlowLookup, KpiConfig, KpiReport, StalledReport, Window, compute, stalled};
 use jiff::Timestamp;
 use jiff::tz::TimeZone;
+use std::collections::BTreeMap;
+use std::sync::Arc;
 
 /// Which orders a KPI report covers.
 #[derive(Debug, Clone, Default)]
 pub struct KpiQuery {
-    /// Count closed orders from this moment (inclusive); `None`: from the first order.
+    /// Count orders from this moment (inclusive); `None`: from the first order.
     pub from: Option<Timestamp>,
     /// … up to this moment (exclusive); `None`: up to now.
     pub to: Option<Timestamp>,
@@ -20,18 +24,18 @@ pub struct KpiQuery {
 }
 
 /// The deployed flows and calendars, as the KPIs look them up.
-struct Flows<'a> {
-    catalogs: &'a Catalogs,
-    calendars: &'a Calendars,
+struct Flows {
+    flows: BTreeMap<(String, u32), Arc<CompiledFlow>>,
+    calendars: Calendars,
 }
 
-impl Flows<'_> {
-    fn flow(&self, flow: &str, version: u32) -> Option<&crate::compile::CompiledFlow> {
-        self.catalogs.flows.get(&(flow.to_string(), version)).map(|f| &**f)
+impl Flows {
+    fn flow(&self, flow: &str, version: u32) -> Option<&CompiledFlow> {
+        self.flows.get(&(flow.to_string(), version)).map(|f| &**f)
     }
 }
 
-impl FlowLookup for Flows<'_> {
+impl FlowLookup for Flows {
     fn step_label(&self, flow: &str, version: u32, step: &str) -> String {
         self.flow(flow, version).and_then(|f| f.node(step)).map_or_else(|| step.to_string(), |n| n.label.clone())
     }
@@ -52,46 +56,81 @@ impl FlowLookup for Flows<'_> {
     }
 }
 
+/// Every order's KPI figures as of one moment, read once from the database; reports of any
+/// window and the reminder list are computed from it.
+pub struct KpiData {
+    figures: Vec<CaseFigures>,
+    flows: Flows,
+    now: Timestamp,
+    events: usize,
+}
+
+impl KpiData {
+    /// "Now" of these figures.
+    pub fn now(&self) -> Timestamp {
+        self.now
+    }
+
+    /// How many orders (root flow instances) were read.
+    pub fn orders(&self) -> usize {
+        self.figures.len()
+    }
+
+    /// How many stored events were read (those of the kinds the KPIs use).
+    pub fn events(&self) -> usize {
+        self.events
+    }
+
+    /// The time zone days, weeks and months are taken in (the default calendar's).
+    pub fn zone(&self) -> TimeZone {
+        self.flows.calendars.default_calendar().zone().clone()
+    }
+
+    /// The KPI report of a window (`query.now` is ignored: the data has its own "now").
+    pub fn report(&self, query: &KpiQuery, config: &KpiConfig) -> KpiReport {
+        let zone = self.zone();
+        let window = Window {
+            from: query.from,
+            to: query.to,
+            now: self.now,
+            time_zone: zone.iana_name().unwrap_or("UTC").to_string(),
+        };
+        compute::report(&self.figures, &self.flows, config, window, &zone)
+    }
+
+    /// The reminder list.
+    pub fn stalled(&self, config: &KpiConfig) -> StalledReport {
+        stalled::stalled(&self.figures, &self.flows, config, self.now.as_second())
+    }
+}
+
 impl Engine {
-    /// Reads every order's history and computes its figures as of `now`.
-    async fn case_figures(&self, now: Option<Timestamp>) -> Result<(Vec<CaseFigures>, Timestamp), EngineError> {
+    /// Reads every order's history (the kinds of events the KPIs use, streamed) and computes
+    /// each order's figures as of `now` (see [`KpiQuery::now`] for the default).
+    pub async fn kpi_data(&self, now: Option<Timestamp>) -> Result<KpiData, EngineError> {
         let cases = crate::kpi::read(self.store.as_ref()).await?;
+        let events = cases.iter().flatten().map(|i| i.facts.len()).sum();
         let now = now.unwrap_or_else(|| {
             let last = cases.iter().flatten().map(|i| i.updated_at).max().unwrap_or(0);
             self.now().max(case::timestamp(last))
         });
-        let catalogs = self.catalogs.read().unwrap_or_else(std::sync::PoisonError::into_inner);
-        let flows = Flows { catalogs: &catalogs, calendars: &self.calendars };
+        let flows = {
+            let catalogs = self.catalogs.read().unwrap_or_else(std::sync::PoisonError::into_inner);
+            Flows { flows: catalogs.flows.clone(), calendars: self.calendars.clone() }
+        };
         let figures = cases.iter().map(|c| case::figures(c, &flows, now.as_second())).collect();
-        Ok((figures, now))
+        Ok(KpiData { figures, flows, now, events })
     }
 
     /// The KPI report of `query`'s window: per order, step, vendor, flow, channel and period,
     /// bottlenecks, and flow over time, as `../shared/kpi.md` defines them.
     pub async fn kpi_report(&self, query: &KpiQuery, config: &KpiConfig) -> Result<KpiReport, EngineError> {
-        let (figures, now) = self.case_figures(query.now).await?;
-        let zone = self.calendars.default_calendar().zone().clone();
-        let window = Window { from: query.from, to: query.to, now, time_zone: zone_name(&zone) };
-        let catalogs = self.catalogs.read().unwrap_or_else(std::sync::PoisonError::into_inner);
-        let flows = Flows { catalogs: &catalogs, calendars: &self.calendars };
-        Ok(compute::report(&figures, &flows, config, window, &zone))
+        Ok(self.kpi_data(query.now).await?.report(query, config))
     }
 
     /// The reminder list at `now`: open orders with no event for longer than the configured
     /// business hours, and tasks overdue or due within the at-risk horizon.
     pub async fn stalled(&self, now: Option<Timestamp>, config: &KpiConfig) -> Result<StalledReport, EngineError> {
-        let (figures, now) = self.case_figures(now).await?;
-        let catalogs = self.catalogs.read().unwrap_or_else(std::sync::PoisonError::into_inner);
-        let flows = Flows { catalogs: &catalogs, calendars: &self.calendars };
-        Ok(stalled::stalled(&figures, &flows, config, now.as_second()))
+        Ok(self.kpi_data(now).await?.stalled(config))
     }
-
-    /// The time zone reports bucket days in (the default calendar's).
-    pub fn report_zone(&self) -> TimeZone {
-        self.calendars.default_calendar().zone().clone()
-    }
-}
-
-fn zone_name(zone: &TimeZone) -> String {
-    zone.iana_name().unwrap_or("UTC").to_string()
 }

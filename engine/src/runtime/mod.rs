@@ -23,7 +23,7 @@ mod analytics;
 mod backtest;
 mod unit;
 
-pub use analytics::KpiQuery;
+pub use analytics::{KpiData, KpiQuery};
 
 pub use backtest::{BacktestReport, BacktestScope, ChangedDecision, OneStopMove, RuleChange};
 pub use unit::BatchItem;

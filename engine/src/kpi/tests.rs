@@ -1,0 +1,158 @@
+//! Property tests of the KPI figures: whatever the history, the parts of an order's lead time
+//! add up to it, and the groups' counts add up to the whole.
+
+use super::case::{InstanceLog, figures, timestamp};
+use super::compute;
+use super::config::KpiConfig;
+use super::facts::Fact;
+use super::report::Window;
+use super::{FlowLookup, SELF_SERVICE};
+use crate::calendar::Calendar;
+use proptest::prelude::*;
+
+struct AllDay(Calendar);
+
+impl FlowLookup for AllDay {
+    fn step_label(&self, _: &str, _: u32, step: &str) -> String {
+        step.to_string()
+    }
+    fn onestop_eligible(&self, _: &str, _: u32) -> bool {
+        true
+    }
+    fn sla(&self, _: &str, _: u32) -> Option<u64> {
+        Some(86_400)
+    }
+    fn calendar(&self, _: &str, _: u32) -> &Calendar {
+        &self.0
+    }
+}
+
+/// One thing that happens to an order, after `gap` seconds.
+#[derive(Debug, Clone)]
+enum Move {
+    Task { back: bool, claims: u8, worker: u8, cancel: bool },
+    Hold,
+    CustomerWait,
+}
+
+fn moves() -> impl Strategy<Value = Vec<(u32, Move)>> {
+    let one = prop_oneof![
+        4 => (any::<bool>(), 0u8..3, 0u8..4, prop::bool::weighted(0.1))
+            .prop_map(|(back, claims, worker, cancel)| Move::Task { back, claims, worker, cancel }),
+        1 => Just(Move::Hold),
+        1 => Just(Move::CustomerWait),
+    ];
+    prop::collection::vec((0u32..20_000, one), 0..8)
+}
+
+/// A history from the moves: tasks one after another, with holds and waits between, closed
+/// (completed or cancelled) or left open.
+fn history(id: usize, start: i64, moves: &[(u32, Move)], close: Option<bool>, vendor: bool) -> InstanceLog {
+    let mut t = start;
+    let mut facts = vec![(t, Fact::Started { received_at: timestamp(start - 600), vendor: None, channel: None })];
+    for (n, (gap, m)) in moves.iter().enumerate() {
+        t += i64::from(*gap);
+        let instance = n as u64 + 1;
+        match m {
+            Move::Task { back, claims, worker, cancel } => {
+                facts.push((
+                    t,
+                    Fact::TaskReady {
+                        instance,
+                        step: format!("s{}", n % 3),
+                        lane: if *back { "b" } else { "f" }.into(),
+                        back: *back,
+                        due_at: Some(timestamp(t + 3600)),
+                    },
+                ));
+                let actor = format!("p{worker}");
+                for _ in 0..*claims {
+                    t += 300;
+                    facts.push((t, Fact::TaskClaimed { instance, actor: actor.clone() }));
+                    t += 200;
+                    facts.push((t, Fact::TaskReleased { instance }));
+                }
+                t += 100;
+                facts.push((t, Fact::TaskClaimed { instance, actor: actor.clone() }));
+                t += i64::from(*gap % 5000);
+                if *cancel {
+                    facts.push((t, Fact::TaskCancelled { instance }));
+                } else {
+                    let vendor = (vendor && *worker % 2 == 0).then(|| format!("v{worker}"));
+                    facts.push((t, Fact::TaskCompleted { instance, actor, vendor }));
+                }
+            }
+            Move::Hold => {
+                facts.push((t, Fact::Held));
+                t += i64::from(*gap % 7000);
+                facts.push((t, Fact::Resumed));
+            }
+            Move::CustomerWait => {
+                facts.push((t, Fact::WaitStarted { instance, customer: true }));
+                t += i64::from(*gap % 9000);
+                facts.push((t, Fact::WaitEnded { instance }));
+            }
+        }
+    }
+    if let Some(completed) = close {
+        t += 60;
+        facts.push((t, Fact::Closed { outcome: if completed { "completed" } else { "cancelled" }.into() }));
+    }
+    InstanceLog {
+        id: format!("o{id}"),
+        parent: None,
+        flow: format!("f{}", id % 3),
+        version: 1,
+        business_key: None,
+        status: if close.is_some() { "closed" } else { "open" }.into(),
+        updated_at: t,
+        facts,
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 200, ..ProptestConfig::default() })]
+
+    #[test]
+    fn waiting_touch_and_stopped_add_up_to_the_lead_time(
+        orders in prop::collection::vec((moves(), prop::option::of(any::<bool>()), any::<bool>()), 1..12)
+    ) {
+        let flows = AllDay(Calendar::japan_office());
+        let start = 1_795_000_000; // 2026-11 (a Tuesday, 09:06 JST)
+        let now = start + 400_000;
+        let cases: Vec<_> = orders
+            .iter()
+            .enumerate()
+            .map(|(n, (moves, close, vendor))| figures(&[history(n, start + n as i64 * 1000, moves, *close, *vendor)], &flows, now))
+            .collect();
+        for case in &cases {
+            let o = &case.order;
+            let end = case.closed.unwrap_or(now);
+            prop_assert_eq!(o.waiting + o.touch + o.stopped, end - case.received, "{:?}", o);
+            prop_assert!(o.waiting >= 0 && o.touch >= 0 && o.stopped >= 0);
+            if let (Some(lt), Some(blt)) = (o.lead_time, o.business_lead_time) {
+                prop_assert!(blt <= lt && blt >= 0);
+            }
+            for run in &case.steps {
+                let span = run.complete.unwrap_or(end) - run.ready;
+                prop_assert!(run.waiting() + run.processing() <= span, "{:?}", run);
+            }
+        }
+        let window = Window { from: None, to: None, now: timestamp(now), time_zone: "Asia/Tokyo".into() };
+        let zone = jiff::tz::TimeZone::get("Asia/Tokyo").expect("zone");
+        let report = compute::report(&cases, &flows, &KpiConfig::default(), window, &zone);
+        let sum = |groups: &[super::GroupKpi], f: fn(&super::GroupKpi) -> u64| groups.iter().map(f).sum::<u64>();
+        for groups in [&report.vendors, &report.flows, &report.channels, &report.days, &report.months] {
+            prop_assert_eq!(sum(groups, |g| g.received), report.overall.received);
+            prop_assert_eq!(sum(groups, |g| g.closed), report.overall.closed);
+            prop_assert_eq!(sum(groups, |g| g.completed), report.overall.completed);
+            prop_assert_eq!(sum(groups, |g| g.one_stop), report.overall.one_stop);
+            prop_assert_eq!(sum(groups, |g| g.eligible_completed), report.overall.eligible_completed);
+            prop_assert_eq!(sum(groups, |g| g.steps_processed), report.overall.steps_processed);
+        }
+        prop_assert_eq!(report.overall.received as usize, cases.len());
+        prop_assert!(report.vendors.iter().all(|v| v.key != SELF_SERVICE || v.received > 0));
+        let step_total: u64 = report.vendor_steps.iter().map(|v| v.completed).sum();
+        prop_assert_eq!(step_total, report.overall.steps_processed);
+    }
+}
