@@ -7,6 +7,7 @@ use std::process::ExitCode;
 mod backtest;
 mod bench;
 mod bench_engine;
+mod bench_kpi;
 mod bench_rules;
 mod check;
 mod demo;

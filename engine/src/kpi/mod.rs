@@ -35,7 +35,7 @@ pub use report::{
 pub use view::{Cell, Column, Unit, View};
 
 use crate::calendar::Calendar;
-use crate::store::{Store, StoreError};
+use crate::store::{InstanceRow, RawEvent, Store, StoreError};
 use case::InstanceLog;
 use facts::{Fact, KINDS};
 use std::collections::{BTreeMap, HashMap};
@@ -58,48 +58,39 @@ pub(crate) trait FlowLookup {
 /// Every order with its subflows, as the KPIs read them: for each order, its own instance
 /// first, then its subflows (any depth).
 pub(crate) async fn read(store: &dyn Store) -> Result<Vec<Vec<InstanceLog>>, StoreError> {
-    let rows = store.instances().await?;
-    let mut logs: Vec<InstanceLog> = rows
-        .into_iter()
-        .map(|r| InstanceLog {
-            id: r.id,
-            parent: r.parent,
-            flow: r.flow,
-            version: r.version,
-            business_key: r.business_key,
-            status: r.status,
-            updated_at: r.updated_at.as_second(),
-            facts: Vec::new(),
-        })
-        .collect();
-    let index: HashMap<String, usize> = logs.iter().enumerate().map(|(n, l)| (l.id.clone(), n)).collect();
+    let mut logs: Vec<InstanceLog> = Vec::new();
     {
-        let mut current: Option<usize> = None;
-        let mut sink = |e: crate::store::RawEvent<'_>| -> Result<(), StoreError> {
-            let n = match current {
-                Some(n) if logs[n].id == e.order => n,
-                _ => match index.get(e.order) {
-                    Some(&n) => n,
-                    // Events of an order with no row: nothing to attribute them to.
-                    None => return Ok(()),
-                },
-            };
-            current = Some(n);
-            let fact = Fact::parse(e.kind, e.body).map_err(|error| StoreError::Corrupt {
-                order: e.order.to_string(),
-                message: format!("event {}: {error}", e.seq),
-            })?;
-            if let Some(fact) = fact {
-                logs[n].facts.push((e.at_us.div_euclid(1_000_000), fact));
+        let mut sink = |row: InstanceRow, events: &mut dyn Iterator<Item = Result<RawEvent<'_>, StoreError>>| {
+            let mut facts = Vec::new();
+            for event in events {
+                let e = event?;
+                let fact = Fact::parse(e.kind, e.body).map_err(|error| StoreError::Corrupt {
+                    order: row.id.clone(),
+                    message: format!("event {}: {error}", e.seq),
+                })?;
+                if let Some(fact) = fact {
+                    facts.push((e.at_us.div_euclid(1_000_000), fact));
+                }
             }
+            logs.push(InstanceLog {
+                id: row.id,
+                parent: row.parent,
+                flow: row.flow,
+                version: row.version,
+                business_key: row.business_key,
+                status: row.status,
+                updated_at: row.updated_at.as_second(),
+                facts,
+            });
             Ok(())
         };
-        store.scan_events(KINDS, &mut sink).await?;
+        store.scan_instances(KINDS, &mut sink).await?;
     }
+    let index: HashMap<&str, usize> = logs.iter().enumerate().map(|(n, l)| (l.id.as_str(), n)).collect();
     // Each instance's root: follow parents up (a broken chain makes the instance its own root).
     let root_of = |mut n: usize| {
         for _ in 0..64 {
-            match logs[n].parent.as_ref().and_then(|p| index.get(p)) {
+            match logs[n].parent.as_deref().and_then(|p| index.get(p)) {
                 Some(&p) => n = p,
                 None => break,
             }
@@ -110,6 +101,7 @@ pub(crate) async fn read(store: &dyn Store) -> Result<Vec<Vec<InstanceLog>>, Sto
     for n in 0..logs.len() {
         members.entry(root_of(n)).or_default().push(n);
     }
+    drop(index);
     let mut slots: Vec<Option<InstanceLog>> = logs.into_iter().map(Some).collect();
     let mut cases = Vec::with_capacity(members.len());
     for (root, mut ids) in members {

@@ -11,6 +11,7 @@
 
 mod batch;
 mod migrate;
+mod scan;
 mod sql;
 
 use crate::machine::{Effect, Event, OrderState};
@@ -224,14 +225,12 @@ pub struct InstanceRow {
     pub updated_at: Timestamp,
 }
 
-/// A stored event as bulk readers see it: the order, its place in the history, its time in
+/// A stored event as bulk readers see it: its place in its order's history, its time in
 /// microseconds since the epoch, its kind and its body (the event's JSON fields without the
 /// kind).
 #[derive(Debug, Clone, Copy)]
 pub struct RawEvent<'a> {
-    /// The order (flow instance) it belongs to.
-    pub order: &'a str,
-    /// 1-based position in that order's history.
+    /// 1-based position in the order's history.
     pub seq: i64,
     /// Microseconds since the Unix epoch.
     pub at_us: i64,
@@ -241,8 +240,11 @@ pub struct RawEvent<'a> {
     pub body: &'a str,
 }
 
-/// What a bulk reader does with each event; an error stops the scan and is returned.
-pub type EventSink<'a> = dyn FnMut(RawEvent<'_>) -> Result<(), StoreError> + Send + 'a;
+/// What a bulk reader does with each flow instance and its events (in history order); an
+/// error stops the scan and is returned.
+pub type InstanceSink<'a> = dyn FnMut(InstanceRow, &mut dyn Iterator<Item = Result<RawEvent<'_>, StoreError>>) -> Result<(), StoreError>
+    + Send
+    + 'a;
 
 /// Storage of orders, their history and their pending work.
 pub trait Store: Send + Sync {
@@ -288,14 +290,12 @@ pub trait Store: Send + Sync {
         limit: u32,
         lease_s: u64,
     ) -> BoxFuture<'_, Result<Vec<(String, u64)>, StoreError>>;
-    /// Every flow instance, orders and subflows alike, in no particular order.
-    fn instances(&self) -> BoxFuture<'_, Result<Vec<InstanceRow>, StoreError>>;
-    /// Streams every stored event of the given kinds to `sink`, each order's events together
-    /// and in history order, without holding them all in memory.
-    fn scan_events<'a>(
+    /// Streams every flow instance (orders and subflows alike, in no particular order) with
+    /// its stored events of the given kinds to `sink`, without holding them all in memory.
+    fn scan_instances<'a>(
         &'a self,
         kinds: &'a [&'a str],
-        sink: &'a mut EventSink<'a>,
+        sink: &'a mut InstanceSink<'a>,
     ) -> BoxFuture<'a, Result<(), StoreError>>;
     /// Closes the connections; waits until they are closed.
     fn close(&self) -> BoxFuture<'_, ()>;

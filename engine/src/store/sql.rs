@@ -5,8 +5,8 @@
 
 use super::batch::{Batch, OrderWrite, rows_per_statement};
 use super::{
-    BoxFuture, Change, Deployment, Durability, EventSink, HistoryEntry, InstanceRow, JobRow, OrderFilter, OrderRow,
-    RawEvent, Store, StoreError, TaskFilter, TaskRow, from_micros, micros,
+    BoxFuture, Change, Deployment, Durability, HistoryEntry, InstanceSink, JobRow, OrderFilter, OrderRow, Store,
+    StoreError, TaskFilter, TaskRow, from_micros, micros,
 };
 use crate::machine::OrderState;
 use futures_util::TryStreamExt;
@@ -30,7 +30,7 @@ fn is_unique_violation(error: &sqlx::Error) -> bool {
 }
 
 macro_rules! sql_store {
-    ($store:ident, $db:ty, $skip_locked:literal) => {
+    ($store:ident, $db:ty, $skip_locked:literal, $scan_sql:expr) => {
         impl $store {
             /// Writes a whole batch with a few multi-row statements per table.
             async fn write_batch(tx: &mut sqlx::Transaction<'static, $db>, batch: Batch) -> Result<(), StoreError> {
@@ -384,42 +384,19 @@ let rows = sqlx::query("SELECT seq, at, kind, body FROM events WHERE order_id = 
                 })
             }
 
-            fn instances(&self) -> BoxFuture<'_, Result<Vec<InstanceRow>, StoreError>> {
+            fn scan_instances<'a>(&'a self, kinds: &'a [&'a str], sink: &'a mut InstanceSink<'a>) -> BoxFuture<'a, Result<(), StoreError>> {
                 Box::pin(async move {
-                    let rows = sqlx::query("SELECT id, parent_id, flow_id, version, business_key, status, updated_at FROM orders")
-                        .fetch_all(&self.pool)
-                        .await?;
-                    rows.iter()
-                        .map(|r| {
-                            Ok(InstanceRow {
-                                id: r.try_get("id")?,
-                                parent: r.try_get("parent_id")?,
-                                flow: r.try_get("flow_id")?,
-                                version: u32::try_from(r.try_get::<i64, _>("version")?).unwrap_or(0),
-                                business_key: r.try_get("business_key")?,
-                                status: r.try_get("status")?,
-                                updated_at: from_micros(r.try_get("updated_at")?),
-                            })
-                        })
-                        .collect()
-                })
-            }
-
-            fn scan_events<'a>(&'a self, kinds: &'a [&'a str], sink: &'a mut EventSink<'a>) -> BoxFuture<'a, Result<(), StoreError>> {
-                Box::pin(async move {
-                    let mut q = QueryBuilder::<$db>::new("SELECT order_id, seq, at, kind, body FROM events WHERE kind IN (");
-                    let mut list = q.separated(", ");
+                    let placeholders: Vec<String> = (1..=kinds.len()).map(|n| format!("${n}")).collect();
+                    let sql = $scan_sql.replace("{kinds}", &placeholders.join(", "));
+                    // Only numbered placeholders are spliced in; the kinds are bound.
+                    let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
                     for kind in kinds {
-                        list.push_bind(*kind);
+                        query = query.bind(*kind);
                     }
-                    q.push(") ORDER BY order_id, seq");
-                    let query = q.build();
                     let mut rows = query.fetch(&self.pool);
                     while let Some(row) = rows.try_next().await? {
-                        let order: &str = row.try_get(0)?;
-                        let kind: &str = row.try_get(3)?;
-                        let body: &str = row.try_get(4)?;
-                        sink(RawEvent { order, seq: row.try_get(1)?, at_us: row.try_get(2)?, kind, body })?;
+                        let bucket: &str = row.try_get(0)?;
+                        super::scan::each_instance(bucket, sink)?;
                     }
                     Ok(())
                 })
@@ -555,5 +532,5 @@ impl PostgresStore {
     }
 }
 
-sql_store!(SqliteStore, sqlx::Sqlite, "");
-sql_store!(PostgresStore, sqlx::Postgres, " FOR UPDATE SKIP LOCKED");
+sql_store!(SqliteStore, sqlx::Sqlite, "", super::scan::SQLITE);
+sql_store!(PostgresStore, sqlx::Postgres, " FOR UPDATE SKIP LOCKED", super::scan::POSTGRES);

@@ -23,6 +23,8 @@ pub(crate) enum BenchCommand {
     Engine(super::bench_engine::EngineBench),
     /// Evaluate a typical rule and a 20-row decision table against varied orders, on one core.
     Rules(super::bench_rules::RulesBench),
+    /// Compute the full KPI report over a large history (filled once, then reused).
+    Kpi(super::bench_kpi::KpiBench),
 }
 
 pub(crate) fn run(what: BenchCommand) -> anyhow::Result<ExitCode> {
@@ -30,6 +32,7 @@ pub(crate) fn run(what: BenchCommand) -> anyhow::Result<ExitCode> {
         BenchCommand::Dsl { paths, runs } => dsl(&paths, runs.max(1)),
         BenchCommand::Engine(options) => super::bench_engine::run(options),
         BenchCommand::Rules(options) => super::bench_rules::run(options),
+        BenchCommand::Kpi(options) => super::bench_kpi::run(options),
     }
 }
 
