@@ -1,0 +1,453 @@
+//! The charts of the HTML page, drawn with plotters into SVG strings that the page inlines:
+//! lead-time distribution, bottlenecks (across flows and within the busiest flows), one-stop
+//! rate per vendor against its target, and WIP and throughput per day. Each chart has a title,
+//! axis labels with units, and a message instead of data when the window has none.
+
+use super::cells;
+use super::chart_parts::{
+    ALERT, Bar, GRID, HEIGHT, INK, MUTED, Marker, PRIMARY, SECONDARY, TERTIARY, TOTAL, WIDTH, anchored, caption_font,
+    drawing_error, empty_chart, horizontal_bars, hour_tick, label_font, nice_step, truncate,
+};
+use junro_engine::kpi::{Bottleneck, GroupKpi, KpiReport};
+use plotters::prelude::*;
+use plotters::style::text_anchor::HPos;
+
+/// The one-stop target the plan sets for every vendor, drawn when no target is configured.
+pub(super) const PLANNED_ONE_STOP_TARGET: f64 = 0.70;
+/// How many flows get their own bottleneck chart.
+const BUSIEST_FLOWS: usize = 3;
+/// Steps in the ranking across flows.
+const TOP_STEPS_OVERALL: usize = 10;
+/// Steps in a flow's chart.
+const TOP_STEPS_PER_FLOW: usize = 6;
+/// Widest step label, in display columns (a Japanese character is two).
+const STEP_LABEL_COLUMNS: usize = 36;
+/// The waiting share at which kpi.md flags a step.
+const FLAG_SHARE: f64 = 0.3;
+
+/// Every chart of the page, in page order, each an `<svg>` element.
+pub(super) struct Charts {
+    /// Lead time of completed orders.
+    pub(super) lead_time: String,
+    /// Top steps across flows by total waiting.
+    pub(super) bottlenecks_overall: String,
+    /// Waiting share by step in each of the busiest flows.
+    pub(super) bottlenecks_per_flow: Vec<String>,
+    /// One-stop rate per vendor with targets.
+    pub(super) one_stop: String,
+    /// WIP, arrivals and completions per day.
+    pub(super) flow_over_time: String,
+}
+
+impl Charts {
+    /// Draws every chart of `report`.
+    pub(super) fn draw(report: &KpiReport) -> anyhow::Result<Self> {
+        Ok(Self {
+            lead_time: lead_time_histogram(report)?,
+            bottlenecks_overall: bottlenecks_overall(report)?,
+            bottlenecks_per_flow: busiest_flows(report)
+                .into_iter()
+                .map(|flow| bottlenecks_of_flow(report, flow))
+                .collect::<anyhow::Result<_>>()?,
+            one_stop: one_stop_by_vendor(report)?,
+            flow_over_time: flow_over_time(report)?,
+        })
+    }
+}
+
+/// The flows with the most orders received that have a bottleneck ranking, busiest first.
+pub(super) fn busiest_flows(report: &KpiReport) -> Vec<&GroupKpi> {
+    let mut flows: Vec<&GroupKpi> =
+        report.flows.iter().filter(|f| report.bottlenecks.iter().any(|b| b.flow == f.key)).collect();
+    flows.sort_by(|a, b| (b.received + b.closed).cmp(&(a.received + a.closed)).then_with(|| a.key.cmp(&b.key)));
+    flows.truncate(BUSIEST_FLOWS);
+    flows
+}
+
+/// The value at nearest rank `p` of sorted `values` (kpi.md's percentile).
+fn nearest_rank(sorted: &[f64], p: f64) -> f64 {
+    let n = sorted.len();
+    let rank = ((p / 100.0) * n as f64).ceil().max(1.0) as usize;
+    sorted.get(rank.min(n) - 1).copied().unwrap_or(0.0)
+}
+
+fn lead_time_histogram(report: &KpiReport) -> anyhow::Result<String> {
+    let title = "Lead time of completed orders";
+    let mut hours: Vec<f64> = report
+        .orders
+        .iter()
+        .filter(|o| o.outcome == "completed")
+        .filter_map(|o| o.lead_time)
+        .map(|s| s as f64 / 3600.0)
+        .collect();
+    if hours.is_empty() {
+        return empty_chart(title, "No order was completed in the window.");
+    }
+    hours.sort_by(f64::total_cmp);
+    let median = nearest_rank(&hours, 50.0);
+    let p90 = nearest_rank(&hours, 90.0);
+    let p95 = nearest_rank(&hours, 95.0);
+    let max = nearest_rank(&hours, 100.0);
+    // A few very long orders would squeeze everyone else into one bar: past twice the p95,
+    // the tail is counted in the last bar and said so.
+    let shown_max = if p95 > 0.0 && max > 2.0 * p95 { p95 * 1.25 } else { max };
+    let step = nice_step(shown_max.max(1.0) / 24.0);
+    let bins = ((shown_max / step).floor() as usize + 1).clamp(1, 60);
+    let x_max = bins as f64 * step;
+    let mut counts = vec![0i64; bins];
+    let mut beyond = 0usize;
+    for &h in &hours {
+        let bin = ((h / step).floor() as usize).min(bins - 1);
+        counts[bin] += 1;
+        beyond += usize::from(h >= x_max);
+    }
+    let y_max = ((counts.iter().copied().max().unwrap_or(1) as f64) * 1.22).ceil() as i64 + 1;
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, (WIDTH, HEIGHT)).into_drawing_area();
+        root.fill(&WHITE).map_err(drawing_error)?;
+        let mut chart = ChartBuilder::on(&root)
+            .caption(title, caption_font())
+            .margin(14)
+            .margin_right(28)
+            .x_label_area_size(48)
+            .y_label_area_size(64)
+            .build_cartesian_2d(0.0..x_max, 0i64..y_max)
+            .map_err(drawing_error)?;
+        chart
+            .configure_mesh()
+            .disable_x_mesh()
+            .light_line_style(TRANSPARENT)
+            .bold_line_style(GRID)
+            .axis_style(MUTED)
+            .x_labels(12)
+            .y_labels(6)
+            .x_label_formatter(&|x| hour_tick(*x))
+            .y_label_formatter(&|y| cells::thousands(*y))
+            .x_desc("Lead time, received to closed (hours)")
+            .y_desc("Completed orders")
+            .label_style(label_font())
+            .axis_desc_style(label_font().color(&MUTED))
+            .draw()
+            .map_err(drawing_error)?;
+        chart
+            .draw_series(counts.iter().enumerate().filter(|(_, c)| **c > 0).map(|(i, &c)| {
+                let x0 = i as f64 * step;
+                let mut bar = Rectangle::new([(x0, 0), (x0 + step, c)], PRIMARY.filled());
+                bar.set_margin(0, 0, 1, 1);
+                bar
+            }))
+            .map_err(drawing_error)?;
+        for (value, name, height) in [(median, "median", 0.96), (p90, "p90", 0.86)] {
+            if value > x_max {
+                continue;
+            }
+            let top = (y_max as f64 * height) as i64;
+            chart
+                .draw_series(DashedLineSeries::new([(value, 0), (value, top)], 6, 4, INK.stroke_width(1)))
+                .map_err(drawing_error)?;
+            let text = format!("{name} {} h", cells::decimal(value, 1));
+            // Near the right edge the label goes to the left of its line.
+            let (x, side) = if value > x_max * 0.8 {
+                (value - x_max * 0.006, HPos::Right)
+            } else {
+                (value + x_max * 0.006, HPos::Left)
+            };
+            chart.draw_series([Text::new(text, (x, top), anchored(side, &INK))]).map_err(drawing_error)?;
+        }
+        if beyond > 0 {
+            let note = format!(
+                "{} longer orders (up to {} h) are in the last bar",
+                cells::thousands(beyond as i64),
+                cells::decimal(max, 0)
+            );
+            chart
+                .draw_series([Text::new(
+                    note,
+                    (x_max * 0.99, (y_max as f64 * 0.74) as i64),
+                    anchored(HPos::Right, &MUTED),
+                )])
+                .map_err(drawing_error)?;
+        }
+        root.present().map_err(drawing_error)?;
+    }
+    Ok(svg)
+}
+
+/// A step's label for a chart: its name, and its flow when several flows are shown.
+fn step_label(b: &Bottleneck, with_flow: bool) -> String {
+    let name = if b.label.is_empty() { b.step.as_str() } else { b.label.as_str() };
+    let full = if with_flow { format!("{name} · {}", b.flow) } else { name.to_string() };
+    truncate(&full, STEP_LABEL_COLUMNS)
+}
+
+fn bottlenecks_overall(report: &KpiReport) -> anyhow::Result<String> {
+    let title = "Where orders wait: top steps across flows by total waiting";
+    if report.bottlenecks_overall.is_empty() {
+        return empty_chart(title, "No step instance waited in the window.");
+    }
+    let bars: Vec<Bar> = report
+        .bottlenecks_overall
+        .iter()
+        .take(TOP_STEPS_OVERALL)
+        .map(|b| Bar {
+            label: step_label(b, true),
+            value: b.waiting_total as f64 / 3600.0,
+            note: format!("{} of its flow's waiting", cells::percent(b.waiting_share)),
+            flagged: b.flagged,
+        })
+        .collect();
+    horizontal_bars(title, "Total waiting, ready to started (hours; red: flagged)", &bars, &hour_tick, None)
+}
+
+fn bottlenecks_of_flow(report: &KpiReport, flow: &GroupKpi) -> anyhow::Result<String> {
+    let title = format!(
+        "Waiting share by step in {} ({} orders received)",
+        truncate(&flow.key, 40),
+        cells::thousands(i64::try_from(flow.received).unwrap_or(i64::MAX))
+    );
+    let bars: Vec<Bar> = report
+        .bottlenecks
+        .iter()
+        .filter(|b| b.flow == flow.key)
+        .take(TOP_STEPS_PER_FLOW)
+        .map(|b| Bar {
+            label: step_label(b, false),
+            value: b.waiting_share,
+            note: format!(
+                "{} · {} h waited",
+                cells::percent(b.waiting_share),
+                cells::decimal(b.waiting_total as f64 / 3600.0, 1)
+            ),
+            flagged: b.flagged,
+        })
+        .collect();
+    let marker = Marker { value: FLAG_SHARE, label: format!("flagged at {}", cells::percent(FLAG_SHARE)) };
+    horizontal_bars(
+        &title,
+        "Share of the flow's total waiting (red: flagged)",
+        &bars,
+        &|x| format!("{}%", cells::decimal(x * 100.0, 0)),
+        Some(&marker),
+    )
+}
+
+fn one_stop_by_vendor(report: &KpiReport) -> anyhow::Result<String> {
+    let title = "One-stop rate per vendor (completed orders of flows with a front lane)";
+    let mut groups: Vec<(String, &GroupKpi, bool)> = vec![("All vendors".to_string(), &report.overall, true)];
+    groups.extend(report.vendors.iter().map(|v| (v.key.clone(), v, false)));
+    if report.vendors.is_empty() {
+        return empty_chart(title, "No order was attributed to a vendor in the window.");
+    }
+    let n = i32::try_from(groups.len()).unwrap_or(i32::MAX);
+    let has_targets = report.vendors.iter().any(|v| v.target.is_some());
+    // Room for each category's label under its bar.
+    let columns = (WIDTH as usize - 120) / groups.len() / 8;
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, (WIDTH, HEIGHT)).into_drawing_area();
+        root.fill(&WHITE).map_err(drawing_error)?;
+        let mut chart = ChartBuilder::on(&root)
+            .caption(title, caption_font())
+            .margin(14)
+            .margin_right(28)
+            .x_label_area_size(48)
+            .y_label_area_size(64)
+            .build_cartesian_2d((0..n).into_segmented(), 0.0..1.12)
+            .map_err(drawing_error)?;
+        chart
+            .configure_mesh()
+            .disable_x_mesh()
+            .light_line_style(TRANSPARENT)
+            .bold_line_style(GRID)
+            .axis_style(MUTED)
+            .x_labels(groups.len())
+            .y_labels(12)
+            .x_label_formatter(&|x| match x {
+                SegmentValue::CenterOf(i) => usize::try_from(*i)
+                    .ok()
+                    .and_then(|k| groups.get(k))
+                    .map_or_else(String::new, |(name, _, _)| truncate(name, columns.max(6))),
+                _ => String::new(),
+            })
+            .y_label_formatter(&|y| {
+                if *y > 1.0001 { String::new() } else { format!("{}%", cells::decimal(y * 100.0, 0)) }
+            })
+            .y_desc("One-stop rate")
+            .label_style(label_font())
+            .axis_desc_style(label_font().color(&MUTED))
+            .draw()
+            .map_err(drawing_error)?;
+        let slot = |k: usize| i32::try_from(k).unwrap_or(0);
+        let bar_margin = u32::try_from((WIDTH as usize - 120) / groups.len() / 4).unwrap_or(10).min(60);
+        chart
+            .draw_series(groups.iter().enumerate().filter_map(|(k, (_, g, all))| {
+                let rate = g.one_stop_rate?;
+                let missed = g.target_met == Some(false);
+                let color = if *all {
+                    TOTAL
+                } else if missed {
+                    ALERT
+                } else {
+                    PRIMARY
+                };
+                let mut bar = Rectangle::new(
+                    [(SegmentValue::Exact(slot(k)), 0.0), (SegmentValue::Exact(slot(k) + 1), rate)],
+                    color.filled(),
+                );
+                bar.set_margin(0, 0, bar_margin, bar_margin);
+                Some(bar)
+            }))
+            .map_err(drawing_error)?;
+        chart
+            .draw_series(groups.iter().enumerate().map(|(k, (_, g, _))| {
+                let (text, y) = match g.one_stop_rate {
+                    Some(rate) => (
+                        format!(
+                            "{} of {}",
+                            cells::percent(rate),
+                            cells::thousands(i64::try_from(g.eligible_completed).unwrap_or(i64::MAX))
+                        ),
+                        rate + 0.04,
+                    ),
+                    None => ("no completed orders".to_string(), 0.04),
+                };
+                Text::new(text, (SegmentValue::CenterOf(slot(k)), y), anchored(HPos::Center, &INK))
+            }))
+            .map_err(drawing_error)?;
+        if has_targets {
+            chart
+                .draw_series(groups.iter().enumerate().filter_map(|(k, (_, g, _))| {
+                    let target = g.target?;
+                    let mut tick = Rectangle::new(
+                        [(SegmentValue::Exact(slot(k)), target), (SegmentValue::Exact(slot(k) + 1), target)],
+                        INK.stroke_width(3),
+                    );
+                    tick.set_margin(0, 0, bar_margin / 2, bar_margin / 2);
+                    Some(tick)
+                }))
+                .map_err(drawing_error)?
+                .label("target")
+                .legend(|(x, y)| PathElement::new([(x, y), (x + 20, y)], INK.stroke_width(3)));
+        } else {
+            chart
+                .draw_series(DashedLineSeries::new(
+                    [
+                        (SegmentValue::Exact(0), PLANNED_ONE_STOP_TARGET),
+                        (SegmentValue::Exact(n), PLANNED_ONE_STOP_TARGET),
+                    ],
+                    8,
+                    5,
+                    INK.stroke_width(2),
+                ))
+                .map_err(drawing_error)?
+                .label(format!("planned target {}", cells::percent(PLANNED_ONE_STOP_TARGET)))
+                .legend(|(x, y)| PathElement::new([(x, y), (x + 20, y)], INK.stroke_width(2)));
+        }
+        chart
+            .configure_series_labels()
+            .position(SeriesLabelPosition::UpperRight)
+            .label_font(label_font())
+            .background_style(WHITE.mix(0.9))
+            .border_style(GRID)
+            .draw()
+            .map_err(drawing_error)?;
+        root.present().map_err(drawing_error)?;
+    }
+    Ok(svg)
+}
+
+fn flow_over_time(report: &KpiReport) -> anyhow::Result<String> {
+    let title = "Work in progress and throughput per day";
+    let days = &report.flow_over_time.days;
+    if days.is_empty() {
+        return empty_chart(title, "The window has no day with orders.");
+    }
+    let last = i64::try_from(days.len() - 1).unwrap_or(0).max(1);
+    let count = |n: u64| i64::try_from(n).unwrap_or(i64::MAX);
+    let wip_max = days.iter().map(|d| count(d.wip)).max().unwrap_or(0);
+    let per_day_max = days.iter().map(|d| count(d.arrivals).max(count(d.completed))).max().unwrap_or(0);
+    let headroom = |m: i64| ((m as f64 * 1.25).ceil() as i64).max(4);
+    let day_label = |x: i64| {
+        usize::try_from(x)
+            .ok()
+            .and_then(|i| days.get(i))
+            // `2026-11-02` → `11-02`: the year is in the page's header.
+            .map_or_else(String::new, |d| d.day.get(5..).unwrap_or(&d.day).to_string())
+    };
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, (WIDTH, HEIGHT)).into_drawing_area();
+        root.fill(&WHITE).map_err(drawing_error)?;
+        let mut chart = ChartBuilder::on(&root)
+            .caption(title, caption_font())
+            .margin(14)
+            .x_label_area_size(48)
+            .y_label_area_size(64)
+            .right_y_label_area_size(64)
+            .build_cartesian_2d(0i64..last, 0i64..headroom(wip_max))
+            .map_err(drawing_error)?
+            .set_secondary_coord(0i64..last, 0i64..headroom(per_day_max));
+        chart
+            .configure_mesh()
+            .disable_x_mesh()
+            .light_line_style(TRANSPARENT)
+            .bold_line_style(GRID)
+            .axis_style(MUTED)
+            .x_labels(days.len().min(12))
+            .y_labels(6)
+            .x_label_formatter(&|x| day_label(*x))
+            .y_label_formatter(&|y| cells::thousands(*y))
+            .x_desc("Day (end of day for WIP)")
+            .y_desc("Open orders (WIP)")
+            .label_style(label_font())
+            .axis_desc_style(label_font().color(&MUTED))
+            .draw()
+            .map_err(drawing_error)?;
+        chart
+            .configure_secondary_axes()
+            .axis_style(MUTED)
+            .y_labels(6)
+            .y_label_formatter(&|y| cells::thousands(*y))
+            .y_desc("Orders per day")
+            .label_style(label_font())
+            .axis_desc_style(label_font().color(&MUTED))
+            .draw()
+            .map_err(drawing_error)?;
+        let point = |i: usize, v: u64| (i64::try_from(i).unwrap_or(0), count(v));
+        chart
+            .draw_series(LineSeries::new(
+                days.iter().enumerate().map(|(i, d)| point(i, d.wip)),
+                PRIMARY.stroke_width(3),
+            ))
+            .map_err(drawing_error)?
+            .label("WIP at end of day (left axis)")
+            .legend(|(x, y)| PathElement::new([(x, y), (x + 20, y)], PRIMARY.stroke_width(3)));
+        chart
+            .draw_secondary_series(LineSeries::new(
+                days.iter().enumerate().map(|(i, d)| point(i, d.arrivals)),
+                TERTIARY.stroke_width(2),
+            ))
+            .map_err(drawing_error)?
+            .label("Received per day (right axis)")
+            .legend(|(x, y)| PathElement::new([(x, y), (x + 20, y)], TERTIARY.stroke_width(2)));
+        chart
+            .draw_secondary_series(LineSeries::new(
+                days.iter().enumerate().map(|(i, d)| point(i, d.completed)),
+                SECONDARY.stroke_width(2),
+            ))
+            .map_err(drawing_error)?
+            .label("Completed per day (right axis)")
+            .legend(|(x, y)| PathElement::new([(x, y), (x + 20, y)], SECONDARY.stroke_width(2)));
+        chart
+            .configure_series_labels()
+            .position(SeriesLabelPosition::UpperLeft)
+            .label_font(label_font())
+            .background_style(WHITE.mix(0.9))
+            .border_style(GRID)
+            .draw()
+            .map_err(drawing_error)?;
+        root.present().map_err(drawing_error)?;
+    }
+    Ok(svg)
+}
