@@ -144,9 +144,11 @@ pub(super) fn horizontal_bars(
     tick: &dyn Fn(f64) -> String,
     marker: Option<&Marker>,
 ) -> anyhow::Result<String> {
+    // plotters' integer ranges include their end, so `0..rows - 1` has one segment per bar; a
+    // single bar gets a second, empty slot below it (a range of one value cannot be mapped).
     let n = bars.len();
-    let rows = i32::try_from(n).unwrap_or(i32::MAX);
-    let height = 110 + 30 * u32::try_from(n).unwrap_or(40);
+    let rows = i32::try_from(n).unwrap_or(i32::MAX).max(2);
+    let height = 110 + 30 * u32::try_from(n.max(2)).unwrap_or(40);
     let label_columns = bars.iter().map(|b| b.label.chars().map(|c| c.width().unwrap_or(0)).sum()).max().unwrap_or(8);
     let largest = bars.iter().map(|b| b.value).fold(marker.map_or(0.0, |m| m.value), f64::max);
     let step = nice_step(largest.max(f64::MIN_POSITIVE) / 6.0);
@@ -161,7 +163,7 @@ pub(super) fn horizontal_bars(
             .margin_right(28)
             .x_label_area_size(44)
             .y_label_area_size(label_px(label_columns) + 14)
-            .build_cartesian_2d(0.0..x_max, (0..rows).into_segmented())
+            .build_cartesian_2d(0.0..x_max, (0..rows - 1).into_segmented())
             .map_err(drawing_error)?;
         chart
             .configure_mesh()
@@ -170,7 +172,7 @@ pub(super) fn horizontal_bars(
             .bold_line_style(GRID)
             .axis_style(MUTED)
             .x_labels(7)
-            .y_labels(n.max(1))
+            .y_labels(usize::try_from(rows).unwrap_or(2))
             .x_label_formatter(&|x| tick(*x))
             .y_label_formatter(&|y| match y {
                 SegmentValue::CenterOf(i) => usize::try_from(rows - 1 - i)
@@ -185,6 +187,27 @@ pub(super) fn horizontal_bars(
             .draw()
             .map_err(drawing_error)?;
         let slot = |k: usize| rows - 1 - i32::try_from(k).unwrap_or(0);
+        // The marker goes under the bars and their notes, which stay readable across it.
+        if let Some(marker) = marker {
+            chart
+                .draw_series(DashedLineSeries::new(
+                    [(marker.value, SegmentValue::Exact(0)), (marker.value, SegmentValue::Exact(rows))],
+                    6,
+                    4,
+                    ALERT.stroke_width(2),
+                ))
+                .map_err(drawing_error)?
+                .label(marker.label.clone())
+                .legend(|(x, y)| PathElement::new([(x, y), (x + 20, y)], ALERT.stroke_width(2)));
+            chart
+                .configure_series_labels()
+                .position(SeriesLabelPosition::LowerRight)
+                .label_font(label_font())
+                .background_style(WHITE.mix(0.9))
+                .border_style(GRID)
+                .draw()
+                .map_err(drawing_error)?;
+        }
         chart
             .draw_series(bars.iter().enumerate().map(|(k, b)| {
                 let color = if b.flagged { ALERT } else { PRIMARY };
@@ -207,26 +230,6 @@ pub(super) fn horizontal_bars(
                 Text::new(b.note.clone(), (x, SegmentValue::CenterOf(slot(k))), style)
             }))
             .map_err(drawing_error)?;
-        if let Some(marker) = marker {
-            chart
-                .draw_series(DashedLineSeries::new(
-                    [(marker.value, SegmentValue::Exact(0)), (marker.value, SegmentValue::Exact(rows))],
-                    6,
-                    4,
-                    ALERT.stroke_width(2),
-                ))
-                .map_err(drawing_error)?
-                .label(marker.label.clone())
-                .legend(|(x, y)| PathElement::new([(x, y), (x + 20, y)], ALERT.stroke_width(2)));
-            chart
-                .configure_series_labels()
-                .position(SeriesLabelPosition::LowerRight)
-                .label_font(label_font())
-                .background_style(WHITE.mix(0.9))
-                .border_style(GRID)
-                .draw()
-                .map_err(drawing_error)?;
-        }
         root.present().map_err(drawing_error)?;
     }
     Ok(svg)

@@ -21,7 +21,9 @@ const TOP_STEPS_OVERALL: usize = 10;
 /// Steps in a flow's chart.
 const TOP_STEPS_PER_FLOW: usize = 6;
 /// Widest step label, in display columns (a Japanese character is two).
-const STEP_LABEL_COLUMNS: usize = 36;
+const STEP_LABEL_COLUMNS: usize = 44;
+/// Widest flow id beside a step label.
+const FLOW_LABEL_COLUMNS: usize = 16;
 /// The waiting share at which kpi.md flags a step.
 const FLAG_SHARE: f64 = 0.3;
 
@@ -55,7 +57,8 @@ impl Charts {
     }
 }
 
-/// The flows with the most orders received that have a bottleneck ranking, busiest first.
+/// The flows with the most orders received and closed in the window that have a bottleneck
+/// ranking, busiest first.
 pub(super) fn busiest_flows(report: &KpiReport) -> Vec<&GroupKpi> {
     let mut flows: Vec<&GroupKpi> =
         report.flows.iter().filter(|f| report.bottlenecks.iter().any(|b| b.flow == f.key)).collect();
@@ -177,8 +180,14 @@ fn lead_time_histogram(report: &KpiReport) -> anyhow::Result<String> {
 /// A step's label for a chart: its name, and its flow when several flows are shown.
 fn step_label(b: &Bottleneck, with_flow: bool) -> String {
     let name = if b.label.is_empty() { b.step.as_str() } else { b.label.as_str() };
-    let full = if with_flow { format!("{name} · {}", b.flow) } else { name.to_string() };
-    truncate(&full, STEP_LABEL_COLUMNS)
+    if with_flow {
+        // The flow is cut before the step's name: the name says what to fix.
+        let flow = truncate(&b.flow, FLOW_LABEL_COLUMNS);
+        let name = truncate(name, STEP_LABEL_COLUMNS.saturating_sub(flow.chars().count() + 3));
+        format!("{name} · {flow}")
+    } else {
+        truncate(name, STEP_LABEL_COLUMNS)
+    }
 }
 
 fn bottlenecks_overall(report: &KpiReport) -> anyhow::Result<String> {
@@ -241,8 +250,8 @@ fn one_stop_by_vendor(report: &KpiReport) -> anyhow::Result<String> {
     }
     let n = i32::try_from(groups.len()).unwrap_or(i32::MAX);
     let has_targets = report.vendors.iter().any(|v| v.target.is_some());
-    // Room for each category's label under its bar.
-    let columns = (WIDTH as usize - 120) / groups.len() / 8;
+    // Room for each category's label under its bar, at about 7 px a display column.
+    let columns = (WIDTH as usize - 120) / groups.len() / 7;
     let mut svg = String::new();
     {
         let root = SVGBackend::with_string(&mut svg, (WIDTH, HEIGHT)).into_drawing_area();
@@ -253,7 +262,8 @@ fn one_stop_by_vendor(report: &KpiReport) -> anyhow::Result<String> {
             .margin_right(28)
             .x_label_area_size(48)
             .y_label_area_size(64)
-            .build_cartesian_2d((0..n).into_segmented(), 0.0..1.12)
+            // Integer ranges include their end: `0..n - 1` is one segment per bar.
+            .build_cartesian_2d((0..n - 1).into_segmented(), 0.0..1.12)
             .map_err(drawing_error)?;
         chart
             .configure_mesh()
@@ -273,6 +283,7 @@ fn one_stop_by_vendor(report: &KpiReport) -> anyhow::Result<String> {
             .y_label_formatter(&|y| {
                 if *y > 1.0001 { String::new() } else { format!("{}%", cells::decimal(y * 100.0, 0)) }
             })
+            .x_desc(if has_targets { "Vendor (red: below its target)" } else { "Vendor" })
             .y_desc("One-stop rate")
             .label_style(label_font())
             .axis_desc_style(label_font().color(&MUTED))
@@ -319,9 +330,13 @@ fn one_stop_by_vendor(report: &KpiReport) -> anyhow::Result<String> {
             chart
                 .draw_series(groups.iter().enumerate().filter_map(|(k, (_, g, _))| {
                     let target = g.target?;
+                    // A thin filled band: plotters draws no zero-height rectangle.
                     let mut tick = Rectangle::new(
-                        [(SegmentValue::Exact(slot(k)), target), (SegmentValue::Exact(slot(k) + 1), target)],
-                        INK.stroke_width(3),
+                        [
+                            (SegmentValue::Exact(slot(k)), target - 0.004),
+                            (SegmentValue::Exact(slot(k) + 1), target + 0.004),
+                        ],
+                        INK.filled(),
                     );
                     tick.set_margin(0, 0, bar_margin / 2, bar_margin / 2);
                     Some(tick)

@@ -40,7 +40,7 @@ const STYLE: &str = r#"
 body { margin: 0; color: var(--ink); background: #fff;
   font: 14px/1.5 system-ui, -apple-system, "Segoe UI", "Hiragino Sans", "Hiragino Kaku Gothic ProN",
     "Noto Sans CJK JP", "Noto Sans JP", "Yu Gothic", Meiryo, sans-serif; }
-main { max-width: 1280px; margin: 0 auto; padding: 32px 28px 64px; }
+main { max-width: 1440px; margin: 0 auto; padding: 32px 28px 64px; }
 h1 { font-size: 26px; margin: 0 0 4px; letter-spacing: -0.01em; }
 h2 { font-size: 20px; margin: 44px 0 12px; padding-bottom: 6px; border-bottom: 2px solid var(--ink); }
 h3 { font-size: 15px; margin: 24px 0 8px; }
@@ -53,11 +53,16 @@ h3 { font-size: 15px; margin: 24px 0 8px; }
 figure { margin: 16px 0 24px; }
 figure svg { display: block; width: 100%; max-width: 960px; height: auto; }
 figure svg text { font-family: inherit; }
-.scroll { overflow-x: auto; border: 1px solid var(--line); border-radius: 6px; }
-table { border-collapse: collapse; font-size: 13px; width: max-content; min-width: 100%; }
+.scroll { width: fit-content; max-width: 100%; overflow-x: auto; border: 1px solid var(--line); border-radius: 6px; }
+table { border-collapse: collapse; font-size: 13px; }
 th, td { padding: 5px 10px; border-bottom: 1px solid var(--line); white-space: nowrap; }
 th { position: sticky; top: 0; background: var(--band); text-align: left; font-weight: 600;
-  vertical-align: bottom; white-space: normal; min-width: 64px; max-width: 140px; }
+  vertical-align: bottom; white-space: normal; min-width: 64px; max-width: 150px; }
+th.num { min-width: 92px; }
+.figures { display: grid; grid-template-columns: repeat(auto-fill, minmax(300px, 1fr)); column-gap: 32px; margin: 0; }
+.figures div { display: flex; justify-content: space-between; gap: 12px; padding: 5px 2px; border-bottom: 1px solid var(--line); }
+.figures dt { color: var(--muted); }
+.figures dd { margin: 0; font-variant-numeric: tabular-nums; font-weight: 600; }
 td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
 tbody tr:nth-child(even) { background: #fbfcfd; }
 .empty { color: var(--muted); font-style: italic; }
@@ -84,7 +89,7 @@ pub(super) fn page(views: &[View], report: Option<&KpiReport>, zone: &TimeZone) 
     }
     let mut shown: Vec<&str> = Vec::new();
     for (heading, ids, chart) in SECTIONS {
-        let section: Vec<&View> = views.iter().filter(|v| ids.contains(&v.id)).collect();
+        let section: Vec<&View> = ids.iter().filter_map(|id| views.iter().find(|v| v.id == *id)).collect();
         let figures = charts.as_ref().map_or_else(Vec::new, |c| chart_svgs(c, *chart));
         if section.is_empty() && figures.is_empty() {
             continue;
@@ -112,7 +117,13 @@ pub(super) fn page(views: &[View], report: Option<&KpiReport>, zone: &TimeZone) 
         table(&mut html, orders, zone);
         html.push_str("</section>\n");
     }
-    html.push_str("<footer>Written by <code>junro</code>. Durations are in hours; definitions in kpi.md.</footer>\n");
+    let zone_name =
+        report.map_or_else(|| zone.iana_name().unwrap_or("UTC").to_string(), |r| r.window.time_zone.clone());
+    let _ = writeln!(
+        html,
+        "<footer>Written by <code>junro</code> · durations in hours · times in {}</footer>",
+        escape(&zone_name)
+    );
     html.push_str("</main>\n</body>\n</html>\n");
     Ok(html)
 }
@@ -210,6 +221,11 @@ fn table(html: &mut String, view: &View, zone: &TimeZone) {
         html.push_str("<p class=\"empty\">No rows in this window.</p>\n");
         return;
     }
+    if rows == 1 && view.id == "summary" {
+        // One wide row reads better as a list of figures than as a table to scroll sideways.
+        transposed(html, view, zone);
+        return;
+    }
     html.push_str("<div class=\"scroll\"><table>\n<thead><tr>");
     for column in &view.columns {
         let class = if cells::is_numeric(column.unit) { " class=\"num\"" } else { "" };
@@ -228,6 +244,21 @@ fn table(html: &mut String, view: &View, zone: &TimeZone) {
     if fold {
         html.push_str("</details>\n");
     }
+}
+
+/// A one-row view as a grid of figures, each heading beside its value.
+fn transposed(html: &mut String, view: &View, zone: &TimeZone) {
+    html.push_str("<dl class=\"figures\">\n");
+    for (column, cell) in view.columns.iter().zip(view.rows.iter().flatten()) {
+        let _ = writeln!(
+            html,
+            "<div title=\"{}\"><dt>{}</dt><dd>{}</dd></div>",
+            escape(column.key),
+            escape(column.label),
+            escape(&cells::human(cell, column.unit, zone))
+        );
+    }
+    html.push_str("</dl>\n");
 }
 
 /// Text for HTML content and attribute values.

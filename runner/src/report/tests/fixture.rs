@@ -79,7 +79,7 @@ fn order(n: u32, vendor: &str, outcome: &str, received: Timestamp, lead: Option<
         handoffs_lane: 1,
         handoffs_vendor: 0,
         rework: 0,
-        one_stop: (outcome == "completed").then_some(n % 2 == 0),
+        one_stop: (outcome == "completed").then_some(n.is_multiple_of(2)),
         sla_met: lead.map(|l| l < 86_400),
     }
 }
@@ -260,7 +260,7 @@ pub(super) fn month_report() -> KpiReport {
         }
     }
     let mut overall: Vec<Bottleneck> = bottlenecks.clone();
-    overall.sort_by(|a, b| b.waiting_total.cmp(&a.waiting_total));
+    overall.sort_by_key(|b| std::cmp::Reverse(b.waiting_total));
     for (i, b) in overall.iter_mut().enumerate() {
         b.rank = i as u32 + 1;
     }
@@ -306,7 +306,11 @@ pub(super) fn month_report() -> KpiReport {
         .enumerate()
         .map(|(i, v)| group(v, 120 + i as u64 * 10, 60 + i as u64 * 19, Some(0.7), &leads))
         .collect();
-    report.flows = flows.iter().enumerate().map(|(i, f)| group(f, 200 - i as u64 * 30, 90, None, &leads)).collect();
+    report.flows = flows
+        .iter()
+        .enumerate()
+        .map(|(i, f)| group(f, 200 - i as u64 * 30, 150 - i as u64 * 25, None, &leads))
+        .collect();
     report.channels = ["web", "shop", "phone"].iter().map(|c| group(c, 150, 100, None, &leads)).collect();
     report.days = days.iter().map(|d| group(&d.day, d.completed, d.completed / 2, None, &leads)).collect();
     report.weeks = (44..49).map(|w| group(&format!("2026-W{w}"), 90, 60, None, &leads)).collect();

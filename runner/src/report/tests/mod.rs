@@ -191,6 +191,15 @@ fn html_of_an_empty_window_keeps_every_chart_with_a_message() {
 }
 
 #[test]
+fn a_flow_with_one_waiting_step_still_gets_its_chart() {
+    let mut report = small_report();
+    report.bottlenecks.truncate(1);
+    let html = text(rendered(&report.views(), Some(&report), ReportFormat::Html));
+    assert_eq!(html.matches("<svg").count(), chart_count(&report));
+    assert!(html.contains("Waiting share by step in fiber_new"));
+}
+
+#[test]
 fn a_long_orders_table_is_folded_and_comes_last() {
     let report = month_report();
     let html = text(rendered(&report.views(), Some(&report), ReportFormat::Html));
