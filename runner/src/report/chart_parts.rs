@@ -4,6 +4,7 @@
 //! labels' display width, and the browser lays out the actual glyphs.
 
 use super::cells;
+use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 use unicode_width::UnicodeWidthChar;
@@ -57,24 +58,35 @@ pub(super) fn anchored(h: HPos, color: &'static RGBColor) -> TextStyle<'static> 
     label_font().color(color).pos(Pos::new(h, VPos::Center))
 }
 
-/// `s` cut to at most `columns` display columns, with `…` when cut.
+/// `s` cut to at most `columns` display columns by dropping its middle (`株式会社ひかり…第3営業所`):
+/// names that share a long prefix, as vendors' and steps' often do, stay distinguishable.
 pub(super) fn truncate(s: &str, columns: usize) -> String {
-    let mut out = String::new();
-    let mut used = 0;
-    let total: usize = s.chars().map(|c| c.width().unwrap_or(0)).sum();
-    if total <= columns {
+    let chars: Vec<(char, usize)> = s.chars().map(|c| (c, c.width().unwrap_or(0))).collect();
+    if chars.iter().map(|(_, w)| w).sum::<usize>() <= columns {
         return s.to_string();
     }
-    for c in s.chars() {
-        let w = c.width().unwrap_or(0);
-        if used + w + 1 > columns {
+    let room = columns.saturating_sub(1);
+    let (mut head, mut tail) = (room - room * 2 / 5, room * 2 / 5);
+    let mut start = String::new();
+    for (c, w) in &chars {
+        if *w > head {
+            tail += head;
             break;
         }
-        out.push(c);
-        used += w;
+        head -= w;
+        start.push(*c);
     }
-    out.push('…');
-    out
+    let mut end: Vec<char> = Vec::new();
+    for (c, w) in chars.iter().rev() {
+        if *w > tail {
+            break;
+        }
+        tail -= w;
+        end.push(*c);
+    }
+    start.push('…');
+    start.extend(end.iter().rev());
+    start
 }
 
 /// Pixels a label of `columns` display columns needs.
@@ -119,12 +131,14 @@ pub(super) fn empty_chart(title: &str, message: &str) -> anyhow::Result<String> 
 pub(super) struct Bar {
     /// The category (truncated to fit).
     pub(super) label: String,
-    /// The bar's length in axis units.
-    pub(super) value: f64,
+    /// The bar's length in axis units; `None` draws no bar, only the note.
+    pub(super) value: Option<f64>,
     /// Text beside the bar.
     pub(super) note: String,
-    /// Drawn in the alert colour.
-    pub(super) flagged: bool,
+    /// Its colour.
+    pub(super) color: RGBColor,
+    /// A target for this bar, drawn as a dark tick across it.
+    pub(super) target: Option<f64>,
 }
 
 /// A reference line across a chart: its value and its label.
@@ -133,26 +147,48 @@ pub(super) struct Marker {
     pub(super) value: f64,
     /// What it means.
     pub(super) label: String,
+    /// Its colour.
+    pub(super) color: RGBColor,
 }
 
-/// A horizontal bar chart, first bar at the top, each bar labelled on the left and annotated
-/// on the right (inside the bar, in white, when the bar is long).
-pub(super) fn horizontal_bars(
-    title: &str,
-    axis: &str,
-    bars: &[Bar],
-    tick: &dyn Fn(f64) -> String,
-    marker: Option<&Marker>,
-) -> anyhow::Result<String> {
+/// A horizontal bar chart: bars top-down in the given order, each labelled on the left and
+/// annotated on the right (inside the bar, in white, when the bar is long).
+pub(super) struct BarChart<'a> {
+    /// Caption.
+    pub(super) title: &'a str,
+    /// The value axis' description, with its unit.
+    pub(super) axis: &'a str,
+    /// The bars.
+    pub(super) bars: &'a [Bar],
+    /// Tick labels of the value axis.
+    pub(super) tick: &'a dyn Fn(f64) -> String,
+    /// A reference line across all bars.
+    pub(super) marker: Option<Marker>,
+    /// The axis' end; by default a little past the longest bar.
+    pub(super) x_max: Option<f64>,
+}
+
+/// Pixels of one bar's row.
+const BAR_ROW: u32 = 30;
+
+/// Draws `chart` as an SVG string.
+pub(super) fn horizontal_bars(chart: &BarChart<'_>) -> anyhow::Result<String> {
+    let BarChart { title, axis, bars, tick, ref marker, x_max } = *chart;
     // plotters' integer ranges include their end, so `0..rows - 1` has one segment per bar; a
     // single bar gets a second, empty slot below it (a range of one value cannot be mapped).
     let n = bars.len();
     let rows = i32::try_from(n).unwrap_or(i32::MAX).max(2);
-    let height = 110 + 30 * u32::try_from(n.max(2)).unwrap_or(40);
+    let height = 130 + BAR_ROW * u32::try_from(n.max(2)).unwrap_or(40);
     let label_columns = bars.iter().map(|b| b.label.chars().map(|c| c.width().unwrap_or(0)).sum()).max().unwrap_or(8);
-    let largest = bars.iter().map(|b| b.value).fold(marker.map_or(0.0, |m| m.value), f64::max);
-    let step = nice_step(largest.max(f64::MIN_POSITIVE) / 6.0);
-    let x_max = ((largest * 1.08 / step).ceil() * step).max(step);
+    let largest = bars
+        .iter()
+        .filter_map(|b| b.value)
+        .chain(bars.iter().filter_map(|b| b.target))
+        .fold(marker.as_ref().map_or(0.0, |m| m.value), f64::max);
+    let x_max = x_max.unwrap_or_else(|| {
+        let step = nice_step(largest.max(f64::MIN_POSITIVE) / 6.0);
+        ((largest * 1.08 / step).ceil() * step).max(step)
+    });
     let mut svg = String::new();
     {
         let root = SVGBackend::with_string(&mut svg, (WIDTH, height)).into_drawing_area();
@@ -161,7 +197,7 @@ pub(super) fn horizontal_bars(
             .caption(title, caption_font())
             .margin(14)
             .margin_right(28)
-            .x_label_area_size(44)
+            .x_label_area_size(if marker.is_some() || bars.iter().any(|b| b.target.is_some()) { 66 } else { 44 })
             .y_label_area_size(label_px(label_columns) + 14)
             .build_cartesian_2d(0.0..x_max, (0..rows - 1).into_segmented())
             .map_err(drawing_error)?;
@@ -194,45 +230,98 @@ pub(super) fn horizontal_bars(
                     [(marker.value, SegmentValue::Exact(0)), (marker.value, SegmentValue::Exact(rows))],
                     6,
                     4,
-                    ALERT.stroke_width(2),
+                    marker.color.stroke_width(2),
                 ))
-                .map_err(drawing_error)?
-                .label(marker.label.clone())
-                .legend(|(x, y)| PathElement::new([(x, y), (x + 20, y)], ALERT.stroke_width(2)));
+                .map_err(drawing_error)?;
+        }
+        chart
+            .draw_series(bars.iter().enumerate().filter_map(|(k, b)| {
+                let mut rect = Rectangle::new(
+                    [(0.0, SegmentValue::Exact(slot(k))), (b.value?, SegmentValue::Exact(slot(k) + 1))],
+                    b.color.filled(),
+                );
+                rect.set_margin(5, 5, 0, 0);
+                Some(rect)
+            }))
+            .map_err(drawing_error)?;
+        let has_targets = bars.iter().any(|b| b.target.is_some());
+        if has_targets {
+            // A thin filled band: plotters draws no zero-width rectangle.
+            let half = x_max * 0.002;
             chart
-                .configure_series_labels()
-                .position(SeriesLabelPosition::LowerRight)
-                .label_font(label_font())
-                .background_style(WHITE.mix(0.9))
-                .border_style(GRID)
-                .draw()
+                .draw_series(bars.iter().enumerate().filter_map(|(k, b)| {
+                    let target = b.target?;
+                    let mut tick = Rectangle::new(
+                        [
+                            (target - half, SegmentValue::Exact(slot(k))),
+                            (target + half, SegmentValue::Exact(slot(k) + 1)),
+                        ],
+                        INK.filled(),
+                    );
+                    tick.set_margin(1, 1, 0, 0);
+                    Some(tick)
+                }))
                 .map_err(drawing_error)?;
         }
         chart
             .draw_series(bars.iter().enumerate().map(|(k, b)| {
-                let color = if b.flagged { ALERT } else { PRIMARY };
-                let mut rect = Rectangle::new(
-                    [(0.0, SegmentValue::Exact(slot(k))), (b.value, SegmentValue::Exact(slot(k) + 1))],
-                    color.filled(),
-                );
-                rect.set_margin(5, 5, 0, 0);
-                rect
-            }))
-            .map_err(drawing_error)?;
-        chart
-            .draw_series(bars.iter().enumerate().map(|(k, b)| {
-                let inside = b.value > x_max * 0.72;
-                let (x, style) = if inside {
-                    (b.value - x_max * 0.01, anchored(HPos::Right, &WHITE))
+                let value = b.value.unwrap_or(0.0);
+                let (x, style) = if value > x_max * 0.72 {
+                    (value - x_max * 0.01, anchored(HPos::Right, &WHITE))
                 } else {
-                    (b.value + x_max * 0.01, anchored(HPos::Left, &INK))
+                    (value + x_max * 0.01, anchored(HPos::Left, &INK))
                 };
                 Text::new(b.note.clone(), (x, SegmentValue::CenterOf(slot(k))), style)
             }))
             .map_err(drawing_error)?;
+        // The key goes under the chart, right of the axis description: inside the plot it
+        // would cover a bar.
+        let mut right = i32::try_from(WIDTH).unwrap_or(960) - 28;
+        let y = i32::try_from(height).unwrap_or(0) - 18;
+        if let Some(marker) = marker {
+            right = legend_entry(&root, right, y, &marker.label, LegendMark::Dashed(marker.color))?;
+        }
+        if has_targets {
+            legend_entry(&root, right, y, "target", LegendMark::Tick)?;
+        }
         root.present().map_err(drawing_error)?;
     }
     Ok(svg)
+}
+
+/// How a key entry is drawn.
+enum LegendMark {
+    /// A dashed line, as the reference line.
+    Dashed(RGBColor),
+    /// A short dark vertical band, as the target ticks.
+    Tick,
+}
+
+/// Draws a key entry whose text ends at `right`; returns where the next entry, to its left,
+/// must end.
+fn legend_entry(
+    root: &DrawingArea<SVGBackend<'_>, Shift>,
+    right: i32,
+    y: i32,
+    text: &str,
+    mark: LegendMark,
+) -> anyhow::Result<i32> {
+    let text_px = i32::try_from(label_px(text.chars().map(|c| c.width().unwrap_or(0)).sum())).unwrap_or(0);
+    root.draw(&Text::new(text.to_string(), (right, y), anchored(HPos::Right, &INK))).map_err(drawing_error)?;
+    let mark_right = right - text_px - 8;
+    match mark {
+        LegendMark::Dashed(color) => {
+            for x in (mark_right - 24..mark_right).step_by(9) {
+                root.draw(&PathElement::new([(x, y), ((x + 5).min(mark_right), y)], color.stroke_width(2)))
+                    .map_err(drawing_error)?;
+            }
+        }
+        LegendMark::Tick => {
+            root.draw(&Rectangle::new([(mark_right - 8, y - 8), (mark_right - 5, y + 8)], INK.filled()))
+                .map_err(drawing_error)?;
+        }
+    }
+    Ok(mark_right - 24 - 20)
 }
 
 /// Hours for tick labels: whole hours from 10 h up, one decimal below.

@@ -5,8 +5,8 @@
 
 use super::cells;
 use super::chart_parts::{
-    ALERT, Bar, GRID, HEIGHT, INK, MUTED, Marker, PRIMARY, SECONDARY, TERTIARY, TOTAL, WIDTH, anchored, caption_font,
-    drawing_error, empty_chart, horizontal_bars, hour_tick, label_font, nice_step, truncate,
+    ALERT, Bar, BarChart, GRID, HEIGHT, INK, MUTED, Marker, PRIMARY, SECONDARY, TERTIARY, TOTAL, WIDTH, anchored,
+    caption_font, drawing_error, empty_chart, horizontal_bars, hour_tick, label_font, nice_step, truncate,
 };
 use junro_engine::kpi::{Bottleneck, GroupKpi, KpiReport};
 use plotters::prelude::*;
@@ -22,6 +22,8 @@ const TOP_STEPS_OVERALL: usize = 10;
 const TOP_STEPS_PER_FLOW: usize = 6;
 /// Widest step label, in display columns (a Japanese character is two).
 const STEP_LABEL_COLUMNS: usize = 44;
+/// Widest vendor name.
+const VENDOR_LABEL_COLUMNS: usize = 40;
 /// Widest flow id beside a step label.
 const FLOW_LABEL_COLUMNS: usize = 16;
 /// The waiting share at which kpi.md flags a step.
@@ -201,12 +203,20 @@ fn bottlenecks_overall(report: &KpiReport) -> anyhow::Result<String> {
         .take(TOP_STEPS_OVERALL)
         .map(|b| Bar {
             label: step_label(b, true),
-            value: b.waiting_total as f64 / 3600.0,
+            value: Some(b.waiting_total as f64 / 3600.0),
             note: format!("{} of its flow's waiting", cells::percent(b.waiting_share)),
-            flagged: b.flagged,
+            color: if b.flagged { ALERT } else { PRIMARY },
+            target: None,
         })
         .collect();
-    horizontal_bars(title, "Total waiting, ready to started (hours; red: flagged)", &bars, &hour_tick, None)
+    horizontal_bars(&BarChart {
+        title,
+        axis: "Total waiting, ready to started (hours; red: flagged)",
+        bars: &bars,
+        tick: &hour_tick,
+        marker: None,
+        x_max: None,
+    })
 }
 
 fn bottlenecks_of_flow(report: &KpiReport, flow: &GroupKpi) -> anyhow::Result<String> {
@@ -222,154 +232,74 @@ fn bottlenecks_of_flow(report: &KpiReport, flow: &GroupKpi) -> anyhow::Result<St
         .take(TOP_STEPS_PER_FLOW)
         .map(|b| Bar {
             label: step_label(b, false),
-            value: b.waiting_share,
+            value: Some(b.waiting_share),
             note: format!(
                 "{} · {} h waited",
                 cells::percent(b.waiting_share),
                 cells::decimal(b.waiting_total as f64 / 3600.0, 1)
             ),
-            flagged: b.flagged,
+            color: if b.flagged { ALERT } else { PRIMARY },
+            target: None,
         })
         .collect();
-    let marker = Marker { value: FLAG_SHARE, label: format!("flagged at {}", cells::percent(FLAG_SHARE)) };
-    horizontal_bars(
-        &title,
-        "Share of the flow's total waiting (red: flagged)",
-        &bars,
-        &|x| format!("{}%", cells::decimal(x * 100.0, 0)),
-        Some(&marker),
-    )
+    horizontal_bars(&BarChart {
+        title: &title,
+        axis: "Share of the flow's total waiting (red: flagged)",
+        bars: &bars,
+        tick: &percent_tick,
+        marker: Some(Marker {
+            value: FLAG_SHARE,
+            label: format!("flagged at {}", cells::percent(FLAG_SHARE)),
+            color: ALERT,
+        }),
+        x_max: None,
+    })
 }
 
+fn percent_tick(x: f64) -> String {
+    format!("{}%", cells::decimal(x * 100.0, 0))
+}
+
+/// Bars rather than columns: vendor names are long (`株式会社…営業所`) and there may be many.
 fn one_stop_by_vendor(report: &KpiReport) -> anyhow::Result<String> {
     let title = "One-stop rate per vendor (completed orders of flows with a front lane)";
-    let mut groups: Vec<(String, &GroupKpi, bool)> = vec![("All vendors".to_string(), &report.overall, true)];
-    groups.extend(report.vendors.iter().map(|v| (v.key.clone(), v, false)));
     if report.vendors.is_empty() {
         return empty_chart(title, "No order was attributed to a vendor in the window.");
     }
-    let n = i32::try_from(groups.len()).unwrap_or(i32::MAX);
     let has_targets = report.vendors.iter().any(|v| v.target.is_some());
-    // Room for each category's label under its bar, at about 7 px a display column.
-    let columns = (WIDTH as usize - 120) / groups.len() / 7;
-    let mut svg = String::new();
-    {
-        let root = SVGBackend::with_string(&mut svg, (WIDTH, HEIGHT)).into_drawing_area();
-        root.fill(&WHITE).map_err(drawing_error)?;
-        let mut chart = ChartBuilder::on(&root)
-            .caption(title, caption_font())
-            .margin(14)
-            .margin_right(28)
-            .x_label_area_size(48)
-            .y_label_area_size(64)
-            // Integer ranges include their end: `0..n - 1` is one segment per bar.
-            .build_cartesian_2d((0..n - 1).into_segmented(), 0.0..1.12)
-            .map_err(drawing_error)?;
-        chart
-            .configure_mesh()
-            .disable_x_mesh()
-            .light_line_style(TRANSPARENT)
-            .bold_line_style(GRID)
-            .axis_style(MUTED)
-            .x_labels(groups.len())
-            .y_labels(12)
-            .x_label_formatter(&|x| match x {
-                SegmentValue::CenterOf(i) => usize::try_from(*i)
-                    .ok()
-                    .and_then(|k| groups.get(k))
-                    .map_or_else(String::new, |(name, _, _)| truncate(name, columns.max(6))),
-                _ => String::new(),
-            })
-            .y_label_formatter(&|y| {
-                if *y > 1.0001 { String::new() } else { format!("{}%", cells::decimal(y * 100.0, 0)) }
-            })
-            .x_desc(if has_targets { "Vendor (red: below its target)" } else { "Vendor" })
-            .y_desc("One-stop rate")
-            .label_style(label_font())
-            .axis_desc_style(label_font().color(&MUTED))
-            .draw()
-            .map_err(drawing_error)?;
-        let slot = |k: usize| i32::try_from(k).unwrap_or(0);
-        let bar_margin = u32::try_from((WIDTH as usize - 120) / groups.len() / 4).unwrap_or(10).min(60);
-        chart
-            .draw_series(groups.iter().enumerate().filter_map(|(k, (_, g, all))| {
-                let rate = g.one_stop_rate?;
-                let missed = g.target_met == Some(false);
-                let color = if *all {
-                    TOTAL
-                } else if missed {
-                    ALERT
-                } else {
-                    PRIMARY
-                };
-                let mut bar = Rectangle::new(
-                    [(SegmentValue::Exact(slot(k)), 0.0), (SegmentValue::Exact(slot(k) + 1), rate)],
-                    color.filled(),
-                );
-                bar.set_margin(0, 0, bar_margin, bar_margin);
-                Some(bar)
-            }))
-            .map_err(drawing_error)?;
-        chart
-            .draw_series(groups.iter().enumerate().map(|(k, (_, g, _))| {
-                let (text, y) = match g.one_stop_rate {
-                    Some(rate) => (
-                        format!(
-                            "{} of {}",
-                            cells::percent(rate),
-                            cells::thousands(i64::try_from(g.eligible_completed).unwrap_or(i64::MAX))
-                        ),
-                        rate + 0.04,
-                    ),
-                    None => ("no completed orders".to_string(), 0.04),
-                };
-                Text::new(text, (SegmentValue::CenterOf(slot(k)), y), anchored(HPos::Center, &INK))
-            }))
-            .map_err(drawing_error)?;
-        if has_targets {
-            chart
-                .draw_series(groups.iter().enumerate().filter_map(|(k, (_, g, _))| {
-                    let target = g.target?;
-                    // A thin filled band: plotters draws no zero-height rectangle.
-                    let mut tick = Rectangle::new(
-                        [
-                            (SegmentValue::Exact(slot(k)), target - 0.004),
-                            (SegmentValue::Exact(slot(k) + 1), target + 0.004),
-                        ],
-                        INK.filled(),
-                    );
-                    tick.set_margin(0, 0, bar_margin / 2, bar_margin / 2);
-                    Some(tick)
-                }))
-                .map_err(drawing_error)?
-                .label("target")
-                .legend(|(x, y)| PathElement::new([(x, y), (x + 20, y)], INK.stroke_width(3)));
-        } else {
-            chart
-                .draw_series(DashedLineSeries::new(
-                    [
-                        (SegmentValue::Exact(0), PLANNED_ONE_STOP_TARGET),
-                        (SegmentValue::Exact(n), PLANNED_ONE_STOP_TARGET),
-                    ],
-                    8,
-                    5,
-                    INK.stroke_width(2),
-                ))
-                .map_err(drawing_error)?
-                .label(format!("planned target {}", cells::percent(PLANNED_ONE_STOP_TARGET)))
-                .legend(|(x, y)| PathElement::new([(x, y), (x + 20, y)], INK.stroke_width(2)));
-        }
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::UpperRight)
-            .label_font(label_font())
-            .background_style(WHITE.mix(0.9))
-            .border_style(GRID)
-            .draw()
-            .map_err(drawing_error)?;
-        root.present().map_err(drawing_error)?;
-    }
-    Ok(svg)
+    let bar = |name: &str, g: &GroupKpi, color: RGBColor| Bar {
+        label: truncate(name, VENDOR_LABEL_COLUMNS),
+        value: g.one_stop_rate,
+        note: match g.one_stop_rate {
+            Some(rate) => format!(
+                "{} of {}",
+                cells::percent(rate),
+                cells::thousands(i64::try_from(g.eligible_completed).unwrap_or(i64::MAX))
+            ),
+            None => "no completed orders".to_string(),
+        },
+        color,
+        target: g.target,
+    };
+    let mut bars = vec![bar("All vendors", &report.overall, TOTAL)];
+    bars.extend(report.vendors.iter().map(|v| {
+        let color = if v.target_met == Some(false) { ALERT } else { PRIMARY };
+        bar(&v.key, v, color)
+    }));
+    let axis = if has_targets { "One-stop rate (red: below its target)" } else { "One-stop rate" };
+    horizontal_bars(&BarChart {
+        title,
+        axis,
+        bars: &bars,
+        tick: &percent_tick,
+        // Without configured targets, the plan's target is the line to reach.
+        marker: (!has_targets).then(|| Marker {
+            value: PLANNED_ONE_STOP_TARGET,
+            label: format!("planned target {}", cells::percent(PLANNED_ONE_STOP_TARGET)),
+            color: INK,
+        }),
+        x_max: Some(1.0),
+    })
 }
 
 fn flow_over_time(report: &KpiReport) -> anyhow::Result<String> {

@@ -183,7 +183,11 @@ fn header(html: &mut String, report: &KpiReport, zone: &TimeZone) {
             rate(share(o.sla_met, o.sla_total)),
             format!("{} of {} completed with an SLA", n(o.sla_met), n(o.sla_total)),
         ),
-        ("Rework rate", rate(o.rework_rate), format!("{} closed orders sent or pulled back", n(o.rework_orders))),
+        (
+            "Rework rate",
+            rate(o.rework_rate),
+            format!("{} of {} closed orders sent or pulled back", n(o.rework_orders), n(o.closed)),
+        ),
         (
             "Throughput",
             f.throughput_per_day.map_or_else(|| "–".to_string(), |t| format!("{} / day", cells::decimal(t, 1))),

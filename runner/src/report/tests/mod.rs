@@ -2,7 +2,7 @@
 
 mod fixture;
 
-use super::{ReportFormat, cells, charts, csv_writer::BOM, render, workbook, write_report_folder};
+use super::{ReportFormat, cells, chart_parts, charts, csv_writer::BOM, render, workbook, write_report_folder};
 use calamine::{Data, Reader, Xlsx};
 use fixture::{STEP_JA, VENDOR_ESCAPED, VENDOR_JA, month_report, small_report, small_stalled};
 use jiff::tz::TimeZone;
@@ -253,4 +253,26 @@ fn the_report_folder_holds_the_page_the_workbook_and_a_csv_per_view() {
     if std::env::var_os("JUNRO_REPORT_SAMPLE_DIR").is_none() {
         std::fs::remove_dir_all(&dir).expect("the temporary folder is removed");
     }
+}
+
+#[test]
+fn long_chart_labels_lose_their_middle_and_keep_what_tells_them_apart() {
+    let name = "株式会社ひかりコミュニケーションズ西日本第3営業所";
+    let cut = chart_parts::truncate(name, 24);
+    assert!(cut.width() <= 24, "{cut}");
+    assert!(cut.starts_with("株式会社") && cut.contains('…') && cut.ends_with("第3営業所"), "{cut}");
+    assert_eq!(chart_parts::truncate("受付内容の確認", 24), "受付内容の確認");
+}
+
+#[test]
+fn the_planned_target_is_drawn_only_when_no_vendor_has_one() {
+    let mut report = small_report();
+    let html = text(rendered(&report.views(), Some(&report), ReportFormat::Html));
+    assert!(!html.contains("planned target"), "a configured target is drawn instead");
+    for vendor in &mut report.vendors {
+        vendor.target = None;
+        vendor.target_met = None;
+    }
+    let html = text(rendered(&report.views(), Some(&report), ReportFormat::Html));
+    assert!(html.contains("planned target 70.0%"));
 }
