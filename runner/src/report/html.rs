@@ -1,0 +1,282 @@
+//! The report as one self-contained HTML page: a header with the window and the totals, then
+//! sections of charts and tables, the orders last. No script, font, stylesheet or image is
+//! fetched: the style is inline and the charts are inline SVG, so the file reads offline and
+//! survives being mailed. Every text from the data is escaped.
+
+use super::cells;
+use super::charts::Charts;
+use jiff::tz::TimeZone;
+use junro_engine::kpi::view::local_time;
+use junro_engine::kpi::{KpiReport, View};
+use std::fmt::Write as _;
+
+/// Tables longer than this are folded in a `<details>` element.
+const FOLD_AFTER_ROWS: usize = 50;
+
+/// The page's sections: heading, the views they hold (by id), and which charts lead them.
+const SECTIONS: &[(&str, &[&str], Chart)] = &[
+    ("Summary", &["summary"], Chart::LeadTime),
+    ("Vendors and one-stop", &["vendors", "vendor_steps"], Chart::OneStop),
+    ("Flows and channels", &["flows", "channels"], Chart::None),
+    ("Bottlenecks", &["bottlenecks_overall", "bottlenecks"], Chart::Bottlenecks),
+    ("Steps", &["steps"], Chart::None),
+    ("Over time", &["flow_over_time", "days", "weeks", "months"], Chart::FlowOverTime),
+    ("Stalled orders and tasks due", &["stalled", "tasks_due"], Chart::None),
+];
+
+/// The charts a section starts with.
+#[derive(Clone, Copy)]
+enum Chart {
+    None,
+    LeadTime,
+    OneStop,
+    Bottlenecks,
+    FlowOverTime,
+}
+
+const STYLE: &str = r#"
+:root { --ink: #222b36; --muted: #5e6b78; --line: #e3e8ee; --band: #f6f8fa; --accent: #2f6db5; }
+* { box-sizing: border-box; }
+body { margin: 0; color: var(--ink); background: #fff;
+  font: 14px/1.5 system-ui, -apple-system, "Segoe UI", "Hiragino Sans", "Hiragino Kaku Gothic ProN",
+    "Noto Sans CJK JP", "Noto Sans JP", "Yu Gothic", Meiryo, sans-serif; }
+main { max-width: 1440px; margin: 0 auto; padding: 32px 28px 64px; }
+h1 { font-size: 26px; margin: 0 0 4px; letter-spacing: -0.01em; }
+h2 { font-size: 20px; margin: 44px 0 12px; padding-bottom: 6px; border-bottom: 2px solid var(--ink); }
+h3 { font-size: 15px; margin: 24px 0 8px; }
+.window { color: var(--muted); margin: 0 0 20px; }
+.totals { display: grid; grid-template-columns: repeat(auto-fill, minmax(200px, 1fr)); gap: 12px; }
+.total { border: 1px solid var(--line); border-radius: 8px; padding: 12px 14px; background: var(--band); }
+.total .name { color: var(--muted); font-size: 12px; text-transform: uppercase; letter-spacing: 0.04em; }
+.total .value { font-size: 24px; font-weight: 600; font-variant-numeric: tabular-nums; }
+.total .detail { color: var(--muted); font-size: 12px; }
+figure { margin: 16px 0 24px; }
+figure svg { display: block; width: 100%; max-width: 960px; height: auto; }
+figure svg text { font-family: inherit; }
+.scroll { width: fit-content; max-width: 100%; overflow-x: auto; border: 1px solid var(--line); border-radius: 6px; }
+table { border-collapse: collapse; font-size: 13px; }
+th, td { padding: 5px 10px; border-bottom: 1px solid var(--line); white-space: nowrap; }
+th { position: sticky; top: 0; background: var(--band); text-align: left; font-weight: 600;
+  vertical-align: bottom; white-space: normal; min-width: 64px; max-width: 150px; }
+th.num { min-width: 92px; }
+.figures { display: grid; grid-template-columns: repeat(auto-fill, minmax(300px, 1fr)); column-gap: 32px; margin: 0; }
+.figures div { display: flex; justify-content: space-between; gap: 12px; padding: 5px 2px; border-bottom: 1px solid var(--line); }
+.figures dt { color: var(--muted); }
+.figures dd { margin: 0; font-variant-numeric: tabular-nums; font-weight: 600; }
+td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
+tbody tr:nth-child(even) { background: #fbfcfd; }
+.empty { color: var(--muted); font-style: italic; }
+details > summary { cursor: pointer; color: var(--accent); margin: 8px 0; }
+footer { margin-top: 48px; color: var(--muted); font-size: 12px; }
+@media print { h2 { break-before: page; } .scroll { overflow: visible; border: 0; } }
+"#;
+
+/// The whole page.
+pub(super) fn page(views: &[View], report: Option<&KpiReport>, zone: &TimeZone) -> anyhow::Result<String> {
+    let charts = report.map(Charts::draw).transpose()?;
+    let mut html = String::with_capacity(64 * 1024);
+    let title = match report {
+        Some(_) => "KPI report".to_string(),
+        None => views.first().map_or_else(|| "Report".to_string(), |v| v.title.to_string()),
+    };
+    html.push_str("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n");
+    html.push_str("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n");
+    let _ = writeln!(html, "<title>Junro — {}</title>", escape(&title));
+    let _ = writeln!(html, "<style>{STYLE}</style>\n</head>\n<body>\n<main>");
+    let _ = writeln!(html, "<h1>{}</h1>", escape(&title));
+    if let Some(report) = report {
+        header(&mut html, report, zone);
+    }
+    let mut shown: Vec<&str> = Vec::new();
+    for (heading, ids, chart) in SECTIONS {
+        let section: Vec<&View> = ids.iter().filter_map(|id| views.iter().find(|v| v.id == *id)).collect();
+        let figures = charts.as_ref().map_or_else(Vec::new, |c| chart_svgs(c, *chart));
+        if section.is_empty() && figures.is_empty() {
+            continue;
+        }
+        let _ = writeln!(html, "<section>\n<h2>{}</h2>", escape(heading));
+        for svg in figures {
+            let _ = writeln!(html, "<figure>\n{svg}</figure>");
+        }
+        for view in section {
+            table(&mut html, view, zone);
+            shown.push(view.id);
+        }
+        html.push_str("</section>\n");
+    }
+    let rest: Vec<&View> = views.iter().filter(|v| !shown.contains(&v.id) && v.id != "orders").collect();
+    if !rest.is_empty() {
+        html.push_str("<section>\n<h2>More tables</h2>\n");
+        for view in rest {
+            table(&mut html, view, zone);
+        }
+        html.push_str("</section>\n");
+    }
+    if let Some(orders) = views.iter().find(|v| v.id == "orders") {
+        html.push_str("<section>\n<h2>Orders</h2>\n");
+        table(&mut html, orders, zone);
+        html.push_str("</section>\n");
+    }
+    let zone_name =
+        report.map_or_else(|| zone.iana_name().unwrap_or("UTC").to_string(), |r| r.window.time_zone.clone());
+    let _ = writeln!(
+        html,
+        "<footer>Written by <code>junro</code> · durations in hours · times in {}</footer>",
+        escape(&zone_name)
+    );
+    html.push_str("</main>\n</body>\n</html>\n");
+    Ok(html)
+}
+
+fn chart_svgs(charts: &Charts, chart: Chart) -> Vec<&str> {
+    match chart {
+        Chart::None => Vec::new(),
+        Chart::LeadTime => vec![&charts.lead_time],
+        Chart::OneStop => vec![&charts.one_stop],
+        Chart::Bottlenecks => std::iter::once(&charts.bottlenecks_overall)
+            .chain(&charts.bottlenecks_per_flow)
+            .map(String::as_str)
+            .collect(),
+        Chart::FlowOverTime => vec![&charts.flow_over_time],
+    }
+}
+
+/// The window line and the total cards.
+fn header(html: &mut String, report: &KpiReport, zone: &TimeZone) {
+    let w = &report.window;
+    let from = w.from.map_or_else(|| "the first order".to_string(), |t| local_time(t, zone));
+    let to = w.to.map_or_else(|| "now".to_string(), |t| local_time(t, zone));
+    let _ = writeln!(
+        html,
+        "<p class=\"window\">Orders closed from {} to {} ({}) · computed {}</p>",
+        escape(&from),
+        escape(&to),
+        escape(&w.time_zone),
+        escape(&local_time(w.now, zone))
+    );
+    let o = &report.overall;
+    let n = |v: u64| cells::thousands(i64::try_from(v).unwrap_or(i64::MAX));
+    let hours = |v: Option<i64>| v.map_or_else(|| "–".to_string(), |s| format!("{} h", cells::hours(s as f64)));
+    let rate = |v: Option<f64>| v.map_or_else(|| "–".to_string(), cells::percent);
+    let share = |num: u64, den: u64| if den == 0 { None } else { Some(num as f64 / den as f64) };
+    let target = match o.target {
+        Some(t) => format!(" · target {}", cells::percent(t)),
+        None => String::new(),
+    };
+    let f = &report.flow_over_time;
+    let cards = [
+        ("Orders received", n(o.received), format!("{} closed in the window", n(o.closed))),
+        ("Completed", n(o.completed), format!("{} cancelled · {} other outcome", n(o.cancelled), n(o.other_outcome))),
+        (
+            "One-stop rate",
+            rate(o.one_stop_rate),
+            format!("{} of {} eligible completed{target}", n(o.one_stop), n(o.eligible_completed)),
+        ),
+        ("Lead time, median", hours(o.lead_time.p50), format!("p90 {}", hours(o.lead_time.p90))),
+        (
+            "Business lead time, median",
+            hours(o.business_lead_time.p50),
+            format!("p90 {}", hours(o.business_lead_time.p90)),
+        ),
+        (
+            "Order SLA met",
+            rate(share(o.sla_met, o.sla_total)),
+            format!("{} of {} completed with an SLA", n(o.sla_met), n(o.sla_total)),
+        ),
+        (
+            "Rework rate",
+            rate(o.rework_rate),
+            format!("{} of {} closed orders sent or pulled back", n(o.rework_orders), n(o.closed)),
+        ),
+        (
+            "Throughput",
+            f.throughput_per_day.map_or_else(|| "–".to_string(), |t| format!("{} / day", cells::decimal(t, 1))),
+            format!(
+                "mean WIP {} · Little's ratio {}",
+                f.mean_wip.map_or_else(|| "–".to_string(), |m| cells::decimal(m, 1)),
+                f.littles_ratio.map_or_else(|| "–".to_string(), |r| cells::decimal(r, 2))
+            ),
+        ),
+    ];
+    html.push_str("<div class=\"totals\">\n");
+    for (name, value, detail) in cards {
+        let _ = writeln!(
+            html,
+            "<div class=\"total\"><div class=\"name\">{}</div><div class=\"value\">{}</div><div class=\"detail\">{}</div></div>",
+            escape(name),
+            escape(&value),
+            escape(&detail)
+        );
+    }
+    html.push_str("</div>\n");
+}
+
+/// A view as a titled table, folded when long.
+fn table(html: &mut String, view: &View, zone: &TimeZone) {
+    let rows = view.rows.len();
+    let count = if rows == 1 { "1 row".to_string() } else { format!("{} rows", cells::thousands(rows as i64)) };
+    let fold = rows > FOLD_AFTER_ROWS;
+    if fold {
+        let _ = writeln!(html, "<details>\n<summary>{} ({count})</summary>", escape(view.title));
+    } else {
+        let _ = writeln!(html, "<h3>{}</h3>", escape(view.title));
+    }
+    if rows == 0 {
+        html.push_str("<p class=\"empty\">No rows in this window.</p>\n");
+        return;
+    }
+    if rows == 1 && view.id == "summary" {
+        // One wide row reads better as a list of figures than as a table to scroll sideways.
+        transposed(html, view, zone);
+        return;
+    }
+    html.push_str("<div class=\"scroll\"><table>\n<thead><tr>");
+    for column in &view.columns {
+        let class = if cells::is_numeric(column.unit) { " class=\"num\"" } else { "" };
+        let _ = write!(html, "<th{class} title=\"{}\">{}</th>", escape(column.key), escape(column.label));
+    }
+    html.push_str("</tr></thead>\n<tbody>\n");
+    for row in &view.rows {
+        html.push_str("<tr>");
+        for (column, cell) in view.columns.iter().zip(row) {
+            let class = if cells::is_numeric(column.unit) { " class=\"num\"" } else { "" };
+            let _ = write!(html, "<td{class}>{}</td>", escape(&cells::human(cell, column.unit, zone)));
+        }
+        html.push_str("</tr>\n");
+    }
+    html.push_str("</tbody>\n</table></div>\n");
+    if fold {
+        html.push_str("</details>\n");
+    }
+}
+
+/// A one-row view as a grid of figures, each heading beside its value.
+fn transposed(html: &mut String, view: &View, zone: &TimeZone) {
+    html.push_str("<dl class=\"figures\">\n");
+    for (column, cell) in view.columns.iter().zip(view.rows.iter().flatten()) {
+        let _ = writeln!(
+            html,
+            "<div title=\"{}\"><dt>{}</dt><dd>{}</dd></div>",
+            escape(column.key),
+            escape(column.label),
+            escape(&cells::human(cell, column.unit, zone))
+        );
+    }
+    html.push_str("</dl>\n");
+}
+
+/// Text for HTML content and attribute values.
+pub(super) fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            other => out.push(other),
+        }
+    }
+    out
+}
