@@ -70,7 +70,14 @@ pub(crate) fn run(args: ExportArgs) -> anyhow::Result<ExitCode> {
         None => write(args.format, std::io::stdout().lock(), &cases)?,
     };
     let target = args.out.as_ref().map_or_else(|| "standard output".to_string(), |p| p.display().to_string());
-    eprintln!("{} cases, {} events written to {target}", written.cases, written.events);
+    let plural = |n: usize| if n == 1 { "" } else { "s" };
+    eprintln!(
+        "{} case{}, {} event{} written to {target}",
+        written.cases,
+        plural(written.cases),
+        written.events,
+        plural(written.events)
+    );
     Ok(ExitCode::SUCCESS)
 }
 
