@@ -1,7 +1,7 @@
 //! The event-log export on a small database built with the engine's API (in-memory SQLite,
-//! virtual clock): a task released and claimed again, a task a rule skipped, an automatic step,
-//! a subflow calling another, a cancelled order, an open one, a receipt days before entry, and a
-//! business key that needs escaping. The XES is parsed back with quick-xml, the OCEL as JSON, the
+//! virtual clock): a task released and claimed again (and one released and left), a task a rule
+//! skipped, an automatic step, a subflow calling another, cancelled orders, an open one, a receipt
+//! days before entry, and a business key that needs escaping. The XES is parsed back with quick-xml, the OCEL as JSON, the
 //! CSV as bytes; each is checked against the engine's own order rows.
 
 use jiff::Timestamp;
@@ -125,7 +125,7 @@ async fn task_order(engine: &Engine, step: &str) -> String {
 }
 
 /// The database: A runs to completion through everything, B is cancelled while a reviewer works
-/// on it, C is cancelled untouched, D stays open.
+/// on it, C is cancelled while its task waits in the queue again, D stays open.
 async fn database() -> (Engine, Arc<VirtualClock>) {
     let clock = Arc::new(VirtualClock::new(t0()));
     let options = EngineOptions { durability: Durability::Normal, clock: clock.clone(), ..EngineOptions::default() };
@@ -179,9 +179,14 @@ async fn database() -> (Engine, Arc<VirtualClock>) {
     clock.advance(120);
     engine.apply(&b, &Actor::system(), Command::Cancel { reason: "お客様都合".into() }).await.expect("cancel B");
 
-    // C: cancelled before anyone touched it. D: open, its intake in progress; its key needs escaping.
+    // C: claimed and released (waiting again), then cancelled. D: open, its intake in progress;
+    // its key needs escaping.
     clock.advance(60);
     let c = engine.start("order", StartOrder::default()).await.expect("C starts");
+    let intake = task_at(&engine, &c, "intake").await;
+    engine.apply(&c, &operator("op-1"), Command::Claim { task: intake }).await.expect("claim C");
+    clock.advance(30);
+    engine.apply(&c, &operator("op-1"), Command::Release { task: intake }).await.expect("release C");
     clock.advance(60);
     engine.apply(&c, &Actor::system(), Command::Cancel { reason: "重複".into() }).await.expect("cancel C");
     let d_key = r#"D&<"0001'>"#;
@@ -260,7 +265,7 @@ async fn cases_follow_the_histories() {
     assert_eq!(b.events[4].outcome.as_deref(), Some("cancelled"));
     assert_eq!(b.customer, None);
     let c = cases.iter().find(|c| c.order == c.id).expect("case C, known by its id");
-    assert_eq!(c.events.len(), 2, "an untouched cancelled order: received and closed only: {:?}", c.events);
+    assert_eq!(c.events.len(), 2, "a released task is waiting, not started: received and closed only: {:?}", c.events);
     let d = cases.iter().find(|c| c.id.starts_with("D&")).expect("case D");
     assert_eq!(d.closed, None);
     assert_eq!(d.events.last().map(|e| (e.activity.as_str(), e.lifecycle)), Some(("受付", Lifecycle::Start)));

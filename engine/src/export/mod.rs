@@ -55,7 +55,7 @@ pub enum ExportError {
     /// The OCEL JSON could not be written other than by I/O.
     #[error("writing OCEL JSON: {0}")]
     Json(serde_json::Error),
-    /// An order's history does not begin with `OrderStarted`.
+    /// An order's history has no `OrderStarted` event.
     #[error("order {0} has no `order started` event in its history")]
     NotStarted(String),
 }
@@ -371,6 +371,12 @@ fn step_events(
                     task.start = Some((entry.at, actor.clone(), vendor.clone(), entry.seq));
                 }
             }
+            // Back in the queue: waiting again until the next claim.
+            Event::TaskReleased { instance, .. } => {
+                if let Some(task) = open.get_mut(instance) {
+                    task.start = None;
+                }
+            }
             Event::TaskCompleted { instance, step, actor, vendor, .. } => {
                 let task = open.remove(instance).unwrap_or_else(|| log.open(step));
                 log.push_start(*instance, &task);
@@ -380,7 +386,7 @@ fn step_events(
                 let task = log.open(step);
                 log.push(Lifecycle::Complete, when, *instance, &task, RULE_RESOURCE, None);
             }
-            // A withdrawn task has no complete; one a person had started keeps its start.
+            // A withdrawn task has no complete; one a person was working on keeps its start.
             Event::TaskCancelled { instance, .. } => {
                 if let Some(task) = open.remove(instance) {
                     log.push_start(*instance, &task);
@@ -402,7 +408,7 @@ fn step_events(
             _ => {}
         }
     }
-    // Work still in progress (or abandoned with its order) has begun: its start is recorded.
+    // Work in progress (claimed, or an action queued) when the history ends has begun.
     for (instance, task) in &open {
         log.push_start(*instance, task);
     }
