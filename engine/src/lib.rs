@@ -10,6 +10,7 @@ pub mod clock;
 pub mod compile;
 pub mod examples;
 pub mod explain;
+pub mod export;
 pub mod kpi;
 pub mod machine;
 pub mod replay;

@@ -11,6 +11,7 @@ mod bench_kpi;
 mod bench_rules;
 mod check;
 mod demo;
+mod export;
 mod fmt;
 mod graph;
 mod orders;
@@ -69,6 +70,8 @@ enum Command {
     Orders(orders::ListArgs),
     /// Show one order: its status, subflows and history, decisions explained.
     Order(orders::ShowArgs),
+    /// Write the event log of a database's orders for process mining (XES, OCEL 2.0, CSV).
+    Export(export::ExportArgs),
     /// Re-evaluate a changed rule or table over the recorded decisions; show the one-stop change.
     Backtest(backtest::BacktestArgs),
     /// Benchmarks that print figures.
@@ -107,13 +110,17 @@ pub(crate) fn run() -> ExitCode {
         Command::Demo(args) => demo::run(args),
         Command::Orders(args) => orders::list(args),
         Command::Order(args) => orders::show(args),
+        Command::Export(args) => export::run(args),
         Command::Backtest(args) => backtest::run(args),
     };
     match result {
         Ok(code) => code,
         // Output piped into a program that stopped reading (`junro check … | head`): not an error.
+        // The I/O error may be the cause of a library's error (an export's writer).
         Err(error)
-            if error.downcast_ref::<std::io::Error>().is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe) =>
+            if error.chain().any(|e| {
+                e.downcast_ref::<std::io::Error>().is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
+            }) =>
         {
             ExitCode::SUCCESS
         }
