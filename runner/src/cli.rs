@@ -14,6 +14,7 @@ mod demo;
 mod export;
 mod fmt;
 mod graph;
+mod kpi;
 mod orders;
 mod test;
 
@@ -72,6 +73,11 @@ enum Command {
     Order(orders::ShowArgs),
     /// Write the event log of a database's orders for process mining (XES, OCEL 2.0, CSV).
     Export(export::ExportArgs),
+    /// KPIs of a database's orders: lead time, bottlenecks, one-stop rate per vendor, SLA —
+    /// as a table, CSV, JSON, XLSX or an HTML page with charts.
+    Kpi(kpi::KpiArgs),
+    /// The reminder list: stalled orders, and tasks overdue or at risk.
+    Stalled(kpi::StalledArgs),
     /// Re-evaluate a changed rule or table over the recorded decisions; show the one-stop change.
     Backtest(backtest::BacktestArgs),
     /// Benchmarks that print figures.
@@ -111,6 +117,8 @@ pub(crate) fn run() -> ExitCode {
         Command::Orders(args) => orders::list(args),
         Command::Order(args) => orders::show(args),
         Command::Export(args) => export::run(args),
+        Command::Kpi(args) => kpi::run_kpi(args),
+        Command::Stalled(args) => kpi::run_stalled(args),
         Command::Backtest(args) => backtest::run(args),
     };
     match result {

@@ -46,14 +46,20 @@ pub(crate) struct ShowArgs {
     json: bool,
 }
 
-/// Opens an existing database: reading never creates an empty one.
-pub(crate) async fn open(url: &str) -> anyhow::Result<Engine> {
+/// Refuses a SQLite file that does not exist: reading never creates an empty database.
+pub(crate) fn ensure_exists(url: &str) -> anyhow::Result<()> {
     if let Some(path) = url.strip_prefix("sqlite:").map(|p| p.trim_start_matches("//"))
         && !path.contains(":memory:")
         && !std::path::Path::new(path).exists()
     {
         anyhow::bail!("no database at {path}; run `junro demo` first, or name one with --db");
     }
+    Ok(())
+}
+
+/// Opens an existing database.
+pub(crate) async fn open(url: &str) -> anyhow::Result<Engine> {
+    ensure_exists(url)?;
     Engine::open(url).await.with_context(|| format!("opening {url}"))
 }
 

@@ -30,6 +30,8 @@ use jiff::ToSpan;
 use jiff::civil::date;
 use junro_engine::calendar::Calendars;
 use junro_engine::clock::VirtualClock;
+use junro_engine::kpi::KpiConfig;
+use junro_engine::runtime::KpiQuery;
 use junro_engine::store::{Durability, OrderFilter};
 use junro_engine::{Engine, EngineOptions};
 use std::io::Write;
@@ -78,6 +80,26 @@ fn calendars(options: &Options) -> anyhow::Result<Calendars> {
     let Some(path) = options.calendars.clone().or(beside) else { return Ok(EngineOptions::default().calendars) };
     let text = std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
     Calendars::from_yaml(&text).with_context(|| format!("reading calendars from {}", path.display()))
+}
+
+/// The KPI targets and thresholds: `kpi.yaml` beside the flows folder (as in `examples/`), else
+/// the defaults.
+fn kpi_config(options: &Options) -> anyhow::Result<KpiConfig> {
+    let Some(path) = options.flows.parent().map(|p| p.join("kpi.yaml")).filter(|p| p.is_file()) else {
+        return Ok(KpiConfig::default());
+    };
+    let text = std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
+    KpiConfig::from_yaml(&text).with_context(|| format!("reading {}", path.display()))
+}
+
+/// Where the month's KPI report goes: beside the database file (`junro-demo-report/` for the
+/// default database), or `junro-demo-report/` in the current folder for other databases.
+fn report_folder(url: &str) -> PathBuf {
+    let file = url.strip_prefix("sqlite:").filter(|f| !f.contains(":memory:")).map(|f| f.trim_start_matches("//"));
+    match file.map(|f| f.split('?').next().unwrap_or(f)) {
+        Some(file) => PathBuf::from(format!("{}-report", file.trim_end_matches(".db"))),
+        None => PathBuf::from("junro-demo-report"),
+    }
 }
 
 /// Runs the demo and prints its summary to `out`.
@@ -141,9 +163,14 @@ async fn simulate(options: &Options, out: &mut impl Write) -> anyhow::Result<()>
     }
     bar.finish_and_clear();
 
-    let figures = summary::compute(&engine, &sim.children()).await?;
+    let config = kpi_config(options)?;
+    let data = engine.kpi_data(None).await.context("reading the month's history for the KPI report")?;
+    let report = data.report(&KpiQuery::default(), &config);
+    let stalled = data.stalled(&config);
     writeln!(out)?;
-    summary::print(out, &figures)?;
+    summary::print(out, &report)?;
+    let folder = report_folder(&url);
+    let written = crate::report::write_report_folder(&report, Some(&stalled), &folder, &data.zone())?;
     let (calls, failures) = {
         let shared = actions::lock(&shared);
         (shared.calls, shared.failures)
@@ -170,6 +197,21 @@ async fn simulate(options: &Options, out: &mut impl Write) -> anyhow::Result<()>
             work.first_refusal.as_deref().unwrap_or("")
         )?;
     }
+    writeln!(out)?;
+    writeln!(
+        out,
+        "KPI report of the month: {} (open it in a browser), {} and {} CSV files in {}",
+        written.first().map_or(String::new(), |p| p.display().to_string()),
+        written.get(1).map_or(String::new(), |p| p.display().to_string()),
+        written.len().saturating_sub(2),
+        folder.display()
+    )?;
+    writeln!(
+        out,
+        "  {} stalled orders and {} tasks overdue or at risk to follow up (junro stalled).",
+        stalled.stalled.len(),
+        stalled.tasks.len()
+    )?;
     writeln!(out)?;
     look(out, &url)?;
     writeln!(out, "Wall time {:.1} s", wall.elapsed().as_secs_f64())?;

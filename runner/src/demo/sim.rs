@@ -105,11 +105,6 @@ impl<'a> Sim<'a> {
         }
     }
 
-    /// Subflow orders people worked on (for the summary's roll-up).
-    pub(crate) fn children(&self) -> Vec<String> {
-        self.children.keys().cloned().collect()
-    }
-
     /// Simulates one calendar day.
     pub(crate) async fn day(&mut self, date: Date, out: &mut impl Write) -> anyhow::Result<()> {
         let working = self.calendar.is_working_day(date);

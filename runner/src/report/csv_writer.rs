@@ -14,11 +14,14 @@ pub(super) const BOM: &str = "\u{feff}";
 pub(super) fn write(view: &View, zone: &TimeZone, out: &mut dyn Write) -> anyhow::Result<()> {
     out.write_all(BOM.as_bytes())?;
     let mut writer = csv::Writer::from_writer(out);
-    writer.write_record(view.columns.iter().map(|c| c.key))?;
+    // As I/O errors, so that a closed pipe (`junro kpi … | head`) is recognised and ends quietly.
+    writer.write_record(view.columns.iter().map(|c| c.key)).map_err(std::io::Error::from)?;
     for row in &view.rows {
-        writer.write_record(
-            view.columns.iter().zip(row).map(|(column, cell)| cells::machine_text(cell, column.unit, zone)),
-        )?;
+        writer
+            .write_record(
+                view.columns.iter().zip(row).map(|(column, cell)| cells::machine_text(cell, column.unit, zone)),
+            )
+            .map_err(std::io::Error::from)?;
     }
     writer.flush()?;
     Ok(())
