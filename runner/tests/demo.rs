@@ -31,12 +31,21 @@ fn demo(db: &Path, extra: &[&str]) -> Output {
         .expect("junro runs")
 }
 
-/// The part of the output that depends only on the seed: from the order counts to the database
-/// path (which differs) and the wall time (which varies).
+/// The part of the output that depends only on the seed: from the order counts to where the
+/// report was written (a path beside the database, which differs).
 fn figures(stdout: &str) -> String {
     let lines: Vec<&str> =
-        stdout.lines().skip_while(|l| !l.starts_with("Orders:")).take_while(|l| !l.starts_with("Database:")).collect();
+        stdout.lines().skip_while(|l| !l.starts_with("Orders:")).take_while(|l| !l.starts_with("KPI report")).collect();
     lines.join("\n")
+}
+
+fn junro(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_junro")).args(args).current_dir(root()).output().expect("junro runs")
+}
+
+/// The report folder `junro demo` writes beside a database file.
+fn report_dir(db: &Path) -> PathBuf {
+    PathBuf::from(format!("{}-report", db.display().to_string().trim_end_matches(".db")))
 }
 
 /// `Orders: N received, M closed, …` → (N, M).
@@ -76,13 +85,41 @@ fn a_short_demo_runs_and_the_same_seed_gives_the_same_month() {
     assert_eq!(started.len(), received, "{stdout}");
     assert!(started[0].starts_with("started ORD-20261102-0001 "), "{}", started[0]);
 
+    // The month's KPI report: a page, a workbook and a CSV file per view, named in the output.
+    let dir = report_dir(&a);
+    assert!(stdout.contains(&format!("{}", dir.join("kpi.html").display())), "{stdout}");
+    let html = std::fs::read_to_string(dir.join("kpi.html")).expect("the report page");
+    assert!(html.contains("<svg") && html.contains("vendor_a"), "a page with charts and vendors");
+    let csv = std::fs::read_to_string(dir.join("kpi-vendors.csv")).expect("the vendors CSV");
+    assert!(csv.starts_with('\u{feff}') && csv.contains("one_stop_rate"), "{csv}");
+    assert!(std::fs::metadata(dir.join("kpi.xlsx")).expect("the workbook").len() > 1_000);
+
     // The same seed gives the same month.
     assert_eq!(figures(&stdout), figures(&String::from_utf8_lossy(&second.stdout)));
+
+    // junro kpi and junro stalled read the same database.
+    let url = format!("sqlite:{}", a.display());
+    let kpi = junro(&["kpi", "--db", &url, "--by", "vendor", "--format", "json"]);
+    assert!(kpi.status.success(), "{kpi:?}");
+    let json: serde_json::Value = serde_json::from_slice(&kpi.stdout).expect("JSON");
+    let vendors = json["vendors"].as_array().expect("a vendors view");
+    let received: u64 = vendors.iter().map(|v| v["received"].as_u64().expect("a count")).sum();
+    assert_eq!(received as usize, counts(&stdout).0, "every order is some vendor's");
+    assert!(vendors.iter().any(|v| v["vendor"] == "vendor_a" && v["target"].as_f64() == Some(0.85)), "{json}");
+    let stalled = junro(&["stalled", "--db", &url, "--business-hours", "2"]);
+    assert!(stalled.status.success(), "{stalled:?}");
+    assert!(String::from_utf8_lossy(&stalled.stdout).contains("orders without an event for over 2 business hours"));
+    let xlsx = junro(&["kpi", "--db", &url, "--format", "xlsx"]);
+    assert_eq!(xlsx.status.code(), Some(2), "a workbook needs --out");
+    let missing = junro(&["kpi", "--db", "sqlite:/nonexistent/junro.db"]);
+    assert!(String::from_utf8_lossy(&missing.stderr).contains("no database at"), "{missing:?}");
 
     // A database that already holds orders is not touched.
     let again = demo(&a, &[]);
     assert_eq!(again.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&again.stderr).contains("already holds orders"), "{again:?}");
-    remove_db(&a);
-    remove_db(&b);
+    for db in [&a, &b] {
+        remove_db(db);
+        let _ = std::fs::remove_dir_all(report_dir(db));
+    }
 }
