@@ -395,8 +395,8 @@ let rows = sqlx::query("SELECT seq, at, kind, body FROM events WHERE order_id = 
                     }
                     let mut rows = query.fetch(&self.pool);
                     while let Some(row) = rows.try_next().await? {
-                        let bucket: &str = row.try_get(0)?;
-                        super::scan::each_instance(bucket, sink)?;
+                        let record: &str = row.try_get(0)?;
+                        super::scan::each_instance(record, sink)?;
                     }
                     Ok(())
                 })
