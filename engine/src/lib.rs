@@ -1,9 +1,10 @@
 //! `junro-engine`: runs Junro flows.
 //!
-//! Today it holds the part of the engine that turns files on disk into a checked program:
-//! [`source::load`] reads flow files and folders, follows their imports and rules files, and
-//! hands the contents to `junro-dsl`, which does no I/O itself. Durable execution (state machine,
-//! storage on SQLite and PostgreSQL, timers, workers) builds on this next.
+//! [`source::load`] reads flow files and folders (the only place flows meet the disk) and hands
+//! them to `junro-dsl`; [`compile`] turns a checked program into flow graphs; [`machine`] is the
+//! pure state machine; [`Engine`] runs orders durably on SQLite or PostgreSQL ([`store`]) with
+//! timers and an action outbox; [`kpi`] turns the event history into the KPIs of
+//! `shared/kpi.md`, and [`export`] into event logs for process-mining tools.
 
 pub mod calendar;
 pub mod clock;

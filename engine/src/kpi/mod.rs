@@ -1,9 +1,9 @@
 //! Process analytics: the KPIs of `../shared/kpi.md`, computed from the event history only.
 //!
-//! How a report is made: [`read`] streams the stored events the KPIs need (a few kinds, parsed
-//! into compact [`facts`], never whole events) and groups each order with its subflows;
-//! [`case`] turns one order into its figures and step instances; [`compute`] aggregates them
-//! into a [`KpiReport`] and [`stalled`] into the reminder list. The same code runs on SQLite and
+//! How a report is made: `read` streams the stored events the KPIs need (a few kinds, parsed
+//! into compact facts, never whole events) and groups each order with its subflows; `case`
+//! turns one order into its figures and step instances; `compute` aggregates them into a
+//! [`KpiReport`] and `stalled` into the reminder list. The same code runs on SQLite and
 //! PostgreSQL — the databases only store and stream — so both give identical numbers.
 //! [`Engine::kpi_report`](crate::Engine::kpi_report) and
 //! [`Engine::stalled`](crate::Engine::stalled) are the entry points.
