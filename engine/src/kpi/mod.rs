@@ -29,8 +29,8 @@ pub mod view;
 pub use attribution::{OrderFacts, SELF_SERVICE};
 pub use config::{KpiConfig, KpiConfigError, Targets};
 pub use report::{
-    Bottleneck, DayFlow, Distribution, FlowOverTime, GroupKpi, KpiReport, OpenTaskAlert, OrderKpi, StalledOrder,
-    StalledReport, StepKpi, VendorStepCount, Window,
+    Bottleneck, DayFlow, Distribution, FlowOverTime, FollowUpGroup, GroupKpi, KpiReport, OpenTaskAlert, OrderKpi,
+    StalledOrder, StalledReport, StepKpi, VendorStepCount, Window,
 };
 pub use view::{Cell, Column, Unit, View};
 

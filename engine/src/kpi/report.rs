@@ -309,6 +309,25 @@ pub struct OpenTaskAlert {
     pub past_due_business: i64,
 }
 
+/// How much needs following up at one step for one vendor.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FollowUpGroup {
+    /// The orders' vendor.
+    pub vendor: String,
+    /// Flow id.
+    pub flow: String,
+    /// Step id.
+    pub step: String,
+    /// Step label.
+    pub label: String,
+    /// Stalled orders waiting at this step.
+    pub stalled: u64,
+    /// Overdue tasks.
+    pub overdue: u64,
+    /// Tasks at risk.
+    pub at_risk: u64,
+}
+
 /// The reminder list (`junro stalled`).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct StalledReport {
@@ -322,4 +341,6 @@ pub struct StalledReport {
     pub stalled: Vec<StalledOrder>,
     /// Overdue and at-risk tasks, most overdue first.
     pub tasks: Vec<OpenTaskAlert>,
+    /// The same counted by vendor and step: who to remind about what.
+    pub by_vendor_step: Vec<FollowUpGroup>,
 }

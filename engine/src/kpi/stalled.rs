@@ -4,8 +4,9 @@
 use super::FlowLookup;
 use super::case::{CaseFigures, bh, extended_due, timestamp};
 use super::config::KpiConfig;
-use super::report::{OpenTaskAlert, StalledOrder, StalledReport};
+use super::report::{FollowUpGroup, OpenTaskAlert, StalledOrder, StalledReport};
 use crate::calendar::Calendar;
+use std::collections::BTreeMap;
 
 /// The aging bucket of an order received at `received`: whole working days to `now`.
 fn aging_bucket(calendar: &Calendar, received: i64, now: i64) -> &'static str {
@@ -27,6 +28,8 @@ pub(crate) fn stalled(cases: &[CaseFigures], flows: &dyn FlowLookup, config: &Kp
     let horizon = (config.at_risk_hours * 3600.0).round() as i64;
     let mut stalled = Vec::new();
     let mut tasks = Vec::new();
+    // (vendor, flow, step) → (version for the label, [stalled, overdue, at risk])
+    let mut groups: BTreeMap<(String, String, String), (u32, [u64; 3])> = BTreeMap::new();
     for case in cases.iter().filter(|c| c.closed.is_none()) {
         let o = &case.order;
         let calendar = flows.calendar(&o.flow, o.version);
@@ -37,6 +40,12 @@ pub(crate) fn stalled(cases: &[CaseFigures], flows: &dyn FlowLookup, config: &Kp
         if !stopped_now && idle > threshold {
             let mut labels: Vec<String> = open.iter().map(|r| flows.step_label(&r.flow, r.version, &r.step)).collect();
             labels.dedup();
+            for run in &open {
+                let group = groups
+                    .entry((o.vendor.clone(), run.flow.clone(), run.step.clone()))
+                    .or_insert((run.version, [0; 3]));
+                group.1[0] += 1;
+            }
             stalled.push(StalledOrder {
                 id: o.id.clone(),
                 business_key: o.business_key.clone(),
@@ -63,6 +72,9 @@ pub(crate) fn stalled(cases: &[CaseFigures], flows: &dyn FlowLookup, config: &Kp
                 }
                 ("at risk", -left)
             };
+            let group =
+                groups.entry((o.vendor.clone(), run.flow.clone(), run.step.clone())).or_insert((run.version, [0; 3]));
+            group.1[if state == "overdue" { 1 } else { 2 }] += 1;
             tasks.push(OpenTaskAlert {
                 order: o.id.clone(),
                 business_key: o.business_key.clone(),
@@ -79,7 +91,22 @@ pub(crate) fn stalled(cases: &[CaseFigures], flows: &dyn FlowLookup, config: &Kp
     }
     stalled.sort_by(|a, b| b.idle_business.cmp(&a.idle_business).then(a.id.cmp(&b.id)));
     tasks.sort_by(|a, b| b.past_due_business.cmp(&a.past_due_business).then(a.order.cmp(&b.order)));
+    let mut by_vendor_step: Vec<FollowUpGroup> = groups
+        .into_iter()
+        .map(|((vendor, flow, step), (version, [stalled, overdue, at_risk]))| FollowUpGroup {
+            label: flows.step_label(&flow, version, &step),
+            vendor,
+            flow,
+            step,
+            stalled,
+            overdue,
+            at_risk,
+        })
+        .collect();
+    by_vendor_step
+        .sort_by(|a, b| (b.stalled + b.overdue, &a.vendor, &a.flow).cmp(&(a.stalled + a.overdue, &b.vendor, &b.flow)));
     StalledReport {
+        by_vendor_step,
         now: timestamp(now),
         stalled_after_hours: config.stalled_after_hours,
         at_risk_hours: config.at_risk_hours,

@@ -62,7 +62,7 @@ pub enum Cell {
 pub struct View {
     /// Stable id: `summary`, `vendors`, `flows`, `channels`, `steps`, `bottlenecks`,
     /// `bottlenecks_overall`, `vendor_steps`, `days`, `weeks`, `months`, `flow_over_time`,
-    /// `orders`, `stalled`, `tasks_due`.
+    /// `orders`, `follow_up`, `stalled`, `tasks_due`.
     pub id: &'static str,
     /// Title for people.
     pub title: &'static str,
@@ -404,9 +404,38 @@ impl KpiReport {
 }
 
 impl StalledReport {
-    /// The reminder list as two views: stalled orders, and overdue or at-risk tasks.
+    /// The reminder list as three views: what to follow up by vendor and step, stalled
+    /// orders, and overdue or at-risk tasks.
     pub fn views(&self) -> Vec<View> {
         vec![
+            View {
+                id: "follow_up",
+                title: "To follow up, by vendor and step",
+                columns: vec![
+                    col("vendor", "Vendor", Unit::Text),
+                    col("flow", "Flow", Unit::Text),
+                    col("step", "Step", Unit::Text),
+                    col("label", "Step name", Unit::Text),
+                    col("stalled", "Stalled orders", Unit::Count),
+                    col("overdue", "Overdue tasks", Unit::Count),
+                    col("at_risk", "Tasks at risk", Unit::Count),
+                ],
+                rows: self
+                    .by_vendor_step
+                    .iter()
+                    .map(|g| {
+                        vec![
+                            text(&g.vendor),
+                            text(&g.flow),
+                            text(&g.step),
+                            text(&g.label),
+                            int(g.stalled),
+                            int(g.overdue),
+                            int(g.at_risk),
+                        ]
+                    })
+                    .collect(),
+            },
             View {
                 id: "stalled",
                 title: "Stalled orders (no event for longer than the threshold)",

@@ -3,8 +3,8 @@
 
 use jiff::{SignedDuration, Timestamp};
 use junro_engine::kpi::{
-    Bottleneck, DayFlow, Distribution, FlowOverTime, GroupKpi, KpiReport, OpenTaskAlert, OrderKpi, StalledOrder,
-    StalledReport, StepKpi, VendorStepCount, Window,
+    Bottleneck, DayFlow, Distribution, FlowOverTime, FollowUpGroup, GroupKpi, KpiReport, OpenTaskAlert, OrderKpi,
+    StalledOrder, StalledReport, StepKpi, VendorStepCount, Window,
 };
 
 pub(super) const VENDOR_JA: &str = "東日本テレコム販売";
@@ -195,6 +195,15 @@ pub(super) fn small_stalled() -> StalledReport {
             due: at("2026-11-21T02:00:00Z"),
             state: "overdue".to_string(),
             past_due_business: 90_000,
+        }],
+        by_vendor_step: vec![FollowUpGroup {
+            vendor: VENDOR_ESCAPED.to_string(),
+            flow: "fiber_new".to_string(),
+            step: "schedule".to_string(),
+            label: STEP_JA.to_string(),
+            stalled: 1,
+            overdue: 1,
+            at_risk: 0,
         }],
     }
 }
