@@ -236,7 +236,9 @@ macro_rules! sql_store {
                             list.push_bind(id);
                         }
                         q.push(")");
-                        for row in q.build().fetch_all(&self.pool).await? {
+                        // The group commit that follows writes these very rows: its connection
+                        // has their pages in its cache.
+                        for row in q.build().fetch_all(&self.writes).await? {
                             let id: String = row.try_get("id")?;
                             let json: String = row.try_get("state")?;
                             states.push(serde_json::from_str(&json).map_err(|e| corrupt(&id, e))?);
