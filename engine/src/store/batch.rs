@@ -257,34 +257,49 @@ pub(crate) fn event_row(event: &Event) -> Result<(String, String), serde_json::E
     Ok((kind, body.to_string()))
 }
 
-/// The most rows one multi-row statement carries.
+/// The most rows one multi-row statement carries when statements come in fixed sizes.
 const MAX_ROWS: usize = 256;
 
-/// The row counts of the statements that write `total` rows of `binds` parameters each: full
-/// statements of the largest size, then the remainder as powers of two.
-///
-/// Statements are prepared once and cached by their SQL text, and a multi-row statement's text
-/// depends on its row count: with a handful of fixed sizes every statement after the first
-/// batches comes from the cache instead of being parsed again (a remainder of any size would be
-/// new text every time).
-pub(crate) fn chunk_rows(total: usize, binds: usize) -> impl Iterator<Item = usize> {
+/// How a backend cuts a batch's rows into multi-row statements.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Sizing {
+    /// A few fixed sizes: full statements of up to 256 rows, then the remainder as powers of
+    /// two. Statements are prepared once and cached by their SQL text, and a multi-row
+    /// statement's text depends on its row count: with fixed sizes every statement after the
+    /// first batches comes from the cache instead of being parsed again. For SQLite, where
+    /// parsing is the writer's own time.
+    Cached,
+    /// As few statements as the parameter limit allows: for PostgreSQL, where each statement is
+    /// a round trip and the server parses it on a core of its own.
+    Fewest,
+}
+
+/// The row counts of the statements that write `total` rows of `binds` parameters each.
+pub(crate) fn chunk_rows(total: usize, binds: usize, sizing: Sizing) -> impl Iterator<Item = usize> {
     // SQLite allows 32,766 parameters per statement, PostgreSQL 65,535.
-    let most = (30_000 / binds.max(1)).clamp(1, MAX_ROWS);
-    let most = 1 << most.ilog2();
+    let limit = (30_000 / binds.max(1)).max(1);
+    let most = match sizing {
+        Sizing::Cached => 1 << limit.min(MAX_ROWS).ilog2(),
+        Sizing::Fewest => limit,
+    };
     let mut left = total;
     std::iter::from_fn(move || {
         if left == 0 {
             return None;
         }
-        let rows = if left >= most { most } else { 1 << left.ilog2() };
+        let rows = match sizing {
+            _ if left >= most => most,
+            Sizing::Cached => 1 << left.ilog2(),
+            Sizing::Fewest => left,
+        };
         left -= rows;
         Some(rows)
     })
 }
 
 /// `items` cut into owned chunks of the sizes [`chunk_rows`] gives.
-pub(crate) fn chunks<T>(mut items: Vec<T>, binds: usize) -> Vec<Vec<T>> {
-    let sizes: Vec<usize> = chunk_rows(items.len(), binds).collect();
+pub(crate) fn chunks<T>(mut items: Vec<T>, binds: usize, sizing: Sizing) -> Vec<Vec<T>> {
+    let sizes: Vec<usize> = chunk_rows(items.len(), binds, sizing).collect();
     let mut out = Vec::with_capacity(sizes.len());
     for rows in sizes {
         let rest = items.split_off(rows);
@@ -299,14 +314,21 @@ mod tests {
 
     #[test]
     fn chunks_are_full_statements_then_powers_of_two() {
-        let sizes: Vec<usize> = chunk_rows(1000, 5).collect();
+        let sizes: Vec<usize> = chunk_rows(1000, 5, Sizing::Cached).collect();
         assert_eq!(sizes, vec![256, 256, 256, 128, 64, 32, 8]);
-        assert_eq!(chunk_rows(0, 5).count(), 0);
+        assert_eq!(chunk_rows(0, 5, Sizing::Cached).count(), 0);
         // Wide rows: fewer per statement, still a power of two.
-        assert_eq!(chunk_rows(5000, 14).next(), Some(256));
-        assert_eq!(chunk_rows(100, 30_000).collect::<Vec<_>>(), vec![1; 100]);
-        let parts = chunks((0..11).collect(), 5);
+        assert_eq!(chunk_rows(5000, 14, Sizing::Cached).next(), Some(256));
+        assert_eq!(chunk_rows(100, 30_000, Sizing::Cached).collect::<Vec<_>>(), vec![1; 100]);
+        let parts = chunks((0..11).collect(), 5, Sizing::Cached);
         assert_eq!(parts, vec![vec![0, 1, 2, 3, 4, 5, 6, 7], vec![8, 9], vec![10]]);
+    }
+
+    #[test]
+    fn fewest_statements_fill_the_parameter_limit() {
+        assert_eq!(chunk_rows(1000, 5, Sizing::Fewest).collect::<Vec<_>>(), vec![1000]);
+        assert_eq!(chunk_rows(7000, 5, Sizing::Fewest).collect::<Vec<_>>(), vec![6000, 1000]);
+        assert_eq!(chunk_rows(0, 5, Sizing::Fewest).count(), 0);
     }
 
     #[test]

@@ -1,9 +1,9 @@
 //! The SQL behind [`Store`], written once and expanded for SQLite and for PostgreSQL by
 //! `sql_store!`. The backends differ only where they must: how due work is claimed (PostgreSQL
-//! adds `FOR UPDATE SKIP LOCKED` so that several runners never claim the same row), connection
-//! settings, and migrations.
+//! adds `FOR UPDATE SKIP LOCKED` so that several runners never claim the same row), how a group
+//! commit's rows are cut into statements ([`Sizing`]), connection settings, and migrations.
 
-use super::batch::{Batch, OrderWrite, chunk_rows, chunks};
+use super::batch::{Batch, OrderWrite, Sizing, chunk_rows, chunks};
 use super::{
     BoxFuture, Change, Deployment, Durability, HistoryEntry, JobRow, OrderFilter, OrderRow, Store, StoreError,
     TaskFilter, TaskRow, from_micros, micros,
@@ -29,13 +29,13 @@ fn is_unique_violation(error: &sqlx::Error) -> bool {
 }
 
 macro_rules! sql_store {
-    ($store:ident, $db:ty, $skip_locked:literal) => {
+    ($store:ident, $db:ty, $skip_locked:literal, $sizing:expr) => {
         impl $store {
             /// Writes a whole batch with a few multi-row statements per table. Values are moved
             /// into the statements' arguments, not copied.
             async fn write_batch(tx: &mut sqlx::Transaction<'static, $db>, batch: Batch) -> Result<(), StoreError> {
                 let (fresh, updates): (Vec<OrderWrite>, Vec<OrderWrite>) = batch.orders.into_iter().partition(|o| o.expected.is_none());
-                for chunk in chunks(fresh, 14) {
+                for chunk in chunks(fresh, 14, $sizing) {
                     let key = chunk.iter().find_map(|o| o.business_key.clone()).unwrap_or_default();
                     let mut q = QueryBuilder::<$db>::new(
                         "INSERT INTO orders (id, flow_id, version, business_key, parent_id, status, outcome, vendor, channel, received_at, closed_at, state, version_no, updated_at) ",
@@ -52,7 +52,7 @@ macro_rules! sql_store {
                         }
                     }
                 }
-                for chunk in chunks(updates, 9) {
+                for chunk in chunks(updates, 9, $sizing) {
                     let (rows, ids) = (chunk.len() as u64, chunk.iter().map(|o| o.id.clone()).collect::<Vec<_>>());
                     // One statement for many orders; each row only where its version is unchanged.
                     let mut q = QueryBuilder::<$db>::new(
@@ -69,14 +69,14 @@ macro_rules! sql_store {
                         return Err(StoreError::Conflict(ids.join(", ")));
                     }
                 }
-                for chunk in chunks(batch.events, 5) {
+                for chunk in chunks(batch.events, 5, $sizing) {
                     let mut q = QueryBuilder::<$db>::new("INSERT INTO events (order_id, seq, at, kind, body) ");
                     q.push_values(chunk, |mut b, (order, seq, at, kind, body)| {
                         b.push_bind(order).push_bind(seq).push_bind(at).push_bind(kind).push_bind(body);
                     });
                     q.build().execute(&mut **tx).await?;
                 }
-                for chunk in chunks(batch.task_inserts, 11) {
+                for chunk in chunks(batch.task_inserts, 11, $sizing) {
                     let mut q = QueryBuilder::<$db>::new(
                         "INSERT INTO tasks (order_id, instance, flow_id, step, role, lane, vendor, priority, due_at, ready_at, assignee) ",
                     );
@@ -96,7 +96,7 @@ macro_rules! sql_store {
                         .await?;
                 }
                 Self::delete_pairs(tx, "DELETE FROM tasks WHERE (order_id, instance) IN (SELECT column1, column2 FROM (", batch.task_deletes).await?;
-                for chunk in chunks(batch.timer_inserts, 3) {
+                for chunk in chunks(batch.timer_inserts, 3, $sizing) {
                     let mut q = QueryBuilder::<$db>::new("INSERT INTO timers (order_id, id, at) ");
                     q.push_values(chunk, |mut b, (order, id, at)| {
                         b.push_bind(order).push_bind(id).push_bind(at);
@@ -104,7 +104,7 @@ macro_rules! sql_store {
                     q.build().execute(&mut **tx).await?;
                 }
                 Self::delete_pairs(tx, "DELETE FROM timers WHERE (order_id, id) IN (SELECT column1, column2 FROM (", batch.timer_deletes).await?;
-                for chunk in chunks(batch.job_upserts, 8) {
+                for chunk in chunks(batch.job_upserts, 8, $sizing) {
                     let mut q = QueryBuilder::<$db>::new(
                         "INSERT INTO jobs (order_id, instance, action, inputs, idempotency_key, attempt, run_at, timeout_s) ",
                     );
@@ -125,7 +125,7 @@ macro_rules! sql_store {
             /// `DELETE … WHERE (a, b) IN (SELECT … FROM (VALUES …))` in chunks: the sub-select lets
             /// SQLite search the primary key rather than scan the table for a row-value list.
             async fn delete_pairs(tx: &mut sqlx::Transaction<'static, $db>, head: &'static str, pairs: Vec<(String, i64)>) -> Result<(), StoreError> {
-                for chunk in chunks(pairs, 2) {
+                for chunk in chunks(pairs, 2, $sizing) {
                     let mut q = QueryBuilder::<$db>::new(head);
                     q.push_values(chunk, |mut b, (order, id)| {
                         b.push_bind(order).push_bind(id);
@@ -227,7 +227,7 @@ macro_rules! sql_store {
                 Box::pin(async move {
                     let mut states = Vec::with_capacity(ids.len());
                     let mut start = 0;
-                    for rows in chunk_rows(ids.len(), 1) {
+                    for rows in chunk_rows(ids.len(), 1, $sizing) {
                         let chunk = &ids[start..start + rows];
                         start += rows;
                         let mut q = QueryBuilder::<$db>::new("SELECT id, state FROM orders WHERE id IN (");
@@ -454,8 +454,8 @@ let rows = sqlx::query("SELECT seq, at, kind, body FROM events WHERE order_id = 
     };
 }
 
-/// Prepared statements kept per connection: a group commit uses up to nine sizes of each of
-/// its multi-row statements (sqlx keeps 100 by default).
+/// Prepared statements kept per SQLite connection: a group commit uses up to nine sizes of
+/// each of its multi-row statements (sqlx keeps 100 by default).
 const STATEMENT_CACHE: usize = 400;
 
 /// The embedded default: one SQLite file in WAL mode.
@@ -523,8 +523,7 @@ pub struct PostgresStore {
 impl PostgresStore {
     /// Connects to and migrates a PostgreSQL database.
     pub async fn open(url: &str) -> Result<PostgresStore, StoreError> {
-        let options = sqlx::postgres::PgConnectOptions::from_str(url)?.statement_cache_capacity(STATEMENT_CACHE);
-        let pool = sqlx::postgres::PgPoolOptions::new().max_connections(8).connect_with(options).await?;
+        let pool = sqlx::postgres::PgPoolOptions::new().max_connections(8).connect(url).await?;
         super::migrate::postgres().run(&pool).await?;
         Ok(PostgresStore { writes: pool.clone(), pool })
     }
@@ -545,5 +544,5 @@ impl PostgresStore {
     }
 }
 
-sql_store!(SqliteStore, sqlx::Sqlite, "");
-sql_store!(PostgresStore, sqlx::Postgres, " FOR UPDATE SKIP LOCKED");
+sql_store!(SqliteStore, sqlx::Sqlite, "", Sizing::Cached);
+sql_store!(PostgresStore, sqlx::Postgres, " FOR UPDATE SKIP LOCKED", Sizing::Fewest);
