@@ -64,10 +64,12 @@ pub enum Activity {
     /// A human task, open.
     Task {
         /// Who has claimed it.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
         assignee: Option<String>,
         /// When it became ready.
         ready_at: Timestamp,
         /// When it is due (business time), if it has an SLA.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
         due_at: Option<Timestamp>,
     },
     /// An automatic step whose action runs in a worker.
@@ -120,6 +122,7 @@ pub struct Completion {
     /// Who completed it.
     pub actor: String,
     /// The step instances it created directly (for pull-back: they must all be unclaimed).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub created: Vec<u64>,
 }
 
@@ -159,6 +162,8 @@ pub enum TimerPurpose {
 }
 
 /// Everything about one order. Serialised as JSON in storage; replaying its events gives it back.
+/// Absent values and empty collections are left out of the JSON (every order writes its state
+/// at each step, so its size is paid for in serialising, parsing and storage each time).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct OrderState {
     /// Order id.
@@ -168,12 +173,16 @@ pub struct OrderState {
     /// Deployed version of the flow.
     pub version: u32,
     /// The business key (order number), when given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub business_key: Option<String>,
     /// The vendor the order belongs to, once known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub vendor: Option<String>,
     /// The channel it came in by.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub channel: Option<String>,
     /// The parent order and its calling step instance, for a subflow.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub parent: Option<(String, u64)>,
     /// When the order was received (may precede its start).
     pub received_at: Timestamp,
@@ -182,12 +191,16 @@ pub struct OrderState {
     /// The order's data.
     pub data: Data,
     /// Live positions by step instance.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub tokens: BTreeMap<u64, Token>,
     /// Arrivals counted at each join.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub joins: BTreeMap<String, usize>,
     /// Pending timers: id → purpose.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub timers: BTreeMap<u64, TimerPurpose>,
     /// Completed tasks, most recent last.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub completions: Vec<Completion>,
     /// The next id for step instances and timers.
     pub next_id: u64,

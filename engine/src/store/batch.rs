@@ -3,7 +3,7 @@
 //! what lets a group commit of hundreds of orders use a handful of multi-row statements.
 
 use super::{Change, StoreError, micros};
-use crate::machine::{Activity, Effect, OrderState, Status};
+use crate::machine::{Activity, Effect, Event, OrderState, Status};
 use std::collections::BTreeMap;
 
 /// An order row to insert or update.
@@ -121,19 +121,8 @@ impl Batch {
                 expected: change.expected_version.map(|v| i64::try_from(v).unwrap_or(i64::MAX)),
             });
             for (seq, at, event) in &change.events {
-                let mut body = serde_json::to_value(event).map_err(|e| corrupt(id, e))?;
-                // The kind has a column of its own; the body does not repeat it.
-                let kind = match body.as_object_mut().and_then(|o| o.remove("event")) {
-                    Some(serde_json::Value::String(kind)) => kind,
-                    _ => String::new(),
-                };
-                batch.events.push((
-                    id.clone(),
-                    i64::try_from(*seq).unwrap_or(i64::MAX),
-                    micros(*at),
-                    kind,
-                    body.to_string(),
-                ));
+                let (kind, body) = event_row(event).map_err(|e| corrupt(id, e))?;
+                batch.events.push((id.clone(), i64::try_from(*seq).unwrap_or(i64::MAX), micros(*at), kind, body));
             }
             for effect in &change.effects {
                 match effect {
@@ -237,7 +226,125 @@ impl Batch {
     }
 }
 
-/// How many rows of `binds` parameters fit in one statement (SQLite allows 32,766 parameters).
-pub(crate) fn rows_per_statement(binds: usize) -> usize {
-    (30_000 / binds.max(1)).max(1)
+/// The kind and the body of an event as stored: the body is the event's JSON without its
+/// `event` tag, which has a column of its own.
+///
+/// Serde writes an internally tagged variant's tag first, so the tag is cut from the front of
+/// the serialised text instead of going through a `serde_json::Value` (a map of every field,
+/// allocated and sorted, then written again).
+pub(crate) fn event_row(event: &Event) -> Result<(String, String), serde_json::Error> {
+    const TAG: &str = "{\"event\":\"";
+    let json = serde_json::to_string(event)?;
+    // Kinds are snake_case identifiers: no escapes, so the first quote ends the kind.
+    if let Some(rest) = json.strip_prefix(TAG)
+        && let Some(end) = rest.find('"')
+    {
+        let kind = rest[..end].to_string();
+        let after = &rest[end + 1..];
+        if let Some(fields) = after.strip_prefix(',') {
+            return Ok((kind, format!("{{{fields}")));
+        }
+        if after == "}" {
+            return Ok((kind, "{}".to_string()));
+        }
+    }
+    // Not the shape serde writes today: take the slow, general path.
+    let mut body = serde_json::to_value(event)?;
+    let kind = match body.as_object_mut().and_then(|o| o.remove("event")) {
+        Some(serde_json::Value::String(kind)) => kind,
+        _ => String::new(),
+    };
+    Ok((kind, body.to_string()))
+}
+
+/// The most rows one multi-row statement carries when statements come in fixed sizes.
+const MAX_ROWS: usize = 256;
+
+/// How a backend cuts a batch's rows into multi-row statements.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Sizing {
+    /// A few fixed sizes: full statements of up to 256 rows, then the remainder as powers of
+    /// two. Statements are prepared once and cached by their SQL text, and a multi-row
+    /// statement's text depends on its row count: with fixed sizes every statement after the
+    /// first batches comes from the cache instead of being parsed again. For SQLite, where
+    /// parsing is the writer's own time.
+    Cached,
+    /// As few statements as the parameter limit allows: for PostgreSQL, where each statement is
+    /// a round trip and the server parses it on a core of its own.
+    Fewest,
+}
+
+/// The row counts of the statements that write `total` rows of `binds` parameters each.
+pub(crate) fn chunk_rows(total: usize, binds: usize, sizing: Sizing) -> impl Iterator<Item = usize> {
+    // SQLite allows 32,766 parameters per statement, PostgreSQL 65,535.
+    let limit = (30_000 / binds.max(1)).max(1);
+    let most = match sizing {
+        Sizing::Cached => 1 << limit.min(MAX_ROWS).ilog2(),
+        Sizing::Fewest => limit,
+    };
+    let mut left = total;
+    std::iter::from_fn(move || {
+        if left == 0 {
+            return None;
+        }
+        let rows = match sizing {
+            _ if left >= most => most,
+            Sizing::Cached => 1 << left.ilog2(),
+            Sizing::Fewest => left,
+        };
+        left -= rows;
+        Some(rows)
+    })
+}
+
+/// `items` cut into owned chunks of the sizes [`chunk_rows`] gives.
+pub(crate) fn chunks<T>(mut items: Vec<T>, binds: usize, sizing: Sizing) -> Vec<Vec<T>> {
+    let sizes: Vec<usize> = chunk_rows(items.len(), binds, sizing).collect();
+    let mut out = Vec::with_capacity(sizes.len());
+    for rows in sizes {
+        let rest = items.split_off(rows);
+        out.push(std::mem::replace(&mut items, rest));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn chunks_are_full_statements_then_powers_of_two() {
+        let sizes: Vec<usize> = chunk_rows(1000, 5, Sizing::Cached).collect();
+        assert_eq!(sizes, vec![256, 256, 256, 128, 64, 32, 8]);
+        assert_eq!(chunk_rows(0, 5, Sizing::Cached).count(), 0);
+        // Wide rows: fewer per statement, still a power of two.
+        assert_eq!(chunk_rows(5000, 14, Sizing::Cached).next(), Some(256));
+        assert_eq!(chunk_rows(100, 30_000, Sizing::Cached).collect::<Vec<_>>(), vec![1; 100]);
+        let parts = chunks((0..11).collect(), 5, Sizing::Cached);
+        assert_eq!(parts, vec![vec![0, 1, 2, 3, 4, 5, 6, 7], vec![8, 9], vec![10]]);
+    }
+
+    #[test]
+    fn fewest_statements_fill_the_parameter_limit() {
+        assert_eq!(chunk_rows(1000, 5, Sizing::Fewest).collect::<Vec<_>>(), vec![1000]);
+        assert_eq!(chunk_rows(7000, 5, Sizing::Fewest).collect::<Vec<_>>(), vec![6000, 1000]);
+        assert_eq!(chunk_rows(0, 5, Sizing::Fewest).count(), 0);
+    }
+
+    #[test]
+    fn event_rows_match_the_general_path() {
+        let events = [
+            Event::TaskClaimed { instance: 3, actor: "山田".into(), vendor: None },
+            Event::Resumed { actor: "a\"b".into() },
+            Event::OrderClosed { by: "done".into(), outcome: "completed".into() },
+        ];
+        for event in events {
+            let (kind, body) = event_row(&event).expect("serialises");
+            let mut value: serde_json::Value = serde_json::from_str(&body).expect("a JSON object");
+            assert!(value.get("event").is_none(), "{body}");
+            value.as_object_mut().expect("object").insert("event".into(), kind.clone().into());
+            let back: Event = serde_json::from_value(value).expect("reads back");
+            assert_eq!(back, event);
+        }
+    }
 }

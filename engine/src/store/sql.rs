@@ -1,9 +1,9 @@
 //! The SQL behind [`Store`], written once and expanded for SQLite and for PostgreSQL by
 //! `sql_store!`. The backends differ only where they must: how due work is claimed (PostgreSQL
-//! adds `FOR UPDATE SKIP LOCKED` so that several runners never claim the same row), connection
-//! settings, and migrations.
+//! adds `FOR UPDATE SKIP LOCKED` so that several runners never claim the same row), how a group
+//! commit's rows are cut into statements ([`Sizing`]), connection settings, and migrations.
 
-use super::batch::{Batch, OrderWrite, rows_per_statement};
+use super::batch::{Batch, OrderWrite, Sizing, chunk_rows, chunks};
 use super::{
     BoxFuture, Change, Deployment, Durability, HistoryEntry, InstanceSink, JobRow, OrderFilter, OrderRow, Store,
     StoreError, TaskFilter, TaskRow, from_micros, micros,
@@ -30,89 +30,88 @@ fn is_unique_violation(error: &sqlx::Error) -> bool {
 }
 
 macro_rules! sql_store {
-    ($store:ident, $db:ty, $skip_locked:literal, $scan_sql:expr) => {
+    ($store:ident, $db:ty, $skip_locked:literal, $sizing:expr, $scan_sql:expr) => {
         impl $store {
-            /// Writes a whole batch with a few multi-row statements per table.
+            /// Writes a whole batch with a few multi-row statements per table. Values are moved
+            /// into the statements' arguments, not copied.
             async fn write_batch(tx: &mut sqlx::Transaction<'static, $db>, batch: Batch) -> Result<(), StoreError> {
                 let (fresh, updates): (Vec<OrderWrite>, Vec<OrderWrite>) = batch.orders.into_iter().partition(|o| o.expected.is_none());
-                for chunk in fresh.chunks(rows_per_statement(14)) {
+                for chunk in chunks(fresh, 14, $sizing) {
+                    let key = chunk.iter().find_map(|o| o.business_key.clone()).unwrap_or_default();
                     let mut q = QueryBuilder::<$db>::new(
                         "INSERT INTO orders (id, flow_id, version, business_key, parent_id, status, outcome, vendor, channel, received_at, closed_at, state, version_no, updated_at) ",
                     );
                     q.push_values(chunk, |mut b, o| {
-                        b.push_bind(&o.id).push_bind(&o.flow).push_bind(o.version).push_bind(&o.business_key).push_bind(&o.parent);
-                        b.push_bind(o.status).push_bind(&o.outcome).push_bind(&o.vendor).push_bind(&o.channel).push_bind(o.received_at);
-                        b.push_bind(o.closed_at).push_bind(&o.state).push_bind(o.version_no).push_bind(o.updated_at);
+                        b.push_bind(o.id).push_bind(o.flow).push_bind(o.version).push_bind(o.business_key).push_bind(o.parent);
+                        b.push_bind(o.status).push_bind(o.outcome).push_bind(o.vendor).push_bind(o.channel).push_bind(o.received_at);
+                        b.push_bind(o.closed_at).push_bind(o.state).push_bind(o.version_no).push_bind(o.updated_at);
                     });
                     match q.build().execute(&mut **tx).await {
-                        Err(e) if is_unique_violation(&e) => {
-                            let key = chunk.iter().find_map(|o| o.business_key.clone()).unwrap_or_default();
-                            return Err(StoreError::DuplicateKey(key));
-                        }
+                        Err(e) if is_unique_violation(&e) => return Err(StoreError::DuplicateKey(key)),
                         other => {
                             other?;
                         }
                     }
                 }
-                for chunk in updates.chunks(rows_per_statement(9)) {
+                for chunk in chunks(updates, 9, $sizing) {
+                    let (rows, ids) = (chunk.len() as u64, chunk.iter().map(|o| o.id.clone()).collect::<Vec<_>>());
                     // One statement for many orders; each row only where its version is unchanged.
                     let mut q = QueryBuilder::<$db>::new(
                         "UPDATE orders SET status = v.column2, outcome = v.column3, vendor = v.column4, closed_at = v.column5, \
                          state = v.column6, version_no = v.column7, updated_at = v.column8 FROM (",
                     );
                     q.push_values(chunk, |mut b, o| {
-                        b.push_bind(&o.id).push_bind(o.status).push_bind(&o.outcome).push_bind(&o.vendor).push_bind(o.closed_at);
-                        b.push_bind(&o.state).push_bind(o.version_no).push_bind(o.updated_at).push_bind(o.expected);
+                        b.push_bind(o.id).push_bind(o.status).push_bind(o.outcome).push_bind(o.vendor).push_bind(o.closed_at);
+                        b.push_bind(o.state).push_bind(o.version_no).push_bind(o.updated_at).push_bind(o.expected);
                     });
                     q.push(") AS v WHERE orders.id = v.column1 AND orders.version_no = v.column9");
                     let done = q.build().execute(&mut **tx).await?;
-                    if done.rows_affected() != chunk.len() as u64 {
-                        let ids: Vec<&str> = chunk.iter().map(|o| o.id.as_str()).collect();
+                    if done.rows_affected() != rows {
                         return Err(StoreError::Conflict(ids.join(", ")));
                     }
                 }
-                for chunk in batch.events.chunks(rows_per_statement(5)) {
+                for chunk in chunks(batch.events, 5, $sizing) {
                     let mut q = QueryBuilder::<$db>::new("INSERT INTO events (order_id, seq, at, kind, body) ");
                     q.push_values(chunk, |mut b, (order, seq, at, kind, body)| {
-                        b.push_bind(order).push_bind(*seq).push_bind(*at).push_bind(kind).push_bind(body);
+                        b.push_bind(order).push_bind(seq).push_bind(at).push_bind(kind).push_bind(body);
                     });
                     q.build().execute(&mut **tx).await?;
                 }
-                for chunk in batch.task_inserts.chunks(rows_per_statement(11)) {
+                for chunk in chunks(batch.task_inserts, 11, $sizing) {
                     let mut q = QueryBuilder::<$db>::new(
                         "INSERT INTO tasks (order_id, instance, flow_id, step, role, lane, vendor, priority, due_at, ready_at, assignee) ",
                     );
                     q.push_values(chunk, |mut b, t| {
-                        b.push_bind(&t.order).push_bind(t.instance).push_bind(&t.flow).push_bind(&t.step).push_bind(&t.role);
-                        b.push_bind(&t.lane).push_bind(&t.vendor).push_bind(t.priority).push_bind(t.due_at).push_bind(t.ready_at);
-                        b.push_bind(&t.assignee);
+                        b.push_bind(t.order).push_bind(t.instance).push_bind(t.flow).push_bind(t.step).push_bind(t.role);
+                        b.push_bind(t.lane).push_bind(t.vendor).push_bind(t.priority).push_bind(t.due_at).push_bind(t.ready_at);
+                        b.push_bind(t.assignee);
                     });
                     q.build().execute(&mut **tx).await?;
                 }
-                for (order, instance, assignee) in &batch.task_assigns {
+                for (order, instance, assignee) in batch.task_assigns {
                     sqlx::query("UPDATE tasks SET assignee = $1 WHERE order_id = $2 AND instance = $3")
                         .bind(assignee)
                         .bind(order)
-                        .bind(*instance)
+                        .bind(instance)
                         .execute(&mut **tx)
                         .await?;
                 }
-                Self::delete_pairs(tx, "DELETE FROM tasks WHERE (order_id, instance) IN (SELECT column1, column2 FROM (", &batch.task_deletes).await?;
-                for chunk in batch.timer_inserts.chunks(rows_per_statement(3)) {
+                Self::delete_pairs(tx, "DELETE FROM tasks WHERE (order_id, instance) IN (SELECT column1, column2 FROM (", batch.task_deletes).await?;
+                for chunk in chunks(batch.timer_inserts, 3, $sizing) {
                     let mut q = QueryBuilder::<$db>::new("INSERT INTO timers (order_id, id, at) ");
                     q.push_values(chunk, |mut b, (order, id, at)| {
-                        b.push_bind(order).push_bind(*id).push_bind(*at);
+                        b.push_bind(order).push_bind(id).push_bind(at);
                     });
                     q.build().execute(&mut **tx).await?;
                 }
-                Self::delete_pairs(tx, "DELETE FROM timers WHERE (order_id, id) IN (SELECT column1, column2 FROM (", &batch.timer_deletes).await?;
-                for chunk in batch.job_upserts.chunks(rows_per_statement(8)) {
+                Self::delete_pairs(tx, "DELETE FROM timers WHERE (order_id, id) IN (SELECT column1, column2 FROM (", batch.timer_deletes).await?;
+                for chunk in chunks(batch.job_upserts, 8, $sizing) {
                     let mut q = QueryBuilder::<$db>::new(
                         "INSERT INTO jobs (order_id, instance, action, inputs, idempotency_key, attempt, run_at, timeout_s) ",
                     );
                     q.push_values(chunk, |mut b, j| {
-                        b.push_bind(&j.order).push_bind(j.instance).push_bind(&j.action).push_bind(&j.inputs);
-                        b.push_bind(&j.key).push_bind(j.attempt).push_bind(j.run_at).push_bind(j.timeout);
+                        b.push_bind(j.order).push_bind(j.instance).push_bind(j.action).push_bind(j.inputs);
+                        b.push_bind(j.key).push_bind(j.attempt).push_bind(j.run_at).push_bind(j.timeout);
                     });
                     q.push(
                         " ON CONFLICT (order_id, instance) DO UPDATE SET attempt = excluded.attempt, run_at = excluded.run_at, \
@@ -120,17 +119,17 @@ macro_rules! sql_store {
                     );
                     q.build().execute(&mut **tx).await?;
                 }
-                Self::delete_pairs(tx, "DELETE FROM jobs WHERE (order_id, instance) IN (SELECT column1, column2 FROM (", &batch.job_deletes).await?;
+                Self::delete_pairs(tx, "DELETE FROM jobs WHERE (order_id, instance) IN (SELECT column1, column2 FROM (", batch.job_deletes).await?;
                 Ok(())
             }
 
             /// `DELETE … WHERE (a, b) IN (SELECT … FROM (VALUES …))` in chunks: the sub-select lets
             /// SQLite search the primary key rather than scan the table for a row-value list.
-            async fn delete_pairs(tx: &mut sqlx::Transaction<'static, $db>, head: &'static str, pairs: &[(String, i64)]) -> Result<(), StoreError> {
-                for chunk in pairs.chunks(rows_per_statement(2)) {
+            async fn delete_pairs(tx: &mut sqlx::Transaction<'static, $db>, head: &'static str, pairs: Vec<(String, i64)>) -> Result<(), StoreError> {
+                for chunk in chunks(pairs, 2, $sizing) {
                     let mut q = QueryBuilder::<$db>::new(head);
                     q.push_values(chunk, |mut b, (order, id)| {
-                        b.push_bind(order).push_bind(*id);
+                        b.push_bind(order).push_bind(id);
                     });
                     q.push(") AS v)");
                     q.build().execute(&mut **tx).await?;
@@ -146,7 +145,7 @@ macro_rules! sql_store {
                     sqlx::query("INSERT INTO programs (hash, files) VALUES ($1, $2) ON CONFLICT (hash) DO NOTHING")
                         .bind(hash)
                         .bind(files)
-                        .execute(&self.pool)
+                        .execute(&self.writes)
                         .await?;
                     Ok(())
                 })
@@ -165,7 +164,7 @@ macro_rules! sql_store {
             fn deploy<'a>(&'a self, flow: &'a str, fingerprint: &'a str, program_hash: &'a str, label: &'a str, effective_from: Option<Timestamp>, now: Timestamp) -> BoxFuture<'a, Result<u32, StoreError>> {
                 Box::pin(async move {
                     let _writer = self.writer().await;
-                    let mut tx = self.pool.begin().await?;
+                    let mut tx = self.writes.begin().await?;
                     let latest = sqlx::query("SELECT version, fingerprint FROM deployments WHERE flow_id = $1 ORDER BY version DESC LIMIT 1")
                         .bind(flow)
                         .fetch_optional(&mut *tx)
@@ -228,14 +227,19 @@ macro_rules! sql_store {
             fn load_many<'a>(&'a self, ids: &'a [String]) -> BoxFuture<'a, Result<Vec<OrderState>, StoreError>> {
                 Box::pin(async move {
                     let mut states = Vec::with_capacity(ids.len());
-                    for chunk in ids.chunks(rows_per_statement(1)) {
+                    let mut start = 0;
+                    for rows in chunk_rows(ids.len(), 1, $sizing) {
+                        let chunk = &ids[start..start + rows];
+                        start += rows;
                         let mut q = QueryBuilder::<$db>::new("SELECT id, state FROM orders WHERE id IN (");
                         let mut list = q.separated(", ");
                         for id in chunk {
                             list.push_bind(id);
                         }
                         q.push(")");
-                        for row in q.build().fetch_all(&self.pool).await? {
+                        // The group commit that follows writes these very rows: its connection
+                        // has their pages in its cache.
+                        for row in q.build().fetch_all(&self.writes).await? {
                             let id: String = row.try_get("id")?;
                             let json: String = row.try_get("state")?;
                             states.push(serde_json::from_str(&json).map_err(|e| corrupt(&id, e))?);
@@ -269,7 +273,7 @@ macro_rules! sql_store {
                 Box::pin(async move {
                     let batch = Batch::of(changes)?;
                     let _writer = self.writer().await;
-                    let mut tx = self.pool.begin().await?;
+                    let mut tx = self.writes.begin().await?;
                     Self::write_batch(&mut tx, batch).await?;
                     tx.commit().await?;
                     Ok(())
@@ -403,7 +407,10 @@ let rows = sqlx::query("SELECT seq, at, kind, body FROM events WHERE order_id = 
             }
 
             fn close(&self) -> BoxFuture<'_, ()> {
-                Box::pin(async move { self.pool.close().await })
+                Box::pin(async move {
+                    self.pool.close().await;
+                    self.writes.close().await;
+                })
             }
 
             fn timers<'a>(&'a self, order: &'a str) -> BoxFuture<'a, Result<Vec<(u64, Timestamp)>, StoreError>> {
@@ -425,7 +432,7 @@ let rows = sqlx::query("SELECT seq, at, kind, body FROM events WHERE order_id = 
                     .bind(lease_end(now, lease_s))
                     .bind(micros(now))
                     .bind(i64::from(limit))
-                    .fetch_all(&self.pool)
+                    .fetch_all(&self.writes)
                     .await?;
                     rows.iter().map(|r| Ok((r.try_get("order_id")?, r.try_get::<i64, _>("id")? as u64))).collect()
                 })
@@ -443,7 +450,7 @@ let rows = sqlx::query("SELECT seq, at, kind, body FROM events WHERE order_id = 
                     .bind(lease_end(now, lease_s))
                     .bind(micros(now))
                     .bind(i64::from(limit))
-                    .fetch_all(&self.pool)
+                    .fetch_all(&self.writes)
                     .await?;
                     rows.iter()
                         .map(|r| {
@@ -466,10 +473,21 @@ let rows = sqlx::query("SELECT seq, at, kind, body FROM events WHERE order_id = 
     };
 }
 
+/// Prepared statements kept per SQLite connection: a group commit uses up to nine sizes of
+/// each of its multi-row statements (sqlx keeps 100 by default).
+const STATEMENT_CACHE: usize = 400;
+
 /// The embedded default: one SQLite file in WAL mode.
 #[derive(Debug, Clone)]
 pub struct SqliteStore {
+    /// Reads.
     pool: sqlx::SqlitePool,
+    /// Writes: one connection of its own (the pool itself for an in-memory database). SQLite has
+    /// one writer at a time anyway, and a connection that alone writes keeps its page cache
+    /// valid from one commit to the next and prepares each group-commit statement once; writes
+    /// spread over the pool re-read the pages another connection changed and prepare every
+    /// statement on every connection.
+    writes: sqlx::SqlitePool,
     /// SQLite has one writer at a time: writers of this process queue here rather than in
     /// SQLite's busy handler, which sleeps and retries.
     writer: std::sync::Arc<tokio::sync::Mutex<()>>,
@@ -490,11 +508,22 @@ impl SqliteStore {
             .busy_timeout(std::time::Duration::from_secs(10))
             .foreign_keys(false)
             // Statement journals of multi-row statements stay in memory, not in temporary files.
-            .pragma("temp_store", "memory");
+            .pragma("temp_store", "memory")
+            // Room for every fixed-size multi-row statement of a group commit (see `chunk_rows`).
+            .statement_cache_capacity(STATEMENT_CACHE);
         // An in-memory database lives in one connection; a file is shared by a few.
-        let pool = SqlitePoolOptions::new().max_connections(if memory { 1 } else { 4 }).connect_with(options).await?;
+        let pool =
+            SqlitePoolOptions::new().max_connections(if memory { 1 } else { 4 }).connect_with(options.clone()).await?;
         super::migrate::sqlite().run(&pool).await?;
-        Ok(SqliteStore { pool, writer: std::sync::Arc::default() })
+        let writes = if memory {
+            pool.clone()
+        } else {
+            // A group commit of 1,000 orders touches a few thousand pages: a cache that holds
+            // them (32 MB, against SQLite's default of 2 MB) is not re-read from the log.
+            let options = options.pragma("cache_size", "-32768");
+            SqlitePoolOptions::new().max_connections(1).connect_with(options).await?
+        };
+        Ok(SqliteStore { pool, writes, writer: std::sync::Arc::default() })
     }
 
     async fn writer(&self) -> Option<tokio::sync::MutexGuard<'_, ()>> {
@@ -506,6 +535,8 @@ impl SqliteStore {
 #[derive(Debug, Clone)]
 pub struct PostgresStore {
     pool: sqlx::PgPool,
+    /// The same pool: PostgreSQL has many writers.
+    writes: sqlx::PgPool,
 }
 
 impl PostgresStore {
@@ -513,7 +544,7 @@ impl PostgresStore {
     pub async fn open(url: &str) -> Result<PostgresStore, StoreError> {
         let pool = sqlx::postgres::PgPoolOptions::new().max_connections(8).connect(url).await?;
         super::migrate::postgres().run(&pool).await?;
-        Ok(PostgresStore { pool })
+        Ok(PostgresStore { writes: pool.clone(), pool })
     }
 
     /// PostgreSQL locks rows, not the database: writers need no queue.
@@ -532,5 +563,5 @@ impl PostgresStore {
     }
 }
 
-sql_store!(SqliteStore, sqlx::Sqlite, "", super::scan::SQLITE);
-sql_store!(PostgresStore, sqlx::Postgres, " FOR UPDATE SKIP LOCKED", super::scan::POSTGRES);
+sql_store!(SqliteStore, sqlx::Sqlite, "", Sizing::Cached, super::scan::SQLITE);
+sql_store!(PostgresStore, sqlx::Postgres, " FOR UPDATE SKIP LOCKED", Sizing::Fewest, super::scan::POSTGRES);
