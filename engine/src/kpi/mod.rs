@@ -61,7 +61,7 @@ pub(crate) async fn read(store: &dyn Store) -> Result<Vec<Vec<InstanceLog>>, Sto
     let mut logs: Vec<InstanceLog> = Vec::new();
     {
         let mut sink = |row: InstanceRow, events: &mut dyn Iterator<Item = Result<RawEvent<'_>, StoreError>>| {
-            let mut facts = Vec::new();
+            let mut facts = Vec::with_capacity(events.size_hint().0);
             for event in events {
                 let e = event?;
                 let fact = Fact::parse(e.kind, e.body).map_err(|error| StoreError::Corrupt {
