@@ -252,7 +252,8 @@ fn bottlenecks_of_flow(report: &KpiReport, flow: &GroupKpi) -> anyhow::Result<St
             label: format!("flagged at {}", cells::percent(FLAG_SHARE)),
             color: ALERT,
         }),
-        x_max: None,
+        // A share never passes 100%: the axis ends there.
+        x_max: Some(1.0),
     })
 }
 
