@@ -104,7 +104,7 @@ pub(crate) struct CaseFigures {
     pub(crate) completed: bool,
     /// Its stopped intervals (holds, customer waits), up to close or now.
     pub(crate) stopped: Intervals,
-    /// The time of its last event (of it or a subflow).
+    /// The time of the last event that moved it (of it or a subflow).
     pub(crate) last_event: i64,
 }
 
@@ -397,7 +397,9 @@ pub(crate) fn figures(instances: &[InstanceLog], flows: &dyn FlowLookup, now: i6
         }
         _ => None,
     };
-    let last_event = instances.iter().map(|i| i.updated_at).max().unwrap_or(received);
+    // The last event that moved the order: reminders, escalations and failed attempts are
+    // events too, but an order that only has those has not moved.
+    let last_event = instances.iter().filter_map(|i| i.facts.last().map(|(at, _)| *at)).max().unwrap_or(received);
     CaseFigures {
         order: OrderKpi {
             id: root.id.clone(),
