@@ -422,6 +422,7 @@ pub(crate) fn figures(instances: &[InstanceLog], flows: &dyn FlowLookup, now: i6
             handoffs_vendor,
             rework,
             one_stop: (eligible && completed).then_some(!back_started),
+            predicted_one_stop: (eligible && completed).then_some(!steps.iter().any(|r| r.human && r.back)),
             sla_met,
         },
         steps,

@@ -80,6 +80,9 @@ pub struct OrderKpi {
     pub rework: u32,
     /// Whether the order is one-stop; `None` when it is not eligible or not completed.
     pub one_stop: Option<bool>,
+    /// Whether the flow's rules sent it along a path with no back-office task (none became
+    /// ready; rule-skipped ones do not count); `None` as for `one_stop`.
+    pub predicted_one_stop: Option<bool>,
     /// Whether a completed order met its flow's `sla`; `None` for other orders and flows
     /// without one.
     pub sla_met: Option<bool>,
@@ -164,6 +167,11 @@ pub struct GroupKpi {
     pub one_stop: u64,
     /// `one_stop / eligible_completed`.
     pub one_stop_rate: Option<f64>,
+    /// … of which the rules predicted one-stop (no back-office task became ready).
+    pub predicted_one_stop: u64,
+    /// `predicted_one_stop / eligible_completed`: the gap to `one_stop_rate` shows where rules
+    /// and reality differ.
+    pub predicted_one_stop_rate: Option<f64>,
     /// The configured target, if any.
     pub target: Option<f64>,
     /// Whether the rate reached the target.

@@ -118,6 +118,7 @@ fn group_columns(key: &'static str, label: &'static str) -> Vec<Column> {
         col("one_stop_rate", "One-stop rate", Unit::Ratio),
         col("target", "Target", Unit::Ratio),
         col("target_met", "Target met", Unit::Flag),
+        col("predicted_one_stop_rate", "Predicted one-stop rate", Unit::Ratio),
         col("lead_time_p50_s", "Lead time p50 (h)", Unit::Seconds),
         col("lead_time_p90_s", "Lead time p90 (h)", Unit::Seconds),
         col("business_lead_time_p50_s", "Business lead time p50 (h)", Unit::Seconds),
@@ -144,6 +145,7 @@ fn group_row(g: &GroupKpi) -> Vec<Cell> {
         opt_float(g.one_stop_rate),
         opt_float(g.target),
         opt_flag(g.target_met),
+        opt_float(g.predicted_one_stop_rate),
         opt_int(g.lead_time.p50),
         opt_int(g.lead_time.p90),
         opt_int(g.business_lead_time.p50),
@@ -351,6 +353,7 @@ impl KpiReport {
                 col("handoffs_vendor", "Hand-offs between vendors", Unit::Count),
                 col("rework", "Rework", Unit::Count),
                 col("one_stop", "One-stop", Unit::Flag),
+                col("predicted_one_stop", "Predicted one-stop", Unit::Flag),
                 col("sla_met", "SLA met", Unit::Flag),
             ],
             rows: self
@@ -378,6 +381,7 @@ impl KpiReport {
                         Cell::Int(i64::from(o.handoffs_vendor)),
                         Cell::Int(i64::from(o.rework)),
                         opt_flag(o.one_stop),
+                        opt_flag(o.predicted_one_stop),
                         opt_flag(o.sla_met),
                     ]
                 })

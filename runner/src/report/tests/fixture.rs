@@ -46,6 +46,8 @@ fn group(key: &str, completed: u64, one_stop: u64, target: Option<f64>, lead: &[
         eligible_completed: completed,
         one_stop,
         one_stop_rate: rate,
+        predicted_one_stop: one_stop,
+        predicted_one_stop_rate: rate,
         target,
         target_met: target.zip(rate).map(|(t, r)| r >= t),
         lead_time: dist(lead),
@@ -80,6 +82,7 @@ fn order(n: u32, vendor: &str, outcome: &str, received: Timestamp, lead: Option<
         handoffs_vendor: 0,
         rework: 0,
         one_stop: (outcome == "completed").then_some(n.is_multiple_of(2)),
+        predicted_one_stop: (outcome == "completed").then_some(n.is_multiple_of(2)),
         sla_met: lead.map(|l| l < 86_400),
     }
 }
