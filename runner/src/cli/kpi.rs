@@ -9,7 +9,7 @@ use jiff::Timestamp;
 use jiff::civil::Date;
 use junro_engine::calendar::Calendars;
 use junro_engine::kpi::{KpiConfig, View};
-use junro_engine::runtime::KpiQuery;
+use junro_engine::runtime::{KpiData, KpiQuery};
 use junro_engine::{Engine, EngineOptions};
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
@@ -162,6 +162,17 @@ fn start_of(day: Date, zone: &jiff::tz::TimeZone) -> anyhow::Result<Timestamp> {
     Ok(day.to_zoned(zone.clone()).with_context(|| format!("the start of {day}"))?.timestamp())
 }
 
+/// Every order's figures, read once from the database.
+fn read(source: &Source) -> anyhow::Result<KpiData> {
+    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
+    runtime.block_on(async {
+        let engine = engine(source).await?;
+        let data = engine.kpi_data(source.now).await;
+        engine.close().await;
+        anyhow::Ok(data?)
+    })
+}
+
 pub(crate) fn run_kpi(args: KpiArgs) -> anyhow::Result<ExitCode> {
     if let (Some(from), Some(to)) = (args.from, args.to)
         && from >= to
@@ -169,13 +180,7 @@ pub(crate) fn run_kpi(args: KpiArgs) -> anyhow::Result<ExitCode> {
         anyhow::bail!("--from {from} must be before --to {to} (the window is [from, to))");
     }
     let config = config(&args.source)?;
-    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
-    let data = runtime.block_on(async {
-        let engine = engine(&args.source).await?;
-        let data = engine.kpi_data(args.source.now).await;
-        engine.close().await;
-        anyhow::Ok(data?)
-    })?;
+    let data = read(&args.source)?;
     let zone = data.zone();
     let query = KpiQuery {
         from: args.from.map(|d| start_of(d, &zone)).transpose()?,
@@ -197,13 +202,7 @@ pub(crate) fn run_stalled(args: StalledArgs) -> anyhow::Result<ExitCode> {
         anyhow::ensure!(hours.is_finite() && hours >= 0.0, "--business-hours must be 0 or more, not {hours}");
         config.stalled_after_hours = hours;
     }
-    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
-    let data = runtime.block_on(async {
-        let engine = engine(&args.source).await?;
-        let data = engine.kpi_data(args.source.now).await;
-        engine.close().await;
-        anyhow::Ok(data?)
-    })?;
+    let data = read(&args.source)?;
     let stalled = data.stalled(&config);
     let zone = data.zone();
     if args.source.format == ReportFormat::Table && args.source.out.is_none() {

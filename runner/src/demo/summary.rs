@@ -28,6 +28,22 @@ fn target(g: &GroupKpi) -> String {
     }
 }
 
+/// One line of the vendor table.
+fn row(out: &mut impl Write, name: &str, g: &GroupKpi) -> std::io::Result<()> {
+    writeln!(
+        out,
+        "  {name:<14}{:>7}{:>11}{:>11}{:>9}  {:<22}{:<12}{:>13}{:>13}",
+        g.closed,
+        g.completed,
+        g.cancelled,
+        g.other_outcome,
+        rate(g.one_stop, g.eligible_completed),
+        target(g),
+        hours(g.lead_time.p50),
+        hours(g.business_lead_time.p50)
+    )
+}
+
 /// Prints the figures.
 pub(crate) fn print(out: &mut impl Write, report: &KpiReport) -> std::io::Result<()> {
     let all = &report.overall;
@@ -59,33 +75,9 @@ pub(crate) fn print(out: &mut impl Write, report: &KpiReport) -> std::io::Result
     order.extend(report.vendors.iter().map(|v| v.key.as_str()).filter(|v| !order.contains(v)).collect::<Vec<_>>());
     let empty = GroupKpi::default();
     for vendor in order {
-        let g = report.vendors.iter().find(|g| g.key == vendor).unwrap_or(&empty);
-        writeln!(
-            out,
-            "  {vendor:<14}{:>7}{:>11}{:>11}{:>9}  {:<22}{:<12}{:>13}{:>13}",
-            g.closed,
-            g.completed,
-            g.cancelled,
-            g.other_outcome,
-            rate(g.one_stop, g.eligible_completed),
-            target(g),
-            hours(g.lead_time.p50),
-            hours(g.business_lead_time.p50)
-        )?;
+        row(out, vendor, report.vendors.iter().find(|g| g.key == vendor).unwrap_or(&empty))?;
     }
-    writeln!(
-        out,
-        "  {:<14}{:>7}{:>11}{:>11}{:>9}  {:<22}{:<12}{:>13}{:>13}",
-        "all",
-        all.closed,
-        all.completed,
-        all.cancelled,
-        all.other_outcome,
-        rate(all.one_stop, all.eligible_completed),
-        target(all),
-        hours(all.lead_time.p50),
-        hours(all.business_lead_time.p50)
-    )?;
+    row(out, "all", all)?;
     if let Some(top) = report.bottlenecks_overall.first() {
         writeln!(
             out,
