@@ -38,7 +38,6 @@ use crate::calendar::Calendar;
 use crate::store::{InstanceRow, RawEvent, Store, StoreError};
 use case::InstanceLog;
 use facts::{Fact, KINDS};
-use std::collections::{BTreeMap, HashMap};
 
 /// The vendor name of steps done by the back office's own staff (people of no vendor).
 pub const IN_HOUSE: &str = "in-house";
@@ -86,27 +85,6 @@ pub(crate) async fn read(store: &dyn Store) -> Result<Vec<Vec<InstanceLog>>, Sto
         };
         store.scan_instances(KINDS, &mut sink).await?;
     }
-    let index: HashMap<&str, usize> = logs.iter().enumerate().map(|(n, l)| (l.id.as_str(), n)).collect();
-    // Each instance's root: follow parents up (a broken chain makes the instance its own root).
-    let root_of = |mut n: usize| {
-        for _ in 0..64 {
-            match logs[n].parent.as_deref().and_then(|p| index.get(p)) {
-                Some(&p) => n = p,
-                None => break,
-            }
-        }
-        n
-    };
-    let mut members: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
-    for n in 0..logs.len() {
-        members.entry(root_of(n)).or_default().push(n);
-    }
-    drop(index);
-    let mut slots: Vec<Option<InstanceLog>> = logs.into_iter().map(Some).collect();
-    let mut cases = Vec::with_capacity(members.len());
-    for (root, mut ids) in members {
-        ids.sort_by_key(|&n| (n != root, n));
-        cases.push(ids.into_iter().filter_map(|n| slots[n].take()).collect());
-    }
+    let cases = crate::store::group_by_root(logs, |l| l.id.as_str(), |l| l.parent.as_deref());
     Ok(cases)
 }

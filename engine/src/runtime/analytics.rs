@@ -6,6 +6,7 @@ use crate::calendar::{Calendar, Calendars};
 use crate::compile::CompiledFlow;
 use crate::kpi::case::{self, CaseFigures};
 use crate::kpi::{FlowLookup, KpiConfig, KpiReport, StalledReport, Window, compute, stalled};
+use crate::store::{HistoryEntry, InstanceRow, RawEvent, StoreError, decode_event, from_micros, group_by_root};
 use jiff::Timestamp;
 use jiff::tz::TimeZone;
 use std::collections::BTreeMap;
@@ -134,6 +135,34 @@ impl Engine {
         };
         let figures = figures_on_every_core(&cases, &flows, now.as_second());
         Ok(KpiData { figures, flows, now, events })
+    }
+
+    /// Every order's history with its subflows' (each group: the order first, then its
+    /// subflows, parents before children), read in one pass over the database: what the
+    /// event-log export reads.
+    pub async fn histories_by_order(&self) -> Result<Vec<Vec<(InstanceRow, Vec<HistoryEntry>)>>, EngineError> {
+        let mut all = Vec::new();
+        {
+            let mut sink = |row: InstanceRow, events: &mut dyn Iterator<Item = Result<RawEvent<'_>, StoreError>>| {
+                let mut history = Vec::with_capacity(events.size_hint().0);
+                for event in events {
+                    let e = event?;
+                    let decoded = decode_event(e.kind, e.body).map_err(|error| StoreError::Corrupt {
+                        order: row.id.clone(),
+                        message: format!("event {}: {error}", e.seq),
+                    })?;
+                    history.push(HistoryEntry {
+                        seq: u64::try_from(e.seq).unwrap_or(0),
+                        at: from_micros(e.at_us),
+                        event: decoded,
+                    });
+                }
+                all.push((row, history));
+                Ok(())
+            };
+            self.store.scan_instances(&[], &mut sink).await?;
+        }
+        Ok(group_by_root(all, |(row, _)| row.id.as_str(), |(row, _)| row.parent.as_deref()))
     }
 
     /// The KPI report of `query`'s window: per order, step, vendor, flow, channel and period,

@@ -291,7 +291,8 @@ pub trait Store: Send + Sync {
         lease_s: u64,
     ) -> BoxFuture<'_, Result<Vec<(String, u64)>, StoreError>>;
     /// Streams every flow instance (orders and subflows alike, in no particular order) with
-    /// its stored events of the given kinds to `sink`, without holding them all in memory.
+    /// its stored events of the given kinds (every kind when `kinds` is empty) to `sink`,
+    /// without holding them all in memory.
     fn scan_instances<'a>(
         &'a self,
         kinds: &'a [&'a str],
@@ -301,6 +302,55 @@ pub trait Store: Send + Sync {
     fn close(&self) -> BoxFuture<'_, ()>;
     /// Claims up to `limit` jobs due at `now` for `lease_s` seconds.
     fn claim_jobs(&self, now: Timestamp, limit: u32, lease_s: u64) -> BoxFuture<'_, Result<Vec<JobRow>, StoreError>>;
+}
+
+/// A stored event (its kind column and its JSON body without the kind) as an [`Event`].
+pub(crate) fn decode_event(kind: &str, body: &str) -> Result<Event, serde_json::Error> {
+    let mut body: serde_json::Value = serde_json::from_str(body)?;
+    if let Some(object) = body.as_object_mut() {
+        object.insert("event".into(), serde_json::Value::String(kind.to_string()));
+    }
+    serde_json::from_value(body)
+}
+
+/// Groups flow instances by the order they belong to: each group is a root instance first,
+/// then the subflows under it (any depth), parents before their children. An instance whose
+/// parent is unknown is a root.
+pub(crate) fn group_by_root<T>(
+    items: Vec<T>,
+    id: impl Fn(&T) -> &str,
+    parent: impl Fn(&T) -> Option<&str>,
+) -> Vec<Vec<T>> {
+    let index: std::collections::HashMap<&str, usize> = items.iter().enumerate().map(|(n, t)| (id(t), n)).collect();
+    // (root, depth) of each instance, following parents up (a cycle stops after 64 steps).
+    let place: Vec<(usize, usize)> = (0..items.len())
+        .map(|mut n| {
+            let mut depth = 0;
+            while depth < 64 {
+                match parent(&items[n]).and_then(|p| index.get(p)) {
+                    Some(&p) => {
+                        n = p;
+                        depth += 1;
+                    }
+                    None => break,
+                }
+            }
+            (n, depth)
+        })
+        .collect();
+    drop(index);
+    let mut members: std::collections::BTreeMap<usize, Vec<usize>> = std::collections::BTreeMap::new();
+    for (n, (root, _)) in place.iter().enumerate() {
+        members.entry(*root).or_default().push(n);
+    }
+    let mut slots: Vec<Option<T>> = items.into_iter().map(Some).collect();
+    members
+        .into_values()
+        .map(|mut ns| {
+            ns.sort_by_key(|&n| place[n].1);
+            ns.into_iter().filter_map(|n| slots[n].take()).collect()
+        })
+        .collect()
 }
 
 /// Opens a store from a URL: `sqlite:path.db` (created if missing), `sqlite::memory:`, or

@@ -23,13 +23,14 @@ const PART_SEP: char = '\u{1f}';
 /// Stands for NULL in a field.
 const NULL: &str = "\u{1a}";
 
-/// SQLite's scan; `{kinds}` becomes the placeholders of the event kinds.
+/// SQLite's scan; `{kind_filter}` becomes ` AND e.kind IN (…)` with the kinds' placeholders, or
+/// nothing to read every kind.
 pub(crate) const SQLITE: &str = "\
 SELECT o.id || char(29) || coalesce(o.parent_id, char(26)) || char(29) || o.flow_id || char(29) || o.version
        || char(29) || coalesce(o.business_key, char(26)) || char(29) || o.status || char(29) || o.updated_at
        || char(29) || coalesce((
             SELECT group_concat(kind || char(31) || at || char(31) || seq || char(31) || body, char(30))
-            FROM events e WHERE e.order_id = o.id AND e.kind IN ({kinds})), '')
+            FROM events e WHERE e.order_id = o.id{kind_filter}), '')
 FROM orders o";
 
 /// PostgreSQL's scan, the same in its dialect (its planner groups the events by a hash, so the
@@ -40,7 +41,7 @@ SELECT o.id || chr(29) || coalesce(o.parent_id, chr(26)) || chr(29) || o.flow_id
        || chr(29) || coalesce(e.ev, '')
 FROM orders o LEFT JOIN (
   SELECT order_id, string_agg(kind || chr(31) || at::text || chr(31) || seq::text || chr(31) || body, chr(30) ORDER BY seq) AS ev
-  FROM events WHERE kind IN ({kinds}) GROUP BY order_id
+  FROM events e WHERE TRUE{kind_filter} GROUP BY order_id
 ) e ON e.order_id = o.id";
 
 fn corrupt(order: &str, message: String) -> StoreError {

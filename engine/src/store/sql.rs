@@ -373,15 +373,12 @@ macro_rules! sql_store {
 let rows = sqlx::query("SELECT seq, at, kind, body FROM events WHERE order_id = $1 ORDER BY seq").bind(id).fetch_all(&self.pool).await?;
                     rows.iter()
                         .map(|r| {
-                            let body: String = r.try_get("body")?;
-                            let mut body: serde_json::Value = serde_json::from_str(&body).map_err(|e| corrupt(id, e))?;
-                            if let Some(object) = body.as_object_mut() {
-                                object.insert("event".into(), serde_json::Value::String(r.try_get("kind")?));
-                            }
+                            let body: &str = r.try_get("body")?;
+                            let kind: &str = r.try_get("kind")?;
                             Ok(HistoryEntry {
                                 seq: r.try_get::<i64, _>("seq")? as u64,
                                 at: from_micros(r.try_get("at")?),
-                                event: serde_json::from_value(body).map_err(|e| corrupt(id, e))?,
+                                event: super::decode_event(kind, body).map_err(|e| corrupt(id, e))?,
                             })
                         })
                         .collect()
@@ -391,7 +388,8 @@ let rows = sqlx::query("SELECT seq, at, kind, body FROM events WHERE order_id = 
             fn scan_instances<'a>(&'a self, kinds: &'a [&'a str], sink: &'a mut InstanceSink<'a>) -> BoxFuture<'a, Result<(), StoreError>> {
                 Box::pin(async move {
                     let placeholders: Vec<String> = (1..=kinds.len()).map(|n| format!("${n}")).collect();
-                    let sql = $scan_sql.replace("{kinds}", &placeholders.join(", "));
+                    let filter = if kinds.is_empty() { String::new() } else { format!(" AND e.kind IN ({})", placeholders.join(", ")) };
+                    let sql = $scan_sql.replace("{kind_filter}", &filter);
                     // Only numbered placeholders are spliced in; the kinds are bound.
                     let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
                     for kind in kinds {
