@@ -156,3 +156,17 @@ proptest! {
         prop_assert_eq!(step_total, report.overall.steps_processed);
     }
 }
+
+#[test]
+fn each_breakdown_puts_its_main_view_first() {
+    let window = Window { from: None, to: None, now: timestamp(1_795_000_000), time_zone: "Asia/Tokyo".into() };
+    let zone = jiff::tz::TimeZone::get("Asia/Tokyo").expect("zone");
+    let report = compute::report(&[], &AllDay(Calendar::japan_office()), &KpiConfig::default(), window, &zone);
+    for (by, first) in
+        [("order", "orders"), ("vendor", "vendors"), ("flow", "flows"), ("step", "steps"), ("day", "days")]
+    {
+        let views = report.views_by(by).expect("a known breakdown");
+        assert_eq!(views[0].id, first, "--by {by}");
+    }
+    assert!(report.views_by("vendors").is_none());
+}

@@ -390,7 +390,7 @@ impl KpiReport {
     }
 
     /// The views for `--by`: `order`, `vendor`, `flow`, `step`, `channel`, `day`, `week`,
-    /// `month`; `None` for an unknown name.
+    /// `month`, the main one first; `None` for an unknown name.
     pub fn views_by(&self, by: &str) -> Option<Vec<View>> {
         let wanted: &[&str] = match by {
             "order" => &["orders"],
@@ -403,7 +403,10 @@ impl KpiReport {
             "month" => &["months"],
             _ => return None,
         };
-        Some(self.views().into_iter().filter(|v| wanted.contains(&v.id)).collect())
+        // In the order named: a CSV stream holds the first one.
+        let mut views: Vec<View> = self.views().into_iter().filter(|v| wanted.contains(&v.id)).collect();
+        views.sort_by_key(|v| wanted.iter().position(|w| *w == v.id));
+        Some(views)
     }
 }
 
