@@ -15,6 +15,9 @@ use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+/// The views `junro kpi` prints in a terminal without `--by`.
+const OVERVIEW: &[&str] = &["summary", "vendors", "channels", "bottlenecks_overall", "months"];
+
 /// What the two commands share: where the orders are and how to read them.
 #[derive(clap::Args)]
 pub(crate) struct Source {
@@ -190,6 +193,15 @@ pub(crate) fn run_kpi(args: KpiArgs) -> anyhow::Result<ExitCode> {
     let report = data.report(&query, &config);
     let views = match args.by {
         Some(by) => report.views_by(by.name()).context("unknown breakdown")?,
+        // In a terminal, the overview: the long breakdowns (every flow, step and order) are
+        // one `--by` away, and every view is in the other formats.
+        None if args.source.format == ReportFormat::Table => {
+            eprintln!(
+                "Overview; --by order|vendor|flow|step|channel|day|week|month for a breakdown, \
+                 --format html --out kpi.html for the whole report with charts."
+            );
+            report.views().into_iter().filter(|v| OVERVIEW.contains(&v.id)).collect()
+        }
         None => report.views(),
     };
     write(&args.source, &views, Some(&report), &zone)?;
