@@ -30,13 +30,29 @@ fn day_key(d: Date) -> String {
     d.strftime("%Y-%m-%d").to_string()
 }
 
-fn week_key(d: Date) -> String {
+/// The ISO week of a day: (ISO year, week).
+fn week_of(d: Date) -> (i16, i8) {
     let w = d.iso_week_date();
-    format!("{}-W{:02}", w.year(), w.week())
+    (w.year(), w.week())
 }
 
-fn month_key(d: Date) -> String {
-    d.strftime("%Y-%m").to_string()
+/// The month of a day: (year, month).
+fn month_of(d: Date) -> (i16, i8) {
+    (d.year(), d.month())
+}
+
+/// Local dates of moments, remembered by quarter hour: every zone's offset is a whole number
+/// of quarter hours, and its changes fall on them, so a quarter hour lies within one date.
+struct Dates<'z> {
+    zone: &'z TimeZone,
+    seen: std::collections::HashMap<i64, Date>,
+}
+
+impl Dates<'_> {
+    fn of(&mut self, t: i64) -> Date {
+        let quarter = t.div_euclid(900);
+        *self.seen.entry(quarter).or_insert_with(|| date_of(quarter * 900, self.zone))
+    }
 }
 
 /// The report of `window` from the figures of every order.
@@ -54,6 +70,7 @@ pub(crate) fn report(
     let (mut overall, mut vendors, mut flow_groups, mut channels) =
         (Groups::default(), Groups::default(), Groups::default(), Groups::default());
     let (mut days, mut weeks, mut months) = (Groups::default(), Groups::default(), Groups::default());
+    let mut dates = Dates { zone, seen: std::collections::HashMap::new() };
     let mut orders = Vec::new();
     for case in cases {
         let o = &case.order;
@@ -78,24 +95,24 @@ pub(crate) fn report(
             }
             group.steps(steps_in);
         }
-        let received_date = date_of(case.received, zone);
         if received_in {
-            days.get(&day_key(received_date)).received();
-            weeks.get(&week_key(received_date)).received();
-            months.get(&month_key(received_date)).received();
+            let d = dates.of(case.received);
+            days.get(d).received();
+            weeks.get(week_of(d)).received();
+            months.get(month_of(d)).received();
         }
         if let (Some(closed), true) = (case.closed, closed_in) {
-            let d = date_of(closed, zone);
-            days.get(&day_key(d)).closed(case);
-            weeks.get(&week_key(d)).closed(case);
-            months.get(&month_key(d)).closed(case);
+            let d = dates.of(closed);
+            days.get(d).closed(case);
+            weeks.get(week_of(d)).closed(case);
+            months.get(month_of(d)).closed(case);
         }
         for run in case.steps.iter().filter(|r| r.human) {
             if let Some(c) = run.complete.filter(|c| span.contains(*c)) {
-                let d = date_of(c, zone);
-                days.get(&day_key(d)).steps(1);
-                weeks.get(&week_key(d)).steps(1);
-                months.get(&month_key(d)).steps(1);
+                let d = dates.of(c);
+                days.get(d).steps(1);
+                weeks.get(week_of(d)).steps(1);
+                months.get(month_of(d)).steps(1);
             }
         }
         if received_in || closed_in || case.closed.is_none() {
@@ -103,20 +120,21 @@ pub(crate) fn report(
         }
     }
     orders.sort_by(|a, b| (a.received, &a.id).cmp(&(b.received, &b.id)));
-    let mut overall = overall.finish(|_| config.one_stop_target);
+    let name = |key: &&str| (*key).to_string();
+    let mut overall = overall.finish(name, |_| config.one_stop_target);
     let overall = overall.pop().unwrap_or_default();
     let (steps, vendor_steps) = steps(cases, flows, span, now);
     let (bottlenecks, bottlenecks_overall) = bottlenecks(&steps, cases, span, zone);
     KpiReport {
         overall,
         orders,
-        vendors: vendors.finish(|v| config.vendor_target(v)),
+        vendors: vendors.finish(name, |v| config.vendor_target(v)),
         vendor_steps,
-        flows: flow_groups.finish(|f| config.flow_target(f)),
-        channels: channels.finish(|_| config.one_stop_target),
-        days: days.finish(|_| config.one_stop_target),
-        weeks: weeks.finish(|_| config.one_stop_target),
-        months: months.finish(|_| config.one_stop_target),
+        flows: flow_groups.finish(name, |f| config.flow_target(f)),
+        channels: channels.finish(name, |_| config.one_stop_target),
+        days: days.finish(|d| day_key(*d), |_| config.one_stop_target),
+        weeks: weeks.finish(|(y, w)| format!("{y}-W{w:02}"), |_| config.one_stop_target),
+        months: months.finish(|(y, m)| format!("{y}-{m:02}"), |_| config.one_stop_target),
         flow_over_time: flow_over_time(cases, span, zone),
         steps,
         bottlenecks,

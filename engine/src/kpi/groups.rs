@@ -92,21 +92,27 @@ impl GroupAcc {
     }
 }
 
-/// Groups keyed by name.
-#[derive(Default)]
-pub(crate) struct Groups(BTreeMap<String, GroupAcc>);
+/// Groups by key (a name borrowed from the orders, or a date): no key is built per order.
+pub(crate) struct Groups<K>(BTreeMap<K, GroupAcc>);
 
-impl Groups {
+impl<K> Default for Groups<K> {
+    fn default() -> Self {
+        Groups(BTreeMap::new())
+    }
+}
+
+impl<K: Ord> Groups<K> {
     /// The group `key`, created when new.
-    pub(crate) fn get(&mut self, key: &str) -> &mut GroupAcc {
-        self.0.entry(key.to_string()).or_default()
+    pub(crate) fn get(&mut self, key: K) -> &mut GroupAcc {
+        self.0.entry(key).or_default()
     }
 
-    /// The finished groups, by key.
-    pub(crate) fn finish(self, target: impl Fn(&str) -> Option<f64>) -> Vec<GroupKpi> {
+    /// The finished groups, in key order, named by `name`.
+    pub(crate) fn finish(self, name: impl Fn(&K) -> String, target: impl Fn(&str) -> Option<f64>) -> Vec<GroupKpi> {
         self.0
             .into_iter()
             .map(|(key, acc)| {
+                let key = name(&key);
                 let t = target(&key);
                 acc.finish(key, t)
             })
