@@ -104,6 +104,8 @@ pub(crate) struct CaseFigures {
     pub(crate) completed: bool,
     /// Its stopped intervals (holds, customer waits), up to close or now.
     pub(crate) stopped: Intervals,
+    /// The waits it is in now (for a signal or a time): (flow, version, step).
+    pub(crate) open_waits: Vec<(String, u32, String)>,
     /// The time of the last event that moved it (of it or a subflow).
     pub(crate) last_event: i64,
 }
@@ -143,6 +145,8 @@ struct InstanceScan {
     closed: Option<(i64, String)>,
     stopped: Vec<(i64, i64)>,
     rework: u32,
+    /// The waits still open: (flow, version, step).
+    open_waits: Vec<(String, u32, String)>,
 }
 
 /// Reads one instance's facts into its step runs and what else the case needs.
@@ -152,6 +156,8 @@ fn scan(instance: &InstanceLog, now: i64, runs: &mut Vec<StepRun>) -> InstanceSc
     let mut open: BTreeMap<u64, (usize, Option<i64>, Option<i64>)> = BTreeMap::new();
     let mut held_since: Option<i64> = None;
     let mut waits: BTreeMap<u64, i64> = BTreeMap::new();
+    // Every wait (for the customer or anyone else) still waiting: wait instance → step.
+    let mut open_waits: BTreeMap<u64, String> = BTreeMap::new();
     let new_run = |step: &str, lane: &str, back: bool, human: bool, at: i64| StepRun {
         flow: instance.flow.clone(),
         version: instance.version,
@@ -260,11 +266,14 @@ fn scan(instance: &InstanceLog, now: i64, runs: &mut Vec<StepRun>) -> InstanceSc
                     runs[k].complete = Some(at);
                 }
             }
-            Fact::WaitStarted { instance: i, customer: true } => {
-                waits.insert(*i, at);
+            Fact::WaitStarted { instance: i, step, customer } => {
+                if *customer {
+                    waits.insert(*i, at);
+                }
+                open_waits.insert(*i, step.clone());
             }
-            Fact::WaitStarted { .. } => {}
             Fact::WaitEnded { instance: i } => {
+                open_waits.remove(i);
                 if let Some(since) = waits.remove(i) {
                     out.stopped.push((since, at));
                 }
@@ -297,6 +306,9 @@ fn scan(instance: &InstanceLog, now: i64, runs: &mut Vec<StepRun>) -> InstanceSc
     }
     for since in held_since.into_iter().chain(waits.into_values()) {
         out.stopped.push((since, end));
+    }
+    if out.closed.is_none() {
+        out.open_waits = open_waits.into_values().map(|step| (instance.flow.clone(), instance.version, step)).collect();
     }
     out
 }
@@ -338,11 +350,13 @@ pub(crate) fn figures(instances: &[InstanceLog], flows: &dyn FlowLookup, now: i6
     let mut steps = Vec::new();
     let mut stopped = Vec::new();
     let mut rework = 0;
+    let mut open_waits = Vec::new();
     let mut root_scan = InstanceScan::default();
     for (n, instance) in instances.iter().enumerate() {
-        let scan = scan(instance, now, &mut steps);
+        let mut scan = scan(instance, now, &mut steps);
         stopped.extend(scan.stopped.iter().copied());
         rework += scan.rework;
+        open_waits.append(&mut scan.open_waits);
         if n == 0 {
             root_scan = scan;
         }
@@ -430,6 +444,7 @@ pub(crate) fn figures(instances: &[InstanceLog], flows: &dyn FlowLookup, now: i6
         closed,
         completed,
         stopped,
+        open_waits,
         last_event,
     }
 }

@@ -7,8 +7,14 @@
 //!   vendors: { ベンダーA: 0.85 }
 //!   flows: { fiber_new: 0.80 }
 //! stalled_after_hours: 8       # business hours without an event before an order is stalled
+//! stalled_after:               # other thresholds, by flow or by the step an order waits at
+//!   flows: { fiber_home_new_web: 16 }
+//!   steps: { wait_construction: 120 }
 //! at_risk_hours: 4             # business hours before a task's due time it is at risk
 //! ```
+//!
+//! An order waiting at steps with thresholds of their own is stalled after the largest of
+//! them; otherwise after its flow's, otherwise after `stalled_after_hours`.
 
 use serde::Deserialize;
 use std::collections::BTreeMap;
@@ -36,6 +42,18 @@ pub struct Targets {
     pub flows: BTreeMap<String, f64>,
 }
 
+/// Stalled thresholds of particular flows and steps, in business hours.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StalledThresholds {
+    /// Flow id → hours.
+    #[serde(default)]
+    pub flows: BTreeMap<String, f64>,
+    /// Step id (in any flow) → hours.
+    #[serde(default)]
+    pub steps: BTreeMap<String, f64>,
+}
+
 /// Targets and thresholds.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -49,6 +67,9 @@ pub struct KpiConfig {
     /// Business hours without an event before an open order counts as stalled.
     #[serde(default = "default_stalled")]
     pub stalled_after_hours: f64,
+    /// Thresholds of particular flows and steps.
+    #[serde(default)]
+    pub stalled_after: StalledThresholds,
     /// Business hours before its due time an open task counts as at risk.
     #[serde(default = "default_at_risk")]
     pub at_risk_hours: f64,
@@ -68,6 +89,7 @@ impl Default for KpiConfig {
             one_stop_target: None,
             targets: Targets::default(),
             stalled_after_hours: default_stalled(),
+            stalled_after: StalledThresholds::default(),
             at_risk_hours: default_at_risk(),
         }
     }
@@ -88,9 +110,15 @@ impl KpiConfig {
                 )));
             }
         }
-        for (name, hours) in
-            [("stalled_after_hours", config.stalled_after_hours), ("at_risk_hours", config.at_risk_hours)]
-        {
+        let hours = [
+            ("stalled_after_hours".to_string(), config.stalled_after_hours),
+            ("at_risk_hours".to_string(), config.at_risk_hours),
+        ];
+        let hours = hours
+            .into_iter()
+            .chain(config.stalled_after.flows.iter().map(|(k, h)| (format!("stalled_after.flows.{k}"), *h)))
+            .chain(config.stalled_after.steps.iter().map(|(k, h)| (format!("stalled_after.steps.{k}"), *h)));
+        for (name, hours) in hours {
             if !hours.is_finite() || hours < 0.0 {
                 return Err(KpiConfigError::Invalid(format!("{name} is {hours}; give business hours, 0 or more")));
             }
@@ -101,6 +129,13 @@ impl KpiConfig {
     /// The one-stop target of a vendor.
     pub fn vendor_target(&self, vendor: &str) -> Option<f64> {
         self.targets.vendors.get(vendor).copied().or(self.one_stop_target)
+    }
+
+    /// Business hours without an event before an order of `flow`, waiting at `steps`, is
+    /// stalled.
+    pub fn stalled_hours<'a>(&self, flow: &str, steps: impl IntoIterator<Item = &'a str>) -> f64 {
+        let by_step = steps.into_iter().filter_map(|s| self.stalled_after.steps.get(s).copied()).reduce(f64::max);
+        by_step.or_else(|| self.stalled_after.flows.get(flow).copied()).unwrap_or(self.stalled_after_hours)
     }
 
     /// The one-stop target of a flow.
@@ -123,6 +158,15 @@ mod tests {
         assert_eq!(config.vendor_target("other"), Some(0.7));
         assert_eq!(config.flow_target("fiber_new"), Some(0.8));
         assert_eq!(config.stalled_after_hours, 6.0);
+        assert_eq!(config.stalled_hours("fiber_new", ["intake"]), 6.0);
+        let config = KpiConfig::from_yaml(
+            "stalled_after:\n  flows: { fiber_new: 16 }\n  steps: { wait_construction: 120, confirm: 24 }\n",
+        )
+        .expect("valid");
+        assert_eq!(config.stalled_hours("fiber_new", ["intake"]), 16.0, "the flow's");
+        assert_eq!(config.stalled_hours("fiber_new", ["confirm", "wait_construction"]), 120.0, "the largest step's");
+        assert_eq!(config.stalled_hours("other", []), 8.0, "the default");
+        assert!(KpiConfig::from_yaml("stalled_after:\n  steps: { x: -2 }\n").is_err());
         assert_eq!(config.at_risk_hours, 4.0);
     }
 

@@ -30,7 +30,7 @@ pub(crate) enum Fact {
     /// Its handler succeeded.
     ActionSucceeded { instance: u64 },
     /// A wait began.
-    WaitStarted { instance: u64, customer: bool },
+    WaitStarted { instance: u64, step: String, customer: bool },
     /// A wait ended.
     WaitEnded { instance: u64 },
     /// Put on hold.
@@ -120,6 +120,7 @@ struct QueuedBody {
 #[derive(Deserialize)]
 struct WaitBody {
     instance: u64,
+    step: String,
     customer: bool,
 }
 
@@ -168,7 +169,7 @@ impl Fact {
             }
             "wait_started" => {
                 let b: WaitBody = serde_json::from_str(body)?;
-                Fact::WaitStarted { instance: b.instance, customer: b.customer }
+                Fact::WaitStarted { instance: b.instance, step: b.step, customer: b.customer }
             }
             "wait_ended" => Fact::WaitEnded { instance: serde_json::from_str::<InstanceBody>(body)?.instance },
             "held" => Fact::Held,
@@ -208,8 +209,8 @@ impl Fact {
                 Fact::ActionQueued { instance: *instance, step: step.clone(), attempt: *attempt }
             }
             Event::ActionSucceeded { instance, .. } => Fact::ActionSucceeded { instance: *instance },
-            Event::WaitStarted { instance, customer, .. } => {
-                Fact::WaitStarted { instance: *instance, customer: *customer }
+            Event::WaitStarted { instance, step, customer } => {
+                Fact::WaitStarted { instance: *instance, step: step.clone(), customer: *customer }
             }
             Event::WaitEnded { instance, .. } => Fact::WaitEnded { instance: *instance },
             Event::Held { .. } => Fact::Held,

@@ -27,7 +27,7 @@ mod tests;
 pub mod view;
 
 pub use attribution::{OrderFacts, SELF_SERVICE};
-pub use config::{KpiConfig, KpiConfigError, Targets};
+pub use config::{KpiConfig, KpiConfigError, StalledThresholds, Targets};
 pub use report::{
     Bottleneck, DayFlow, Distribution, FlowOverTime, FollowUpGroup, GroupKpi, KpiReport, OpenTaskAlert, OrderKpi,
     StalledOrder, StalledReport, StepKpi, VendorStepCount, Window,

@@ -24,7 +24,6 @@ fn aging_bucket(calendar: &Calendar, received: i64, now: i64) -> &'static str {
 
 /// The reminder list at `now`.
 pub(crate) fn stalled(cases: &[CaseFigures], flows: &dyn FlowLookup, config: &KpiConfig, now: i64) -> StalledReport {
-    let threshold = (config.stalled_after_hours * 3600.0).round() as i64;
     let horizon = (config.at_risk_hours * 3600.0).round() as i64;
     let mut stalled = Vec::new();
     let mut tasks = Vec::new();
@@ -37,14 +36,16 @@ pub(crate) fn stalled(cases: &[CaseFigures], flows: &dyn FlowLookup, config: &Kp
         // A stopped clock (on hold, waiting for the customer) is not stalled.
         let stopped_now = case.stopped.spans().last().is_some_and(|&(_, end)| end >= now);
         let idle = bh(calendar, case.last_event, now);
+        let waiting_at = open.iter().map(|r| (r.flow.as_str(), r.version, r.step.as_str()));
+        let waiting_at: Vec<(&str, u32, &str)> =
+            waiting_at.chain(case.open_waits.iter().map(|(f, v, s)| (f.as_str(), *v, s.as_str()))).collect();
+        let threshold = (config.stalled_hours(&o.flow, waiting_at.iter().map(|w| w.2)) * 3600.0).round() as i64;
         if !stopped_now && idle > threshold {
-            let mut labels: Vec<String> = open.iter().map(|r| flows.step_label(&r.flow, r.version, &r.step)).collect();
+            let mut labels: Vec<String> = waiting_at.iter().map(|&(f, v, s)| flows.step_label(f, v, s)).collect();
             labels.dedup();
-            for run in &open {
-                let group = groups
-                    .entry((o.vendor.clone(), run.flow.clone(), run.step.clone()))
-                    .or_insert((run.version, [0; 3]));
-                group.1[0] += 1;
+            for &(flow, version, step) in &waiting_at {
+                let key = (o.vendor.clone(), flow.to_string(), step.to_string());
+                groups.entry(key).or_insert((version, [0; 3])).1[0] += 1;
             }
             stalled.push(StalledOrder {
                 id: o.id.clone(),

@@ -88,7 +88,7 @@ fn history(id: usize, start: i64, moves: &[(u32, Move)], close: Option<bool>, ve
                 facts.push((t, Fact::Resumed));
             }
             Move::CustomerWait => {
-                facts.push((t, Fact::WaitStarted { instance, customer: true }));
+                facts.push((t, Fact::WaitStarted { instance, step: "w".into(), customer: true }));
                 t += i64::from(*gap % 9000);
                 facts.push((t, Fact::WaitEnded { instance }));
             }
@@ -169,4 +169,40 @@ fn each_breakdown_puts_its_main_view_first() {
         assert_eq!(views[0].id, first, "--by {by}");
     }
     assert!(report.views_by("vendors").is_none());
+}
+
+#[test]
+fn an_order_waiting_at_a_step_with_its_own_threshold_is_stalled_only_after_it() {
+    let flows = AllDay(Calendar::japan_office());
+    // Tuesday 2026-11-24 10:00 JST; a partner's signal is awaited (not the customer's).
+    let start = jiff::civil::date(2026, 11, 24)
+        .at(10, 0, 0, 0)
+        .to_zoned(jiff::tz::TimeZone::get("Asia/Tokyo").expect("zone"))
+        .expect("time")
+        .timestamp()
+        .as_second();
+    let log = InstanceLog {
+        id: "o1".into(),
+        parent: None,
+        flow: "fiber".into(),
+        version: 1,
+        business_key: Some("K1".into()),
+        status: "open".into(),
+        updated_at: start,
+        facts: vec![
+            (start, Fact::Started { received_at: timestamp(start), vendor: Some("v".into()), channel: None }),
+            (start, Fact::WaitStarted { instance: 2, step: "wait_construction".into(), customer: false }),
+        ],
+    };
+    let now = start + 2 * 86_400; // Thursday 10:00: 18 business hours later
+    let case = figures(&[log], &flows, now);
+    assert_eq!(case.open_waits, vec![("fiber".to_string(), 1, "wait_construction".to_string())]);
+    assert_eq!(case.order.stopped, 0, "a partner's wait does not stop the clock");
+    let default = super::stalled::stalled(std::slice::from_ref(&case), &flows, &KpiConfig::default(), now);
+    assert_eq!(default.stalled.len(), 1, "18 business hours without an event is over the default 8");
+    assert_eq!(default.stalled[0].open_steps, "wait_construction");
+    assert_eq!(default.by_vendor_step[0].step, "wait_construction");
+    let patient = KpiConfig::from_yaml("stalled_after:\n  steps: { wait_construction: 120 }\n").expect("config");
+    let report = super::stalled::stalled(std::slice::from_ref(&case), &flows, &patient, now);
+    assert!(report.stalled.is_empty(), "construction is given 120 business hours");
 }

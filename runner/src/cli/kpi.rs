@@ -221,10 +221,15 @@ pub(crate) fn run_stalled(args: StalledArgs) -> anyhow::Result<ExitCode> {
         let mut out = std::io::stdout().lock();
         writeln!(
             out,
-            "As of {}: {} orders without an event for over {} business hours, {} tasks overdue or due within {} business hours.",
+            "As of {}: {} orders without an event for over {} business hours{}, {} tasks overdue or due within {} business hours.",
             junro_engine::kpi::view::local_time(stalled.now, &zone),
             stalled.stalled.len(),
             stalled.stalled_after_hours,
+            if config.stalled_after.flows.is_empty() && config.stalled_after.steps.is_empty() {
+                ""
+            } else {
+                " (or their flow's or step's own threshold)"
+            },
             stalled.tasks.len(),
             stalled.at_risk_hours
         )?;
