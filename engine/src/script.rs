@@ -307,6 +307,11 @@ pub struct Condition {
     inner: Arc<ConditionInner>,
 }
 
+thread_local! {
+    /// The scope rules are called in, emptied after each call and reused by the next.
+    static RULE_SCOPE: std::cell::RefCell<RhaiScope<'static>> = std::cell::RefCell::new(RhaiScope::with_capacity(16));
+}
+
 /// The order's data: field → JSON value.
 pub type Data = serde_json::Map<String, serde_json::Value>;
 
@@ -316,7 +321,8 @@ fn dynamic(value: &serde_json::Value) -> Result<Dynamic, String> {
     Ok(match value {
         serde_json::Value::Null => Dynamic::UNIT,
         serde_json::Value::Bool(b) => Dynamic::from_bool(*b),
-        serde_json::Value::String(s) => Dynamic::from(s.clone()),
+        // One shared-string allocation (short texts are stored inline), no intermediate `String`.
+        serde_json::Value::String(s) => Dynamic::from(rhai::ImmutableString::from(s.as_str())),
         serde_json::Value::Number(n) => match (n.as_i64(), n.as_f64()) {
             (Some(i), _) => Dynamic::from_int(i),
             (None, Some(f)) => Dynamic::from_float(f),
@@ -376,10 +382,7 @@ impl Condition {
         }
         let result: Dynamic =
             engine().eval_ast_with_scope(&mut scope, &self.inner.ast).map_err(|e| self.error(describe(&e)))?;
-        if result.is_unit() {
-            return Ok(serde_json::Value::Null);
-        }
-        rhai::serde::from_dynamic(&result).map_err(|e| self.error(e.to_string()))
+        self.json(result)
     }
 
     /// Calls `rule` with the values of `args` in `data`.
@@ -392,12 +395,30 @@ impl Condition {
             })
             .collect::<Result<Vec<Dynamic>, String>>()
             .map_err(|e| self.error(e))?;
-        let options = rhai::CallFnOptions::new().eval_ast(false).rewind_scope(false);
-        let result: Dynamic = engine()
-            .call_fn_with_options(options, &mut RhaiScope::new(), &self.inner.ast, rule, values)
+        // The rule's parameters and locals live in a scope kept per thread: its storage grows
+        // once, instead of being reallocated on every call as a fresh scope fills up.
+        let options = rhai::CallFnOptions::new().eval_ast(false).rewind_scope(true);
+        let call = |scope: &mut RhaiScope<'static>| {
+            let result = engine().call_fn_with_options::<Dynamic>(options, scope, &self.inner.ast, rule, values);
+            scope.clear();
+            result
+        };
+        let result = RULE_SCOPE
+            .with(|scope| match scope.try_borrow_mut() {
+                Ok(mut scope) => call(&mut scope),
+                Err(_) => call(&mut RhaiScope::new()),
+            })
             .map_err(|e| self.error(describe(&e)))?;
+        self.json(result)
+    }
+
+    /// A result as JSON: true/false and nothing directly, anything else through serde.
+    fn json(&self, result: Dynamic) -> Result<serde_json::Value, EvalError> {
         if result.is_unit() {
             return Ok(serde_json::Value::Null);
+        }
+        if let Ok(b) = result.as_bool() {
+            return Ok(serde_json::Value::Bool(b));
         }
         rhai::serde::from_dynamic(&result).map_err(|e| self.error(e.to_string()))
     }
