@@ -10,8 +10,9 @@
 use jiff::Timestamp;
 use jiff::civil::DateTime;
 use jiff::tz::TimeZone;
+use junro_engine::calendar::{Calendar, Calendars};
 use junro_engine::clock::VirtualClock;
-use junro_engine::kpi::{Cell, KpiConfig, View};
+use junro_engine::kpi::{CHUNK_ORDERS, Cell, KpiConfig, View};
 use junro_engine::machine::{Actor, Command};
 use junro_engine::runtime::KpiQuery;
 use junro_engine::store::{Durability, TaskFilter};
@@ -136,10 +137,17 @@ impl World {
     }
 }
 
-/// Runs the hand-made month on a database and returns the rendered figures.
-async fn figures(url: &str) -> String {
+/// Runs the hand-made month on a database and returns the rendered figures. With
+/// `summary_min` 1 every finished order goes into the KPI summary at the first report, and the
+/// second report reads them from there: both must give the same text.
+async fn figures(url: &str, summary_min: usize) -> String {
     let clock = Arc::new(VirtualClock::new(jst("2026-11-19T09:00")));
-    let options = EngineOptions { durability: Durability::Normal, clock: clock.clone(), ..EngineOptions::default() };
+    let options = EngineOptions {
+        durability: Durability::Normal,
+        clock: clock.clone(),
+        kpi_summary_min: summary_min,
+        ..EngineOptions::default()
+    };
     let engine = Engine::open_with(url, options).await.expect("engine opens");
     let dir = std::env::temp_dir().join(format!("junro-kpi-{}-{}", std::process::id(), url.len()));
     std::fs::create_dir_all(&dir).expect("temp dir");
@@ -208,12 +216,28 @@ async fn figures(url: &str) -> String {
     let o10 = w.at("2026-11-26T14:00").start("O10", None, None).await;
     w.at("2026-11-26T14:10").complete(&o10, "intake", &a2, None, Some("premium")).await;
 
-    let config = KpiConfig::from_yaml(CONFIG).expect("config");
-    let now = jst("2026-11-26T17:00");
-    let query = KpiQuery { from: None, to: None, now: Some(now) };
-    let report = w.engine.kpi_report(&query, &config).await.expect("report");
-    let stalled = w.engine.stalled(Some(now), &config).await.expect("stalled");
+    let first = report_text(&w.engine).await;
+    let data = w.engine.kpi_data(Some(now())).await.expect("KPI data");
+    // Closed, with nothing open: the golden summary's nine (seven completed, O7 cancelled, O8
+    // rejected).
+    let expected = if summary_min == 1 { 9 } else { 0 };
+    assert_eq!(data.summarised(), expected, "finished orders read from the KPI summary");
+    let second = report_text(&w.engine).await;
+    assert_eq!(first, second, "the report from the KPI summary equals the one from the events");
     w.engine.close().await;
+    first
+}
+
+fn now() -> Timestamp {
+    jst("2026-11-26T17:00")
+}
+
+/// The report's and the reminder list's views, rendered.
+async fn report_text(engine: &Engine) -> String {
+    let config = KpiConfig::from_yaml(CONFIG).expect("config");
+    let query = KpiQuery { from: None, to: None, now: Some(now()) };
+    let report = engine.kpi_report(&query, &config).await.expect("report");
+    let stalled = engine.stalled(Some(now()), &config).await.expect("stalled");
     let wanted =
         ["summary", "vendors", "flows", "steps", "bottlenecks", "vendor_steps", "days", "flow_over_time", "orders"];
     let mut views: Vec<View> = report.views().into_iter().filter(|v| wanted.contains(&v.id)).collect();
@@ -280,8 +304,31 @@ fn compare(actual: &str, backend: &str) {
 async fn hand_made_orders_give_the_hand_worked_figures_on_sqlite() {
     let path = std::env::temp_dir().join(format!("junro-kpi-golden-{}.db", std::process::id()));
     let _ = std::fs::remove_file(&path);
-    let actual = figures(&format!("sqlite:{}", path.display())).await;
+    let actual = figures(&format!("sqlite:{}", path.display()), CHUNK_ORDERS).await;
     compare(&actual, "sqlite");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_kpi_summary_gives_the_same_figures_and_follows_the_calendars() {
+    let path = std::env::temp_dir().join(format!("junro-kpi-summary-{}.db", std::process::id()));
+    let _ = std::fs::remove_file(&path);
+    let url = format!("sqlite:{}", path.display());
+    let actual = figures(&url, 1).await;
+    compare(&actual, "sqlite, through the KPI summary");
+    // Other calendars make other business times: the summary is dropped and made again.
+    let options = EngineOptions {
+        calendars: Calendars::only(Calendar::default_japan()),
+        kpi_summary_min: 1,
+        ..EngineOptions::default()
+    };
+    let engine = Engine::open_with(&url, options).await.expect("engine opens");
+    let first = engine.kpi_data(Some(now())).await.expect("KPI data");
+    assert_eq!(first.summarised(), 0, "a summary made with other calendars is not used");
+    let again = engine.kpi_data(Some(now())).await.expect("KPI data");
+    assert_eq!(again.summarised(), 9, "the summary is made again with these calendars");
+    assert_eq!(first.orders(), again.orders());
+    engine.close().await;
+    let _ = std::fs::remove_file(&path);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -294,6 +341,46 @@ async fn hand_made_orders_give_the_same_figures_on_postgres() {
     // Test binaries run one after another, so the conformance suite never shares it with us.
     let store = junro_engine::store::PostgresStore::open(&url).await.expect("PostgreSQL reachable");
     store.reset().await.expect("reset");
-    let actual = figures(&url).await;
-    compare(&actual, "postgres");
+    let actual = figures(&url, 1).await;
+    compare(&actual, "postgres, through the KPI summary");
+    // In this test, not one of its own: tests of one binary run in parallel, and they would
+    // share the database.
+    store.reset().await.expect("reset");
+    summary_storage(&url).await;
+}
+
+/// The summary's storage on one database: a chunk is stored whole or not at all, an order is
+/// never in two chunks, and chunks of another key are dropped with their orders' marks.
+async fn summary_storage(url: &str) {
+    use junro_engine::store::{NewKpiChunk, RawEvent, StoreError};
+    let store = junro_engine::store::open(url, Durability::Normal).await.expect("store opens");
+    let ids = |names: &[&str]| names.iter().map(|n| (*n).to_string()).collect::<Vec<_>>();
+    fn chunk<'a>(key: &'a str, instances: &'a [String]) -> NewKpiChunk<'a> {
+        NewKpiChunk { key, orders: 1, events: 3, last_update_us: 5_000_000, figures: vec![1, 2, 3], instances }
+    }
+    let (first, overlapping) = (ids(&["a", "a-sub"]), ids(&["a-sub", "b"]));
+    assert!(store.save_kpi_chunk(chunk("k1", &first)).await.expect("saves"), "a new chunk is stored");
+    assert!(
+        !store.save_kpi_chunk(chunk("k1", &overlapping)).await.expect("saves"),
+        "an order already summarised is not summarised again"
+    );
+    let mut sink = |_row: junro_engine::store::InstanceRow,
+                    _events: &mut dyn Iterator<Item = Result<RawEvent<'_>, StoreError>>| Ok(());
+    let mut chunks = Vec::new();
+    store.kpi_snapshot("k1", &[], &mut chunks, &mut sink).await.expect("snapshot");
+    assert_eq!(chunks.len(), 1, "the overlapping chunk left nothing behind");
+    assert_eq!((chunks[0].orders, chunks[0].events, chunks[0].figures.as_slice()), (1, 3, &[1u8, 2, 3][..]));
+    let mut chunks = Vec::new();
+    store.kpi_snapshot("k2", &[], &mut chunks, &mut sink).await.expect("snapshot");
+    assert!(chunks.is_empty(), "chunks of another key are not read");
+    assert!(store.save_kpi_chunk(chunk("k2", &overlapping)).await.expect("saves"), "and their orders are free again");
+    store.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn summary_chunks_are_stored_whole_once_per_order() {
+    let path = std::env::temp_dir().join(format!("junro-kpi-chunks-{}.db", std::process::id()));
+    let _ = std::fs::remove_file(&path);
+    summary_storage(&format!("sqlite:{}", path.display())).await;
+    let _ = std::fs::remove_file(&path);
 }

@@ -32,7 +32,7 @@ pub(crate) struct InstanceLog {
 }
 
 /// One execution of a task or an automatic step.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub(crate) struct StepRun {
     /// Flow id of the instance it ran in.
     pub(crate) flow: String,
@@ -90,7 +90,7 @@ impl StepRun {
 }
 
 /// A whole order's figures.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub(crate) struct CaseFigures {
     /// The order's own figures.
     pub(crate) order: OrderKpi,

@@ -1,7 +1,7 @@
 //! Sets of time intervals in whole seconds: the stopped clock, the union of touch time.
 
 /// A union of half-open intervals `[a, b)` of seconds, kept sorted and disjoint.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub(crate) struct Intervals(Vec<(i64, i64)>);
 
 impl Intervals {

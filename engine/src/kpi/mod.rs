@@ -12,6 +12,8 @@
 //!   back-office work in it (which breaks one-stop), from a history in memory.
 //! - [`report`]: the figures as typed rows; [`view`]: the same as generic tables for renderers.
 //! - [`config`]: one-stop targets and reminder thresholds (YAML).
+//! - `summary`: finished orders' figures kept in the database, so each finished order's events
+//!   are read once, not at every report.
 
 pub mod attribution;
 pub(crate) mod case;
@@ -22,6 +24,7 @@ mod groups;
 mod intervals;
 pub mod report;
 pub(crate) mod stalled;
+pub(crate) mod summary;
 #[cfg(test)]
 mod tests;
 pub mod view;
@@ -32,10 +35,11 @@ pub use report::{
     Bottleneck, DayFlow, Distribution, FlowOverTime, FollowUpGroup, GroupKpi, KpiReport, OpenTaskAlert, OrderKpi,
     StalledOrder, StalledReport, StepKpi, VendorStepCount, Window,
 };
+pub use summary::CHUNK_ORDERS;
 pub use view::{Cell, Column, Unit, View};
 
 use crate::calendar::Calendar;
-use crate::store::{InstanceRow, RawEvent, Store, StoreError};
+use crate::store::{InstanceRow, KpiChunk, RawEvent, Store, StoreError};
 use case::InstanceLog;
 use facts::{Fact, KINDS};
 
@@ -54,10 +58,19 @@ pub(crate) trait FlowLookup {
     fn calendar(&self, flow: &str, version: u32) -> &Calendar;
 }
 
-/// Every order with its subflows, as the KPIs read them: for each order, its own instance
-/// first, then its subflows (any depth).
-pub(crate) async fn read(store: &dyn Store) -> Result<Vec<Vec<InstanceLog>>, StoreError> {
+/// What a report reads: the summary's chunks, and every order not in them with its subflows
+/// (for each order, its own instance first, then its subflows, any depth).
+pub(crate) struct Snapshot {
+    /// The summary's chunks (finished orders' figures, encoded).
+    pub(crate) chunks: Vec<KpiChunk>,
+    /// The other orders' histories.
+    pub(crate) cases: Vec<Vec<InstanceLog>>,
+}
+
+/// Reads the summary made under `key` and the events of every order not in it.
+pub(crate) async fn read(store: &dyn Store, key: &str) -> Result<Snapshot, StoreError> {
     let mut logs: Vec<InstanceLog> = Vec::new();
+    let mut chunks = Vec::new();
     {
         let mut sink = |row: InstanceRow, events: &mut dyn Iterator<Item = Result<RawEvent<'_>, StoreError>>| {
             let mut facts = Vec::with_capacity(events.size_hint().0);
@@ -83,8 +96,8 @@ pub(crate) async fn read(store: &dyn Store) -> Result<Vec<Vec<InstanceLog>>, Sto
             });
             Ok(())
         };
-        store.scan_instances(KINDS, &mut sink).await?;
+        store.kpi_snapshot(key, KINDS, &mut chunks, &mut sink).await?;
     }
     let cases = crate::store::group_by_root(logs, |l| l.id.as_str(), |l| l.parent.as_deref());
-    Ok(cases)
+    Ok(Snapshot { chunks, cases })
 }

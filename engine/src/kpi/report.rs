@@ -37,7 +37,7 @@ pub struct Distribution {
 }
 
 /// One order's own figures (`--by order`).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 pub struct OrderKpi {
     /// Instance id.
     pub id: String,

@@ -5,8 +5,11 @@ use super::{Engine, EngineError};
 use crate::calendar::{Calendar, Calendars};
 use crate::compile::CompiledFlow;
 use crate::kpi::case::{self, CaseFigures};
+use crate::kpi::summary::{self, CHUNK_ORDERS};
 use crate::kpi::{FlowLookup, KpiConfig, KpiReport, StalledReport, Window, compute, stalled};
-use crate::store::{HistoryEntry, InstanceRow, RawEvent, StoreError, decode_event, from_micros, group_by_root};
+use crate::store::{
+    HistoryEntry, InstanceRow, KpiChunk, NewKpiChunk, RawEvent, StoreError, decode_event, from_micros, group_by_root,
+};
 use jiff::Timestamp;
 use jiff::tz::TimeZone;
 use std::collections::BTreeMap;
@@ -64,6 +67,7 @@ pub struct KpiData {
     flows: Flows,
     now: Timestamp,
     events: usize,
+    summarised: usize,
 }
 
 impl KpiData {
@@ -77,9 +81,16 @@ impl KpiData {
         self.figures.len()
     }
 
-    /// How many stored events were read (those of the kinds the KPIs use).
+    /// How many stored events the figures come from (those of the kinds the KPIs use),
+    /// whether read now or summarised earlier.
     pub fn events(&self) -> usize {
         self.events
+    }
+
+    /// How many orders' figures were read from the KPI summary rather than computed from
+    /// their events.
+    pub fn summarised(&self) -> usize {
+        self.summarised
     }
 
     /// The time zone days, weeks and months are taken in (the default calendar's).
@@ -119,22 +130,101 @@ fn figures_on_every_core(cases: &[Vec<case::InstanceLog>], flows: &Flows, now: i
     })
 }
 
+/// The figures of the summary's chunks, decoded on every core (chunks are independent).
+fn decode_on_every_core(chunks: &[KpiChunk]) -> Result<Vec<CaseFigures>, StoreError> {
+    let threads = std::thread::available_parallelism().map_or(1, std::num::NonZero::get).min(8);
+    let size = chunks.len().div_ceil(threads).max(1);
+    std::thread::scope(|scope| {
+        let parts: Vec<_> = chunks
+            .chunks(size)
+            .map(|part| {
+                scope.spawn(move || {
+                    let mut figures = Vec::new();
+                    for chunk in part {
+                        let decoded = summary::decode(&chunk.figures).map_err(|error| StoreError::Corrupt {
+                            order: format!("KPI summary chunk {}", chunk.id),
+                            message: error.to_string(),
+                        })?;
+                        figures.extend(decoded);
+                    }
+                    Ok::<_, StoreError>(figures)
+                })
+            })
+            .collect();
+        let mut all = Vec::new();
+        for part in parts {
+            all.extend(part.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic))?);
+        }
+        Ok(all)
+    })
+}
+
 impl Engine {
-    /// Reads every order's history (the kinds of events the KPIs use, streamed) and computes
-    /// each order's figures as of `now` (see [`KpiQuery::now`] for the default).
+    /// Reads the KPI summary and the history of every other order (the kinds of events the
+    /// KPIs use, streamed) and computes each order's figures as of `now` (see
+    /// [`KpiQuery::now`] for the default).
+    ///
+    /// Finished orders (closed, with their subflows, and no step open) have figures that no
+    /// longer change: once at least `EngineOptions::kpi_summary_min` of them are not yet in the
+    /// summary, they are stored there in chunks, and later reports read those chunks instead of
+    /// the orders' events. The summary is recomputed when the engine's version or the calendars
+    /// change.
     pub async fn kpi_data(&self, now: Option<Timestamp>) -> Result<KpiData, EngineError> {
-        let cases = crate::kpi::read(self.store.as_ref()).await?;
-        let events = cases.iter().flatten().map(|i| i.facts.len()).sum();
+        let key = summary::key(&self.calendars);
+        let snapshot = crate::kpi::read(self.store.as_ref(), &key).await?;
+        let summarised_events: u64 = snapshot.chunks.iter().map(|c| c.events).sum();
+        let events = usize::try_from(summarised_events).unwrap_or(usize::MAX)
+            + snapshot.cases.iter().flatten().map(|i| i.facts.len()).sum::<usize>();
         let now = now.unwrap_or_else(|| {
-            let last = cases.iter().flatten().map(|i| i.updated_at).max().unwrap_or(0);
-            self.now().max(case::timestamp(last))
+            let live = snapshot.cases.iter().flatten().map(|i| i.updated_at).max().unwrap_or(0);
+            let stored = snapshot.chunks.iter().map(|c| c.last_update_us.div_euclid(1_000_000)).max().unwrap_or(0);
+            self.now().max(case::timestamp(live.max(stored)))
         });
         let flows = {
             let catalogs = self.catalogs.read().unwrap_or_else(std::sync::PoisonError::into_inner);
             Flows { flows: catalogs.flows.clone(), calendars: self.calendars.clone() }
         };
-        let figures = figures_on_every_core(&cases, &flows, now.as_second());
-        Ok(KpiData { figures, flows, now, events })
+        let live = figures_on_every_core(&snapshot.cases, &flows, now.as_second());
+        self.summarise(&key, &snapshot.cases, &live).await?;
+        let mut figures = decode_on_every_core(&snapshot.chunks)?;
+        let summarised = figures.len();
+        figures.extend(live);
+        Ok(KpiData { figures, flows, now, events, summarised })
+    }
+
+    /// Stores the figures of finished orders not yet in the summary, in chunks of at most
+    /// [`CHUNK_ORDERS`], when there are at least `kpi_summary_min` of them.
+    async fn summarise(
+        &self,
+        key: &str,
+        cases: &[Vec<case::InstanceLog>],
+        figures: &[CaseFigures],
+    ) -> Result<(), EngineError> {
+        let finished: Vec<usize> = (0..cases.len()).filter(|&n| summary::finished(&cases[n], &figures[n])).collect();
+        for part in finished.chunks(CHUNK_ORDERS) {
+            if part.len() < self.kpi_summary_min {
+                break;
+            }
+            let chosen: Vec<&CaseFigures> = part.iter().map(|&n| &figures[n]).collect();
+            let instances: Vec<String> = part.iter().flat_map(|&n| cases[n].iter().map(|i| i.id.clone())).collect();
+            let events = part.iter().flat_map(|&n| &cases[n]).map(|i| i.facts.len() as u64).sum();
+            let last_update = part.iter().flat_map(|&n| &cases[n]).map(|i| i.updated_at).max().unwrap_or(0);
+            let bytes =
+                summary::encode(&chosen).map_err(|e| EngineError::Invalid(format!("encoding KPI figures: {e}")))?;
+            // `false`: another process summarised some of these orders first; they are counted
+            // here from their events this time and read from its chunk next time.
+            self.store
+                .save_kpi_chunk(NewKpiChunk {
+                    key,
+                    orders: part.len() as u64,
+                    events,
+                    last_update_us: last_update.saturating_mul(1_000_000),
+                    figures: bytes,
+                    instances: &instances,
+                })
+                .await?;
+        }
+        Ok(())
     }
 
     /// Every order's history with its subflows' (each group: the order first, then its

@@ -116,6 +116,9 @@ pub struct EngineOptions {
     pub clock: Arc<dyn Clock>,
     /// The business calendars: the default, and those flows name with `calendar "name"`.
     pub calendars: Calendars,
+    /// The fewest finished orders a KPI report stores in its summary at once (see
+    /// [`Engine::kpi_data`]); default [`kpi::CHUNK_ORDERS`](crate::kpi::CHUNK_ORDERS).
+    pub kpi_summary_min: usize,
 }
 
 impl Default for EngineOptions {
@@ -124,6 +127,7 @@ impl Default for EngineOptions {
             durability: Durability::Full,
             clock: Arc::new(SystemClock),
             calendars: Calendars::only(Calendar::japan_office()),
+            kpi_summary_min: crate::kpi::CHUNK_ORDERS,
         }
     }
 }
@@ -174,6 +178,7 @@ pub struct Engine {
     store: Box<dyn Store>,
     clock: Arc<dyn Clock>,
     calendars: Calendars,
+    kpi_summary_min: usize,
     catalogs: RwLock<Catalogs>,
     handlers: RwLock<BTreeMap<String, Arc<dyn ActionHandler>>>,
 }
@@ -216,6 +221,7 @@ impl Engine {
             store,
             clock: options.clock,
             calendars: options.calendars,
+            kpi_summary_min: options.kpi_summary_min.max(1),
             catalogs: RwLock::new(Catalogs::default()),
             handlers: RwLock::new(BTreeMap::new()),
         };

@@ -25,10 +25,16 @@ fn migrator(files: &[(i64, &'static str, &'static str)]) -> Migrator {
 
 /// The SQLite migrations (`migrations/sqlite`).
 pub(crate) fn sqlite() -> Migrator {
-    migrator(&[(1, "orders", include_str!("../../../migrations/sqlite/0001_orders.sql"))])
+    migrator(&[
+        (1, "orders", include_str!("../../../migrations/sqlite/0001_orders.sql")),
+        (2, "kpi summary", include_str!("../../../migrations/sqlite/0002_kpi_summary.sql")),
+    ])
 }
 
 /// The PostgreSQL migrations (`migrations/postgres`), same versions as SQLite's.
 pub(crate) fn postgres() -> Migrator {
-    migrator(&[(1, "orders", include_str!("../../../migrations/postgres/0001_orders.sql"))])
+    migrator(&[
+        (1, "orders", include_str!("../../../migrations/postgres/0001_orders.sql")),
+        (2, "kpi summary", include_str!("../../../migrations/postgres/0002_kpi_summary.sql")),
+    ])
 }

@@ -13,6 +13,7 @@ mod batch;
 mod migrate;
 mod scan;
 mod sql;
+mod summary;
 
 use crate::machine::{Effect, Event, OrderState};
 use jiff::Timestamp;
@@ -20,6 +21,7 @@ use std::future::Future;
 use std::pin::Pin;
 
 pub use sql::{PostgresStore, SqliteStore};
+pub use summary::{KpiChunk, NewKpiChunk};
 
 /// A boxed future, so that [`Store`] can be used as `dyn Store`.
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
@@ -298,6 +300,19 @@ pub trait Store: Send + Sync {
         kinds: &'a [&'a str],
         sink: &'a mut InstanceSink<'a>,
     ) -> BoxFuture<'a, Result<(), StoreError>>;
+    /// Reads the KPI summary made under `key` into `chunks` (chunks of any other key are
+    /// dropped first and their orders read again) and streams every instance not summarised,
+    /// with its events of `kinds`, to `sink`: both from one snapshot of the database.
+    fn kpi_snapshot<'a>(
+        &'a self,
+        key: &'a str,
+        kinds: &'a [&'a str],
+        chunks: &'a mut Vec<KpiChunk>,
+        sink: &'a mut InstanceSink<'a>,
+    ) -> BoxFuture<'a, Result<(), StoreError>>;
+    /// Stores a chunk of the KPI summary and marks its instances; `false` (nothing stored) when
+    /// another process summarised one of them first.
+    fn save_kpi_chunk<'a>(&'a self, chunk: NewKpiChunk<'a>) -> BoxFuture<'a, Result<bool, StoreError>>;
     /// Closes the connections; waits until they are closed.
     fn close(&self) -> BoxFuture<'_, ()>;
     /// Claims up to `limit` jobs due at `now` for `lease_s` seconds.

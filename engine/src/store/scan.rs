@@ -24,14 +24,14 @@ const PART_SEP: char = '\u{1f}';
 const NULL: &str = "\u{1a}";
 
 /// SQLite's scan; `{kind_filter}` becomes ` AND e.kind IN (…)` with the kinds' placeholders, or
-/// nothing to read every kind.
+/// nothing to read every kind; `{instance_filter}` limits the instances (see [`sql`]).
 pub(crate) const SQLITE: &str = "\
 SELECT o.id || char(29) || coalesce(o.parent_id, char(26)) || char(29) || o.flow_id || char(29) || o.version
        || char(29) || coalesce(o.business_key, char(26)) || char(29) || o.status || char(29) || o.updated_at
        || char(29) || coalesce((
             SELECT group_concat(kind || char(31) || at || char(31) || seq || char(31) || body, char(30))
             FROM events e WHERE e.order_id = o.id{kind_filter}), '')
-FROM orders o";
+FROM orders o{instance_filter}";
 
 /// PostgreSQL's scan, the same in its dialect (its planner groups the events by a hash, so the
 /// join is the better form there).
@@ -41,8 +41,36 @@ SELECT o.id || chr(29) || coalesce(o.parent_id, chr(26)) || chr(29) || o.flow_id
        || chr(29) || coalesce(e.ev, '')
 FROM orders o LEFT JOIN (
   SELECT order_id, string_agg(kind || chr(31) || at::text || chr(31) || seq::text || chr(31) || body, chr(30) ORDER BY seq) AS ev
-  FROM events e WHERE TRUE{kind_filter} GROUP BY order_id
-) e ON e.order_id = o.id";
+  FROM events e WHERE TRUE{kind_filter}{event_orders} GROUP BY order_id
+) e ON e.order_id = o.id{instance_filter}";
+
+/// Which instances a scan reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Instances {
+    /// Every instance.
+    All,
+    /// Only those whose order's KPI figures are not in the summary (`kpi_summarised`).
+    Unsummarised,
+}
+
+/// A scan template made into SQL: the kinds become numbered placeholders `$1…` (bound by the
+/// caller), and unsummarised scans skip summarised instances and their events.
+pub(crate) fn sql(template: &str, kinds: &[&str], instances: Instances) -> String {
+    let placeholders: Vec<String> = (1..=kinds.len()).map(|n| format!("${n}")).collect();
+    let kind_filter =
+        if kinds.is_empty() { String::new() } else { format!(" AND e.kind IN ({})", placeholders.join(", ")) };
+    let (instance_filter, event_orders) = match instances {
+        Instances::All => ("", ""),
+        Instances::Unsummarised => (
+            " WHERE NOT EXISTS (SELECT 1 FROM kpi_summarised s WHERE s.order_id = o.id)",
+            " AND NOT EXISTS (SELECT 1 FROM kpi_summarised s WHERE s.order_id = e.order_id)",
+        ),
+    };
+    template
+        .replace("{kind_filter}", &kind_filter)
+        .replace("{instance_filter}", instance_filter)
+        .replace("{event_orders}", event_orders)
+}
 
 fn corrupt(order: &str, message: String) -> StoreError {
     StoreError::Corrupt { order: order.to_string(), message }

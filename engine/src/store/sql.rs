@@ -4,9 +4,10 @@
 //! commit's rows are cut into statements ([`Sizing`]), connection settings, and migrations.
 
 use super::batch::{Batch, OrderWrite, Sizing, chunk_rows, chunks};
+use super::summary::summary_store;
 use super::{
-    BoxFuture, Change, Deployment, Durability, HistoryEntry, InstanceSink, JobRow, OrderFilter, OrderRow, Store,
-    StoreError, TaskFilter, TaskRow, from_micros, micros,
+    BoxFuture, Change, Deployment, Durability, HistoryEntry, InstanceSink, JobRow, KpiChunk, NewKpiChunk, OrderFilter,
+    OrderRow, Store, StoreError, TaskFilter, TaskRow, from_micros, micros,
 };
 use crate::machine::OrderState;
 use futures_util::TryStreamExt;
@@ -387,9 +388,7 @@ let rows = sqlx::query("SELECT seq, at, kind, body FROM events WHERE order_id = 
 
             fn scan_instances<'a>(&'a self, kinds: &'a [&'a str], sink: &'a mut InstanceSink<'a>) -> BoxFuture<'a, Result<(), StoreError>> {
                 Box::pin(async move {
-                    let placeholders: Vec<String> = (1..=kinds.len()).map(|n| format!("${n}")).collect();
-                    let filter = if kinds.is_empty() { String::new() } else { format!(" AND e.kind IN ({})", placeholders.join(", ")) };
-                    let sql = $scan_sql.replace("{kind_filter}", &filter);
+                    let sql = super::scan::sql($scan_sql, kinds, super::scan::Instances::All);
                     // Only numbered placeholders are spliced in; the kinds are bound.
                     let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
                     for kind in kinds {
@@ -402,6 +401,14 @@ let rows = sqlx::query("SELECT seq, at, kind, body FROM events WHERE order_id = 
                     }
                     Ok(())
                 })
+            }
+
+            fn kpi_snapshot<'a>(&'a self, key: &'a str, kinds: &'a [&'a str], chunks: &'a mut Vec<KpiChunk>, sink: &'a mut InstanceSink<'a>) -> BoxFuture<'a, Result<(), StoreError>> {
+                Box::pin(self.kpi_snapshot_impl(key, kinds, chunks, sink))
+            }
+
+            fn save_kpi_chunk<'a>(&'a self, chunk: NewKpiChunk<'a>) -> BoxFuture<'a, Result<bool, StoreError>> {
+                Box::pin(self.save_kpi_chunk_impl(chunk))
             }
 
             fn close(&self) -> BoxFuture<'_, ()> {
@@ -553,7 +560,7 @@ impl PostgresStore {
     /// Removes every table Junro created (for tests that need a clean database).
     pub async fn reset(&self) -> Result<(), StoreError> {
         sqlx::query(
-            "DROP TABLE IF EXISTS programs, deployments, orders, events, tasks, timers, jobs, _sqlx_migrations",
+            "DROP TABLE IF EXISTS programs, deployments, orders, events, tasks, timers, jobs, kpi_chunks, kpi_summarised, _sqlx_migrations",
         )
         .execute(&self.pool)
         .await?;
@@ -563,3 +570,5 @@ impl PostgresStore {
 
 sql_store!(SqliteStore, sqlx::Sqlite, "", Sizing::Cached, super::scan::SQLITE);
 sql_store!(PostgresStore, sqlx::Postgres, " FOR UPDATE SKIP LOCKED", Sizing::Fewest, super::scan::POSTGRES);
+summary_store!(SqliteStore, sqlx::Sqlite, "", super::scan::SQLITE);
+summary_store!(PostgresStore, sqlx::Postgres, "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ", super::scan::POSTGRES);

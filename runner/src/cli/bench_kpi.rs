@@ -2,6 +2,8 @@
 //! file (kept in the temp folder and reused) with N orders of the standard bench flow, worked
 //! over days of a virtual clock by three vendors' operators and an in-house review team; then
 //! the report is computed several times from a freshly opened engine and the phases are timed.
+//! The first report of a database also stores the finished orders' figures in the KPI summary;
+//! it is timed on its own (its read phase) and the medians are of the reports after it.
 
 use anyhow::Context as _;
 use jiff::Timestamp;
@@ -197,10 +199,23 @@ async fn bench(options: KpiBench) -> anyhow::Result<ExitCode> {
     let config = KpiConfig { one_stop_target: Some(0.7), ..KpiConfig::default() };
     let (mut read, mut report_s, mut stalled_s, mut views_s, mut total) = (vec![], vec![], vec![], vec![], vec![]);
     let (mut events, mut orders, mut rows) = (0, 0, 0);
-    for _ in 0..options.runs.max(1) {
+    let mut first: Option<(f64, usize)> = None;
+    let mut summarised_orders = 0;
+    for run in 0..=options.runs.max(1) {
         let engine = Engine::open_with(&url, engine_options(clock.clone())).await?;
         let started = Instant::now();
         let data = engine.kpi_data(None).await?;
+        if run == 0 {
+            // The first report of a database stores its finished orders in the KPI summary
+            // (when they are not there yet); it is reported on its own, not in the medians.
+            let t = started.elapsed().as_secs_f64();
+            let _ = data.stalled(&config);
+            let _ = data.report(&KpiQuery::default(), &config).views();
+            first = Some((t, data.summarised()));
+            engine.close().await;
+            continue;
+        }
+        let summarised = data.summarised();
         let t_read = started.elapsed().as_secs_f64();
         let report = data.report(&KpiQuery::default(), &config);
         let t_report = started.elapsed().as_secs_f64();
@@ -211,6 +226,7 @@ async fn bench(options: KpiBench) -> anyhow::Result<ExitCode> {
             + stalled.views().iter().map(|v| v.rows.len()).sum::<usize>();
         let t_views = started.elapsed().as_secs_f64();
         (events, orders) = (data.events(), data.orders());
+        summarised_orders = summarised;
         read.push(t_read);
         report_s.push(t_report - t_read);
         stalled_s.push(t_stalled - t_report);
@@ -219,9 +235,13 @@ async fn bench(options: KpiBench) -> anyhow::Result<ExitCode> {
         engine.close().await;
     }
     let total_s = median(total);
+    let (first_read_s, first_summarised) = first.unwrap_or_default();
     let result = json!({
         "orders": orders,
         "events": events,
+        "first_run_read_and_order_figures_s": round3(first_read_s),
+        "first_run_orders_from_summary": first_summarised,
+        "orders_from_summary": summarised_orders,
         "read_and_order_figures_s": round3(median(read)),
         "aggregate_report_s": round3(median(report_s)),
         "stalled_list_s": round3(median(stalled_s)),

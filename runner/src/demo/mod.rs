@@ -121,7 +121,8 @@ async fn simulate(options: &Options, out: &mut impl Write) -> anyhow::Result<()>
     let clock = Arc::new(VirtualClock::new(world::at(first_day, 8, 0)));
     let calendars = calendars(options)?;
     let working_days = calendars.default_calendar().clone();
-    let engine_options = EngineOptions { durability: Durability::Normal, clock: clock.clone(), calendars };
+    let engine_options =
+        EngineOptions { durability: Durability::Normal, clock: clock.clone(), calendars, ..EngineOptions::default() };
     let engine = Arc::new(Engine::open_with(&url, engine_options).await.with_context(|| format!("opening {url}"))?);
     if options.db.is_some()
         && !engine.orders(&OrderFilter { limit: Some(1), ..OrderFilter::default() }).await?.is_empty()
