@@ -5,6 +5,9 @@
 //! compiled once per deployment; each condition of a flow is translated from the flow language's
 //! AST into Rhai source, compiled once, and merged with the rules it may call.
 //!
+//! Rules called directly on fields (the common condition) run natively when
+//! [`native`] can translate them, with Rhai's semantics, and in Rhai otherwise.
+//!
 //! Data fields are Rhai variables named `v_<field>`, so a field may be called `type` or `match`
 //! without clashing with Rhai's keywords. Builtins (`today()`, `days_until(d)`, …) read the
 //! order's clock from variables the evaluator sets, never from the system clock.
@@ -16,6 +19,12 @@ use rhai::{AST, Dynamic, Engine, Scope as RhaiScope};
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::sync::{Arc, OnceLock};
+
+mod native;
+#[cfg(test)]
+mod native_tests;
+
+use native::NativeRule;
 
 /// A rules file or condition that does not compile.
 #[derive(Debug, thiserror::Error)]
@@ -111,6 +120,8 @@ pub fn engine() -> &'static Engine {
 #[derive(Debug, Clone)]
 pub struct Scripts {
     rules: Arc<AST>,
+    /// The rule functions the native evaluator could translate, by name and arity.
+    natives: Arc<BTreeMap<(String, usize), Arc<NativeRule>>>,
 }
 
 impl Scripts {
@@ -144,7 +155,19 @@ impl Scripts {
             ast.set_source(file.as_str());
             rules = rules.merge(&ast);
         }
-        Ok(Scripts { rules: Arc::new(rules) })
+        Ok(Scripts::new(rules))
+    }
+
+    /// The rules of `rules`, each translated once for the native evaluator when it can be.
+    fn new(rules: AST) -> Scripts {
+        let natives = rules
+            .iter_functions()
+            .filter_map(|f| {
+                let native = NativeRule::translate(&rules, f.name, f.params.len())?;
+                Some(((f.name.to_owned(), f.params.len()), Arc::new(native)))
+            })
+            .collect();
+        Scripts { rules: Arc::new(rules), natives: Arc::new(natives) }
     }
 
     /// Compiles one expression of a flow whose fields have the given types.
@@ -175,7 +198,10 @@ impl Scripts {
                         _ => None,
                     })
                     .collect::<Option<Vec<_>>>()
-                    .map(|args| (name.text.clone(), args))
+                    .map(|args| {
+                        let native = self.natives.get(&(name.text.clone(), args.len())).cloned();
+                        Direct { rule: name.text.clone(), args, native }
+                    })
             }
             _ => None,
         };
@@ -298,7 +324,16 @@ struct ConditionInner {
     /// Whether the expression reads the clock (`today()`, `days_until(…)`…).
     reads_clock: bool,
     /// For a condition that only calls a rule on fields: the rule and its argument fields.
-    direct: Option<(String, Vec<(String, Type)>)>,
+    direct: Option<Direct>,
+}
+
+/// A condition that only calls a rule on fields.
+#[derive(Debug)]
+struct Direct {
+    rule: String,
+    args: Vec<(String, Type)>,
+    /// The rule translated for the native evaluator, when it could be.
+    native: Option<Arc<NativeRule>>,
 }
 
 /// A compiled expression of a flow: a branch condition, a skip rule, a mapping.
@@ -364,8 +399,13 @@ impl Condition {
         now: jiff::Timestamp,
         zone: &jiff::tz::TimeZone,
     ) -> Result<serde_json::Value, EvalError> {
-        if let Some((rule, args)) = &self.inner.direct {
-            return self.call_rule(rule, args, data);
+        if let Some(direct) = &self.inner.direct {
+            // The native evaluator gives Rhai's value or gives up; then Rhai runs the rule, so
+            // errors and their messages are Rhai's.
+            if let Some(value) = direct.native.as_ref().and_then(|native| native.run(&direct.args, data)) {
+                return Ok(value);
+            }
+            return self.call_rule(&direct.rule, &direct.args, data);
         }
         let mut scope = RhaiScope::with_capacity(self.inner.fields.len() + 2);
         if self.inner.reads_clock {
@@ -495,7 +535,7 @@ mod tests {
             ("options", &Type::Text),
             ("due", &Type::Date),
         ]);
-        let scripts = Scripts { rules: Arc::new(AST::empty()) };
+        let scripts = Scripts::new(AST::empty());
         let condition = scripts.condition(&parse_condition(flow_expr), &types).expect("compiles");
         let data = data.as_object().cloned().unwrap_or_default();
         let now: jiff::Timestamp = "2026-04-01T00:00:00Z".parse().expect("timestamp");
