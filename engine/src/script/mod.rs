@@ -120,8 +120,6 @@ pub fn engine() -> &'static Engine {
 #[derive(Debug, Clone)]
 pub struct Scripts {
     rules: Arc<AST>,
-    /// The rule functions the native evaluator could translate, by name and arity.
-    natives: Arc<BTreeMap<(String, usize), Arc<NativeRule>>>,
 }
 
 impl Scripts {
@@ -155,19 +153,7 @@ impl Scripts {
             ast.set_source(file.as_str());
             rules = rules.merge(&ast);
         }
-        Ok(Scripts::new(rules))
-    }
-
-    /// The rules of `rules`, each translated once for the native evaluator when it can be.
-    fn new(rules: AST) -> Scripts {
-        let natives = rules
-            .iter_functions()
-            .filter_map(|f| {
-                let native = NativeRule::translate(&rules, f.name, f.params.len())?;
-                Some(((f.name.to_owned(), f.params.len()), Arc::new(native)))
-            })
-            .collect();
-        Scripts { rules: Arc::new(rules), natives: Arc::new(natives) }
+        Ok(Scripts { rules: Arc::new(rules) })
     }
 
     /// Compiles one expression of a flow whose fields have the given types.
@@ -187,7 +173,8 @@ impl Scripts {
             .collect();
         let reads_clock = rhai.contains("__today") || rhai.contains("__now");
         // The common condition, one rule called on fields (`credit_ok(credit_score, fee)`), calls
-        // the rule directly: no scope to fill, no variables to look up by name.
+        // the rule directly: no scope to fill, no variables to look up by name; natively when the
+        // rule can be translated (here, once per deployment, and only for rules called so).
         let direct = match &expr.kind {
             ExprKind::Call(name, args)
                 if self.rules.iter_functions().any(|f| f.name == name.text && f.params.len() == args.len()) =>
@@ -199,7 +186,7 @@ impl Scripts {
                     })
                     .collect::<Option<Vec<_>>>()
                     .map(|args| {
-                        let native = self.natives.get(&(name.text.clone(), args.len())).cloned();
+                        let native = NativeRule::translate(&self.rules, &name.text, args.len());
                         Direct { rule: name.text.clone(), args, native }
                     })
             }
@@ -333,7 +320,7 @@ struct Direct {
     rule: String,
     args: Vec<(String, Type)>,
     /// The rule translated for the native evaluator, when it could be.
-    native: Option<Arc<NativeRule>>,
+    native: Option<NativeRule>,
 }
 
 /// A compiled expression of a flow: a branch condition, a skip rule, a mapping.
@@ -535,7 +522,7 @@ mod tests {
             ("options", &Type::Text),
             ("due", &Type::Date),
         ]);
-        let scripts = Scripts::new(AST::empty());
+        let scripts = Scripts { rules: Arc::new(AST::empty()) };
         let condition = scripts.condition(&parse_condition(flow_expr), &types).expect("compiles");
         let data = data.as_object().cloned().unwrap_or_default();
         let now: jiff::Timestamp = "2026-04-01T00:00:00Z".parse().expect("timestamp");

@@ -2,9 +2,9 @@
 //!
 //! Most rules are a few `if`/`return`s over comparisons of their arguments. Calling them in
 //! Rhai costs far more than the comparisons: the arguments are collected twice, every `return`
-//! is a boxed error, the call clones shared state, and every node counts an operation. So each
-//! rule function is translated once, when its rules file is compiled for a deployment, from
-//! Rhai's own AST (the `internals` feature: syntax, optimisation and diagnostics stay Rhai's)
+//! is a boxed error, the call clones shared state, and every node counts an operation. So a rule
+//! that a condition calls directly is translated once, when the condition is compiled for a
+//! deployment, from Rhai's own AST (the `internals` feature: syntax, optimisation and diagnostics stay Rhai's)
 //! into a small tree evaluated here.
 //!
 //! The contract is one-sided: [`NativeRule::run`] either returns the value Rhai would return,

@@ -130,7 +130,7 @@ fn rules() -> Vec<Rule> {
             .flat_map(|i| [i - 1, i, i + 1, -i])
             .collect();
         let texts = text.split('"').skip(1).step_by(2).map(str::to_owned).collect();
-        let scripts = Scripts::new(ast);
+        let scripts = Scripts { rules: Arc::new(ast) };
         for f in scripts.rules.iter_functions() {
             rules.push(Rule {
                 scripts: scripts.clone(),
@@ -216,7 +216,7 @@ fn the_rules_that_run_natively() {
     let rules = rules();
     let mut native: Vec<&str> = rules
         .iter()
-        .filter(|r| r.scripts.natives.contains_key(&(r.name.clone(), r.arity)))
+        .filter(|r| NativeRule::translate(&r.scripts.rules, &r.name, r.arity).is_some())
         .map(|r| r.name.as_str())
         .collect();
     native.sort_unstable();
@@ -261,7 +261,7 @@ fn every_native_rule_answers_natively_for_some_orders() {
         seed ^= seed << 17;
         (seed % below.max(1) as u64) as usize
     };
-    for rule in rules().iter().filter(|r| r.scripts.natives.contains_key(&(r.name.clone(), r.arity))) {
+    for rule in rules().iter().filter(|r| NativeRule::translate(&r.scripts.rules, &r.name, r.arity).is_some()) {
         let mut answered = 0;
         for _ in 0..200 {
             let fields: Vec<(Type, Option<Json>)> = (0..rule.arity)
