@@ -5,6 +5,9 @@
 //! compiled once per deployment; each condition of a flow is translated from the flow language's
 //! AST into Rhai source, compiled once, and merged with the rules it may call.
 //!
+//! Rules called directly on fields (the common condition) run natively when
+//! [`native`] can translate them, with Rhai's semantics, and in Rhai otherwise.
+//!
 //! Data fields are Rhai variables named `v_<field>`, so a field may be called `type` or `match`
 //! without clashing with Rhai's keywords. Builtins (`today()`, `days_until(d)`, …) read the
 //! order's clock from variables the evaluator sets, never from the system clock.
@@ -16,6 +19,12 @@ use rhai::{AST, Dynamic, Engine, Scope as RhaiScope};
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::sync::{Arc, OnceLock};
+
+mod native;
+#[cfg(test)]
+mod native_tests;
+
+use native::NativeRule;
 
 /// A rules file or condition that does not compile.
 #[derive(Debug, thiserror::Error)]
@@ -164,7 +173,8 @@ impl Scripts {
             .collect();
         let reads_clock = rhai.contains("__today") || rhai.contains("__now");
         // The common condition, one rule called on fields (`credit_ok(credit_score, fee)`), calls
-        // the rule directly: no scope to fill, no variables to look up by name.
+        // the rule directly: no scope to fill, no variables to look up by name; natively when the
+        // rule can be translated (here, once per deployment, and only for rules called so).
         let direct = match &expr.kind {
             ExprKind::Call(name, args)
                 if self.rules.iter_functions().any(|f| f.name == name.text && f.params.len() == args.len()) =>
@@ -175,7 +185,10 @@ impl Scripts {
                         _ => None,
                     })
                     .collect::<Option<Vec<_>>>()
-                    .map(|args| (name.text.clone(), args))
+                    .map(|args| {
+                        let native = NativeRule::translate(&self.rules, &name.text, args.len());
+                        Direct { rule: name.text.clone(), args, native }
+                    })
             }
             _ => None,
         };
@@ -298,7 +311,16 @@ struct ConditionInner {
     /// Whether the expression reads the clock (`today()`, `days_until(…)`…).
     reads_clock: bool,
     /// For a condition that only calls a rule on fields: the rule and its argument fields.
-    direct: Option<(String, Vec<(String, Type)>)>,
+    direct: Option<Direct>,
+}
+
+/// A condition that only calls a rule on fields.
+#[derive(Debug)]
+struct Direct {
+    rule: String,
+    args: Vec<(String, Type)>,
+    /// The rule translated for the native evaluator, when it could be.
+    native: Option<NativeRule>,
 }
 
 /// A compiled expression of a flow: a branch condition, a skip rule, a mapping.
@@ -364,8 +386,13 @@ impl Condition {
         now: jiff::Timestamp,
         zone: &jiff::tz::TimeZone,
     ) -> Result<serde_json::Value, EvalError> {
-        if let Some((rule, args)) = &self.inner.direct {
-            return self.call_rule(rule, args, data);
+        if let Some(direct) = &self.inner.direct {
+            // The native evaluator gives Rhai's value or gives up; then Rhai runs the rule, so
+            // errors and their messages are Rhai's.
+            if let Some(value) = direct.native.as_ref().and_then(|native| native.run(&direct.args, data)) {
+                return Ok(value);
+            }
+            return self.call_rule(&direct.rule, &direct.args, data);
         }
         let mut scope = RhaiScope::with_capacity(self.inner.fields.len() + 2);
         if self.inner.reads_clock {
