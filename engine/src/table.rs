@@ -108,18 +108,19 @@ impl Table {
 
     /// Evaluates the table over `data`.
     pub fn evaluate(&self, data: &Data) -> Result<TableResult, TableError> {
-        let matched: Vec<usize> = self
+        // Each input is looked up once, not once per row.
+        let values: Vec<&Value> = self.inputs.iter().map(|f| data.get(f).unwrap_or(&Value::Null)).collect();
+        let mut matching = self
             .rows
             .iter()
             .enumerate()
-            .filter(|(_, (tests, _))| {
-                tests
-                    .iter()
-                    .zip(&self.inputs)
-                    .all(|(test, field)| passes(test, data.get(field).unwrap_or(&Value::Null)))
-            })
-            .map(|(i, _)| i)
-            .collect();
+            .filter(|(_, (tests, _))| tests.iter().zip(&values).all(|(test, value)| passes(test, value)))
+            .map(|(i, _)| i);
+        // `first` needs only the first matching row; the other policies look at them all.
+        let matched: Vec<usize> = match self.hit {
+            HitPolicy::First => matching.next().into_iter().collect(),
+            _ => matching.collect(),
+        };
         let inputs = || Value::Object(self.inputs(data)).to_string();
         let pick =
             |row: usize| -> Data { self.outputs.iter().cloned().zip(self.rows[row].1.iter().cloned()).collect() };
