@@ -21,6 +21,7 @@ use std::sync::{Arc, RwLock};
 
 mod analytics;
 mod backtest;
+mod cache;
 mod unit;
 
 pub use analytics::{KpiData, KpiQuery};
@@ -176,6 +177,8 @@ pub struct Engine {
     calendars: Calendars,
     catalogs: RwLock<Catalogs>,
     handlers: RwLock<BTreeMap<String, Arc<dyn ActionHandler>>>,
+    /// The states of the orders this engine committed last (`cache.rs`).
+    cache: cache::StateCache,
 }
 
 /// A program's sources as stored with its deployments (JSON: `[[path, text], …]`), from which
@@ -218,6 +221,7 @@ impl Engine {
             calendars: options.calendars,
             catalogs: RwLock::new(Catalogs::default()),
             handlers: RwLock::new(BTreeMap::new()),
+            cache: cache::StateCache::default(),
         };
         engine.reload().await?;
         Ok(engine)

@@ -93,7 +93,7 @@ fn status_of(state: &OrderState) -> (&'static str, Option<String>, Option<i64>) 
 
 impl Batch {
     /// The net writes of `changes`, in the order given.
-    pub(crate) fn of(changes: Vec<Change>) -> Result<Batch, StoreError> {
+    pub(crate) fn of(changes: &[Change]) -> Result<Batch, StoreError> {
         let mut batch = Batch::default();
         let mut tasks: BTreeMap<(String, i64), TaskOp> = BTreeMap::new();
         let mut timers: BTreeMap<(String, i64), Op<i64>> = BTreeMap::new();

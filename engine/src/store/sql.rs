@@ -269,7 +269,7 @@ macro_rules! sql_store {
                 })
             }
 
-            fn commit(&self, changes: Vec<Change>) -> BoxFuture<'_, Result<(), StoreError>> {
+            fn commit<'a>(&'a self, changes: &'a [Change]) -> BoxFuture<'a, Result<(), StoreError>> {
                 Box::pin(async move {
                     let batch = Batch::of(changes)?;
                     let _writer = self.writer().await;
