@@ -13,6 +13,7 @@ mod batch;
 mod migrate;
 mod scan;
 mod sql;
+mod text;
 
 use crate::machine::{Effect, Event, OrderState};
 use jiff::Timestamp;
