@@ -49,12 +49,15 @@ fn values_sql(head: &str, columns: usize, rows: usize, tail: &str, placeholders:
     sql
 }
 
+/// A statement of one size: its head, its tail and its row count.
+type Key = (&'static str, &'static str, usize);
+
 /// The texts built so far, by (head, tail, rows); bounded by the few sizes of
 /// [`Sizing::Cached`] times the statements of a group commit.
 pub(crate) struct Texts {
     placeholders: Placeholders,
     sizing: Sizing,
-    built: Mutex<HashMap<(&'static str, &'static str, usize), Arc<str>>>,
+    built: Mutex<HashMap<Key, Arc<str>>>,
 }
 
 impl Texts {
