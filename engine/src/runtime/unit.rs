@@ -39,9 +39,9 @@ impl Engine {
     /// [`Engine::run`] with the states in `read` (the rest from the store).
     async fn run_on(&self, first: Vec<Work>, read: BTreeMap<String, OrderState>) -> Result<(), EngineError> {
         let now = self.now();
-        let mut batch = Unit { read, ..Unit::default() };
+        let (mut batch, mut read) = (Unit::default(), read);
         for work in first {
-            let unit = self.plan(work, &batch, now).await?;
+            let unit = self.plan(work, &batch, &mut read, now).await?;
             batch.absorb(unit);
         }
         self.commit(batch.changes).await
@@ -65,22 +65,23 @@ impl Engine {
         let now = self.now();
         let mut batch = Unit::default();
         // Every order the batch names: from the state cache, else read in one query.
+        let mut read: BTreeMap<String, OrderState> = BTreeMap::new();
         let mut missing: Vec<String> = Vec::new();
         for item in &items {
             if let BatchItem::Apply { order, .. } = item
-                && !batch.read.contains_key(order)
+                && !read.contains_key(order)
             {
                 match self.cache.take(order) {
                     Some(state) => {
-                        batch.read.insert(order.clone(), state);
+                        read.insert(order.clone(), state);
                     }
                     None => missing.push(order.clone()),
                 }
             }
         }
-        let cached = !batch.read.is_empty();
+        let cached = !read.is_empty();
         match self.store.load_many(&missing).await {
-            Ok(states) => batch.read.extend(states.into_iter().map(|s| (s.id.clone(), s))),
+            Ok(states) => read.extend(states.into_iter().map(|s| (s.id.clone(), s))),
             Err(e) => {
                 let message = e.to_string();
                 return items
@@ -109,7 +110,7 @@ impl Engine {
                     continue;
                 }
             };
-            match self.plan(work.clone_work(), &batch, now).await {
+            match self.plan(work.clone_work(), &batch, &mut read, now).await {
                 Ok(unit) => {
                     batch.absorb(unit);
                     results.push(Ok(id));
@@ -186,7 +187,17 @@ impl Engine {
     }
 
     /// Computes the changes of one unit of work on top of what `batch` already changed.
-    async fn plan(&self, first: Work, batch: &Unit, now: Timestamp) -> Result<Unit, EngineError> {
+    /// `read` holds states read ahead (as stored or kept by the cache, before this batch's
+    /// changes); a state used from it is taken out, not copied: once changed, the order's state
+    /// is found among the batch's changes, and if the command is refused, a later command on
+    /// the order reads it from the store.
+    async fn plan(
+        &self,
+        first: Work,
+        batch: &Unit,
+        read: &mut BTreeMap<String, OrderState>,
+        now: Timestamp,
+    ) -> Result<Unit, EngineError> {
         // Each order's due times follow its flow's calendar (chosen per unit below).
         let mut queue: std::collections::VecDeque<Work> = std::collections::VecDeque::from([first]);
         let mut unit = Unit::default();
@@ -198,8 +209,8 @@ impl Engine {
                         (Some(&i), _) => (unit.changes[i].state.clone(), unit.changes[i].expected_version),
                         (None, Some(&i)) => (batch.changes[i].state.clone(), batch.changes[i].expected_version),
                         (None, None) => {
-                            let state = match batch.read.get(&id) {
-                                Some(state) => state.clone(),
+                            let state = match read.remove(&id) {
+                                Some(state) => state,
                                 None => {
                                     self.store.load(&id).await?.ok_or_else(|| EngineError::UnknownOrder(id.clone()))?
                                 }
@@ -306,8 +317,6 @@ enum Prepared {
 struct Unit {
     changes: Vec<Change>,
     index: BTreeMap<String, usize>,
-    /// States read ahead for the batch (as stored, before this batch's changes).
-    read: BTreeMap<String, OrderState>,
 }
 
 impl Unit {
