@@ -454,6 +454,43 @@ async fn cancelling_an_order_ends_its_subflows(backend: &Backend) {
     assert!(matches!(reply, Err(EngineError::Command(CommandError::Closed(_)))), "{reply:?}");
 }
 
+/// Regression for the engine's state cache: an engine keeps the states it committed, and when
+/// another engine has moved the order on since, its answers must be those of the stored state:
+/// no refusal of a command the order now accepts, no conflict that is not happening.
+async fn an_engine_answers_from_the_stored_state_not_from_its_cache(backend: &Backend) {
+    let (first, clock, _) = setup(backend).await;
+    let second = backend.engine(clock).await;
+    let reviewer = Actor::person("rev-1", &["reviewer"], None);
+    let form = || serde_json::Map::new();
+    // `first` keeps the order at intake; `second` takes it on to review.
+    let id = first.start("order", basic()).await.expect("starts");
+    complete_intake(&second, &id, "premium").await;
+    let review = task_at(&first, &id, "review").await;
+    // On the kept state there is no review task yet: the claim must not be refused for that.
+    first.apply(&id, &reviewer, Command::Claim { task: review }).await.expect("the claim succeeds on the stored state");
+    second.complete(&id, review, &reviewer, Some("approve"), form()).await.expect("second completes the review");
+    // On the kept state the review is still open and claimed: the answer must be that it is gone.
+    let again = first.complete(&id, review, &reviewer, Some("approve"), form()).await;
+    assert!(matches!(again, Err(EngineError::Command(CommandError::NoSuchTask(_)))), "{again:?}");
+    // The same through a group commit.
+    let other = first
+        .start("order", StartOrder { business_key: Some("A-0002".into()), ..StartOrder::default() })
+        .await
+        .expect("starts");
+    complete_intake(&second, &other, "premium").await;
+    let review = task_at(&second, &other, "review").await;
+    let results = first
+        .apply_batch(vec![junro_engine::BatchItem::Apply {
+            order: other.clone(),
+            actor: reviewer.clone(),
+            command: Command::Claim { task: review },
+        }])
+        .await;
+    assert!(matches!(results.as_slice(), [Ok(None)]), "{results:?}");
+    let tasks = second.tasks(&TaskFilter { order: Some(other), ..TaskFilter::default() }).await.expect("tasks");
+    assert_eq!(tasks.iter().find(|t| t.instance == review).and_then(|t| t.assignee.as_deref()), Some("rev-1"));
+}
+
 type Case = for<'a> fn(&'a Backend) -> std::pin::Pin<Box<dyn std::future::Future<Output = ()> + 'a>>;
 
 fn cases() -> Vec<(&'static str, Case)> {
@@ -472,6 +509,9 @@ fn cases() -> Vec<(&'static str, Case)> {
             Box::pin(two_engines_on_one_database_run_each_job_once(b))
         }),
         ("cancelling_an_order_ends_its_subflows", |b| Box::pin(cancelling_an_order_ends_its_subflows(b))),
+        ("an_engine_answers_from_the_stored_state_not_from_its_cache", |b| {
+            Box::pin(an_engine_answers_from_the_stored_state_not_from_its_cache(b))
+        }),
     ]
 }
 

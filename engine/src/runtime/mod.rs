@@ -21,6 +21,7 @@ use std::sync::{Arc, RwLock};
 
 mod analytics;
 mod backtest;
+mod cache;
 mod unit;
 
 pub use analytics::{KpiData, KpiQuery};
@@ -181,6 +182,8 @@ pub struct Engine {
     kpi_summary_min: usize,
     catalogs: RwLock<Catalogs>,
     handlers: RwLock<BTreeMap<String, Arc<dyn ActionHandler>>>,
+    /// The states of the orders this engine committed last (`cache.rs`).
+    cache: cache::StateCache,
 }
 
 /// A program's sources as stored with its deployments (JSON: `[[path, text], …]`), from which
@@ -224,6 +227,7 @@ impl Engine {
             kpi_summary_min: options.kpi_summary_min.max(1),
             catalogs: RwLock::new(Catalogs::default()),
             handlers: RwLock::new(BTreeMap::new()),
+            cache: cache::StateCache::default(),
         };
         engine.reload().await?;
         Ok(engine)

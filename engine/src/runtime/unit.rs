@@ -12,15 +12,46 @@ use std::sync::Arc;
 
 impl Engine {
     /// Applies a unit of work: the first command, and the commands its effects cause in child
-    /// and parent orders; writes everything in one transaction.
+    /// and parent orders; writes everything in one transaction. The orders the commands name
+    /// come from the state cache when it has them; a refusal or a conflict met on a cached state
+    /// is not an answer (the order may have moved on in another engine): the unit is done again
+    /// on the stored states, which alone may refuse.
     pub(super) async fn run(&self, first: Vec<Work>) -> Result<(), EngineError> {
+        let mut read = BTreeMap::new();
+        for work in &first {
+            if let Work::Existing(id, ..) = work
+                && !read.contains_key(id)
+                && let Some(state) = self.cache.take(id)
+            {
+                read.insert(id.clone(), state);
+            }
+        }
+        if read.is_empty() {
+            return self.run_on(first, read).await;
+        }
+        let again: Vec<Work> = first.iter().map(Work::clone_work).collect();
+        match self.run_on(first, read).await {
+            Err(EngineError::Command(_) | EngineError::Conflict(_)) => self.run_on(again, BTreeMap::new()).await,
+            other => other,
+        }
+    }
+
+    /// [`Engine::run`] with the states in `read` (the rest from the store).
+    async fn run_on(&self, first: Vec<Work>, read: BTreeMap<String, OrderState>) -> Result<(), EngineError> {
         let now = self.now();
-        let mut batch = Unit::default();
+        let (mut batch, mut read) = (Unit::default(), read);
         for work in first {
-            let unit = self.plan(work, &batch, now).await?;
+            let unit = self.plan(work, &batch, &mut read, now).await?;
             batch.absorb(unit);
         }
-        self.store.commit(batch.changes).await?;
+        self.commit(batch.changes).await
+    }
+
+    /// Writes the changes in one transaction; once committed, their states are what the cache
+    /// keeps for the next commands.
+    async fn commit(&self, changes: Vec<Change>) -> Result<(), EngineError> {
+        self.store.commit(&changes).await?;
+        self.cache.keep(changes.into_iter().map(|change| change.state));
         Ok(())
     }
 
@@ -33,13 +64,24 @@ impl Engine {
         }
         let now = self.now();
         let mut batch = Unit::default();
-        // Read every order the batch names in one query, not one query per command.
-        let ids: Vec<String> = items
-            .iter()
-            .filter_map(|i| if let BatchItem::Apply { order, .. } = i { Some(order.clone()) } else { None })
-            .collect();
-        match self.store.load_many(&ids).await {
-            Ok(states) => batch.read = states.into_iter().map(|s| (s.id.clone(), s)).collect(),
+        // Every order the batch names: from the state cache, else read in one query.
+        let mut read: BTreeMap<String, OrderState> = BTreeMap::new();
+        let mut missing: Vec<String> = Vec::new();
+        for item in &items {
+            if let BatchItem::Apply { order, .. } = item
+                && !read.contains_key(order)
+            {
+                match self.cache.take(order) {
+                    Some(state) => {
+                        read.insert(order.clone(), state);
+                    }
+                    None => missing.push(order.clone()),
+                }
+            }
+        }
+        let cached = !read.is_empty();
+        match self.store.load_many(&missing).await {
+            Ok(states) => read.extend(states.into_iter().map(|s| (s.id.clone(), s))),
             Err(e) => {
                 let message = e.to_string();
                 return items
@@ -52,6 +94,8 @@ impl Engine {
         }
         let mut results: Vec<Result<Option<String>, EngineError>> = Vec::with_capacity(items.len());
         let mut works: Vec<Option<Work>> = Vec::with_capacity(items.len());
+        // Items refused while the batch used cached states: asked again on stored states below.
+        let mut refused: Vec<(usize, Work)> = Vec::new();
         for item in items {
             let (work, id) = match self.work_of(item, now).await {
                 Ok(Prepared::Work(work, id)) => (*work, id),
@@ -66,22 +110,26 @@ impl Engine {
                     continue;
                 }
             };
-            match self.plan(work.clone_work(), &batch, now).await {
+            match self.plan(work.clone_work(), &batch, &mut read, now).await {
                 Ok(unit) => {
                     batch.absorb(unit);
                     results.push(Ok(id));
                     works.push(Some(work));
                 }
                 Err(e) => {
+                    if cached && matches!(e, EngineError::Command(_)) {
+                        refused.push((results.len(), work));
+                    }
                     results.push(Err(e));
                     works.push(None);
                 }
             }
         }
-        if let Err(error) = self.store.commit(batch.changes).await {
+        if let Err(error) = self.commit(batch.changes).await {
             // Someone changed one of the orders (or took a business key) meanwhile: apply the
             // items that were accepted one at a time, so each gets its own answer.
-            let retry_each = matches!(error, StoreError::Conflict(_) | StoreError::DuplicateKey(_));
+            let retry_each =
+                matches!(error, EngineError::Conflict(_) | EngineError::Store(StoreError::DuplicateKey(_)));
             for (result, work) in results.iter_mut().zip(works) {
                 let Some(work) = work else { continue };
                 *result = if retry_each {
@@ -91,6 +139,16 @@ impl Engine {
                     Err(EngineError::Store(StoreError::Corrupt { order: String::new(), message: error.to_string() }))
                 };
             }
+            if !retry_each {
+                return results;
+            }
+        }
+        for (n, work) in refused {
+            let id = match &work {
+                Work::New(_, id, _) => Some(id.clone()),
+                Work::Existing(..) => None,
+            };
+            results[n] = self.run_on(vec![work], BTreeMap::new()).await.map(|()| id);
         }
         results
     }
@@ -129,7 +187,17 @@ impl Engine {
     }
 
     /// Computes the changes of one unit of work on top of what `batch` already changed.
-    async fn plan(&self, first: Work, batch: &Unit, now: Timestamp) -> Result<Unit, EngineError> {
+    /// `read` holds states read ahead (as stored or kept by the cache, before this batch's
+    /// changes); a state used from it is taken out, not copied: once changed, the order's state
+    /// is found among the batch's changes, and if the command is refused, a later command on
+    /// the order reads it from the store.
+    async fn plan(
+        &self,
+        first: Work,
+        batch: &Unit,
+        read: &mut BTreeMap<String, OrderState>,
+        now: Timestamp,
+    ) -> Result<Unit, EngineError> {
         // Each order's due times follow its flow's calendar (chosen per unit below).
         let mut queue: std::collections::VecDeque<Work> = std::collections::VecDeque::from([first]);
         let mut unit = Unit::default();
@@ -141,8 +209,8 @@ impl Engine {
                         (Some(&i), _) => (unit.changes[i].state.clone(), unit.changes[i].expected_version),
                         (None, Some(&i)) => (batch.changes[i].state.clone(), batch.changes[i].expected_version),
                         (None, None) => {
-                            let state = match batch.read.get(&id) {
-                                Some(state) => state.clone(),
+                            let state = match read.remove(&id) {
+                                Some(state) => state,
                                 None => {
                                     self.store.load(&id).await?.ok_or_else(|| EngineError::UnknownOrder(id.clone()))?
                                 }
@@ -249,8 +317,6 @@ enum Prepared {
 struct Unit {
     changes: Vec<Change>,
     index: BTreeMap<String, usize>,
-    /// States read ahead for the batch (as stored, before this batch's changes).
-    read: BTreeMap<String, OrderState>,
 }
 
 impl Unit {

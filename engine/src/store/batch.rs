@@ -93,7 +93,7 @@ fn status_of(state: &OrderState) -> (&'static str, Option<String>, Option<i64>) 
 
 impl Batch {
     /// The net writes of `changes`, in the order given.
-    pub(crate) fn of(changes: Vec<Change>) -> Result<Batch, StoreError> {
+    pub(crate) fn of(changes: &[Change]) -> Result<Batch, StoreError> {
         let mut batch = Batch::default();
         let mut tasks: BTreeMap<(String, i64), TaskOp> = BTreeMap::new();
         let mut timers: BTreeMap<(String, i64), Op<i64>> = BTreeMap::new();
@@ -298,14 +298,11 @@ pub(crate) fn chunk_rows(total: usize, binds: usize, sizing: Sizing) -> impl Ite
 }
 
 /// `items` cut into owned chunks of the sizes [`chunk_rows`] gives.
-pub(crate) fn chunks<T>(mut items: Vec<T>, binds: usize, sizing: Sizing) -> Vec<Vec<T>> {
+pub(crate) fn chunks<T>(items: Vec<T>, binds: usize, sizing: Sizing) -> Vec<Vec<T>> {
     let sizes: Vec<usize> = chunk_rows(items.len(), binds, sizing).collect();
-    let mut out = Vec::with_capacity(sizes.len());
-    for rows in sizes {
-        let rest = items.split_off(rows);
-        out.push(std::mem::replace(&mut items, rest));
-    }
-    out
+    // Each item is moved once (splitting off the rest at every chunk moved the tail each time).
+    let mut items = items.into_iter();
+    sizes.into_iter().map(|rows| items.by_ref().take(rows).collect()).collect()
 }
 
 #[cfg(test)]

@@ -14,6 +14,7 @@ mod migrate;
 mod scan;
 mod sql;
 mod summary;
+mod text;
 
 use crate::machine::{Effect, Event, OrderState};
 use jiff::Timestamp;
@@ -276,7 +277,7 @@ pub trait Store: Send + Sync {
     /// The id of the order with this business key.
     fn find_by_key<'a>(&'a self, business_key: &'a str) -> BoxFuture<'a, Result<Option<String>, StoreError>>;
     /// Writes changes of one or more orders in one transaction.
-    fn commit(&self, changes: Vec<Change>) -> BoxFuture<'_, Result<(), StoreError>>;
+    fn commit<'a>(&'a self, changes: &'a [Change]) -> BoxFuture<'a, Result<(), StoreError>>;
     /// Open tasks matching `filter`, most urgent first (priority, then oldest).
     fn tasks<'a>(&'a self, filter: &'a TaskFilter) -> BoxFuture<'a, Result<Vec<TaskRow>, StoreError>>;
     /// Orders matching `filter`, newest first.

@@ -5,6 +5,7 @@
 
 use super::batch::{Batch, OrderWrite, Sizing, chunk_rows, chunks};
 use super::summary::summary_store;
+use super::text::{Placeholders, Texts};
 use super::{
     BoxFuture, Change, Deployment, Durability, HistoryEntry, InstanceSink, JobRow, KpiChunk, NewKpiChunk, OrderFilter,
     OrderRow, Store, StoreError, TaskFilter, TaskRow, from_micros, micros,
@@ -31,23 +32,33 @@ fn is_unique_violation(error: &sqlx::Error) -> bool {
 }
 
 macro_rules! sql_store {
-    ($store:ident, $db:ty, $skip_locked:literal, $sizing:expr, $scan_sql:expr) => {
+    ($store:ident, $db:ty, $skip_locked:literal, $sizing:expr, $placeholders:expr, $scan_sql:expr) => {
         impl $store {
+            /// The texts of this backend's multi-row statements (`text.rs`).
+            fn texts() -> &'static Texts {
+                static TEXTS: std::sync::OnceLock<Texts> = std::sync::OnceLock::new();
+                TEXTS.get_or_init(|| Texts::new($placeholders, $sizing))
+            }
+
             /// Writes a whole batch with a few multi-row statements per table. Values are moved
             /// into the statements' arguments, not copied.
             async fn write_batch(tx: &mut sqlx::Transaction<'static, $db>, batch: Batch) -> Result<(), StoreError> {
+                let texts = Self::texts();
                 let (fresh, updates): (Vec<OrderWrite>, Vec<OrderWrite>) = batch.orders.into_iter().partition(|o| o.expected.is_none());
                 for chunk in chunks(fresh, 14, $sizing) {
                     let key = chunk.iter().find_map(|o| o.business_key.clone()).unwrap_or_default();
-                    let mut q = QueryBuilder::<$db>::new(
+                    let mut q = sqlx::query(texts.values(
                         "INSERT INTO orders (id, flow_id, version, business_key, parent_id, status, outcome, vendor, channel, received_at, closed_at, state, version_no, updated_at) ",
-                    );
-                    q.push_values(chunk, |mut b, o| {
-                        b.push_bind(o.id).push_bind(o.flow).push_bind(o.version).push_bind(o.business_key).push_bind(o.parent);
-                        b.push_bind(o.status).push_bind(o.outcome).push_bind(o.vendor).push_bind(o.channel).push_bind(o.received_at);
-                        b.push_bind(o.closed_at).push_bind(o.state).push_bind(o.version_no).push_bind(o.updated_at);
-                    });
-                    match q.build().execute(&mut **tx).await {
+                        14,
+                        chunk.len(),
+                        "",
+                    ));
+                    for o in chunk {
+                        q = q.bind(o.id).bind(o.flow).bind(o.version).bind(o.business_key).bind(o.parent);
+                        q = q.bind(o.status).bind(o.outcome).bind(o.vendor).bind(o.channel).bind(o.received_at);
+                        q = q.bind(o.closed_at).bind(o.state).bind(o.version_no).bind(o.updated_at);
+                    }
+                    match q.execute(&mut **tx).await {
                         Err(e) if is_unique_violation(&e) => return Err(StoreError::DuplicateKey(key)),
                         other => {
                             other?;
@@ -57,37 +68,42 @@ macro_rules! sql_store {
                 for chunk in chunks(updates, 9, $sizing) {
                     let (rows, ids) = (chunk.len() as u64, chunk.iter().map(|o| o.id.clone()).collect::<Vec<_>>());
                     // One statement for many orders; each row only where its version is unchanged.
-                    let mut q = QueryBuilder::<$db>::new(
+                    let mut q = sqlx::query(texts.values(
                         "UPDATE orders SET status = v.column2, outcome = v.column3, vendor = v.column4, closed_at = v.column5, \
                          state = v.column6, version_no = v.column7, updated_at = v.column8 FROM (",
-                    );
-                    q.push_values(chunk, |mut b, o| {
-                        b.push_bind(o.id).push_bind(o.status).push_bind(o.outcome).push_bind(o.vendor).push_bind(o.closed_at);
-                        b.push_bind(o.state).push_bind(o.version_no).push_bind(o.updated_at).push_bind(o.expected);
-                    });
-                    q.push(") AS v WHERE orders.id = v.column1 AND orders.version_no = v.column9");
-                    let done = q.build().execute(&mut **tx).await?;
+                        9,
+                        chunk.len(),
+                        ") AS v WHERE orders.id = v.column1 AND orders.version_no = v.column9",
+                    ));
+                    for o in chunk {
+                        q = q.bind(o.id).bind(o.status).bind(o.outcome).bind(o.vendor).bind(o.closed_at);
+                        q = q.bind(o.state).bind(o.version_no).bind(o.updated_at).bind(o.expected);
+                    }
+                    let done = q.execute(&mut **tx).await?;
                     if done.rows_affected() != rows {
                         return Err(StoreError::Conflict(ids.join(", ")));
                     }
                 }
                 for chunk in chunks(batch.events, 5, $sizing) {
-                    let mut q = QueryBuilder::<$db>::new("INSERT INTO events (order_id, seq, at, kind, body) ");
-                    q.push_values(chunk, |mut b, (order, seq, at, kind, body)| {
-                        b.push_bind(order).push_bind(seq).push_bind(at).push_bind(kind).push_bind(body);
-                    });
-                    q.build().execute(&mut **tx).await?;
+                    let mut q = sqlx::query(texts.values("INSERT INTO events (order_id, seq, at, kind, body) ", 5, chunk.len(), ""));
+                    for (order, seq, at, kind, body) in chunk {
+                        q = q.bind(order).bind(seq).bind(at).bind(kind).bind(body);
+                    }
+                    q.execute(&mut **tx).await?;
                 }
                 for chunk in chunks(batch.task_inserts, 11, $sizing) {
-                    let mut q = QueryBuilder::<$db>::new(
+                    let mut q = sqlx::query(texts.values(
                         "INSERT INTO tasks (order_id, instance, flow_id, step, role, lane, vendor, priority, due_at, ready_at, assignee) ",
-                    );
-                    q.push_values(chunk, |mut b, t| {
-                        b.push_bind(t.order).push_bind(t.instance).push_bind(t.flow).push_bind(t.step).push_bind(t.role);
-                        b.push_bind(t.lane).push_bind(t.vendor).push_bind(t.priority).push_bind(t.due_at).push_bind(t.ready_at);
-                        b.push_bind(t.assignee);
-                    });
-                    q.build().execute(&mut **tx).await?;
+                        11,
+                        chunk.len(),
+                        "",
+                    ));
+                    for t in chunk {
+                        q = q.bind(t.order).bind(t.instance).bind(t.flow).bind(t.step).bind(t.role);
+                        q = q.bind(t.lane).bind(t.vendor).bind(t.priority).bind(t.due_at).bind(t.ready_at);
+                        q = q.bind(t.assignee);
+                    }
+                    q.execute(&mut **tx).await?;
                 }
                 for (order, instance, assignee) in batch.task_assigns {
                     sqlx::query("UPDATE tasks SET assignee = $1 WHERE order_id = $2 AND instance = $3")
@@ -99,26 +115,26 @@ macro_rules! sql_store {
                 }
                 Self::delete_pairs(tx, "DELETE FROM tasks WHERE (order_id, instance) IN (SELECT column1, column2 FROM (", batch.task_deletes).await?;
                 for chunk in chunks(batch.timer_inserts, 3, $sizing) {
-                    let mut q = QueryBuilder::<$db>::new("INSERT INTO timers (order_id, id, at) ");
-                    q.push_values(chunk, |mut b, (order, id, at)| {
-                        b.push_bind(order).push_bind(id).push_bind(at);
-                    });
-                    q.build().execute(&mut **tx).await?;
+                    let mut q = sqlx::query(texts.values("INSERT INTO timers (order_id, id, at) ", 3, chunk.len(), ""));
+                    for (order, id, at) in chunk {
+                        q = q.bind(order).bind(id).bind(at);
+                    }
+                    q.execute(&mut **tx).await?;
                 }
                 Self::delete_pairs(tx, "DELETE FROM timers WHERE (order_id, id) IN (SELECT column1, column2 FROM (", batch.timer_deletes).await?;
                 for chunk in chunks(batch.job_upserts, 8, $sizing) {
-                    let mut q = QueryBuilder::<$db>::new(
+                    let mut q = sqlx::query(texts.values(
                         "INSERT INTO jobs (order_id, instance, action, inputs, idempotency_key, attempt, run_at, timeout_s) ",
-                    );
-                    q.push_values(chunk, |mut b, j| {
-                        b.push_bind(j.order).push_bind(j.instance).push_bind(j.action).push_bind(j.inputs);
-                        b.push_bind(j.key).push_bind(j.attempt).push_bind(j.run_at).push_bind(j.timeout);
-                    });
-                    q.push(
+                        8,
+                        chunk.len(),
                         " ON CONFLICT (order_id, instance) DO UPDATE SET attempt = excluded.attempt, run_at = excluded.run_at, \
                          inputs = excluded.inputs, locked_until = 0",
-                    );
-                    q.build().execute(&mut **tx).await?;
+                    ));
+                    for j in chunk {
+                        q = q.bind(j.order).bind(j.instance).bind(j.action).bind(j.inputs);
+                        q = q.bind(j.key).bind(j.attempt).bind(j.run_at).bind(j.timeout);
+                    }
+                    q.execute(&mut **tx).await?;
                 }
                 Self::delete_pairs(tx, "DELETE FROM jobs WHERE (order_id, instance) IN (SELECT column1, column2 FROM (", batch.job_deletes).await?;
                 Ok(())
@@ -128,12 +144,11 @@ macro_rules! sql_store {
             /// SQLite search the primary key rather than scan the table for a row-value list.
             async fn delete_pairs(tx: &mut sqlx::Transaction<'static, $db>, head: &'static str, pairs: Vec<(String, i64)>) -> Result<(), StoreError> {
                 for chunk in chunks(pairs, 2, $sizing) {
-                    let mut q = QueryBuilder::<$db>::new(head);
-                    q.push_values(chunk, |mut b, (order, id)| {
-                        b.push_bind(order).push_bind(id);
-                    });
-                    q.push(") AS v)");
-                    q.build().execute(&mut **tx).await?;
+                    let mut q = sqlx::query(Self::texts().values(head, 2, chunk.len(), ") AS v)"));
+                    for (order, id) in chunk {
+                        q = q.bind(order).bind(id);
+                    }
+                    q.execute(&mut **tx).await?;
                 }
                 Ok(())
             }
@@ -270,7 +285,7 @@ macro_rules! sql_store {
                 })
             }
 
-            fn commit(&self, changes: Vec<Change>) -> BoxFuture<'_, Result<(), StoreError>> {
+            fn commit<'a>(&'a self, changes: &'a [Change]) -> BoxFuture<'a, Result<(), StoreError>> {
                 Box::pin(async move {
                     let batch = Batch::of(changes)?;
                     let _writer = self.writer().await;
@@ -568,7 +583,14 @@ impl PostgresStore {
     }
 }
 
-sql_store!(SqliteStore, sqlx::Sqlite, "", Sizing::Cached, super::scan::SQLITE);
-sql_store!(PostgresStore, sqlx::Postgres, " FOR UPDATE SKIP LOCKED", Sizing::Fewest, super::scan::POSTGRES);
+sql_store!(SqliteStore, sqlx::Sqlite, "", Sizing::Cached, Placeholders::Anonymous, super::scan::SQLITE);
+sql_store!(
+    PostgresStore,
+    sqlx::Postgres,
+    " FOR UPDATE SKIP LOCKED",
+    Sizing::Fewest,
+    Placeholders::Numbered,
+    super::scan::POSTGRES
+);
 summary_store!(SqliteStore, sqlx::Sqlite, "", super::scan::SQLITE);
 summary_store!(PostgresStore, sqlx::Postgres, "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ", super::scan::POSTGRES);

@@ -1,0 +1,135 @@
+//! The states this engine wrote last, kept between the commands of an order so that the next
+//! command does not read and parse the state document again.
+//!
+//! A cached state is a guess, never the truth: another engine (or another task of this one) may
+//! have changed the order since. The guess is safe because every write of an existing order is
+//! conditional on the `version_no` it was computed from (`Store::commit` fails with `Conflict`
+//! otherwise), and because the engine answers a refusal or a conflict met on a cached state by
+//! doing the command again on the stored state (`runtime::unit`). So a stale entry costs a retry,
+//! not a wrong answer.
+//!
+//! Entries are taken out when a command uses them and put back only after its commit succeeded:
+//! a failed or rolled-back transaction leaves nothing behind. Closed orders are not kept. The
+//! cache is bounded by two generations: when the newer one is full, the older is dropped, so
+//! the orders touched least recently go first without bookkeeping per access.
+
+use crate::machine::{OrderState, Status};
+use std::collections::HashMap;
+use std::sync::Mutex;
+
+/// Orders kept per generation; at most twice as many are cached. A state is a few kilobytes in
+/// memory, so the whole cache stays within tens of megabytes.
+const GENERATION: usize = 8_192;
+
+#[derive(Default)]
+struct Generations {
+    newer: HashMap<String, OrderState>,
+    older: HashMap<String, OrderState>,
+}
+
+/// A bounded map from order id to the state this engine last committed for it.
+pub(super) struct StateCache {
+    generations: Mutex<Generations>,
+    generation: usize,
+}
+
+impl Default for StateCache {
+    fn default() -> Self {
+        StateCache::with_generation(GENERATION)
+    }
+}
+
+impl StateCache {
+    fn with_generation(generation: usize) -> StateCache {
+        StateCache { generations: Mutex::default(), generation: generation.max(1) }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Generations> {
+        self.generations.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Takes an order's cached state out of the cache.
+    pub(super) fn take(&self, id: &str) -> Option<OrderState> {
+        let mut generations = self.lock();
+        generations.newer.remove(id).or_else(|| generations.older.remove(id))
+    }
+
+    /// Keeps the states of a successful commit. A state older than the one cached (two tasks of
+    /// this engine committing the same order, the later one first) does not replace it.
+    pub(super) fn keep(&self, states: impl IntoIterator<Item = OrderState>) {
+        let mut generations = self.lock();
+        for state in states {
+            let newest = generations.newer.get(&state.id).or_else(|| generations.older.get(&state.id));
+            if newest.is_some_and(|cached| cached.version_no >= state.version_no) {
+                continue;
+            }
+            generations.older.remove(&state.id);
+            if matches!(state.status, Status::Closed { .. }) {
+                // No command is expected on a closed order: do not spend memory on it.
+                generations.newer.remove(&state.id);
+                continue;
+            }
+            if generations.newer.len() >= self.generation && !generations.newer.contains_key(&state.id) {
+                generations.older = std::mem::take(&mut generations.newer);
+            }
+            generations.newer.insert(state.id.clone(), state);
+        }
+    }
+
+    /// How many states are cached.
+    #[cfg(test)]
+    fn len(&self) -> usize {
+        let generations = self.lock();
+        generations.newer.len() + generations.older.len()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn state(id: &str, version_no: u64) -> OrderState {
+        let mut state = crate::machine::blank_state();
+        state.id = id.to_string();
+        state.version_no = version_no;
+        state
+    }
+
+    #[test]
+    fn a_taken_state_is_gone_until_kept_again() {
+        let cache = StateCache::default();
+        cache.keep([state("a", 1)]);
+        assert_eq!(cache.take("a").map(|s| s.version_no), Some(1));
+        assert!(cache.take("a").is_none(), "a failed commit must find nothing to reuse");
+        cache.keep([state("a", 2)]);
+        assert_eq!(cache.take("a").map(|s| s.version_no), Some(2));
+    }
+
+    #[test]
+    fn an_older_state_does_not_replace_a_newer_one() {
+        let cache = StateCache::default();
+        cache.keep([state("a", 5)]);
+        cache.keep([state("a", 4)]);
+        assert_eq!(cache.take("a").map(|s| s.version_no), Some(5));
+    }
+
+    #[test]
+    fn closed_orders_are_dropped() {
+        let cache = StateCache::default();
+        cache.keep([state("a", 1)]);
+        let mut closed = state("a", 2);
+        closed.status = Status::Closed { outcome: "completed".into(), at: jiff::Timestamp::UNIX_EPOCH };
+        cache.keep([closed]);
+        assert!(cache.take("a").is_none());
+    }
+
+    #[test]
+    fn the_cache_holds_at_most_two_generations() {
+        let cache = StateCache::with_generation(3);
+        cache.keep((0..10).map(|n| state(&format!("o{n}"), 1)));
+        assert!(cache.len() <= 6, "{}", cache.len());
+        // The most recent orders are still there, the first ones are gone.
+        assert!(cache.take("o9").is_some());
+        assert!(cache.take("o0").is_none());
+    }
+}
