@@ -1,0 +1,96 @@
+//! The worker: [`Engine::run_due`] fires due timers and runs due jobs of the outbox, calling the
+//! registered action handlers outside any transaction and applying their results as commands.
+
+use super::{ActionRequest, ActionResult, BatchItem, Engine, EngineError};
+use crate::machine::{Actor, Command, CommandError};
+use crate::store;
+
+impl Engine {
+    /// Fires due timers and runs due jobs once; returns how many were handled. Timers fire in one
+    /// transaction; claimed jobs' handlers run concurrently, outside any transaction, and their
+    /// results are applied in one transaction.
+    pub async fn run_due(&self) -> Result<usize, EngineError> {
+        let now = self.now();
+        let system = Actor::system();
+        let timers = self.store.claim_timers(now, 1_000, 60).await?;
+        let items = timers.into_iter().map(|(order, timer)| BatchItem::Apply {
+            order,
+            actor: system.clone(),
+            command: Command::TimerFired { timer },
+        });
+        let mut handled = self.settle(self.apply_batch(items.collect()).await, &[CommandErrorKind::StaleTimer])?;
+        let jobs = self.store.claim_jobs(now, 1_000, 300).await?;
+        let calls = jobs.iter().map(|job| self.call_handler(job));
+        let outcomes = futures_util::future::join_all(calls).await;
+        let items = jobs
+            .iter()
+            .zip(outcomes)
+            .map(|(job, result)| {
+                let command = match result {
+                    Ok(output) => Command::ActionSucceeded { job: job.instance, output },
+                    Err(error) => Command::ActionFailed { job: job.instance, error },
+                };
+                BatchItem::Apply { order: job.order.clone(), actor: system.clone(), command }
+            })
+            .collect();
+        handled += self.settle(self.apply_batch(items).await, &[CommandErrorKind::NoSuchJob])?;
+        Ok(handled)
+    }
+
+    /// Counts handled items; benign refusals (work already done elsewhere) count as handled,
+    /// conflicts are left for the lease to expire, other errors are returned.
+    fn settle(
+        &self,
+        results: Vec<Result<Option<String>, EngineError>>,
+        benign: &[CommandErrorKind],
+    ) -> Result<usize, EngineError> {
+        let mut handled = 0;
+        for result in results {
+            match result {
+                Ok(_) => handled += 1,
+                Err(EngineError::Command(CommandError::Closed(_))) => handled += 1,
+                Err(EngineError::Command(CommandError::StaleTimer(_)))
+                    if benign.contains(&CommandErrorKind::StaleTimer) =>
+                {
+                    handled += 1
+                }
+                Err(EngineError::Command(CommandError::NoSuchJob(_)))
+                    if benign.contains(&CommandErrorKind::NoSuchJob) =>
+                {
+                    handled += 1
+                }
+                Err(EngineError::Conflict(_)) => {}
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(handled)
+    }
+
+    async fn call_handler(&self, job: &store::JobRow) -> ActionResult {
+        let handler = self.handlers.read().unwrap_or_else(std::sync::PoisonError::into_inner).get(&job.action).cloned();
+        let Some(handler) = handler else {
+            return Err(format!("no handler is registered for action `{}`", job.action));
+        };
+        let request = ActionRequest {
+            action: job.action.clone(),
+            order: job.order.clone(),
+            inputs: job.inputs.clone(),
+            idempotency_key: job.idempotency_key.clone(),
+            attempt: job.attempt,
+        };
+        let call = handler.call(request);
+        match job.timeout {
+            Some(seconds) => tokio::time::timeout(std::time::Duration::from_secs(seconds), call)
+                .await
+                .unwrap_or_else(|_| Err(format!("timed out after {seconds}s"))),
+            None => call.await,
+        }
+    }
+}
+
+/// Refusals a worker expects when work was already done by another worker.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum CommandErrorKind {
+    StaleTimer,
+    NoSuchJob,
+}
