@@ -139,8 +139,7 @@ impl Backend {
                 SQLITE_CASE.fetch_add(1, Ordering::SeqCst);
             }
             Backend::Postgres(url) => {
-                let store = junro_engine::store::PostgresStore::open(url).await.expect("PostgreSQL reachable");
-                store.reset().await.expect("reset");
+                junro_engine::store::PostgresStore::reset(url).await.expect("PostgreSQL reachable and reset");
             }
         }
     }

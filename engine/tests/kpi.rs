@@ -339,13 +339,13 @@ async fn hand_made_orders_give_the_same_figures_on_postgres() {
         return;
     };
     // Test binaries run one after another, so the conformance suite never shares it with us.
-    let store = junro_engine::store::PostgresStore::open(&url).await.expect("PostgreSQL reachable");
-    store.reset().await.expect("reset");
+    use junro_engine::store::PostgresStore;
+    PostgresStore::reset(&url).await.expect("PostgreSQL reachable and reset");
     let actual = figures(&url, 1).await;
     compare(&actual, "postgres, through the KPI summary");
     // In this test, not one of its own: tests of one binary run in parallel, and they would
     // share the database.
-    store.reset().await.expect("reset");
+    PostgresStore::reset(&url).await.expect("reset");
     summary_storage(&url).await;
 }
 

@@ -572,13 +572,17 @@ impl PostgresStore {
         None
     }
 
-    /// Removes every table Junro created (for tests that need a clean database).
-    pub async fn reset(&self) -> Result<(), StoreError> {
+    /// Removes every table Junro created in the database at `url` (for tests that need a clean
+    /// database). It does not migrate first, so it also clears a database whose migrations
+    /// differ from this build's (left by another version of Junro).
+    pub async fn reset(url: &str) -> Result<(), StoreError> {
+        let pool = sqlx::postgres::PgPoolOptions::new().max_connections(1).connect(url).await?;
         sqlx::query(
             "DROP TABLE IF EXISTS programs, deployments, orders, events, tasks, timers, jobs, kpi_chunks, kpi_summarised, _sqlx_migrations",
         )
-        .execute(&self.pool)
+        .execute(&pool)
         .await?;
+        pool.close().await;
         Ok(())
     }
 }
