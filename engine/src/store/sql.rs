@@ -530,7 +530,11 @@ impl SqliteStore {
             // Statement journals of multi-row statements stay in memory, not in temporary files.
             .pragma("temp_store", "memory")
             // Room for every fixed-size multi-row statement of a group commit (see `chunk_rows`).
-            .statement_cache_capacity(STATEMENT_CACHE);
+            .statement_cache_capacity(STATEMENT_CACHE)
+            // New databases get 16 KB pages (existing ones keep theirs): a group commit writes a
+            // quarter as many pages to the log, in a quarter of the system calls, for about the
+            // same bytes (BENCHMARKS.md, "The durable engine").
+            .page_size(16_384);
         // An in-memory database lives in one connection; a file is shared by a few.
         let pool =
             SqlitePoolOptions::new().max_connections(if memory { 1 } else { 4 }).connect_with(options.clone()).await?;
