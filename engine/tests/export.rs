@@ -130,7 +130,11 @@ async fn database() -> (Engine, Arc<VirtualClock>) {
     let clock = Arc::new(VirtualClock::new(t0()));
     let options = EngineOptions { durability: Durability::Normal, clock: clock.clone(), ..EngineOptions::default() };
     let engine = Engine::open_with("sqlite::memory:", options).await.expect("engine opens");
-    let dir = std::env::temp_dir().join(format!("junro-export-test-{}", std::process::id()));
+    // A folder per call: the tests of this file run in parallel, and one writing the flow file
+    // while another deploys from the same folder let the other read it half written.
+    static CALLS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let call = CALLS.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+    let dir = std::env::temp_dir().join(format!("junro-export-test-{}-{call}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("temp dir");
     std::fs::write(dir.join("order.flow"), FLOWS).expect("flow written");
     engine.deploy(&[dir], None).await.expect("deploys");

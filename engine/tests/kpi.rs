@@ -149,7 +149,10 @@ async fn figures(url: &str, summary_min: usize) -> String {
         ..EngineOptions::default()
     };
     let engine = Engine::open_with(url, options).await.expect("engine opens");
-    let dir = std::env::temp_dir().join(format!("junro-kpi-{}-{}", std::process::id(), url.len()));
+    // A folder per call: the tests of this file run in parallel.
+    static CALLS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let call = CALLS.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+    let dir = std::env::temp_dir().join(format!("junro-kpi-{}-{call}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("temp dir");
     std::fs::write(dir.join("order.flow"), FLOW).expect("flow written");
     engine.deploy(&[dir], None).await.expect("deploys");
