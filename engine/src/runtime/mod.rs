@@ -119,7 +119,9 @@ pub struct EngineOptions {
     /// The business calendars: the default, and those flows name with `calendar "name"`.
     pub calendars: Calendars,
     /// The fewest finished orders a KPI report stores in its summary at once (see
-    /// [`Engine::kpi_data`]); default [`kpi::CHUNK_ORDERS`](crate::kpi::CHUNK_ORDERS).
+    /// [`Engine::kpi_data`]); default [`kpi::CHUNK_ORDERS`](crate::kpi::CHUNK_ORDERS), the
+    /// most one chunk holds, so a value above it stores nothing (every report then reads every
+    /// order's events).
     pub kpi_summary_min: usize,
 }
 
