@@ -314,6 +314,43 @@ async fn many_tasks_complete_in_parallel(backend: &Backend) {
     assert_eq!(reviews.len(), 40, "every premium order waits for review");
 }
 
+/// Concurrent commits may share one transaction (SQLite's group commit): one caller's failure
+/// (a business key another caller took a moment earlier) must not undo or fail the others.
+async fn concurrent_starts_commit_on_their_own_merits(backend: &Backend) {
+    let (engine, _, _) = setup(backend).await;
+    let engine = Arc::new(engine);
+    // Keys C-0 … C-29, with C-7 asked for twice.
+    let keys: Vec<String> = (0..30).map(|i| format!("C-{i}")).chain(["C-7".to_string()]).collect();
+    let handles: Vec<_> = keys
+        .iter()
+        .map(|key| {
+            let (engine, key) = (engine.clone(), key.clone());
+            tokio::spawn(async move {
+                let order = StartOrder { business_key: Some(key.clone()), ..StartOrder::default() };
+                (key, engine.start("order", order).await)
+            })
+        })
+        .collect();
+    let mut ids = std::collections::BTreeMap::new();
+    for handle in handles {
+        let (key, started) = handle.await.expect("joins");
+        let id = started.unwrap_or_else(|e| panic!("start {key}: {e}"));
+        if let Some(first) = ids.insert(key.clone(), id.clone()) {
+            assert_eq!(first, id, "both starts of {key} name the one order");
+        }
+    }
+    let orders = engine.orders(&OrderFilter { limit: Some(1000), ..OrderFilter::default() }).await.expect("orders");
+    let started: Vec<_> =
+        orders.iter().filter(|o| o.business_key.as_deref().is_some_and(|k| k.starts_with("C-"))).collect();
+    assert_eq!(started.len(), 30, "one order per key");
+    for order in started {
+        let key = order.business_key.as_deref().unwrap_or_default();
+        assert_eq!(ids.get(key), Some(&order.id));
+        let view = engine.order(&order.id).await.expect("order");
+        assert!(view.history.iter().any(|h| matches!(h.event, Event::TaskReady { .. })), "{key} reached intake");
+    }
+}
+
 async fn timers_fire_and_failed_actions_retry_then_become_incidents(backend: &Backend) {
     let (engine, clock, _) = setup(backend).await;
     let failures = Arc::new(AtomicUsize::new(0));
@@ -498,6 +535,7 @@ fn cases() -> Vec<(&'static str, Case)> {
         ("vendors_only_see_their_orders", |b| Box::pin(vendors_only_see_their_orders(b))),
         ("two_completions_of_one_task_exactly_one_wins", |b| Box::pin(two_completions_of_one_task_exactly_one_wins(b))),
         ("many_tasks_complete_in_parallel", |b| Box::pin(many_tasks_complete_in_parallel(b))),
+        ("concurrent_starts_commit_on_their_own_merits", |b| Box::pin(concurrent_starts_commit_on_their_own_merits(b))),
         ("timers_fire_and_failed_actions_retry_then_become_incidents", |b| {
             Box::pin(timers_fire_and_failed_actions_retry_then_become_incidents(b))
         }),

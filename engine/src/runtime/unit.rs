@@ -64,6 +64,8 @@ impl Engine {
         }
         let now = self.now();
         let mut batch = Unit::default();
+        // Grown once: a change is a whole order state, and a batch holds hundreds.
+        batch.changes.reserve(items.len());
         // Every order the batch names: from the state cache, else read in one query.
         let mut read: BTreeMap<String, OrderState> = BTreeMap::new();
         let mut missing: Vec<String> = Vec::new();

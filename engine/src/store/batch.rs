@@ -24,6 +24,32 @@ pub(crate) struct OrderWrite {
     pub(crate) updated_at: i64,
     /// `None` for a new order; else the version it was read at.
     pub(crate) expected: Option<i64>,
+    /// Whether the change may have moved the order's status (it holds an event that does). The
+    /// status is indexed: an update that leaves it out does not touch the index.
+    pub(crate) status_moved: bool,
+}
+
+/// Order rows by the statement that writes them: new orders, updates that move the status,
+/// updates that leave it alone.
+pub(crate) struct OrderRows {
+    pub(crate) fresh: Vec<OrderWrite>,
+    pub(crate) moved: Vec<OrderWrite>,
+    pub(crate) kept: Vec<OrderWrite>,
+}
+
+impl OrderRows {
+    pub(crate) fn of(orders: Vec<OrderWrite>) -> OrderRows {
+        let n = orders.len();
+        let mut rows = OrderRows { fresh: Vec::new(), moved: Vec::new(), kept: Vec::with_capacity(n) };
+        for order in orders {
+            match (order.expected, order.status_moved) {
+                (None, _) => rows.fresh.push(order),
+                (Some(_), true) => rows.moved.push(order),
+                (Some(_), false) => rows.kept.push(order),
+            }
+        }
+        rows
+    }
 }
 
 /// A task row.
@@ -83,6 +109,12 @@ fn corrupt(order: &str, error: impl std::fmt::Display) -> StoreError {
     StoreError::Corrupt { order: order.to_string(), message: error.to_string() }
 }
 
+/// The events that go with a change of an order's status: the machine changes the status only
+/// where it records one of them (hold, resume, close).
+fn moves_status(event: &Event) -> bool {
+    matches!(event, Event::Held { .. } | Event::Resumed { .. } | Event::OrderClosed { .. })
+}
+
 fn status_of(state: &OrderState) -> (&'static str, Option<String>, Option<i64>) {
     match &state.status {
         Status::Open => ("open", None, None),
@@ -92,9 +124,26 @@ fn status_of(state: &OrderState) -> (&'static str, Option<String>, Option<i64>) 
 }
 
 impl Batch {
+    /// Adds the writes of `other`, which touches none of this batch's orders.
+    pub(crate) fn append(&mut self, mut other: Batch) {
+        self.orders.append(&mut other.orders);
+        self.events.append(&mut other.events);
+        self.task_inserts.append(&mut other.task_inserts);
+        self.task_assigns.append(&mut other.task_assigns);
+        self.task_deletes.append(&mut other.task_deletes);
+        self.timer_inserts.append(&mut other.timer_inserts);
+        self.timer_deletes.append(&mut other.timer_deletes);
+        self.job_upserts.append(&mut other.job_upserts);
+        self.job_deletes.append(&mut other.job_deletes);
+    }
+
     /// The net writes of `changes`, in the order given.
     pub(crate) fn of(changes: &[Change]) -> Result<Batch, StoreError> {
-        let mut batch = Batch::default();
+        let mut batch = Batch {
+            orders: Vec::with_capacity(changes.len()),
+            events: Vec::with_capacity(changes.iter().map(|c| c.events.len()).sum()),
+            ..Batch::default()
+        };
         let mut tasks: BTreeMap<(String, i64), TaskOp> = BTreeMap::new();
         let mut timers: BTreeMap<(String, i64), Op<i64>> = BTreeMap::new();
         let mut jobs: BTreeMap<(String, i64), Op<JobWrite>> = BTreeMap::new();
@@ -119,6 +168,7 @@ impl Batch {
                 version_no: i64::try_from(state.version_no).unwrap_or(i64::MAX),
                 updated_at,
                 expected: change.expected_version.map(|v| i64::try_from(v).unwrap_or(i64::MAX)),
+                status_moved: change.events.iter().any(|(_, _, event)| moves_status(event)),
             });
             for (seq, at, event) in &change.events {
                 let (kind, body) = event_row(event).map_err(|e| corrupt(id, e))?;
@@ -234,17 +284,20 @@ impl Batch {
 /// allocated and sorted, then written again).
 pub(crate) fn event_row(event: &Event) -> Result<(String, String), serde_json::Error> {
     const TAG: &str = "{\"event\":\"";
-    let json = serde_json::to_string(event)?;
+    let mut json = serde_json::to_string(event)?;
     // Kinds are snake_case identifiers: no escapes, so the first quote ends the kind.
     if let Some(rest) = json.strip_prefix(TAG)
         && let Some(end) = rest.find('"')
     {
         let kind = rest[..end].to_string();
-        let after = &rest[end + 1..];
-        if let Some(fields) = after.strip_prefix(',') {
-            return Ok((kind, format!("{{{fields}")));
+        // Just past the kind's closing quote: `,` and the fields follow, or the closing brace.
+        let cut = TAG.len() + end + 1;
+        if json[cut..].starts_with(',') {
+            // The body is the same text with `{"event":"kind",` made `{`: cut in place.
+            json.replace_range(..=cut, "{");
+            return Ok((kind, json));
         }
-        if after == "}" {
+        if &json[cut..] == "}" {
             return Ok((kind, "{}".to_string()));
         }
     }

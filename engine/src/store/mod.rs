@@ -10,9 +10,12 @@
 //! between. Nothing is lost: the caller re-reads and tries again, or reports the conflict.
 
 mod batch;
+mod group;
 mod migrate;
+mod postgres;
 mod scan;
 mod sql;
+mod sqlite;
 mod summary;
 mod text;
 
@@ -21,7 +24,8 @@ use jiff::Timestamp;
 use std::future::Future;
 use std::pin::Pin;
 
-pub use sql::{PostgresStore, SqliteStore};
+pub use postgres::PostgresStore;
+pub use sqlite::SqliteStore;
 pub use summary::{KpiChunk, NewKpiChunk};
 
 /// A boxed future, so that [`Store`] can be used as `dyn Store`.

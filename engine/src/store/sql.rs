@@ -1,20 +1,23 @@
 //! The SQL behind [`Store`], written once and expanded for SQLite and for PostgreSQL by
 //! `sql_store!`. The backends differ only where they must: how due work is claimed (PostgreSQL
 //! adds `FOR UPDATE SKIP LOCKED` so that several runners never claim the same row), how a group
-//! commit's rows are cut into statements ([`Sizing`]), connection settings, and migrations.
+//! commit's rows are cut into statements ([`Sizing`]), whether concurrent commits share a
+//! transaction (SQLite's group commit, `group.rs`), connection settings (`sqlite.rs`,
+//! `postgres.rs`), and migrations.
 
-use super::batch::{Batch, OrderWrite, Sizing, chunk_rows, chunks};
+use super::batch::{Batch, OrderRows, Sizing, chunk_rows, chunks};
+use super::group::{self, Outcome};
 use super::summary::summary_store;
 use super::text::{Placeholders, Texts};
 use super::{
-    BoxFuture, Change, Deployment, Durability, HistoryEntry, InstanceSink, JobRow, KpiChunk, NewKpiChunk, OrderFilter,
-    OrderRow, Store, StoreError, TaskFilter, TaskRow, from_micros, micros,
+    BoxFuture, Change, Deployment, HistoryEntry, InstanceSink, JobRow, KpiChunk, NewKpiChunk, OrderFilter, OrderRow,
+    Store, StoreError, TaskFilter, TaskRow, from_micros, micros,
 };
+use super::{PostgresStore, SqliteStore};
 use crate::machine::OrderState;
 use futures_util::TryStreamExt;
 use jiff::{SignedDuration, Timestamp};
 use sqlx::{QueryBuilder, Row};
-use std::str::FromStr;
 
 fn corrupt(order: &str, error: impl std::fmt::Display) -> StoreError {
     StoreError::Corrupt { order: order.to_string(), message: error.to_string() }
@@ -44,7 +47,7 @@ macro_rules! sql_store {
             /// into the statements' arguments, not copied.
             async fn write_batch(tx: &mut sqlx::Transaction<'static, $db>, batch: Batch) -> Result<(), StoreError> {
                 let texts = Self::texts();
-                let (fresh, updates): (Vec<OrderWrite>, Vec<OrderWrite>) = batch.orders.into_iter().partition(|o| o.expected.is_none());
+                let OrderRows { fresh, moved, kept } = OrderRows::of(batch.orders);
                 for chunk in chunks(fresh, 14, $sizing) {
                     let key = chunk.iter().find_map(|o| o.business_key.clone()).unwrap_or_default();
                     let mut q = sqlx::query(texts.values(
@@ -65,7 +68,9 @@ macro_rules! sql_store {
                         }
                     }
                 }
-                for chunk in chunks(updates, 9, $sizing) {
+                // Updates that leave the status alone do not name it: naming an indexed column
+                // rewrites its index entry even when the value is unchanged.
+                for chunk in chunks(moved, 9, $sizing) {
                     let (rows, ids) = (chunk.len() as u64, chunk.iter().map(|o| o.id.clone()).collect::<Vec<_>>());
                     // One statement for many orders; each row only where its version is unchanged.
                     let mut q = sqlx::query(texts.values(
@@ -78,6 +83,22 @@ macro_rules! sql_store {
                     for o in chunk {
                         q = q.bind(o.id).bind(o.status).bind(o.outcome).bind(o.vendor).bind(o.closed_at);
                         q = q.bind(o.state).bind(o.version_no).bind(o.updated_at).bind(o.expected);
+                    }
+                    let done = q.execute(&mut **tx).await?;
+                    if done.rows_affected() != rows {
+                        return Err(StoreError::Conflict(ids.join(", ")));
+                    }
+                }
+                for chunk in chunks(kept, 6, $sizing) {
+                    let (rows, ids) = (chunk.len() as u64, chunk.iter().map(|o| o.id.clone()).collect::<Vec<_>>());
+                    let mut q = sqlx::query(texts.values(
+                        "UPDATE orders SET vendor = v.column2, state = v.column3, version_no = v.column4, updated_at = v.column5 FROM (",
+                        6,
+                        chunk.len(),
+                        ") AS v WHERE orders.id = v.column1 AND orders.version_no = v.column6",
+                    ));
+                    for o in chunk {
+                        q = q.bind(o.id).bind(o.vendor).bind(o.state).bind(o.version_no).bind(o.updated_at).bind(o.expected);
                     }
                     let done = q.execute(&mut **tx).await?;
                     if done.rows_affected() != rows {
@@ -137,6 +158,14 @@ macro_rules! sql_store {
                     q.execute(&mut **tx).await?;
                 }
                 Self::delete_pairs(tx, "DELETE FROM jobs WHERE (order_id, instance) IN (SELECT column1, column2 FROM (", batch.job_deletes).await?;
+                Ok(())
+            }
+
+            /// Writes one batch in a transaction of its own.
+            async fn write_alone(&self, batch: Batch) -> Result<(), StoreError> {
+                let mut tx = self.writes.begin().await?;
+                Self::write_batch(&mut tx, batch).await?;
+                tx.commit().await?;
                 Ok(())
             }
 
@@ -288,11 +317,27 @@ macro_rules! sql_store {
             fn commit<'a>(&'a self, changes: &'a [Change]) -> BoxFuture<'a, Result<(), StoreError>> {
                 Box::pin(async move {
                     let batch = Batch::of(changes)?;
+                    let Some(queue) = self.group_queue() else {
+                        return self.write_alone(batch).await;
+                    };
+                    let mut outcome = queue.push(batch, changes.iter().map(|c| c.state.id.clone()).collect());
                     let _writer = self.writer().await;
-                    let mut tx = self.writes.begin().await?;
-                    Self::write_batch(&mut tx, batch).await?;
-                    tx.commit().await?;
-                    Ok(())
+                    // Holding the writer: either someone already wrote this batch with theirs, or
+                    // it is still queued and this caller writes the next group.
+                    loop {
+                        match group::settled(&mut outcome) {
+                            Some(Outcome::Committed) => return Ok(()),
+                            Some(Outcome::Failed(error)) => return Err(error),
+                            Some(Outcome::Alone) => return self.write_alone(Batch::of(changes)?).await,
+                            None => match queue.take() {
+                                Some(mut group) => {
+                                    let result = self.write_alone(std::mem::take(&mut group.batch)).await;
+                                    group.finish(result);
+                                }
+                                None => return self.write_alone(Batch::of(changes)?).await,
+                            },
+                        }
+                    }
                 })
             }
 
@@ -491,104 +536,6 @@ let rows = sqlx::query("SELECT seq, at, kind, body FROM events WHERE order_id = 
             }
         }
     };
-}
-
-/// Prepared statements kept per SQLite connection: a group commit uses up to nine sizes of
-/// each of its multi-row statements (sqlx keeps 100 by default).
-const STATEMENT_CACHE: usize = 400;
-
-/// The embedded default: one SQLite file in WAL mode.
-#[derive(Debug, Clone)]
-pub struct SqliteStore {
-    /// Reads.
-    pool: sqlx::SqlitePool,
-    /// Writes: one connection of its own (the pool itself for an in-memory database). SQLite has
-    /// one writer at a time anyway, and a connection that alone writes keeps its page cache
-    /// valid from one commit to the next and prepares each group-commit statement once; writes
-    /// spread over the pool re-read the pages another connection changed and prepare every
-    /// statement on every connection.
-    writes: sqlx::SqlitePool,
-    /// SQLite has one writer at a time: writers of this process queue here rather than in
-    /// SQLite's busy handler, which sleeps and retries.
-    writer: std::sync::Arc<tokio::sync::Mutex<()>>,
-}
-
-impl SqliteStore {
-    /// Opens (creating if needed) and migrates a SQLite database.
-    pub async fn open(url: &str, sync: Durability) -> Result<SqliteStore, StoreError> {
-        use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-        let memory = url.contains(":memory:");
-        let options = SqliteConnectOptions::from_str(url)?
-            .create_if_missing(true)
-            .journal_mode(if memory { SqliteJournalMode::Memory } else { SqliteJournalMode::Wal })
-            .synchronous(match sync {
-                Durability::Full => SqliteSynchronous::Full,
-                Durability::Normal => SqliteSynchronous::Normal,
-            })
-            .busy_timeout(std::time::Duration::from_secs(10))
-            .foreign_keys(false)
-            // Statement journals of multi-row statements stay in memory, not in temporary files.
-            .pragma("temp_store", "memory")
-            // Room for every fixed-size multi-row statement of a group commit (see `chunk_rows`).
-            .statement_cache_capacity(STATEMENT_CACHE)
-            // New databases get 16 KB pages (existing ones keep theirs): a group commit writes a
-            // quarter as many pages to the log, in a quarter of the system calls, for about the
-            // same bytes (BENCHMARKS.md, "The durable engine").
-            .page_size(16_384);
-        // An in-memory database lives in one connection; a file is shared by a few.
-        let pool =
-            SqlitePoolOptions::new().max_connections(if memory { 1 } else { 4 }).connect_with(options.clone()).await?;
-        super::migrate::sqlite().run(&pool).await?;
-        let writes = if memory {
-            pool.clone()
-        } else {
-            // A group commit of 1,000 orders touches a few thousand pages: a cache that holds
-            // them (32 MB, against SQLite's default of 2 MB) is not re-read from the log.
-            let options = options.pragma("cache_size", "-32768");
-            SqlitePoolOptions::new().max_connections(1).connect_with(options).await?
-        };
-        Ok(SqliteStore { pool, writes, writer: std::sync::Arc::default() })
-    }
-
-    async fn writer(&self) -> Option<tokio::sync::MutexGuard<'_, ()>> {
-        Some(self.writer.lock().await)
-    }
-}
-
-/// The scale-out path: several runners share one PostgreSQL database.
-#[derive(Debug, Clone)]
-pub struct PostgresStore {
-    pool: sqlx::PgPool,
-    /// The same pool: PostgreSQL has many writers.
-    writes: sqlx::PgPool,
-}
-
-impl PostgresStore {
-    /// Connects to and migrates a PostgreSQL database.
-    pub async fn open(url: &str) -> Result<PostgresStore, StoreError> {
-        let pool = sqlx::postgres::PgPoolOptions::new().max_connections(8).connect(url).await?;
-        super::migrate::postgres().run(&pool).await?;
-        Ok(PostgresStore { writes: pool.clone(), pool })
-    }
-
-    /// PostgreSQL locks rows, not the database: writers need no queue.
-    async fn writer(&self) -> Option<tokio::sync::MutexGuard<'_, ()>> {
-        None
-    }
-
-    /// Removes every table Junro created in the database at `url` (for tests that need a clean
-    /// database). It does not migrate first, so it also clears a database whose migrations
-    /// differ from this build's (left by another version of Junro).
-    pub async fn reset(url: &str) -> Result<(), StoreError> {
-        let pool = sqlx::postgres::PgPoolOptions::new().max_connections(1).connect(url).await?;
-        sqlx::query(
-            "DROP TABLE IF EXISTS programs, deployments, orders, events, tasks, timers, jobs, kpi_chunks, kpi_summarised, _sqlx_migrations",
-        )
-        .execute(&pool)
-        .await?;
-        pool.close().await;
-        Ok(())
-    }
 }
 
 sql_store!(SqliteStore, sqlx::Sqlite, "", Sizing::Cached, Placeholders::Anonymous, super::scan::SQLITE);

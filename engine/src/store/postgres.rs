@@ -1,0 +1,46 @@
+//! The PostgreSQL backend's connections: several runners share one database and write side
+//! by side. Its statements are in `sql.rs`, shared with SQLite.
+
+use super::StoreError;
+use super::group::GroupQueue;
+
+/// The scale-out path: several runners share one PostgreSQL database.
+#[derive(Debug, Clone)]
+pub struct PostgresStore {
+    pub(super) pool: sqlx::PgPool,
+    /// The same pool: PostgreSQL has many writers.
+    pub(super) writes: sqlx::PgPool,
+}
+
+impl PostgresStore {
+    /// Connects to and migrates a PostgreSQL database.
+    pub async fn open(url: &str) -> Result<PostgresStore, StoreError> {
+        let pool = sqlx::postgres::PgPoolOptions::new().max_connections(8).connect(url).await?;
+        super::migrate::postgres().run(&pool).await?;
+        Ok(PostgresStore { writes: pool.clone(), pool })
+    }
+
+    /// PostgreSQL locks rows, not the database: writers need no queue.
+    pub(super) async fn writer(&self) -> Option<tokio::sync::MutexGuard<'_, ()>> {
+        None
+    }
+
+    /// Concurrent transactions run side by side: each commit is its own.
+    pub(super) fn group_queue(&self) -> Option<&GroupQueue> {
+        None
+    }
+
+    /// Removes every table Junro created in the database at `url` (for tests that need a clean
+    /// database). It does not migrate first, so it also clears a database whose migrations
+    /// differ from this build's (left by another version of Junro).
+    pub async fn reset(url: &str) -> Result<(), StoreError> {
+        let pool = sqlx::postgres::PgPoolOptions::new().max_connections(1).connect(url).await?;
+        sqlx::query(
+            "DROP TABLE IF EXISTS programs, deployments, orders, events, tasks, timers, jobs, kpi_chunks, kpi_summarised, _sqlx_migrations",
+        )
+        .execute(&pool)
+        .await?;
+        pool.close().await;
+        Ok(())
+    }
+}

@@ -1,0 +1,75 @@
+//! The SQLite backend's connections: the embedded default, one file in write-ahead-log mode,
+//! one writer at a time. Its statements are in `sql.rs`, shared with PostgreSQL.
+
+use super::group::GroupQueue;
+use super::{Durability, StoreError};
+use std::str::FromStr;
+
+/// Prepared statements kept per SQLite connection: a group commit uses up to nine sizes of
+/// each of its multi-row statements (sqlx keeps 100 by default).
+const STATEMENT_CACHE: usize = 400;
+
+/// The embedded default: one SQLite file in WAL mode.
+#[derive(Debug, Clone)]
+pub struct SqliteStore {
+    /// Reads.
+    pub(super) pool: sqlx::SqlitePool,
+    /// Writes: one connection of its own (the pool itself for an in-memory database). SQLite has
+    /// one writer at a time anyway, and a connection that alone writes keeps its page cache
+    /// valid from one commit to the next and prepares each group-commit statement once; writes
+    /// spread over the pool re-read the pages another connection changed and prepare every
+    /// statement on every connection.
+    pub(super) writes: sqlx::SqlitePool,
+    /// SQLite has one writer at a time: writers of this process queue here rather than in
+    /// SQLite's busy handler, which sleeps and retries.
+    pub(super) writer: std::sync::Arc<tokio::sync::Mutex<()>>,
+    /// Group commit: the batches waiting for the writer (`group.rs`).
+    pub(super) queue: std::sync::Arc<GroupQueue>,
+}
+
+impl SqliteStore {
+    /// Opens (creating if needed) and migrates a SQLite database.
+    pub async fn open(url: &str, sync: Durability) -> Result<SqliteStore, StoreError> {
+        use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+        let memory = url.contains(":memory:");
+        let options = SqliteConnectOptions::from_str(url)?
+            .create_if_missing(true)
+            .journal_mode(if memory { SqliteJournalMode::Memory } else { SqliteJournalMode::Wal })
+            .synchronous(match sync {
+                Durability::Full => SqliteSynchronous::Full,
+                Durability::Normal => SqliteSynchronous::Normal,
+            })
+            .busy_timeout(std::time::Duration::from_secs(10))
+            .foreign_keys(false)
+            // Statement journals of multi-row statements stay in memory, not in temporary files.
+            .pragma("temp_store", "memory")
+            // Room for every fixed-size multi-row statement of a group commit (see `chunk_rows`).
+            .statement_cache_capacity(STATEMENT_CACHE)
+            // New databases get 16 KB pages (existing ones keep theirs): a group commit writes a
+            // quarter as many pages to the log, in a quarter of the system calls, for about the
+            // same bytes (BENCHMARKS.md, "The durable engine").
+            .page_size(16_384);
+        // An in-memory database lives in one connection; a file is shared by a few.
+        let pool =
+            SqlitePoolOptions::new().max_connections(if memory { 1 } else { 4 }).connect_with(options.clone()).await?;
+        super::migrate::sqlite().run(&pool).await?;
+        let writes = if memory {
+            pool.clone()
+        } else {
+            // A group commit of 1,000 orders touches a few thousand pages: a cache that holds
+            // them (32 MB, against SQLite's default of 2 MB) is not re-read from the log.
+            let options = options.pragma("cache_size", "-32768");
+            SqlitePoolOptions::new().max_connections(1).connect_with(options).await?
+        };
+        Ok(SqliteStore { pool, writes, writer: std::sync::Arc::default(), queue: std::sync::Arc::default() })
+    }
+
+    pub(super) async fn writer(&self) -> Option<tokio::sync::MutexGuard<'_, ()>> {
+        Some(self.writer.lock().await)
+    }
+
+    /// One writer at a time: concurrent commits share transactions.
+    pub(super) fn group_queue(&self) -> Option<&GroupQueue> {
+        Some(&self.queue)
+    }
+}
