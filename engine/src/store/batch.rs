@@ -94,8 +94,8 @@ enum Op<T> {
 #[derive(Default)]
 pub(crate) struct Batch {
     pub(crate) orders: Vec<OrderWrite>,
-    /// (order, seq, at, kind, body)
-    pub(crate) events: Vec<(String, i64, i64, String, String)>,
+    /// Rows of the events table: (order, its first event's seq, the events' record).
+    pub(crate) events: Vec<(String, i64, String)>,
     pub(crate) task_inserts: Vec<TaskWrite>,
     pub(crate) task_assigns: Vec<(String, i64, Option<String>)>,
     pub(crate) task_deletes: Vec<(String, i64)>,
@@ -141,7 +141,7 @@ impl Batch {
     pub(crate) fn of(changes: &[Change]) -> Result<Batch, StoreError> {
         let mut batch = Batch {
             orders: Vec::with_capacity(changes.len()),
-            events: Vec::with_capacity(changes.iter().map(|c| c.events.len()).sum()),
+            events: Vec::with_capacity(changes.len()),
             ..Batch::default()
         };
         let mut tasks: BTreeMap<(String, i64), TaskOp> = BTreeMap::new();
@@ -170,9 +170,15 @@ impl Batch {
                 expected: change.expected_version.map(|v| i64::try_from(v).unwrap_or(i64::MAX)),
                 status_moved: change.events.iter().any(|(_, _, event)| moves_status(event)),
             });
-            for (seq, at, event) in &change.events {
-                let (kind, body) = event_row(event).map_err(|e| corrupt(id, e))?;
-                batch.events.push((id.clone(), i64::try_from(*seq).unwrap_or(i64::MAX), micros(*at), kind, body));
+            // The change's events make one row.
+            if let Some((first, _, _)) = change.events.first() {
+                let mut record = String::with_capacity(change.events.len() * 160);
+                for (seq, at, event) in &change.events {
+                    let (kind, body) = event_row(event).map_err(|e| corrupt(id, e))?;
+                    let seq = i64::try_from(*seq).unwrap_or(i64::MAX);
+                    super::scan::push_event(&mut record, &kind, micros(*at), seq, &body);
+                }
+                batch.events.push((id.clone(), i64::try_from(*first).unwrap_or(i64::MAX), record));
             }
             for effect in &change.effects {
                 match effect {

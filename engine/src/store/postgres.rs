@@ -36,7 +36,7 @@ impl PostgresStore {
     pub async fn reset(url: &str) -> Result<(), StoreError> {
         let pool = sqlx::postgres::PgPoolOptions::new().max_connections(1).connect(url).await?;
         sqlx::query(
-            "DROP TABLE IF EXISTS programs, deployments, orders, events, tasks, timers, jobs, kpi_chunks, kpi_summarised, _sqlx_migrations",
+            "DROP TABLE IF EXISTS programs, deployments, orders, events, event_rows, tasks, timers, jobs, kpi_chunks, kpi_summarised, _sqlx_migrations",
         )
         .execute(&pool)
         .await?;

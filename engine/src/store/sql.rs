@@ -105,10 +105,10 @@ macro_rules! sql_store {
                         return Err(StoreError::Conflict(ids.join(", ")));
                     }
                 }
-                for chunk in chunks(batch.events, 5, $sizing) {
-                    let mut q = sqlx::query(texts.values("INSERT INTO events (order_id, seq, at, kind, body) ", 5, chunk.len(), ""));
-                    for (order, seq, at, kind, body) in chunk {
-                        q = q.bind(order).bind(seq).bind(at).bind(kind).bind(body);
+                for chunk in chunks(batch.events, 3, $sizing) {
+                    let mut q = sqlx::query(texts.values("INSERT INTO events (order_id, seq, record) ", 3, chunk.len(), ""));
+                    for (order, seq, record) in chunk {
+                        q = q.bind(order).bind(seq).bind(record);
                     }
                     q.execute(&mut **tx).await?;
                 }
@@ -431,33 +431,31 @@ macro_rules! sql_store {
 
             fn history<'a>(&'a self, id: &'a str) -> BoxFuture<'a, Result<Vec<HistoryEntry>, StoreError>> {
                 Box::pin(async move {
-let rows = sqlx::query("SELECT seq, at, kind, body FROM events WHERE order_id = $1 ORDER BY seq").bind(id).fetch_all(&self.pool).await?;
-                    rows.iter()
-                        .map(|r| {
-                            let body: &str = r.try_get("body")?;
-                            let kind: &str = r.try_get("kind")?;
-                            Ok(HistoryEntry {
-                                seq: r.try_get::<i64, _>("seq")? as u64,
-                                at: from_micros(r.try_get("at")?),
-                                event: super::decode_event(kind, body).map_err(|e| corrupt(id, e))?,
-                            })
-                        })
-                        .collect()
+                    let rows = sqlx::query("SELECT record FROM events WHERE order_id = $1 ORDER BY seq").bind(id).fetch_all(&self.pool).await?;
+                    let mut history = Vec::new();
+                    for row in &rows {
+                        let record: &str = row.try_get("record")?;
+                        for event in super::scan::events_of(id, record) {
+                            let event = event?;
+                            history.push(HistoryEntry {
+                                seq: u64::try_from(event.seq).unwrap_or(0),
+                                at: from_micros(event.at_us),
+                                event: super::decode_event(event.kind, event.body).map_err(|e| corrupt(id, e))?,
+                            });
+                        }
+                    }
+                    Ok(history)
                 })
             }
 
             fn scan_instances<'a>(&'a self, kinds: &'a [&'a str], sink: &'a mut InstanceSink<'a>) -> BoxFuture<'a, Result<(), StoreError>> {
                 Box::pin(async move {
-                    let sql = super::scan::sql($scan_sql, kinds, super::scan::Instances::All);
-                    // Only numbered placeholders are spliced in; the kinds are bound.
-                    let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
-                    for kind in kinds {
-                        query = query.bind(*kind);
-                    }
-                    let mut rows = query.fetch(&self.pool);
+                    let sql = super::scan::sql($scan_sql, super::scan::Instances::All);
+                    // Nothing is spliced in but fixed filters.
+                    let mut rows = sqlx::query(sqlx::AssertSqlSafe(sql)).fetch(&self.pool);
                     while let Some(row) = rows.try_next().await? {
                         let record: &str = row.try_get(0)?;
-                        super::scan::each_instance(record, sink)?;
+                        super::scan::each_instance(record, kinds, sink)?;
                     }
                     Ok(())
                 })

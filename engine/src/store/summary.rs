@@ -92,16 +92,12 @@ macro_rules! summary_store {
                     }
                 }
                 {
-                    let sql = super::scan::sql($scan_sql, kinds, super::scan::Instances::Unsummarised);
-                    // Only numbered placeholders are spliced in; the kinds are bound.
-                    let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
-                    for kind in kinds {
-                        query = query.bind(*kind);
-                    }
-                    let mut rows = query.fetch(&mut *tx);
+                    let sql = super::scan::sql($scan_sql, super::scan::Instances::Unsummarised);
+                    // Nothing is spliced in but fixed filters.
+                    let mut rows = sqlx::query(sqlx::AssertSqlSafe(sql)).fetch(&mut *tx);
                     while let Some(row) = rows.try_next().await? {
                         let record: &str = row.try_get(0)?;
-                        super::scan::each_instance(record, sink)?;
+                        super::scan::each_instance(record, kinds, sink)?;
                     }
                 }
                 tx.commit().await?;
