@@ -11,7 +11,9 @@
 //! in one transaction changes nothing about any of them; and when the group's transaction fails
 //! (a version conflict or a taken business key in one batch, or anything else) and it held more
 //! than one batch, nobody gets that failure: each caller writes its own changes again alone and
-//! gets its own answer.
+//! gets its own answer. A group is written on a task of its own, so the caller that writes it
+//! may go away (an HTTP client hanging up) without leaving the others unsure whether their
+//! changes were committed.
 
 use super::StoreError;
 use super::batch::Batch;

@@ -331,8 +331,16 @@ macro_rules! sql_store {
                             Some(Outcome::Alone) => return self.write_alone(Batch::of(changes)?).await,
                             None => match queue.take() {
                                 Some(mut group) => {
-                                    let result = self.write_alone(std::mem::take(&mut group.batch)).await;
-                                    group.finish(result);
+                                    // On a task of its own: if this caller goes away (a client
+                                    // hung up), the others still learn how their group ended,
+                                    // rather than write again what may already be committed.
+                                    let store = self.clone();
+                                    let write = tokio::spawn(async move {
+                                        let result = store.write_alone(std::mem::take(&mut group.batch)).await;
+                                        group.finish(result);
+                                    });
+                                    // A panic there dropped the group: its callers write alone.
+                                    let _ = write.await;
                                 }
                                 None => return self.write_alone(Batch::of(changes)?).await,
                             },
