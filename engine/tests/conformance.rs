@@ -351,6 +351,46 @@ async fn concurrent_starts_commit_on_their_own_merits(backend: &Backend) {
     }
 }
 
+/// Callers that go away mid-commit (an HTTP client hanging up drops its handler) must not
+/// change the answers of the callers whose changes shared their transaction: every start that
+/// was not abandoned is answered with its order, and that order exists.
+async fn abandoned_commits_do_not_change_the_others_answers(backend: &Backend) {
+    backend.fresh().await;
+    // Full durability: a commit waits for the disk, which leaves callers time to go away while
+    // their group is being written.
+    let clock = Arc::new(VirtualClock::new(t0()));
+    let options = EngineOptions { durability: Durability::Full, clock, ..EngineOptions::default() };
+    let engine = Engine::open_with(&backend.url(), options).await.expect("engine opens");
+    engine.deploy(&[flows_dir(FLOWS)], None).await.expect("deploys");
+    let engine = Arc::new(engine);
+    for round in 0..40_u64 {
+        let handles: Vec<_> = (0..16)
+            .map(|_| {
+                let engine = engine.clone();
+                tokio::spawn(async move { engine.start("order", basic()).await })
+            })
+            .collect();
+        // Abandon three in four at a different moment each round: queued, writing a group that
+        // holds the others' changes, or done.
+        tokio::time::sleep(std::time::Duration::from_micros(round * 150)).await;
+        for (n, handle) in handles.iter().enumerate() {
+            if n % 4 != 1 {
+                handle.abort();
+            }
+        }
+        for handle in handles {
+            match handle.await {
+                Ok(started) => {
+                    let id = started.unwrap_or_else(|e| panic!("round {round}: a start nobody abandoned failed: {e}"));
+                    let view = engine.order(&id).await.unwrap_or_else(|e| panic!("round {round}: {id}: {e}"));
+                    assert!(!view.history.is_empty(), "round {round}: {id} has its history");
+                }
+                Err(e) => assert!(e.is_cancelled(), "{e}"),
+            }
+        }
+    }
+}
+
 async fn timers_fire_and_failed_actions_retry_then_become_incidents(backend: &Backend) {
     let (engine, clock, _) = setup(backend).await;
     let failures = Arc::new(AtomicUsize::new(0));
@@ -536,6 +576,9 @@ fn cases() -> Vec<(&'static str, Case)> {
         ("two_completions_of_one_task_exactly_one_wins", |b| Box::pin(two_completions_of_one_task_exactly_one_wins(b))),
         ("many_tasks_complete_in_parallel", |b| Box::pin(many_tasks_complete_in_parallel(b))),
         ("concurrent_starts_commit_on_their_own_merits", |b| Box::pin(concurrent_starts_commit_on_their_own_merits(b))),
+        ("abandoned_commits_do_not_change_the_others_answers", |b| {
+            Box::pin(abandoned_commits_do_not_change_the_others_answers(b))
+        }),
         ("timers_fire_and_failed_actions_retry_then_become_incidents", |b| {
             Box::pin(timers_fire_and_failed_actions_retry_then_become_incidents(b))
         }),

@@ -18,3 +18,4 @@ SELECT order_id, seq, kind || chr(31) || at::text || chr(31) || seq::text || chr
 
 DROP TABLE events;
 ALTER TABLE event_rows RENAME TO events;
+ALTER TABLE events RENAME CONSTRAINT event_rows_pkey TO events_pkey;

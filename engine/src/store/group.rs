@@ -11,9 +11,11 @@
 //! in one transaction changes nothing about any of them; and when the group's transaction fails
 //! (a version conflict or a taken business key in one batch, or anything else) and it held more
 //! than one batch, nobody gets that failure: each caller writes its own changes again alone and
-//! gets its own answer. A group is written on a task of its own, so the caller that writes it
-//! may go away (an HTTP client hanging up) without leaving the others unsure whether their
-//! changes were committed.
+//! gets its own answer. A group is written on a task of its own that holds the writer until the
+//! group's callers know how it ended, so the caller that started it may go away (an HTTP client
+//! hanging up) without leaving the others unsure whether their changes were committed. A caller
+//! that goes away while its batch still waits in the queue has nothing written, as when a
+//! transaction is abandoned before it begins.
 
 use super::StoreError;
 use super::batch::Batch;
@@ -69,6 +71,12 @@ impl GroupQueue {
         self.queue.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
+    /// How many batches wait.
+    #[cfg(test)]
+    pub(crate) fn queued(&self) -> usize {
+        self.lock().len()
+    }
+
     /// Queues a batch of changes to `orders`; the receiver hears how it ended.
     pub(crate) fn push(&self, batch: Batch, orders: Vec<String>) -> oneshot::Receiver<Outcome> {
         let (done, outcome) = oneshot::channel();
@@ -78,7 +86,7 @@ impl GroupQueue {
 
     /// Takes the oldest queued batch and every later one whose orders are disjoint from those
     /// taken, until the group holds [`GROUP_ORDERS`] orders; the rest stay queued, in their
-    /// order. `None` when the queue is empty.
+    /// order. Batches whose callers went away are dropped. `None` when nothing is left to write.
     pub(crate) fn take(&self) -> Option<Group> {
         let pending = std::mem::take(&mut *self.lock());
         if pending.is_empty() {
@@ -88,6 +96,11 @@ impl GroupQueue {
         let mut group = Group { batch: Batch::default(), waiting: Vec::new() };
         let mut later = Vec::new();
         for p in pending {
+            if p.done.is_closed() {
+                // Its caller went away while waiting for the writer: like a transaction
+                // abandoned before it began, nothing of it is written.
+                continue;
+            }
             let full = touched.len() >= GROUP_ORDERS;
             if full || p.orders.iter().any(|o| touched.contains(o)) {
                 later.push(p);
@@ -108,7 +121,7 @@ impl GroupQueue {
             later.append(&mut queue);
             *queue = later;
         }
-        Some(group)
+        (!group.waiting.is_empty()).then_some(group)
     }
 }
 
@@ -141,8 +154,10 @@ pub(crate) fn settled(outcome: &mut oneshot::Receiver<Outcome>) -> Option<Outcom
     match outcome.try_recv() {
         Ok(outcome) => Some(outcome),
         Err(oneshot::error::TryRecvError::Empty) => None,
-        // Its group's writer went away mid-transaction (its future was dropped): nothing of the
-        // group was committed.
+        // Its group was dropped before saying how it ended (the task writing it panicked, or the
+        // runtime is shutting down): the caller writes its changes again alone. Had the group
+        // in fact committed, that write meets a version conflict (or a taken key) rather than
+        // doubling anything.
         Err(oneshot::error::TryRecvError::Closed) => Some(Outcome::Alone),
     }
 }
@@ -200,6 +215,19 @@ mod tests {
         let mut c = queue.push(batch_of("c"), vec!["c".into()]);
         queue.take().expect("a group").finish(Err(StoreError::Conflict("c".into())));
         assert!(matches!(settled(&mut c), Some(Outcome::Failed(StoreError::Conflict(_)))));
+    }
+
+    #[test]
+    fn a_batch_whose_caller_went_away_before_its_turn_is_not_written() {
+        let queue = GroupQueue::default();
+        drop(queue.push(batch_of("gone"), vec!["gone".into()]));
+        let mut b = queue.push(batch_of("b"), vec!["b".into()]);
+        let group = queue.take().expect("a group");
+        assert_eq!(group.batch.task_deletes, vec![("b".to_string(), 1)]);
+        group.finish(Ok(()));
+        assert!(matches!(settled(&mut b), Some(Outcome::Committed)));
+        drop(queue.push(batch_of("gone"), vec!["gone".into()]));
+        assert!(queue.take().is_none(), "nothing left to write");
     }
 
     #[test]

@@ -77,7 +77,9 @@ pub struct Change {
     pub state: OrderState,
     /// The order's `version_no` before the change; `None` for a new order.
     pub expected_version: Option<u64>,
-    /// The events, with their sequence numbers (1-based, per order) and times.
+    /// The events, with their sequence numbers (1-based, per order) and times. They are stored
+    /// as one row. The order's status column is written only when they hold an event that goes
+    /// with a status change (`Held`, `Resumed`, `OrderClosed`), as the machine's always do.
     pub events: Vec<(u64, Timestamp, Event)>,
     /// The effects to carry out.
     pub effects: Vec<Effect>,

@@ -25,6 +25,11 @@ impl PostgresStore {
         None
     }
 
+    /// No writer to hold (no group commit either).
+    pub(super) async fn owned_writer(&self) -> Option<tokio::sync::OwnedMutexGuard<()>> {
+        None
+    }
+
     /// Concurrent transactions run side by side: each commit is its own.
     pub(super) fn group_queue(&self) -> Option<&GroupQueue> {
         None

@@ -6,7 +6,7 @@
 //! `postgres.rs`), and migrations.
 
 use super::batch::{Batch, OrderRows, Sizing, chunk_rows, chunks};
-use super::group::{self, Outcome};
+use super::group::{self, GroupQueue, Outcome};
 use super::summary::summary_store;
 use super::text::{Placeholders, Texts};
 use super::{
@@ -159,6 +159,54 @@ macro_rules! sql_store {
                 }
                 Self::delete_pairs(tx, "DELETE FROM jobs WHERE (order_id, instance) IN (SELECT column1, column2 FROM (", batch.job_deletes).await?;
                 Ok(())
+            }
+
+            /// Group commit (`group.rs`): queues `batch` (the net writes of `changes`) and waits for
+            /// the writer; then either another caller has written it with theirs, or it is still
+            /// queued and this caller writes the next group.
+            async fn commit_in_group(&self, queue: &GroupQueue, changes: &[Change], batch: Batch) -> Result<(), StoreError> {
+                let mut outcome = queue.push(batch, changes.iter().map(|c| c.state.id.clone()).collect());
+                let mut writer = self.owned_writer().await;
+                let ended = loop {
+                    if let Some(ended) = group::settled(&mut outcome) {
+                        break ended;
+                    }
+                    let Some(mut group) = queue.take() else {
+                        // Neither settled nor queued: in a group being written, which cannot be
+                        // while this caller holds the writer; should it happen, wait for its end.
+                        drop(writer.take());
+                        let ended = (&mut outcome).await.unwrap_or(Outcome::Alone);
+                        writer = self.owned_writer().await;
+                        break ended;
+                    };
+                    // The group is written on a task of its own, which holds the writer until the
+                    // group's callers know how it ended: if this caller goes away meanwhile (an
+                    // HTTP client hung up), neither they nor whoever takes the writer next can
+                    // mistake a transaction in flight for one that never happened.
+                    let store = self.clone();
+                    let held = writer.take();
+                    let write = tokio::spawn(async move {
+                        let result = store.write_alone(std::mem::take(&mut group.batch)).await;
+                        group.finish(result);
+                        held
+                    });
+                    // A panic there released the writer and dropped the group: its callers write
+                    // alone.
+                    writer = match write.await {
+                        Ok(held) => held,
+                        Err(_) => self.owned_writer().await,
+                    };
+                };
+                match ended {
+                    Outcome::Committed => Ok(()),
+                    Outcome::Failed(error) => Err(error),
+                    Outcome::Alone => {
+                        // Written again alone, while holding the writer.
+                        let written = self.write_alone(Batch::of(changes)?).await;
+                        drop(writer);
+                        written
+                    }
+                }
             }
 
             /// Writes one batch in a transaction of its own.
@@ -317,34 +365,9 @@ macro_rules! sql_store {
             fn commit<'a>(&'a self, changes: &'a [Change]) -> BoxFuture<'a, Result<(), StoreError>> {
                 Box::pin(async move {
                     let batch = Batch::of(changes)?;
-                    let Some(queue) = self.group_queue() else {
-                        return self.write_alone(batch).await;
-                    };
-                    let mut outcome = queue.push(batch, changes.iter().map(|c| c.state.id.clone()).collect());
-                    let _writer = self.writer().await;
-                    // Holding the writer: either someone already wrote this batch with theirs, or
-                    // it is still queued and this caller writes the next group.
-                    loop {
-                        match group::settled(&mut outcome) {
-                            Some(Outcome::Committed) => return Ok(()),
-                            Some(Outcome::Failed(error)) => return Err(error),
-                            Some(Outcome::Alone) => return self.write_alone(Batch::of(changes)?).await,
-                            None => match queue.take() {
-                                Some(mut group) => {
-                                    // On a task of its own: if this caller goes away (a client
-                                    // hung up), the others still learn how their group ended,
-                                    // rather than write again what may already be committed.
-                                    let store = self.clone();
-                                    let write = tokio::spawn(async move {
-                                        let result = store.write_alone(std::mem::take(&mut group.batch)).await;
-                                        group.finish(result);
-                                    });
-                                    // A panic there dropped the group: its callers write alone.
-                                    let _ = write.await;
-                                }
-                                None => return self.write_alone(Batch::of(changes)?).await,
-                            },
-                        }
+                    match self.group_queue() {
+                        None => self.write_alone(batch).await,
+                        Some(queue) => self.commit_in_group(queue, changes, batch).await,
                     }
                 })
             }

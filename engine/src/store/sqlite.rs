@@ -68,8 +68,66 @@ impl SqliteStore {
         Some(self.writer.lock().await)
     }
 
+    /// The writer, held by a guard that can move to another task (a group commit's).
+    pub(super) async fn owned_writer(&self) -> Option<tokio::sync::OwnedMutexGuard<()>> {
+        Some(self.writer.clone().lock_owned().await)
+    }
+
     /// One writer at a time: concurrent commits share transactions.
     pub(super) fn group_queue(&self) -> Option<&GroupQueue> {
         Some(&self.queue)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::{Change, Store};
+
+    fn new_order(id: &str) -> Vec<Change> {
+        let mut state = crate::machine::blank_state();
+        state.id = id.to_string();
+        state.flow = "f".into();
+        vec![Change { state, expected_version: None, events: Vec::new(), effects: Vec::new() }]
+    }
+
+    async fn until(what: impl Fn() -> bool) {
+        for _ in 0..10_000 {
+            if what() {
+                return;
+            }
+            tokio::time::sleep(std::time::Duration::from_micros(50)).await;
+        }
+        panic!("timed out");
+    }
+
+    /// The caller writing a group goes away mid-transaction: another caller of the group, next
+    /// to hold the writer, must learn that the group committed, not write its change again.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_group_outlives_the_caller_that_writes_it() {
+        let path = std::env::temp_dir().join(format!("junro-group-{}.db", std::process::id()));
+        let store = SqliteStore::open(&format!("sqlite:{}", path.display()), Durability::Full).await.expect("opens");
+        let held = store.owned_writer().await;
+        let a = tokio::spawn({
+            let store = store.clone();
+            async move { store.commit(&new_order("a")).await }
+        });
+        until(|| store.queue.queued() == 1).await;
+        let b = tokio::spawn({
+            let store = store.clone();
+            async move { store.commit(&new_order("b")).await }
+        });
+        until(|| store.queue.queued() == 2).await;
+        // `a` asked for the writer first: it takes both batches and starts writing them.
+        drop(held);
+        until(|| store.queue.queued() == 0).await;
+        a.abort();
+        assert!(a.await.is_err_and(|e| e.is_cancelled()), "a went away");
+        b.await.expect("b joins").expect("b's change was committed with a's and b is told so");
+        assert!(store.load("a").await.expect("reads").is_some() && store.load("b").await.expect("reads").is_some());
+        store.close().await;
+        for suffix in ["", "-wal", "-shm"] {
+            let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+        }
     }
 }
