@@ -58,6 +58,25 @@ mod tests {
     const OLD_EVENTS: [(i64, i64, &str, &str); 2] =
         [(1, 1_000_000, "held", r#"{"actor":"a","reason":"待ち"}"#), (2, 2_000_000, "resumed", r#"{"actor":"a"}"#)];
 
+    /// Migrates `$pool` to version 2 with `$files` and stores [`OLD_EVENTS`] as those versions
+    /// did (a macro: the SQLite and PostgreSQL pools are different types).
+    macro_rules! write_before_migration_3 {
+        ($pool:expr, $files:expr) => {{
+            migrator(&$files[..2]).run(&$pool).await.expect("migrations 1 and 2");
+            for (seq, at, kind, body) in OLD_EVENTS {
+                sqlx::query("INSERT INTO events (order_id, seq, at, kind, body) VALUES ('o-1', $1, $2, $3, $4)")
+                    .bind(seq)
+                    .bind(at)
+                    .bind(kind)
+                    .bind(body)
+                    .execute(&$pool)
+                    .await
+                    .expect("an old event");
+            }
+            $pool.close().await;
+        }};
+    }
+
     fn expect_history(history: &[crate::store::HistoryEntry]) {
         assert_eq!(history.len(), 2);
         assert_eq!((history[0].seq, history[0].at.as_microsecond()), (1, 1_000_000));
@@ -74,19 +93,7 @@ mod tests {
                 .expect("url")
                 .create_if_missing(true);
             let pool = sqlx::SqlitePool::connect_with(options).await.expect("opens");
-            let before = migrator(&SQLITE[..2]);
-            before.run(&pool).await.expect("migrations 1 and 2");
-            for (seq, at, kind, body) in OLD_EVENTS {
-                sqlx::query("INSERT INTO events (order_id, seq, at, kind, body) VALUES ('o-1', $1, $2, $3, $4)")
-                    .bind(seq)
-                    .bind(at)
-                    .bind(kind)
-                    .bind(body)
-                    .execute(&pool)
-                    .await
-                    .expect("an old event");
-            }
-            pool.close().await;
+            write_before_migration_3!(pool, SQLITE);
         }
         let store = SqliteStore::open(&url, crate::store::Durability::Full).await.expect("migrates");
         expect_history(&store.history("o-1").await.expect("history"));
@@ -111,19 +118,7 @@ mod tests {
         let url = format!("{url}{separator}options=-c%20search_path%3Djunro_migrate_test");
         {
             let pool = sqlx::postgres::PgPoolOptions::new().max_connections(1).connect(&url).await.expect("connects");
-            let before = migrator(&POSTGRES[..2]);
-            before.run(&pool).await.expect("migrations 1 and 2");
-            for (seq, at, kind, body) in OLD_EVENTS {
-                sqlx::query("INSERT INTO events (order_id, seq, at, kind, body) VALUES ('o-1', $1, $2, $3, $4)")
-                    .bind(seq)
-                    .bind(at)
-                    .bind(kind)
-                    .bind(body)
-                    .execute(&pool)
-                    .await
-                    .expect("an old event");
-            }
-            pool.close().await;
+            write_before_migration_3!(pool, POSTGRES);
         }
         let store = PostgresStore::open(&url).await.expect("migrates");
         expect_history(&store.history("o-1").await.expect("history"));
