@@ -4,7 +4,6 @@
 
 use super::{Change, StoreError, micros};
 use crate::machine::{Activity, Effect, Event, OrderState, Status};
-use std::collections::BTreeMap;
 
 /// An order row to insert or update.
 pub(crate) struct OrderWrite {
@@ -137,19 +136,24 @@ impl Batch {
         self.job_deletes.append(&mut other.job_deletes);
     }
 
-    /// The net writes of `changes`, in the order given.
+    /// The net writes of `changes`, in the order given. Each order may appear once: two
+    /// changes of one order in one commit would both be checked against the version read before
+    /// either, so that one could overwrite the other.
     pub(crate) fn of(changes: &[Change]) -> Result<Batch, StoreError> {
         let mut batch = Batch {
             orders: Vec::with_capacity(changes.len()),
             events: Vec::with_capacity(changes.len()),
             ..Batch::default()
         };
-        let mut tasks: BTreeMap<(String, i64), TaskOp> = BTreeMap::new();
-        let mut timers: BTreeMap<(String, i64), Op<i64>> = BTreeMap::new();
-        let mut jobs: BTreeMap<(String, i64), Op<JobWrite>> = BTreeMap::new();
+        let mut seen = std::collections::HashSet::with_capacity(changes.len());
+        // The last word on each of a change's tasks, timers and jobs, by their number.
+        let mut net = NetEffects::default();
         for change in changes {
             let state = &change.state;
             let id = &state.id;
+            if !seen.insert(id.as_str()) {
+                return Err(StoreError::Conflict(id.clone()));
+            }
             let (status, outcome, closed_at) = status_of(state);
             let updated_at = change.events.last().map_or(0, |(_, at, _)| micros(*at));
             batch.orders.push(OrderWrite {
@@ -180,105 +184,128 @@ impl Batch {
                 }
                 batch.events.push((id.clone(), i64::try_from(*first).unwrap_or(i64::MAX), record));
             }
-            for effect in &change.effects {
-                match effect {
-                    Effect::CreateTask { instance, step, role, lane, vendor, priority, due_at } => {
-                        let ready_at = match state.tokens.get(instance).map(|t| &t.activity) {
-                            Some(Activity::Task { ready_at, .. }) => micros(*ready_at),
-                            _ => updated_at,
-                        };
-                        let row = TaskWrite {
-                            order: id.clone(),
-                            instance: *instance as i64,
-                            flow: state.flow.clone(),
-                            step: step.clone(),
-                            role: role.clone(),
-                            lane: lane.clone(),
-                            vendor: vendor.clone(),
-                            priority: i64::from(*priority),
-                            due_at: due_at.map(micros),
-                            ready_at,
-                            assignee: None,
-                        };
-                        tasks.insert((id.clone(), *instance as i64), TaskOp::Insert(row));
-                    }
-                    Effect::AssignTask { instance, assignee } => {
-                        let key = (id.clone(), *instance as i64);
-                        match tasks.get_mut(&key) {
-                            Some(TaskOp::Insert(row)) => row.assignee.clone_from(assignee),
-                            Some(TaskOp::Delete) => {}
-                            _ => {
-                                tasks.insert(key, TaskOp::Assign(assignee.clone()));
-                            }
-                        }
-                    }
-                    Effect::CloseTask { instance } => {
-                        let key = (id.clone(), *instance as i64);
-                        match tasks.get(&key) {
-                            // Created in this batch: it never reaches the table.
-                            Some(TaskOp::Insert(_)) => {
-                                tasks.remove(&key);
-                            }
-                            _ => {
-                                tasks.insert(key, TaskOp::Delete);
-                            }
-                        }
-                    }
-                    Effect::ScheduleTimer { id: timer, at } => {
-                        timers.insert((id.clone(), *timer as i64), Op::Put(micros(*at)));
-                    }
-                    Effect::CancelTimer { id: timer } => {
-                        let key = (id.clone(), *timer as i64);
-                        match timers.get(&key) {
-                            Some(Op::Put(_)) => {
-                                timers.remove(&key);
-                            }
-                            _ => {
-                                timers.insert(key, Op::Delete);
-                            }
-                        }
-                    }
-                    Effect::EnqueueJob { instance, action, inputs, idempotency_key, attempt, run_at, timeout } => {
-                        let row = JobWrite {
-                            order: id.clone(),
-                            instance: *instance as i64,
-                            action: action.clone(),
-                            inputs: serde_json::to_string(inputs).map_err(|e| corrupt(id, e))?,
-                            key: idempotency_key.clone(),
-                            attempt: i64::from(*attempt),
-                            run_at: micros(*run_at),
-                            timeout: timeout.map(|t| t as i64),
-                        };
-                        jobs.insert((id.clone(), *instance as i64), Op::Put(row));
-                    }
-                    Effect::FinishJob { instance } => {
-                        jobs.insert((id.clone(), *instance as i64), Op::Delete);
-                    }
-                    // Subflows and parents are applied by the engine within the same batch.
-                    Effect::StartSubflow { .. } | Effect::NotifyParent { .. } => {}
+            net.of(change, updated_at)?;
+            net.drain_into(id, &mut batch);
+        }
+        // Rows in key order, as the tables keep them.
+        batch.task_inserts.sort_unstable_by(|a, b| (&a.order, a.instance).cmp(&(&b.order, b.instance)));
+        batch.task_assigns.sort_unstable_by(|a, b| (&a.0, a.1).cmp(&(&b.0, b.1)));
+        batch.task_deletes.sort_unstable();
+        batch.timer_inserts.sort_unstable();
+        batch.timer_deletes.sort_unstable();
+        batch.job_upserts.sort_unstable_by(|a, b| (&a.order, a.instance).cmp(&(&b.order, b.instance)));
+        batch.job_deletes.sort_unstable();
+        Ok(batch)
+    }
+}
+
+/// One change's net effects on its order's task, timer and job rows, by their number: a
+/// change has a handful of effects, so a list searched from the end beats a map.
+#[derive(Default)]
+struct NetEffects {
+    tasks: Vec<(i64, TaskOp)>,
+    timers: Vec<(i64, Op<i64>)>,
+    jobs: Vec<(i64, Op<JobWrite>)>,
+}
+
+/// The entry for `key` in a change's list, if any.
+fn entry<T>(list: &mut [(i64, T)], key: i64) -> Option<&mut T> {
+    list.iter_mut().rev().find(|(k, _)| *k == key).map(|(_, op)| op)
+}
+
+/// Sets the entry for `key`, or removes it when `op` is `None`.
+fn set<T>(list: &mut Vec<(i64, T)>, key: i64, op: Option<T>) {
+    list.retain(|(k, _)| *k != key);
+    if let Some(op) = op {
+        list.push((key, op));
+    }
+}
+
+impl NetEffects {
+    fn of(&mut self, change: &Change, updated_at: i64) -> Result<(), StoreError> {
+        let state = &change.state;
+        let id = &state.id;
+        for effect in &change.effects {
+            match effect {
+                Effect::CreateTask { instance, step, role, lane, vendor, priority, due_at } => {
+                    let ready_at = match state.tokens.get(instance).map(|t| &t.activity) {
+                        Some(Activity::Task { ready_at, .. }) => micros(*ready_at),
+                        _ => updated_at,
+                    };
+                    let row = TaskWrite {
+                        order: id.clone(),
+                        instance: *instance as i64,
+                        flow: state.flow.clone(),
+                        step: step.clone(),
+                        role: role.clone(),
+                        lane: lane.clone(),
+                        vendor: vendor.clone(),
+                        priority: i64::from(*priority),
+                        due_at: due_at.map(micros),
+                        ready_at,
+                        assignee: None,
+                    };
+                    set(&mut self.tasks, *instance as i64, Some(TaskOp::Insert(row)));
                 }
+                Effect::AssignTask { instance, assignee } => match entry(&mut self.tasks, *instance as i64) {
+                    Some(TaskOp::Insert(row)) => row.assignee.clone_from(assignee),
+                    Some(TaskOp::Delete) => {}
+                    _ => set(&mut self.tasks, *instance as i64, Some(TaskOp::Assign(assignee.clone()))),
+                },
+                Effect::CloseTask { instance } => {
+                    // Created in this change: it never reaches the table.
+                    let created = matches!(entry(&mut self.tasks, *instance as i64), Some(TaskOp::Insert(_)));
+                    set(&mut self.tasks, *instance as i64, (!created).then_some(TaskOp::Delete));
+                }
+                Effect::ScheduleTimer { id: timer, at } => {
+                    set(&mut self.timers, *timer as i64, Some(Op::Put(micros(*at))))
+                }
+                Effect::CancelTimer { id: timer } => {
+                    let created = matches!(entry(&mut self.timers, *timer as i64), Some(Op::Put(_)));
+                    set(&mut self.timers, *timer as i64, (!created).then_some(Op::Delete));
+                }
+                Effect::EnqueueJob { instance, action, inputs, idempotency_key, attempt, run_at, timeout } => {
+                    let row = JobWrite {
+                        order: id.clone(),
+                        instance: *instance as i64,
+                        action: action.clone(),
+                        inputs: serde_json::to_string(inputs).map_err(|e| corrupt(id, e))?,
+                        key: idempotency_key.clone(),
+                        attempt: i64::from(*attempt),
+                        run_at: micros(*run_at),
+                        timeout: timeout.map(|t| t as i64),
+                    };
+                    set(&mut self.jobs, *instance as i64, Some(Op::Put(row)));
+                }
+                Effect::FinishJob { instance } => set(&mut self.jobs, *instance as i64, Some(Op::Delete)),
+                // Subflows and parents are applied by the engine within the same batch.
+                Effect::StartSubflow { .. } | Effect::NotifyParent { .. } => {}
             }
         }
-        for ((order, instance), op) in tasks {
+        Ok(())
+    }
+
+    /// Moves the net rows of order `id` into `batch`, leaving the lists empty for the next change.
+    fn drain_into(&mut self, id: &str, batch: &mut Batch) {
+        for (instance, op) in self.tasks.drain(..) {
             match op {
                 TaskOp::Insert(row) => batch.task_inserts.push(row),
-                TaskOp::Assign(assignee) => batch.task_assigns.push((order, instance, assignee)),
-                TaskOp::Delete => batch.task_deletes.push((order, instance)),
+                TaskOp::Assign(assignee) => batch.task_assigns.push((id.to_string(), instance, assignee)),
+                TaskOp::Delete => batch.task_deletes.push((id.to_string(), instance)),
             }
         }
-        for ((order, id), op) in timers {
+        for (timer, op) in self.timers.drain(..) {
             match op {
-                Op::Put(at) => batch.timer_inserts.push((order, id, at)),
-                Op::Delete => batch.timer_deletes.push((order, id)),
+                Op::Put(at) => batch.timer_inserts.push((id.to_string(), timer, at)),
+                Op::Delete => batch.timer_deletes.push((id.to_string(), timer)),
             }
         }
-        for ((order, instance), op) in jobs {
+        for (instance, op) in self.jobs.drain(..) {
             match op {
                 Op::Put(row) => batch.job_upserts.push(row),
-                Op::Delete => batch.job_deletes.push((order, instance)),
+                Op::Delete => batch.job_deletes.push((id.to_string(), instance)),
             }
         }
-        Ok(batch)
     }
 }
 
@@ -385,6 +412,64 @@ mod tests {
         assert_eq!(chunk_rows(1000, 5, Sizing::Fewest).collect::<Vec<_>>(), vec![1000]);
         assert_eq!(chunk_rows(7000, 5, Sizing::Fewest).collect::<Vec<_>>(), vec![6000, 1000]);
         assert_eq!(chunk_rows(0, 5, Sizing::Fewest).count(), 0);
+    }
+
+    fn change(id: &str, expected: Option<u64>, effects: Vec<Effect>) -> Change {
+        let mut state = crate::machine::blank_state();
+        state.id = id.to_string();
+        state.flow = "f".into();
+        Change { state, expected_version: expected, events: Vec::new(), effects }
+    }
+
+    fn task(instance: u64) -> Effect {
+        Effect::CreateTask {
+            instance,
+            step: "s".into(),
+            role: "r".into(),
+            lane: "l".into(),
+            vendor: None,
+            priority: 1,
+            due_at: None,
+        }
+    }
+
+    #[test]
+    fn each_change_writes_only_its_net_rows_in_key_order() {
+        let at = jiff::Timestamp::from_second(60).expect("a time");
+        let changes = [
+            change(
+                "b",
+                Some(1),
+                vec![
+                    // Created and closed within the change: never written.
+                    task(2),
+                    Effect::CloseTask { instance: 2 },
+                    // Created, then claimed: written once, with its assignee.
+                    task(3),
+                    Effect::AssignTask { instance: 3, assignee: Some("u".into()) },
+                    // An older task closed, an older timer cancelled.
+                    Effect::CloseTask { instance: 1 },
+                    Effect::CancelTimer { id: 1 },
+                    Effect::ScheduleTimer { id: 4, at },
+                    Effect::CancelTimer { id: 4 },
+                ],
+            ),
+            change("a", None, vec![task(1), Effect::ScheduleTimer { id: 2, at }]),
+        ];
+        let batch = Batch::of(&changes).expect("a batch");
+        let inserted: Vec<(&str, i64, Option<&str>)> =
+            batch.task_inserts.iter().map(|t| (t.order.as_str(), t.instance, t.assignee.as_deref())).collect();
+        assert_eq!(inserted, vec![("a", 1, None), ("b", 3, Some("u"))], "sorted by key; none created and closed");
+        assert_eq!(batch.task_deletes, vec![("b".to_string(), 1)]);
+        assert_eq!(batch.timer_inserts, vec![("a".to_string(), 2, 60_000_000)]);
+        assert_eq!(batch.timer_deletes, vec![("b".to_string(), 1)]);
+        assert!(batch.task_assigns.is_empty());
+    }
+
+    #[test]
+    fn an_order_twice_in_one_commit_is_refused() {
+        let changes = [change("a", Some(1), Vec::new()), change("a", Some(1), Vec::new())];
+        assert!(matches!(Batch::of(&changes), Err(StoreError::Conflict(id)) if id == "a"));
     }
 
     #[test]
