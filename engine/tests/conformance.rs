@@ -185,8 +185,10 @@ async fn complete_intake(engine: &Engine, order: &str, plan: &str) {
 }
 
 async fn task_at(engine: &Engine, order: &str, step: &str) -> u64 {
-    let tasks = engine.tasks(&TaskFilter { order: Some(order.into()), ..TaskFilter::default() }).await.expect("tasks");
-    tasks.iter().find(|t| t.step == step).map(|t| t.instance).unwrap_or_else(|| panic!("no task {step}: {tasks:?}"))
+    let filter = TaskFilter { order: Some(order.into()), step: Some(step.into()), ..TaskFilter::default() };
+    let tasks = engine.tasks(&filter).await.expect("tasks");
+    assert!(tasks.iter().all(|t| t.step == step && t.order == order), "only {step} of {order}: {tasks:?}");
+    tasks.first().map(|t| t.instance).unwrap_or_else(|| panic!("no task {step}: {tasks:?}"))
 }
 
 async fn the_whole_order_runs_durably(backend: &Backend) {
@@ -195,6 +197,8 @@ async fn the_whole_order_runs_durably(backend: &Backend) {
     assert_eq!(engine.start("order", basic()).await.expect("same key"), id, "start is idempotent on the business key");
     let task = engine.take_next(&operator("vendor_a")).await.expect("take").expect("a task");
     assert_eq!((task.order.as_str(), task.step.as_str()), (id.as_str(), "intake"));
+    let review = TaskFilter { order: Some(id.clone()), step: Some("review".into()), ..TaskFilter::default() };
+    assert!(engine.tasks(&review).await.expect("tasks").is_empty(), "no task waits at review yet");
     engine
         .complete(
             &id,

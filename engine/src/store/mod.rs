@@ -143,6 +143,8 @@ pub struct TaskFilter {
     pub assignee: Option<String>,
     /// Only tasks of this order.
     pub order: Option<String>,
+    /// Only tasks at this step (a team's queue for one step of a flow).
+    pub step: Option<String>,
     /// At most this many (default 100).
     pub limit: Option<u32>,
 }

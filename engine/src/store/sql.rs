@@ -400,6 +400,9 @@ macro_rules! sql_store {
                     if let Some(order) = &filter.order {
                         q.push(" AND order_id = ").push_bind(order.clone());
                     }
+                    if let Some(step) = &filter.step {
+                        q.push(" AND step = ").push_bind(step.clone());
+                    }
                     q.push(" ORDER BY priority DESC, ready_at, order_id, instance LIMIT ").push_bind(i64::from(filter.limit.unwrap_or(100)));
                     let rows = q.build().fetch_all(&self.pool).await?;
                     rows.iter()

@@ -104,11 +104,16 @@ impl Driver {
         orders: &HashSet<String>,
         form: &junro_engine::script::Data,
     ) -> anyhow::Result<usize> {
-        let filter = TaskFilter { roles: Some(actor.roles.clone()), limit: Some(1_000_000), ..TaskFilter::default() };
+        let filter = TaskFilter {
+            roles: Some(actor.roles.clone()),
+            step: Some(step.to_string()),
+            limit: Some(1_000_000),
+            ..TaskFilter::default()
+        };
         let tasks = self.engine.tasks(&filter).await?;
         let items: Vec<BatchItem> = tasks
             .into_iter()
-            .filter(|t| t.step == step && orders.contains(&t.order))
+            .filter(|t| orders.contains(&t.order))
             .map(|t| BatchItem::Apply {
                 order: t.order,
                 actor: actor.clone(),
