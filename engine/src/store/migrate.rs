@@ -30,6 +30,7 @@ const SQLITE: &Files = &[
     (1, "orders", include_str!("../../../migrations/sqlite/0001_orders.sql")),
     (2, "kpi summary", include_str!("../../../migrations/sqlite/0002_kpi_summary.sql")),
     (3, "event rows", include_str!("../../../migrations/sqlite/0003_event_rows.sql")),
+    (4, "events appended", include_str!("../../../migrations/sqlite/0004_events_appended.sql")),
 ];
 
 const POSTGRES: &Files = &[
@@ -43,7 +44,8 @@ pub(crate) fn sqlite() -> Migrator {
     migrator(SQLITE)
 }
 
-/// The PostgreSQL migrations (`migrations/postgres`), same versions as SQLite's.
+/// The PostgreSQL migrations (`migrations/postgres`): versions 1–3 as SQLite's; version 4
+/// changes how SQLite lays out its events table and has no PostgreSQL counterpart.
 pub(crate) fn postgres() -> Migrator {
     migrator(POSTGRES)
 }
@@ -85,7 +87,7 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn events_stored_one_per_row_read_back_after_migration_3_on_sqlite() {
+    async fn events_stored_one_per_row_read_back_after_migrations_3_and_4_on_sqlite() {
         let path = std::env::temp_dir().join(format!("junro-migrate-{}.db", std::process::id()));
         let url = format!("sqlite:{}", path.display());
         {
@@ -97,6 +99,13 @@ mod tests {
         }
         let store = SqliteStore::open(&url, crate::store::Durability::Full).await.expect("migrates");
         expect_history(&store.history("o-1").await.expect("history"));
+        // Migration 4: rows in insertion order, found through the (order_id, seq) index.
+        let index: Option<String> =
+            sqlx::query_scalar("SELECT sql FROM sqlite_master WHERE type = 'index' AND name = 'events_order_seq'")
+                .fetch_optional(&store.pool)
+                .await
+                .expect("reads the schema");
+        assert!(index.is_some_and(|sql| sql.contains("UNIQUE")), "events are keyed by a unique (order_id, seq) index");
         store.close().await;
         for suffix in ["", "-wal", "-shm"] {
             let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
