@@ -171,8 +171,8 @@ impl World<'_> {
         let mut earliest: Option<Timestamp> = None;
         for id in self.orders().await? {
             let state = self.state(&id).await?;
-            for (timer, at) in self.engine.pending_timers(&id).await.map_err(failed)? {
-                let retry = matches!(state.timers.get(&timer), Some(TimerPurpose::Retry { .. }));
+            for timer in state.timers.values() {
+                let (at, retry) = (timer.at, matches!(timer.purpose, TimerPurpose::Retry { .. }));
                 if at <= until && (retry || !retries_only) {
                     earliest = Some(earliest.map_or(at, |e| e.min(at)));
                 }

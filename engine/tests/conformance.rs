@@ -73,6 +73,18 @@ flow order "受付フロー" {
   }
 }
 
+flow reminded "催促" {
+  start -> call
+  task call "連絡" {
+    lane front
+    role operator
+    sla 1h
+    remind 1m before
+    -> finished
+  }
+  end finished "完了" completed
+}
+
 subflow confirm "確認サブフロー" {
   data {
     note "メモ" text
@@ -429,9 +441,9 @@ async fn timers_fire_and_failed_actions_retry_then_become_incidents(backend: &Ba
     // The wait's timer is pending, due 3 days from now, and the state says what it is for.
     let timers = engine.pending_timers(&id).await.expect("timers");
     let state = engine.order(&id).await.expect("order").state;
-    let wait_timer = timers
-        .iter()
-        .find(|(timer, _)| matches!(state.timers.get(timer), Some(junro_engine::machine::TimerPurpose::Wait { .. })));
+    let wait_timer = timers.iter().find(|(timer, _)| {
+        matches!(state.timers.get(timer).map(|t| &t.purpose), Some(junro_engine::machine::TimerPurpose::Wait { .. }))
+    });
     let due = wait_timer.map(|(_, at)| *at).expect("a pending wait timer");
     assert_eq!(due.duration_since(engine.now()).as_secs(), 3 * 86_400);
     clock.advance(3 * 86_400);
@@ -441,6 +453,37 @@ async fn timers_fire_and_failed_actions_retry_then_become_incidents(backend: &Ba
         order.history.iter().any(|h| matches!(&h.event, Event::WaitEnded { by, .. } if by == "after")),
         "the wait ended by its timer"
     );
+}
+
+/// A worker claims an order whose earliest timer is due for a while (60 s here); firing its
+/// timers writes the order's next due time and ends the claim, so a timer due a minute later
+/// fires on time, not after the claim runs out.
+async fn an_orders_timers_fire_one_after_another(backend: &Backend) {
+    let (engine, clock, _) = setup(backend).await;
+    let id = engine.start("reminded", StartOrder::default()).await.expect("starts");
+    let timers = engine.pending_timers(&id).await.expect("timers");
+    let [(_, remind), (_, due)] = timers[..] else { panic!("a reminder and a due time: {timers:?}") };
+    assert_eq!(due.duration_since(remind).as_secs(), 60);
+    assert_eq!(engine.run_due().await.expect("worker"), 0, "nothing due yet");
+    clock.advance(remind.duration_since(engine.now()).as_secs());
+    assert_eq!(engine.run_due().await.expect("worker"), 1, "the reminder fires");
+    assert_eq!(engine.run_due().await.expect("worker"), 0, "and only once");
+    clock.advance(60);
+    assert_eq!(engine.run_due().await.expect("worker"), 1, "the due time fires a minute later");
+    let kinds: Vec<&str> = engine
+        .order(&id)
+        .await
+        .expect("order")
+        .history
+        .iter()
+        .filter_map(|h| match h.event {
+            Event::Reminded { .. } => Some("reminded"),
+            Event::Overdue { .. } => Some("overdue"),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(kinds, vec!["reminded", "overdue"]);
+    assert!(engine.pending_timers(&id).await.expect("timers").is_empty());
 }
 
 async fn deployments_are_versioned_and_orders_keep_theirs(backend: &Backend) {
@@ -586,6 +629,7 @@ fn cases() -> Vec<(&'static str, Case)> {
         ("timers_fire_and_failed_actions_retry_then_become_incidents", |b| {
             Box::pin(timers_fire_and_failed_actions_retry_then_become_incidents(b))
         }),
+        ("an_orders_timers_fire_one_after_another", |b| Box::pin(an_orders_timers_fire_one_after_another(b))),
         ("deployments_are_versioned_and_orders_keep_theirs", |b| {
             Box::pin(deployments_are_versioned_and_orders_keep_theirs(b))
         }),

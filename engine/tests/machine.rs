@@ -187,7 +187,7 @@ impl Order {
     }
 
     fn timer(&self, purpose: fn(&machine::TimerPurpose) -> bool) -> u64 {
-        self.state.timers.iter().find(|(_, p)| purpose(p)).map(|(id, _)| *id).expect("a timer")
+        self.state.timers.iter().find(|(_, t)| purpose(&t.purpose)).map(|(id, _)| *id).expect("a timer")
     }
 
     fn complete_intake(&mut self, amount: i64) {
@@ -230,6 +230,10 @@ fn start_creates_the_first_task_with_its_due_time_and_timers() {
         scheduled,
         vec!["2026-11-24T00:50:00Z".parse().expect("t"), due, "2026-11-24T01:30:00Z".parse().expect("t")]
     );
+    // The state keeps each timer's due time: the store indexes the earliest, the worker fires
+    // the due ones from the state.
+    let kept: Vec<Timestamp> = order.state.timers.values().map(|t| t.at).collect();
+    assert_eq!(kept, scheduled);
 }
 
 #[test]
@@ -395,7 +399,7 @@ fn pull_back_reopens_a_task_while_the_next_one_is_unclaimed() {
     );
     // The wait opened by the same completion was withdrawn with its timer.
     assert!(other.state.tokens.values().all(|t| t.step != "wait_arrival"));
-    assert!(other.state.timers.values().all(|p| !matches!(p, machine::TimerPurpose::Wait { .. })));
+    assert!(other.state.timers.values().all(|t| !matches!(t.purpose, machine::TimerPurpose::Wait { .. })));
 }
 
 #[test]

@@ -2,7 +2,8 @@
 //! every live position waits for a person, a worker, a signal, a timer or a subflow.
 
 use super::{
-    Activity, CommandError, Context, Effect, Event, OrderState, Status, TableDecision, TimerPurpose, Token, Transition,
+    Activity, CommandError, Context, Effect, Event, OrderState, Status, TableDecision, Timer, TimerPurpose, Token,
+    Transition,
 };
 use crate::compile::{CompiledFlow, NodeKind, WaitArmSpec};
 use crate::script::{Data, EvalError};
@@ -311,12 +312,12 @@ impl<'a> Run<'a> {
 
     pub(super) fn schedule(&mut self, at: Timestamp, purpose: TimerPurpose) {
         let id = self.next_id();
-        self.state.timers.insert(id, purpose);
+        self.state.timers.insert(id, Timer { at, purpose });
         self.effects.push(Effect::ScheduleTimer { id, at });
     }
 
     pub(super) fn cancel_timers(&mut self, which: impl Fn(&TimerPurpose) -> bool) {
-        let ids: Vec<u64> = self.state.timers.iter().filter(|(_, p)| which(p)).map(|(id, _)| *id).collect();
+        let ids: Vec<u64> = self.state.timers.iter().filter(|(_, t)| which(&t.purpose)).map(|(id, _)| *id).collect();
         for id in ids {
             self.state.timers.remove(&id);
             self.effects.push(Effect::CancelTimer { id });

@@ -73,7 +73,7 @@ impl Run<'_> {
     }
 
     pub(super) fn timer_fired(&mut self, id: u64) -> Result<(), CommandError> {
-        let purpose = self.state.timers.remove(&id).ok_or(CommandError::StaleTimer(id))?;
+        let purpose = self.state.timers.remove(&id).ok_or(CommandError::StaleTimer(id))?.purpose;
         // The fired timer's row goes too.
         self.effects.push(Effect::CancelTimer { id });
         match purpose {

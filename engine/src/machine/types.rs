@@ -161,6 +161,16 @@ pub enum TimerPurpose {
     },
 }
 
+/// A pending timer: when it is due, and what it is for.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Timer {
+    /// When it is due.
+    pub at: Timestamp,
+    /// What it is for (its fields sit beside `at` in the stored JSON).
+    #[serde(flatten)]
+    pub purpose: TimerPurpose,
+}
+
 /// Everything about one order. Serialised as JSON in storage; replaying its events gives it back.
 /// Absent values and empty collections are left out of the JSON (every order writes its state
 /// at each step, so its size is paid for in serialising, parsing and storage each time).
@@ -196,9 +206,10 @@ pub struct OrderState {
     /// Arrivals counted at each join.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub joins: BTreeMap<String, usize>,
-    /// Pending timers: id → purpose.
+    /// Pending timers by id. The store keeps the earliest due time beside the state, so that a
+    /// worker finds due orders without a row per timer.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    pub timers: BTreeMap<u64, TimerPurpose>,
+    pub timers: BTreeMap<u64, Timer>,
     /// Completed tasks, most recent last.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub completions: Vec<Completion>,

@@ -518,7 +518,10 @@ impl Engine {
     /// An order's pending timers (reminders, escalations, waits, retries): id and due time,
     /// earliest first. What each is for is in the order's state (`OrderState::timers`).
     pub async fn pending_timers(&self, order: &str) -> Result<Vec<(u64, Timestamp)>, EngineError> {
-        Ok(self.store.timers(order).await?)
+        let state = self.store.load(order).await?.ok_or_else(|| EngineError::UnknownOrder(order.to_string()))?;
+        let mut timers: Vec<(u64, Timestamp)> = state.timers.iter().map(|(id, t)| (*id, t.at)).collect();
+        timers.sort_by_key(|(id, at)| (*at, *id));
+        Ok(timers)
     }
 
     /// Open tasks matching `filter`.

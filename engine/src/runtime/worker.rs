@@ -12,8 +12,15 @@ impl Engine {
     pub async fn run_due(&self) -> Result<usize, EngineError> {
         let now = self.now();
         let system = Actor::system();
-        let timers = self.store.claim_timers(now, 1_000, 60).await?;
-        let items = timers.into_iter().map(|(order, timer)| BatchItem::Apply {
+        // Orders with a timer due, and from their states every timer due by now, earliest first.
+        let due = self.store.claim_timers(now, 1_000, 60).await?;
+        let mut timers: Vec<(jiff::Timestamp, u64, String)> = Vec::new();
+        for state in self.store.load_many(&due).await? {
+            timers
+                .extend(state.timers.iter().filter(|(_, t)| t.at <= now).map(|(id, t)| (t.at, *id, state.id.clone())));
+        }
+        timers.sort();
+        let items = timers.into_iter().map(|(_, timer, order)| BatchItem::Apply {
             order,
             actor: system.clone(),
             command: Command::TimerFired { timer },

@@ -26,25 +26,34 @@ pub(crate) struct OrderWrite {
     /// Whether the change may have moved the order's status (it holds an event that does). The
     /// status is indexed: an update that leaves it out does not touch the index.
     pub(crate) status_moved: bool,
+    /// When the order's earliest pending timer is due (indexed, for the worker).
+    pub(crate) timer_at: Option<i64>,
+    /// Whether the change scheduled or cancelled a timer, so that `timer_at` may have moved.
+    pub(crate) timer_moved: bool,
 }
 
-/// Order rows by the statement that writes them: new orders, updates that move the status,
-/// updates that leave it alone.
+/// Order rows by the statement that writes them: new orders, updates that move the status (and
+/// write the timer column too), updates that move only the earliest timer, updates that leave
+/// both indexed columns alone. Naming an indexed column in an update rewrites its index entry
+/// even when the value is unchanged.
 pub(crate) struct OrderRows {
     pub(crate) fresh: Vec<OrderWrite>,
     pub(crate) moved: Vec<OrderWrite>,
+    pub(crate) timed: Vec<OrderWrite>,
     pub(crate) kept: Vec<OrderWrite>,
 }
 
 impl OrderRows {
     pub(crate) fn of(orders: Vec<OrderWrite>) -> OrderRows {
         let n = orders.len();
-        let mut rows = OrderRows { fresh: Vec::new(), moved: Vec::new(), kept: Vec::with_capacity(n) };
+        let mut rows =
+            OrderRows { fresh: Vec::new(), moved: Vec::new(), timed: Vec::with_capacity(n), kept: Vec::new() };
         for order in orders {
-            match (order.expected, order.status_moved) {
-                (None, _) => rows.fresh.push(order),
-                (Some(_), true) => rows.moved.push(order),
-                (Some(_), false) => rows.kept.push(order),
+            match (order.expected, order.status_moved, order.timer_moved) {
+                (None, _, _) => rows.fresh.push(order),
+                (Some(_), true, _) => rows.moved.push(order),
+                (Some(_), false, true) => rows.timed.push(order),
+                (Some(_), false, false) => rows.kept.push(order),
             }
         }
         rows
@@ -98,8 +107,6 @@ pub(crate) struct Batch {
     pub(crate) task_inserts: Vec<TaskWrite>,
     pub(crate) task_assigns: Vec<(String, i64, Option<String>)>,
     pub(crate) task_deletes: Vec<(String, i64)>,
-    pub(crate) timer_inserts: Vec<(String, i64, i64)>,
-    pub(crate) timer_deletes: Vec<(String, i64)>,
     pub(crate) job_upserts: Vec<JobWrite>,
     pub(crate) job_deletes: Vec<(String, i64)>,
 }
@@ -130,8 +137,6 @@ impl Batch {
         self.task_inserts.append(&mut other.task_inserts);
         self.task_assigns.append(&mut other.task_assigns);
         self.task_deletes.append(&mut other.task_deletes);
-        self.timer_inserts.append(&mut other.timer_inserts);
-        self.timer_deletes.append(&mut other.timer_deletes);
         self.job_upserts.append(&mut other.job_upserts);
         self.job_deletes.append(&mut other.job_deletes);
     }
@@ -146,7 +151,7 @@ impl Batch {
             ..Batch::default()
         };
         let mut seen = std::collections::HashSet::with_capacity(changes.len());
-        // The last word on each of a change's tasks, timers and jobs, by their number.
+        // The last word on each of a change's tasks and jobs, by their number.
         let mut net = NetEffects::default();
         for change in changes {
             let state = &change.state;
@@ -173,6 +178,11 @@ impl Batch {
                 updated_at,
                 expected: change.expected_version.map(|v| i64::try_from(v).unwrap_or(i64::MAX)),
                 status_moved: change.events.iter().any(|(_, _, event)| moves_status(event)),
+                timer_at: state.timers.values().map(|t| micros(t.at)).min(),
+                timer_moved: change
+                    .effects
+                    .iter()
+                    .any(|e| matches!(e, Effect::ScheduleTimer { .. } | Effect::CancelTimer { .. })),
             });
             // The change's events make one row.
             if let Some((first, _, _)) = change.events.first() {
@@ -191,20 +201,18 @@ impl Batch {
         batch.task_inserts.sort_unstable_by(|a, b| (&a.order, a.instance).cmp(&(&b.order, b.instance)));
         batch.task_assigns.sort_unstable_by(|a, b| (&a.0, a.1).cmp(&(&b.0, b.1)));
         batch.task_deletes.sort_unstable();
-        batch.timer_inserts.sort_unstable();
-        batch.timer_deletes.sort_unstable();
         batch.job_upserts.sort_unstable_by(|a, b| (&a.order, a.instance).cmp(&(&b.order, b.instance)));
         batch.job_deletes.sort_unstable();
         Ok(batch)
     }
 }
 
-/// One change's net effects on its order's task, timer and job rows, by their number: a
-/// change has a handful of effects, so a list searched from the end beats a map.
+/// One change's net effects on its order's task and job rows, by their number: a change has a
+/// handful of effects, so a list searched from the end beats a map. (Timers have no rows: the
+/// order row holds the earliest one's due time.)
 #[derive(Default)]
 struct NetEffects {
     tasks: Vec<(i64, TaskOp)>,
-    timers: Vec<(i64, Op<i64>)>,
     jobs: Vec<(i64, Op<JobWrite>)>,
 }
 
@@ -257,13 +265,8 @@ impl NetEffects {
                     let created = matches!(entry(&mut self.tasks, *instance as i64), Some(TaskOp::Insert(_)));
                     set(&mut self.tasks, *instance as i64, (!created).then_some(TaskOp::Delete));
                 }
-                Effect::ScheduleTimer { id: timer, at } => {
-                    set(&mut self.timers, *timer as i64, Some(Op::Put(micros(*at))))
-                }
-                Effect::CancelTimer { id: timer } => {
-                    let created = matches!(entry(&mut self.timers, *timer as i64), Some(Op::Put(_)));
-                    set(&mut self.timers, *timer as i64, (!created).then_some(Op::Delete));
-                }
+                // The order row's `timer_at` follows the state's timers.
+                Effect::ScheduleTimer { .. } | Effect::CancelTimer { .. } => {}
                 Effect::EnqueueJob { instance, action, inputs, idempotency_key, attempt, run_at, timeout } => {
                     let row = JobWrite {
                         order: id.clone(),
@@ -292,12 +295,6 @@ impl NetEffects {
                 TaskOp::Insert(row) => batch.task_inserts.push(row),
                 TaskOp::Assign(assignee) => batch.task_assigns.push((id.to_string(), instance, assignee)),
                 TaskOp::Delete => batch.task_deletes.push((id.to_string(), instance)),
-            }
-        }
-        for (timer, op) in self.timers.drain(..) {
-            match op {
-                Op::Put(at) => batch.timer_inserts.push((id.to_string(), timer, at)),
-                Op::Delete => batch.timer_deletes.push((id.to_string(), timer)),
             }
         }
         for (instance, op) in self.jobs.drain(..) {
@@ -455,14 +452,26 @@ mod tests {
                 ],
             ),
             change("a", None, vec![task(1), Effect::ScheduleTimer { id: 2, at }]),
+            change("c", Some(3), Vec::new()),
         ];
+        let mut changes = changes;
+        let later = jiff::Timestamp::from_second(90).expect("a time");
+        for (id, due) in [(2, at), (5, later)] {
+            let purpose = crate::machine::TimerPurpose::Due { instance: 1 };
+            changes[1].state.timers.insert(id, crate::machine::Timer { at: due, purpose });
+        }
         let batch = Batch::of(&changes).expect("a batch");
+        let timers: Vec<(&str, Option<i64>, bool)> =
+            batch.orders.iter().map(|o| (o.id.as_str(), o.timer_at, o.timer_moved)).collect();
+        assert_eq!(
+            timers,
+            vec![("b", None, true), ("a", Some(60_000_000), true), ("c", None, false)],
+            "the earliest timer of each state; moved where the change scheduled or cancelled one"
+        );
         let inserted: Vec<(&str, i64, Option<&str>)> =
             batch.task_inserts.iter().map(|t| (t.order.as_str(), t.instance, t.assignee.as_deref())).collect();
         assert_eq!(inserted, vec![("a", 1, None), ("b", 3, Some("u"))], "sorted by key; none created and closed");
         assert_eq!(batch.task_deletes, vec![("b".to_string(), 1)]);
-        assert_eq!(batch.timer_inserts, vec![("a".to_string(), 2, 60_000_000)]);
-        assert_eq!(batch.timer_deletes, vec![("b".to_string(), 1)]);
         assert!(batch.task_assigns.is_empty());
     }
 

@@ -31,12 +31,14 @@ const SQLITE: &Files = &[
     (2, "kpi summary", include_str!("../../../migrations/sqlite/0002_kpi_summary.sql")),
     (3, "event rows", include_str!("../../../migrations/sqlite/0003_event_rows.sql")),
     (4, "events appended", include_str!("../../../migrations/sqlite/0004_events_appended.sql")),
+    (5, "timers on orders", include_str!("../../../migrations/sqlite/0005_timers_on_orders.sql")),
 ];
 
 const POSTGRES: &Files = &[
     (1, "orders", include_str!("../../../migrations/postgres/0001_orders.sql")),
     (2, "kpi summary", include_str!("../../../migrations/postgres/0002_kpi_summary.sql")),
     (3, "event rows", include_str!("../../../migrations/postgres/0003_event_rows.sql")),
+    (5, "timers on orders", include_str!("../../../migrations/postgres/0005_timers_on_orders.sql")),
 ];
 
 /// The SQLite migrations (`migrations/sqlite`).
@@ -44,7 +46,7 @@ pub(crate) fn sqlite() -> Migrator {
     migrator(SQLITE)
 }
 
-/// The PostgreSQL migrations (`migrations/postgres`): versions 1–3 as SQLite's; version 4
+/// The PostgreSQL migrations (`migrations/postgres`): the same versions as SQLite's but 4, which
 /// changes how SQLite lays out its events table and has no PostgreSQL counterpart.
 pub(crate) fn postgres() -> Migrator {
     migrator(POSTGRES)
@@ -77,6 +79,55 @@ mod tests {
             }
             $pool.close().await;
         }};
+    }
+
+    /// Due times of an order's two timers as migration 1 stored them (microseconds), the
+    /// second earlier and not on a whole second.
+    const OLD_TIMERS: [(i64, i64); 2] = [(3, 1_800_000_000_000_000), (4, 1_799_999_000_123_456)];
+
+    /// Stores order `o-2` with [`OLD_TIMERS`] as migrations before 5 did: purposes in the state,
+    /// due times in the timers table.
+    macro_rules! write_timers_before_migration_5 {
+        ($pool:expr, $files:expr) => {{
+            migrator($files).run(&$pool).await.expect("the migrations before 5");
+            let mut state = crate::machine::blank_state();
+            state.id = "o-2".into();
+            state.flow = "f".into();
+            let mut json = serde_json::to_value(&state).expect("a state");
+            json["timers"] = serde_json::json!({
+                "3": { "purpose": "due", "instance": 1 },
+                "4": { "purpose": "remind", "instance": 1 },
+            });
+            sqlx::query(
+                "INSERT INTO orders (id, flow_id, version, status, received_at, state, version_no, updated_at) \
+                 VALUES ('o-2', 'f', 1, 'open', 0, $1, 1, 5)",
+            )
+            .bind(json.to_string())
+            .execute(&$pool)
+            .await
+            .expect("an old order");
+            for (id, at) in OLD_TIMERS {
+                sqlx::query("INSERT INTO timers (order_id, id, at) VALUES ('o-2', $1, $2)")
+                    .bind(id)
+                    .bind(at)
+                    .execute(&$pool)
+                    .await
+                    .expect("an old timer");
+            }
+            $pool.close().await;
+        }};
+    }
+
+    /// After migration 5 the state knows each timer's due time, to the microsecond, and the
+    /// worker finds the order when its earliest timer is due, not before.
+    async fn expect_timers(store: &impl Store) {
+        let state = store.load("o-2").await.expect("loads").expect("the order");
+        let due: Vec<(u64, i64)> = state.timers.iter().map(|(id, t)| (*id, t.at.as_microsecond())).collect();
+        assert_eq!(due, vec![(3, OLD_TIMERS[0].1), (4, OLD_TIMERS[1].1)]);
+        assert!(matches!(state.timers[&4].purpose, crate::machine::TimerPurpose::Remind { instance: 1 }));
+        let at = |us: i64| jiff::Timestamp::from_microsecond(us).expect("a time");
+        assert!(store.claim_timers(at(OLD_TIMERS[1].1 - 1), 10, 60).await.expect("claims").is_empty());
+        assert_eq!(store.claim_timers(at(OLD_TIMERS[1].1), 10, 60).await.expect("claims"), vec!["o-2".to_string()]);
     }
 
     fn expect_history(history: &[crate::store::HistoryEntry]) {
@@ -113,6 +164,25 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn timers_stored_as_rows_are_kept_in_the_state_after_migration_5_on_sqlite() {
+        let path = std::env::temp_dir().join(format!("junro-migrate-timers-{}.db", std::process::id()));
+        let url = format!("sqlite:{}", path.display());
+        {
+            let options = <sqlx::sqlite::SqliteConnectOptions as std::str::FromStr>::from_str(&url)
+                .expect("url")
+                .create_if_missing(true);
+            let pool = sqlx::SqlitePool::connect_with(options).await.expect("opens");
+            write_timers_before_migration_5!(pool, &SQLITE[..4]);
+        }
+        let store = SqliteStore::open(&url, crate::store::Durability::Full).await.expect("migrates");
+        expect_timers(&store).await;
+        store.close().await;
+        for suffix in ["", "-wal", "-shm"] {
+            let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+        }
+    }
+
+    #[tokio::test]
     async fn events_stored_one_per_row_read_back_after_migration_3_on_postgres() {
         let Ok(url) = std::env::var("JUNRO_TEST_POSTGRES_URL") else {
             assert!(std::env::var_os("CI").is_none(), "CI must set JUNRO_TEST_POSTGRES_URL");
@@ -131,6 +201,19 @@ mod tests {
         }
         let store = PostgresStore::open(&url).await.expect("migrates");
         expect_history(&store.history("o-1").await.expect("history"));
+        store.close().await;
+        // Migration 5, from a database at version 3 (PostgreSQL has no version 4).
+        let admin = sqlx::postgres::PgPoolOptions::new().max_connections(1).connect(&url).await.expect("connects");
+        for sql in ["DROP SCHEMA junro_migrate_test CASCADE", "CREATE SCHEMA junro_migrate_test"] {
+            sqlx::query(sql).execute(&admin).await.expect("resets the schema");
+        }
+        admin.close().await;
+        {
+            let pool = sqlx::postgres::PgPoolOptions::new().max_connections(1).connect(&url).await.expect("connects");
+            write_timers_before_migration_5!(pool, &POSTGRES[..3]);
+        }
+        let store = PostgresStore::open(&url).await.expect("migrates");
+        expect_timers(&store).await;
         store.close().await;
         let admin = sqlx::postgres::PgPoolOptions::new().max_connections(1).connect(&url).await.expect("connects");
         sqlx::query("DROP SCHEMA junro_migrate_test CASCADE").execute(&admin).await.expect("drops");

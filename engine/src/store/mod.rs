@@ -292,15 +292,10 @@ pub trait Store: Send + Sync {
     fn orders<'a>(&'a self, filter: &'a OrderFilter) -> BoxFuture<'a, Result<Vec<OrderRow>, StoreError>>;
     /// An order's history, in order.
     fn history<'a>(&'a self, id: &'a str) -> BoxFuture<'a, Result<Vec<HistoryEntry>, StoreError>>;
-    /// An order's pending timers: id and due time, earliest first.
-    fn timers<'a>(&'a self, order: &'a str) -> BoxFuture<'a, Result<Vec<(u64, Timestamp)>, StoreError>>;
-    /// Claims up to `limit` timers due at `now` for `lease_s` seconds: (order, timer id).
-    fn claim_timers(
-        &self,
-        now: Timestamp,
-        limit: u32,
-        lease_s: u64,
-    ) -> BoxFuture<'_, Result<Vec<(String, u64)>, StoreError>>;
+    /// Claims up to `limit` orders with a timer due at `now` for `lease_s` seconds, earliest
+    /// first; their states say which timers are due. A commit that changes an order's timers
+    /// ends its claim.
+    fn claim_timers(&self, now: Timestamp, limit: u32, lease_s: u64) -> BoxFuture<'_, Result<Vec<String>, StoreError>>;
     /// Streams every flow instance (orders and subflows alike, in no particular order) with
     /// its stored events of the given kinds (every kind when `kinds` is empty) to `sink`,
     /// without holding them all in memory.

@@ -47,19 +47,19 @@ macro_rules! sql_store {
             /// into the statements' arguments, not copied.
             async fn write_batch(tx: &mut sqlx::Transaction<'static, $db>, batch: Batch) -> Result<(), StoreError> {
                 let texts = Self::texts();
-                let OrderRows { fresh, moved, kept } = OrderRows::of(batch.orders);
-                for chunk in chunks(fresh, 14, $sizing) {
+                let OrderRows { fresh, moved, timed, kept } = OrderRows::of(batch.orders);
+                for chunk in chunks(fresh, 15, $sizing) {
                     let key = chunk.iter().find_map(|o| o.business_key.clone()).unwrap_or_default();
                     let mut q = sqlx::query(texts.values(
-                        "INSERT INTO orders (id, flow_id, version, business_key, parent_id, status, outcome, vendor, channel, received_at, closed_at, state, version_no, updated_at) ",
-                        14,
+                        "INSERT INTO orders (id, flow_id, version, business_key, parent_id, status, outcome, vendor, channel, received_at, closed_at, state, version_no, updated_at, timer_at) ",
+                        15,
                         chunk.len(),
                         "",
                     ));
                     for o in chunk {
                         q = q.bind(o.id).bind(o.flow).bind(o.version).bind(o.business_key).bind(o.parent);
                         q = q.bind(o.status).bind(o.outcome).bind(o.vendor).bind(o.channel).bind(o.received_at);
-                        q = q.bind(o.closed_at).bind(o.state).bind(o.version_no).bind(o.updated_at);
+                        q = q.bind(o.closed_at).bind(o.state).bind(o.version_no).bind(o.updated_at).bind(o.timer_at);
                     }
                     match q.execute(&mut **tx).await {
                         Err(e) if is_unique_violation(&e) => return Err(StoreError::DuplicateKey(key)),
@@ -68,43 +68,48 @@ macro_rules! sql_store {
                         }
                     }
                 }
-                // Updates that leave the status alone do not name it: naming an indexed column
-                // rewrites its index entry even when the value is unchanged.
-                for chunk in chunks(moved, 9, $sizing) {
-                    let (rows, ids) = (chunk.len() as u64, chunk.iter().map(|o| o.id.clone()).collect::<Vec<_>>());
-                    // One statement for many orders; each row only where its version is unchanged.
-                    let mut q = sqlx::query(texts.values(
-                        "UPDATE orders SET status = v.column2, outcome = v.column3, vendor = v.column4, closed_at = v.column5, \
-                         state = v.column6, version_no = v.column7, updated_at = v.column8 FROM (",
-                        9,
-                        chunk.len(),
-                        ") AS v WHERE orders.id = v.column1 AND orders.version_no = v.column9",
-                    ));
-                    for o in chunk {
-                        q = q.bind(o.id).bind(o.status).bind(o.outcome).bind(o.vendor).bind(o.closed_at);
-                        q = q.bind(o.state).bind(o.version_no).bind(o.updated_at).bind(o.expected);
-                    }
-                    let done = q.execute(&mut **tx).await?;
-                    if done.rows_affected() != rows {
-                        return Err(StoreError::Conflict(ids.join(", ")));
-                    }
+                // One statement for many orders; each row only where its version is unchanged.
+                // Updates name the indexed columns (status, the earliest timer) only where the
+                // change may have moved them (`OrderRows`). Writing the timer column ends a
+                // worker's claim on the order's timers: the timers it claimed are gone or moved.
+                macro_rules! update_orders {
+                    ($rows:expr, $columns:literal, $set:literal, |$q:ident, $o:ident| $bind:expr) => {
+                        for chunk in chunks($rows, $columns, $sizing) {
+                            let (rows, ids) = (chunk.len() as u64, chunk.iter().map(|o| o.id.clone()).collect::<Vec<_>>());
+                            let tail = concat!(") AS v WHERE orders.id = v.column1 AND orders.version_no = v.column", $columns);
+                            let mut $q = sqlx::query(texts.values(concat!("UPDATE orders SET ", $set, " FROM ("), $columns, chunk.len(), tail));
+                            for $o in chunk {
+                                $q = $bind;
+                            }
+                            let done = $q.execute(&mut **tx).await?;
+                            if done.rows_affected() != rows {
+                                return Err(StoreError::Conflict(ids.join(", ")));
+                            }
+                        }
+                    };
                 }
-                for chunk in chunks(kept, 6, $sizing) {
-                    let (rows, ids) = (chunk.len() as u64, chunk.iter().map(|o| o.id.clone()).collect::<Vec<_>>());
-                    let mut q = sqlx::query(texts.values(
-                        "UPDATE orders SET vendor = v.column2, state = v.column3, version_no = v.column4, updated_at = v.column5 FROM (",
-                        6,
-                        chunk.len(),
-                        ") AS v WHERE orders.id = v.column1 AND orders.version_no = v.column6",
-                    ));
-                    for o in chunk {
-                        q = q.bind(o.id).bind(o.vendor).bind(o.state).bind(o.version_no).bind(o.updated_at).bind(o.expected);
-                    }
-                    let done = q.execute(&mut **tx).await?;
-                    if done.rows_affected() != rows {
-                        return Err(StoreError::Conflict(ids.join(", ")));
-                    }
-                }
+                update_orders!(
+                    moved,
+                    10,
+                    "status = v.column2, outcome = v.column3, vendor = v.column4, closed_at = v.column5, state = v.column6, \
+                     version_no = v.column7, updated_at = v.column8, timer_at = v.column9, timer_lease = 0",
+                    |q, o| q.bind(o.id).bind(o.status).bind(o.outcome).bind(o.vendor).bind(o.closed_at).bind(o.state)
+                        .bind(o.version_no).bind(o.updated_at).bind(o.timer_at).bind(o.expected)
+                );
+                update_orders!(
+                    timed,
+                    7,
+                    "vendor = v.column2, state = v.column3, version_no = v.column4, updated_at = v.column5, \
+                     timer_at = v.column6, timer_lease = 0",
+                    |q, o| q.bind(o.id).bind(o.vendor).bind(o.state).bind(o.version_no).bind(o.updated_at).bind(o.timer_at)
+                        .bind(o.expected)
+                );
+                update_orders!(
+                    kept,
+                    6,
+                    "vendor = v.column2, state = v.column3, version_no = v.column4, updated_at = v.column5",
+                    |q, o| q.bind(o.id).bind(o.vendor).bind(o.state).bind(o.version_no).bind(o.updated_at).bind(o.expected)
+                );
                 for chunk in chunks(batch.events, 3, $sizing) {
                     let mut q = sqlx::query(texts.values("INSERT INTO events (order_id, seq, record) ", 3, chunk.len(), ""));
                     for (order, seq, record) in chunk {
@@ -135,14 +140,6 @@ macro_rules! sql_store {
                         .await?;
                 }
                 Self::delete_pairs(tx, "DELETE FROM tasks WHERE (order_id, instance) IN (SELECT column1, column2 FROM (", batch.task_deletes).await?;
-                for chunk in chunks(batch.timer_inserts, 3, $sizing) {
-                    let mut q = sqlx::query(texts.values("INSERT INTO timers (order_id, id, at) ", 3, chunk.len(), ""));
-                    for (order, id, at) in chunk {
-                        q = q.bind(order).bind(id).bind(at);
-                    }
-                    q.execute(&mut **tx).await?;
-                }
-                Self::delete_pairs(tx, "DELETE FROM timers WHERE (order_id, id) IN (SELECT column1, column2 FROM (", batch.timer_deletes).await?;
                 for chunk in chunks(batch.job_upserts, 8, $sizing) {
                     let mut q = sqlx::query(texts.values(
                         "INSERT INTO jobs (order_id, instance, action, inputs, idempotency_key, attempt, run_at, timeout_s) ",
@@ -510,28 +507,21 @@ macro_rules! sql_store {
                 })
             }
 
-            fn timers<'a>(&'a self, order: &'a str) -> BoxFuture<'a, Result<Vec<(u64, Timestamp)>, StoreError>> {
-                Box::pin(async move {
-                    let rows = sqlx::query("SELECT id, at FROM timers WHERE order_id = $1 ORDER BY at, id").bind(order).fetch_all(&self.pool).await?;
-                    rows.iter().map(|r| Ok((r.try_get::<i64, _>("id")? as u64, from_micros(r.try_get("at")?)))).collect()
-                })
-            }
-
-            fn claim_timers(&self, now: Timestamp, limit: u32, lease_s: u64) -> BoxFuture<'_, Result<Vec<(String, u64)>, StoreError>> {
+            fn claim_timers(&self, now: Timestamp, limit: u32, lease_s: u64) -> BoxFuture<'_, Result<Vec<String>, StoreError>> {
                 Box::pin(async move {
                     let _writer = self.writer().await;
                     let rows = sqlx::query(concat!(
-                        "UPDATE timers SET locked_until = $1 WHERE (order_id, id) IN (",
-                        "SELECT order_id, id FROM timers WHERE at <= $2 AND locked_until < $2 ORDER BY at LIMIT $3",
+                        "UPDATE orders SET timer_lease = $1 WHERE id IN (",
+                        "SELECT id FROM orders WHERE timer_at <= $2 AND timer_lease < $2 ORDER BY timer_at LIMIT $3",
                         $skip_locked,
-                        ") RETURNING order_id, id"
+                        ") RETURNING id"
                     ))
                     .bind(lease_end(now, lease_s))
                     .bind(micros(now))
                     .bind(i64::from(limit))
                     .fetch_all(&self.writes)
                     .await?;
-                    rows.iter().map(|r| Ok((r.try_get("order_id")?, r.try_get::<i64, _>("id")? as u64))).collect()
+                    rows.iter().map(|r| Ok(r.try_get("id")?)).collect()
                 })
             }
 

@@ -105,8 +105,15 @@ mod tests {
     /// to hold the writer, must learn that the group committed, not write its change again.
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn a_group_outlives_the_caller_that_writes_it() {
+        use sqlx::Connection as _;
         let path = std::env::temp_dir().join(format!("junro-group-{}.db", std::process::id()));
-        let store = SqliteStore::open(&format!("sqlite:{}", path.display()), Durability::Full).await.expect("opens");
+        let url = format!("sqlite:{}", path.display());
+        let store = SqliteStore::open(&url, Durability::Full).await.expect("opens");
+        // Another connection holds SQLite's write lock, so that the group's transaction waits
+        // inside its first statement until the test lets it go: the caller writing it is sure
+        // to go away mid-transaction, however fast the machine.
+        let mut blocker = sqlx::SqliteConnection::connect(&url).await.expect("a second connection");
+        sqlx::query("BEGIN IMMEDIATE").execute(&mut blocker).await.expect("takes the write lock");
         let held = store.owned_writer().await;
         let a = tokio::spawn({
             let store = store.clone();
@@ -123,6 +130,7 @@ mod tests {
         until(|| store.queue.queued() == 0).await;
         a.abort();
         assert!(a.await.is_err_and(|e| e.is_cancelled()), "a went away");
+        sqlx::query("ROLLBACK").execute(&mut blocker).await.expect("lets the group's transaction go on");
         b.await.expect("b joins").expect("b's change was committed with a's and b is told so");
         assert!(store.load("a").await.expect("reads").is_some() && store.load("b").await.expect("reads").is_some());
         store.close().await;
