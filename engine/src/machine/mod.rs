@@ -10,6 +10,7 @@
 mod advance;
 pub(crate) use advance::decide;
 mod events;
+mod rfc3339;
 mod tasks;
 mod types;
 

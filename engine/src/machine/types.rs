@@ -46,6 +46,7 @@ pub enum Status {
     /// Put on hold by a person: nothing moves until it is resumed.
     OnHold {
         /// Since when.
+        #[serde(with = "super::rfc3339")]
         since: Timestamp,
     },
     /// Finished, with the end's outcome.
@@ -53,6 +54,7 @@ pub enum Status {
         /// `completed`, `cancelled`, …
         outcome: String,
         /// When.
+        #[serde(with = "super::rfc3339")]
         at: Timestamp,
     },
 }
@@ -67,9 +69,10 @@ pub enum Activity {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         assignee: Option<String>,
         /// When it became ready.
+        #[serde(with = "super::rfc3339")]
         ready_at: Timestamp,
         /// When it is due (business time), if it has an SLA.
-        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[serde(default, skip_serializing_if = "Option::is_none", with = "super::rfc3339::option")]
         due_at: Option<Timestamp>,
     },
     /// An automatic step whose action runs in a worker.
@@ -165,6 +168,7 @@ pub enum TimerPurpose {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Timer {
     /// When it is due.
+    #[serde(with = "super::rfc3339")]
     pub at: Timestamp,
     /// What it is for (its fields sit beside `at` in the stored JSON).
     #[serde(flatten)]
@@ -195,6 +199,7 @@ pub struct OrderState {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub parent: Option<(String, u64)>,
     /// When the order was received (may precede its start).
+    #[serde(with = "super::rfc3339")]
     pub received_at: Timestamp,
     /// Open, on hold, or closed.
     pub status: Status,
@@ -360,6 +365,7 @@ pub enum Event {
         /// Channel.
         channel: Option<String>,
         /// Receipt time.
+        #[serde(with = "super::rfc3339")]
         received_at: Timestamp,
         /// Parent order, for a subflow.
         parent: Option<String>,
@@ -379,6 +385,7 @@ pub enum Event {
         /// Role that may take it.
         role: String,
         /// Due time, if it has an SLA.
+        #[serde(default, with = "super::rfc3339::option")]
         due_at: Option<Timestamp>,
     },
     /// Someone took the task.
@@ -483,6 +490,7 @@ pub enum Event {
         /// Why.
         error: String,
         /// When it is tried again, if it will be.
+        #[serde(default, with = "super::rfc3339::option")]
         retry_at: Option<Timestamp>,
     },
     /// The order needs an administrator.
