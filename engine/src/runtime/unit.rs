@@ -98,7 +98,13 @@ impl Engine {
         let mut works: Vec<Option<Work>> = Vec::with_capacity(items.len());
         // Items refused while the batch used cached states: asked again on stored states below.
         let mut refused: Vec<(usize, Work)> = Vec::new();
-        for item in items {
+        for (n, item) in items.into_iter().enumerate() {
+            // Planning a large batch runs without awaiting anything (states come from the
+            // cache): hand the thread back now and then, so that a group commit in flight,
+            // which needs a turn after each of its statements, is not kept waiting behind it.
+            if n % PLAN_TURN == PLAN_TURN - 1 {
+                tokio::task::yield_now().await;
+            }
             let (work, id) = match self.work_of(item, now).await {
                 Ok(Prepared::Work(work, id)) => (*work, id),
                 Ok(Prepared::Existing(id)) => {
@@ -344,6 +350,9 @@ impl Unit {
         }
     }
 }
+
+/// Items planned between two turns given back to the runtime (`apply_batch`).
+const PLAN_TURN: usize = 64;
 
 /// One command to apply within a unit of work.
 pub(super) enum Work {

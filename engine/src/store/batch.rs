@@ -145,65 +145,103 @@ impl Batch {
     /// changes of one order in one commit would both be checked against the version read before
     /// either, so that one could overwrite the other.
     pub(crate) fn of(changes: &[Change]) -> Result<Batch, StoreError> {
-        let mut batch = Batch {
-            orders: Vec::with_capacity(changes.len()),
-            events: Vec::with_capacity(changes.len()),
-            ..Batch::default()
-        };
-        let mut seen = std::collections::HashSet::with_capacity(changes.len());
-        // The last word on each of a change's tasks and jobs, by their number.
-        let mut net = NetEffects::default();
+        let mut building = Building::new(changes.len());
         for change in changes {
-            let state = &change.state;
-            let id = &state.id;
-            if !seen.insert(id.as_str()) {
-                return Err(StoreError::Conflict(id.clone()));
-            }
-            let (status, outcome, closed_at) = status_of(state);
-            let updated_at = change.events.last().map_or(0, |(_, at, _)| micros(*at));
-            batch.orders.push(OrderWrite {
-                id: id.clone(),
-                flow: state.flow.clone(),
-                version: i64::from(state.version),
-                business_key: state.business_key.clone(),
-                parent: state.parent.as_ref().map(|p| p.0.clone()),
-                status,
-                outcome,
-                vendor: state.vendor.clone(),
-                channel: state.channel.clone(),
-                received_at: micros(state.received_at),
-                closed_at,
-                state: serde_json::to_string(state).map_err(|e| corrupt(id, e))?,
-                version_no: i64::try_from(state.version_no).unwrap_or(i64::MAX),
-                updated_at,
-                expected: change.expected_version.map(|v| i64::try_from(v).unwrap_or(i64::MAX)),
-                status_moved: change.events.iter().any(|(_, _, event)| moves_status(event)),
-                timer_at: state.timers.values().map(|t| micros(t.at)).min(),
-                timer_moved: change
-                    .effects
-                    .iter()
-                    .any(|e| matches!(e, Effect::ScheduleTimer { .. } | Effect::CancelTimer { .. })),
-            });
-            // The change's events make one row.
-            if let Some((first, _, _)) = change.events.first() {
-                let mut record = String::with_capacity(change.events.len() * 160);
-                for (seq, at, event) in &change.events {
-                    let (kind, body) = event_row(event).map_err(|e| corrupt(id, e))?;
-                    let seq = i64::try_from(*seq).unwrap_or(i64::MAX);
-                    super::scan::push_event(&mut record, &kind, micros(*at), seq, &body);
-                }
-                batch.events.push((id.clone(), i64::try_from(*first).unwrap_or(i64::MAX), record));
-            }
-            net.of(change, updated_at)?;
-            net.drain_into(id, &mut batch);
+            building.add(change)?;
         }
-        // Rows in key order, as the tables keep them.
+        Ok(building.finish())
+    }
+
+    /// The same, handing the thread back to the runtime every [`TURN`] changes: serialising a
+    /// thousand states runs for milliseconds without awaiting anything, and a group commit in
+    /// flight needs a turn after each of its statements.
+    pub(crate) async fn of_in_turns(changes: &[Change]) -> Result<Batch, StoreError> {
+        let mut building = Building::new(changes.len());
+        for (n, change) in changes.iter().enumerate() {
+            if n % TURN == TURN - 1 {
+                tokio::task::yield_now().await;
+            }
+            building.add(change)?;
+        }
+        Ok(building.finish())
+    }
+}
+
+/// Changes netted between two turns given back to the runtime ([`Batch::of_in_turns`]).
+const TURN: usize = 64;
+
+/// A batch being built, change by change.
+struct Building<'a> {
+    batch: Batch,
+    /// The orders added so far: each may appear once.
+    seen: std::collections::HashSet<&'a str>,
+    /// The last word on each of a change's tasks and jobs, by their number.
+    net: NetEffects,
+}
+
+impl<'a> Building<'a> {
+    fn new(changes: usize) -> Building<'a> {
+        let batch =
+            Batch { orders: Vec::with_capacity(changes), events: Vec::with_capacity(changes), ..Batch::default() };
+        Building { batch, seen: std::collections::HashSet::with_capacity(changes), net: NetEffects::default() }
+    }
+
+    fn add(&mut self, change: &'a Change) -> Result<(), StoreError> {
+        let batch = &mut self.batch;
+        let state = &change.state;
+        let id = &state.id;
+        if !self.seen.insert(id.as_str()) {
+            return Err(StoreError::Conflict(id.clone()));
+        }
+        let (status, outcome, closed_at) = status_of(state);
+        let updated_at = change.events.last().map_or(0, |(_, at, _)| micros(*at));
+        batch.orders.push(OrderWrite {
+            id: id.clone(),
+            flow: state.flow.clone(),
+            version: i64::from(state.version),
+            business_key: state.business_key.clone(),
+            parent: state.parent.as_ref().map(|p| p.0.clone()),
+            status,
+            outcome,
+            vendor: state.vendor.clone(),
+            channel: state.channel.clone(),
+            received_at: micros(state.received_at),
+            closed_at,
+            state: serde_json::to_string(state).map_err(|e| corrupt(id, e))?,
+            version_no: i64::try_from(state.version_no).unwrap_or(i64::MAX),
+            updated_at,
+            expected: change.expected_version.map(|v| i64::try_from(v).unwrap_or(i64::MAX)),
+            status_moved: change.events.iter().any(|(_, _, event)| moves_status(event)),
+            timer_at: state.timers.values().map(|t| micros(t.at)).min(),
+            timer_moved: change
+                .effects
+                .iter()
+                .any(|e| matches!(e, Effect::ScheduleTimer { .. } | Effect::CancelTimer { .. })),
+        });
+        // The change's events make one row.
+        if let Some((first, _, _)) = change.events.first() {
+            let mut record = String::with_capacity(change.events.len() * 160);
+            for (seq, at, event) in &change.events {
+                let (kind, body) = event_row(event).map_err(|e| corrupt(id, e))?;
+                let seq = i64::try_from(*seq).unwrap_or(i64::MAX);
+                super::scan::push_event(&mut record, &kind, micros(*at), seq, &body);
+            }
+            batch.events.push((id.clone(), i64::try_from(*first).unwrap_or(i64::MAX), record));
+        }
+        self.net.of(change, updated_at)?;
+        self.net.drain_into(id, batch);
+        Ok(())
+    }
+
+    /// The batch, its rows in key order, as the tables keep them.
+    fn finish(self) -> Batch {
+        let mut batch = self.batch;
         batch.task_inserts.sort_unstable_by(|a, b| (&a.order, a.instance).cmp(&(&b.order, b.instance)));
         batch.task_assigns.sort_unstable_by(|a, b| (&a.0, a.1).cmp(&(&b.0, b.1)));
         batch.task_deletes.sort_unstable();
         batch.job_upserts.sort_unstable_by(|a, b| (&a.order, a.instance).cmp(&(&b.order, b.instance)));
         batch.job_deletes.sort_unstable();
-        Ok(batch)
+        batch
     }
 }
 

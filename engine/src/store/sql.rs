@@ -361,7 +361,7 @@ macro_rules! sql_store {
 
             fn commit<'a>(&'a self, changes: &'a [Change]) -> BoxFuture<'a, Result<(), StoreError>> {
                 Box::pin(async move {
-                    let batch = Batch::of(changes)?;
+                    let batch = Batch::of_in_turns(changes).await?;
                     match self.group_queue() {
                         None => self.write_alone(batch).await,
                         Some(queue) => self.commit_in_group(queue, changes, batch).await,
