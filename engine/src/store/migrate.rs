@@ -130,6 +130,27 @@ mod tests {
         assert_eq!(store.claim_timers(at(OLD_TIMERS[1].1), 10, 60).await.expect("claims"), vec!["o-2".to_string()]);
     }
 
+    /// A SQLite file of this test process in the temp folder, and its URL.
+    fn sqlite_file(name: &str) -> (std::path::PathBuf, String) {
+        let path = std::env::temp_dir().join(format!("junro-{name}-{}.db", std::process::id()));
+        let url = format!("sqlite:{}", path.display());
+        (path, url)
+    }
+
+    /// A pool on the file without Junro's migrations, to write what older versions wrote.
+    async fn raw_sqlite_pool(url: &str) -> sqlx::SqlitePool {
+        let options = <sqlx::sqlite::SqliteConnectOptions as std::str::FromStr>::from_str(url)
+            .expect("url")
+            .create_if_missing(true);
+        sqlx::SqlitePool::connect_with(options).await.expect("opens")
+    }
+
+    fn remove_sqlite_file(path: &std::path::Path) {
+        for suffix in ["", "-wal", "-shm"] {
+            let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+        }
+    }
+
     fn expect_history(history: &[crate::store::HistoryEntry]) {
         assert_eq!(history.len(), 2);
         assert_eq!((history[0].seq, history[0].at.as_microsecond()), (1, 1_000_000));
@@ -139,13 +160,9 @@ mod tests {
 
     #[tokio::test]
     async fn events_stored_one_per_row_read_back_after_migrations_3_and_4_on_sqlite() {
-        let path = std::env::temp_dir().join(format!("junro-migrate-{}.db", std::process::id()));
-        let url = format!("sqlite:{}", path.display());
+        let (path, url) = sqlite_file("migrate");
         {
-            let options = <sqlx::sqlite::SqliteConnectOptions as std::str::FromStr>::from_str(&url)
-                .expect("url")
-                .create_if_missing(true);
-            let pool = sqlx::SqlitePool::connect_with(options).await.expect("opens");
+            let pool = raw_sqlite_pool(&url).await;
             write_before_migration_3!(pool, SQLITE);
         }
         let store = SqliteStore::open(&url, crate::store::Durability::Full).await.expect("migrates");
@@ -158,28 +175,20 @@ mod tests {
                 .expect("reads the schema");
         assert!(index.is_some_and(|sql| sql.contains("UNIQUE")), "events are keyed by a unique (order_id, seq) index");
         store.close().await;
-        for suffix in ["", "-wal", "-shm"] {
-            let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
-        }
+        remove_sqlite_file(&path);
     }
 
     #[tokio::test]
     async fn timers_stored_as_rows_are_kept_in_the_state_after_migration_5_on_sqlite() {
-        let path = std::env::temp_dir().join(format!("junro-migrate-timers-{}.db", std::process::id()));
-        let url = format!("sqlite:{}", path.display());
+        let (path, url) = sqlite_file("migrate-timers");
         {
-            let options = <sqlx::sqlite::SqliteConnectOptions as std::str::FromStr>::from_str(&url)
-                .expect("url")
-                .create_if_missing(true);
-            let pool = sqlx::SqlitePool::connect_with(options).await.expect("opens");
+            let pool = raw_sqlite_pool(&url).await;
             write_timers_before_migration_5!(pool, &SQLITE[..4]);
         }
         let store = SqliteStore::open(&url, crate::store::Durability::Full).await.expect("migrates");
         expect_timers(&store).await;
         store.close().await;
-        for suffix in ["", "-wal", "-shm"] {
-            let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
-        }
+        remove_sqlite_file(&path);
     }
 
     #[tokio::test]
