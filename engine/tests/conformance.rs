@@ -373,12 +373,18 @@ async fn timers_fire_and_failed_actions_retry_then_become_incidents(backend: &Ba
 /// fires on time, not after the claim runs out.
 async fn an_orders_timers_fire_one_after_another(backend: &Backend) {
     let (engine, clock, _) = setup(backend).await;
+    // The clock has nanoseconds, and so have due times; the order row keeps microseconds.
+    let half = jiff::SignedDuration::from_nanos(500);
+    clock.set(t0().checked_add(half).expect("a time"));
     let id = engine.start("reminded", StartOrder::default()).await.expect("starts");
     let timers = engine.pending_timers(&id).await.expect("timers");
     let [(_, remind), (_, due)] = timers[..] else { panic!("a reminder and a due time: {timers:?}") };
     assert_eq!(due.duration_since(remind).as_secs(), 60);
+    assert_eq!(remind.subsec_nanosecond() % 1_000, 500, "{remind}");
     assert_eq!(engine.run_due().await.expect("worker"), 0, "nothing due yet");
-    clock.advance(remind.duration_since(engine.now()).as_secs());
+    // Within the reminder's microsecond, just before it: the worker that claims the order
+    // fires it, rather than holding the order for its claim's length and firing nothing.
+    clock.set(remind.checked_sub(half).expect("a time"));
     assert_eq!(engine.run_due().await.expect("worker"), 1, "the reminder fires");
     assert_eq!(engine.run_due().await.expect("worker"), 0, "and only once");
     clock.advance(60);

@@ -9,12 +9,14 @@ ALTER TABLE orders ADD COLUMN timer_lease BIGINT NOT NULL DEFAULT 0;
 
 -- A timer of the state without a row (none should exist: both were written in one
 -- transaction) counts as due at the order's last change, so that it fires rather than never.
+-- Only states with timers are touched (older engines wrote `"timers":{}`, and jsonb_object_agg
+-- over no timers is NULL); they are tested as `json`, which keeps every other state as written.
 UPDATE orders o SET timer_at = (
     SELECT min(coalesce(t.at, o.updated_at))
     FROM jsonb_each(o.state::jsonb -> 'timers') je
     LEFT JOIN timers t ON t.order_id = o.id AND t.id = je.key::bigint
 )
-WHERE jsonb_typeof(o.state::jsonb -> 'timers') = 'object';
+WHERE json_typeof(o.state::json -> 'timers') = 'object' AND (o.state::json -> 'timers')::text <> '{}';
 
 -- Each timer gets its due time as the state writes times: RFC 3339 in UTC, to the microsecond.
 UPDATE orders o SET state = jsonb_set(o.state::jsonb, '{timers}', (
@@ -25,7 +27,7 @@ UPDATE orders o SET state = jsonb_set(o.state::jsonb, '{timers}', (
     LEFT JOIN timers t ON t.order_id = o.id AND t.id = je.key::bigint
     CROSS JOIN LATERAL (SELECT coalesce(t.at, o.updated_at) AS at) d
 ))::text
-WHERE jsonb_typeof(o.state::jsonb -> 'timers') = 'object';
+WHERE json_typeof(o.state::json -> 'timers') = 'object' AND (o.state::json -> 'timers')::text <> '{}';
 
 DROP TABLE timers;
 CREATE INDEX orders_timer_due ON orders (timer_at) WHERE timer_at IS NOT NULL;

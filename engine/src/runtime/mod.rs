@@ -516,7 +516,8 @@ impl Engine {
     }
 
     /// An order's pending timers (reminders, escalations, waits, retries): id and due time,
-    /// earliest first. What each is for is in the order's state (`OrderState::timers`).
+    /// earliest first, from its stored state (`OrderState::timers`, which also says what each is
+    /// for). An order that does not exist is [`EngineError::UnknownOrder`].
     pub async fn pending_timers(&self, order: &str) -> Result<Vec<(u64, Timestamp)>, EngineError> {
         let state = self.store.load(order).await?.ok_or_else(|| EngineError::UnknownOrder(order.to_string()))?;
         let mut timers: Vec<(u64, Timestamp)> = state.timers.iter().map(|(id, t)| (*id, t.at)).collect();

@@ -15,9 +15,12 @@ impl Engine {
         // Orders with a timer due, and from their states every timer due by now, earliest first.
         let due = self.store.claim_timers(now, 1_000, 60).await?;
         let mut timers: Vec<(jiff::Timestamp, u64, String)> = Vec::new();
+        // To the microsecond, as the order row keeps the earliest due time: a timer due later
+        // within the microsecond the worker claimed it at fires now, not when the claim ends.
+        let fires = |at: &jiff::Timestamp| at.as_microsecond() <= now.as_microsecond();
         for state in self.store.load_many(&due).await? {
-            timers
-                .extend(state.timers.iter().filter(|(_, t)| t.at <= now).map(|(id, t)| (t.at, *id, state.id.clone())));
+            let due_now = state.timers.iter().filter(|(_, t)| fires(&t.at));
+            timers.extend(due_now.map(|(id, t)| (t.at, *id, state.id.clone())));
         }
         timers.sort();
         let items = timers.into_iter().map(|(_, timer, order)| BatchItem::Apply {

@@ -85,8 +85,8 @@ mod tests {
     /// second earlier and not on a whole second.
     const OLD_TIMERS: [(i64, i64); 2] = [(3, 1_800_000_000_000_000), (4, 1_799_999_000_123_456)];
 
-    /// Stores order `o-2` with [`OLD_TIMERS`] as migrations before 5 did: purposes in the state,
-    /// due times in the timers table.
+    /// Stores order `o-2` with [`OLD_TIMERS`] as migrations before 5 did (purposes in the state,
+    /// due times in the timers table), and orders `o-3` and `o-4` without timers.
     macro_rules! write_timers_before_migration_5 {
         ($pool:expr, $files:expr) => {{
             migrator($files).run(&$pool).await.expect("the migrations before 5");
@@ -106,6 +106,20 @@ mod tests {
             .execute(&$pool)
             .await
             .expect("an old order");
+            // Older engines wrote `"timers":{}` for an order without timers; newer ones leave it out.
+            json["timers"] = serde_json::json!({});
+            let without = serde_json::to_string(&state).expect("a state");
+            for (id, state) in [("o-3", json.to_string()), ("o-4", without)] {
+                sqlx::query(
+                    "INSERT INTO orders (id, flow_id, version, status, received_at, state, version_no, updated_at) \
+                     VALUES ($1, 'f', 1, 'open', 0, $2, 1, 5)",
+                )
+                .bind(id)
+                .bind(state.replace("o-2", id))
+                .execute(&$pool)
+                .await
+                .expect("an old order without timers");
+            }
             for (id, at) in OLD_TIMERS {
                 sqlx::query("INSERT INTO timers (order_id, id, at) VALUES ('o-2', $1, $2)")
                     .bind(id)
@@ -119,12 +133,17 @@ mod tests {
     }
 
     /// After migration 5 the state knows each timer's due time, to the microsecond, and the
-    /// worker finds the order when its earliest timer is due, not before.
+    /// worker finds the order when its earliest timer is due, not before; orders without timers
+    /// are read as they were.
     async fn expect_timers(store: &impl Store) {
         let state = store.load("o-2").await.expect("loads").expect("the order");
         let due: Vec<(u64, i64)> = state.timers.iter().map(|(id, t)| (*id, t.at.as_microsecond())).collect();
         assert_eq!(due, vec![(3, OLD_TIMERS[0].1), (4, OLD_TIMERS[1].1)]);
         assert!(matches!(state.timers[&4].purpose, crate::machine::TimerPurpose::Remind { instance: 1 }));
+        for id in ["o-3", "o-4"] {
+            let state = store.load(id).await.expect("loads").expect("the order");
+            assert!(state.timers.is_empty(), "{id} has no timers");
+        }
         let at = |us: i64| jiff::Timestamp::from_microsecond(us).expect("a time");
         assert!(store.claim_timers(at(OLD_TIMERS[1].1 - 1), 10, 60).await.expect("claims").is_empty());
         assert_eq!(store.claim_timers(at(OLD_TIMERS[1].1), 10, 60).await.expect("claims"), vec!["o-2".to_string()]);

@@ -14,8 +14,9 @@
 //! searches the events table's primary key; a join with all orders' events grouped first
 //! materialised every text and took three times as long. SQLite hands an order's rows over in
 //! the order of the events table's key, `(order_id, seq)` (a unique index since migration 4; the
-//! primary key on PostgreSQL); the decoder checks that order rather than asking SQLite to sort. Only the kinds a reader asks for reach it: a row holds
-//! events of several kinds, so they are picked here, not by the database.
+//! primary key on PostgreSQL); the decoder checks that order rather than asking SQLite to sort.
+//! Only the kinds a reader asks for reach it: a row holds events of several kinds, so they are
+//! picked here, not by the database.
 
 use super::{InstanceRow, InstanceSink, RawEvent, StoreError, from_micros};
 
