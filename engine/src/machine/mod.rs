@@ -139,7 +139,19 @@ pub fn apply(
     command: &Command,
     ctx: &Context<'_>,
 ) -> Result<Transition, CommandError> {
-    let mut run = advance::Run::new(flow, state.clone(), ctx);
+    apply_owned(flow, state.clone(), actor, command, ctx)
+}
+
+/// [`apply`] to a state the caller gives up, which is not copied first: the new state is built
+/// from it, and a refused command drops it (what a refusal changed of it is never seen).
+pub fn apply_owned(
+    flow: &CompiledFlow,
+    state: OrderState,
+    actor: &Actor,
+    command: &Command,
+    ctx: &Context<'_>,
+) -> Result<Transition, CommandError> {
+    let mut run = advance::Run::new(flow, state, ctx);
     if let Command::Start { id, version, business_key, data, vendor, channel, received_at, parent } = command {
         run.start(id, business_key, data, vendor, channel, *received_at, parent.clone())?;
         run.state.version = *version;
@@ -149,11 +161,11 @@ pub fn apply(
         return Ok(run.finish());
     }
     match &run.state.status {
-        Status::Closed { .. } => return Err(CommandError::Closed(state.id.clone())),
+        Status::Closed { .. } => return Err(CommandError::Closed(run.state.id.clone())),
         Status::OnHold { .. }
             if !matches!(command, Command::Resume | Command::Cancel { .. } | Command::TimerFired { .. }) =>
         {
-            return Err(CommandError::OnHold(state.id.clone()));
+            return Err(CommandError::OnHold(run.state.id.clone()));
         }
         _ => {}
     }

@@ -231,15 +231,19 @@ impl Engine {
                 }
             };
             let fresh = expected.is_none() && state.id.is_empty();
+            // What the code below needs of the state before the command: the state itself goes
+            // to the machine, which builds the new one from it instead of a copy.
+            let first_seq = if fresh { 0 } else { state.events };
+            let was_closed = matches!(state.status, machine::Status::Closed { .. });
+            let was_calling = state.tokens.values().any(|t| matches!(t.activity, machine::Activity::Calling { .. }));
             let ctx = Context { now, calendar: self.calendar_for(&flow) };
             let induced = !unit.changes.is_empty();
-            let mut transition = match machine::apply(&flow, &state, &actor, &command, &ctx) {
+            let mut transition = match machine::apply_owned(&flow, state, &actor, &command, &ctx) {
                 // A command this unit caused (a subflow's end, a cascade cancel) that meets an
                 // order already closed is moot; only the caller's own command may be refused.
                 Err(CommandError::Closed(_)) if induced => continue,
                 other => other?,
             };
-            let first_seq = if fresh { 0 } else { state.events };
             let events: Vec<_> = transition
                 .events
                 .iter()
@@ -274,12 +278,11 @@ impl Engine {
                 }
             }
             // An order that ends while waiting for subflows ends them too (cancelled).
-            let closed_now = matches!(transition.state.status, machine::Status::Closed { .. })
-                && !matches!(state.status, machine::Status::Closed { .. });
-            let was_calling = state.tokens.values().any(|t| matches!(t.activity, machine::Activity::Calling { .. }));
-            if closed_now && was_calling && !state.id.is_empty() {
-                for child in self.store.open_children(&state.id).await? {
-                    let cancel = Command::Cancel { reason: format!("order {} ended", state.id) };
+            let closed_now = matches!(transition.state.status, machine::Status::Closed { .. }) && !was_closed;
+            let id = &transition.state.id;
+            if closed_now && was_calling && !id.is_empty() {
+                for child in self.store.open_children(id).await? {
+                    let cancel = Command::Cancel { reason: format!("order {id} ended") };
                     queue.push_back(Work::Existing(child, Actor::system(), cancel));
                 }
             }
