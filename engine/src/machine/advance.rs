@@ -117,8 +117,10 @@ impl<'a> Run<'a> {
 
     /// Enters one step; returns the steps to enter right after it.
     fn enter(&mut self, step: &str) -> Vec<String> {
-        let Some(node) = self.flow.node(step) else { return Vec::new() };
-        let node = node.clone();
+        // Borrowed from the flow, which outlives the run (a node holds specs and conditions not
+        // worth a copy per step entered).
+        let flow: &'a CompiledFlow = self.flow;
+        let Some(node) = flow.node(step) else { return Vec::new() };
         match &node.kind {
             NodeKind::Parallel(branches) => return branches.clone(),
             NodeKind::Join { expected } => {
@@ -128,7 +130,7 @@ impl<'a> Run<'a> {
                     return Vec::new();
                 }
                 self.state.joins.remove(step);
-                return node.next.into_iter().collect();
+                return node.next.iter().cloned().collect();
             }
             NodeKind::End(outcome) => {
                 self.close(outcome, step);

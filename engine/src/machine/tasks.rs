@@ -69,15 +69,18 @@ fn type_name(ty: &Type) -> &'static str {
     }
 }
 
-impl Run<'_> {
+impl<'a> Run<'a> {
     /// The open task `instance` and its spec.
-    fn task(&self, instance: u64) -> Result<(String, Option<String>, TaskSpec), CommandError> {
+    /// The open task `instance`: its step, who holds it, and its spec (borrowed from the flow,
+    /// which outlives the run: a spec holds lists and conditions not worth a copy per command).
+    fn task(&self, instance: u64) -> Result<(String, Option<String>, &'a TaskSpec), CommandError> {
+        let flow: &'a CompiledFlow = self.flow;
         let token = self.state.tokens.get(&instance).ok_or(CommandError::NoSuchTask(instance))?;
         let Activity::Task { assignee, .. } = &token.activity else { return Err(CommandError::NoSuchTask(instance)) };
-        let Some(NodeKind::Task(spec)) = self.flow.node(&token.step).map(|n| &n.kind) else {
+        let Some(NodeKind::Task(spec)) = flow.node(&token.step).map(|n| &n.kind) else {
             return Err(CommandError::NoSuchTask(instance));
         };
-        Ok((token.step.clone(), assignee.clone(), (**spec).clone()))
+        Ok((token.step.clone(), assignee.clone(), spec))
     }
 
     /// Whether `actor` may work a task of `spec` in this order.
@@ -110,7 +113,7 @@ impl Run<'_> {
         if let Some(by) = assignee {
             return Err(CommandError::ClaimedByOther { task: instance, by });
         }
-        self.eligible(actor, instance, &spec)?;
+        self.eligible(actor, instance, spec)?;
         self.set_assignee(instance, Some(actor.id.clone()));
         self.events.push(Event::TaskClaimed { instance, actor: actor.id.clone(), vendor: actor.vendor.clone() });
         Ok(())
@@ -147,14 +150,14 @@ impl Run<'_> {
                 });
             }
         };
-        self.eligible(to, instance, &spec)?;
+        self.eligible(to, instance, spec)?;
         self.set_assignee(instance, Some(to.id.clone()));
         self.events.push(Event::TaskTransferred { instance, from, to: to.id.clone() });
         Ok(())
     }
 
     /// Claims implicitly when the task is free; refuses when someone else holds it.
-    fn hold_task(&mut self, actor: &Actor, instance: u64) -> Result<(String, TaskSpec), CommandError> {
+    fn hold_task(&mut self, actor: &Actor, instance: u64) -> Result<(String, &'a TaskSpec), CommandError> {
         let (step, assignee, spec) = self.task(instance)?;
         match assignee {
             Some(by) if by != actor.id => return Err(CommandError::ClaimedByOther { task: instance, by }),
