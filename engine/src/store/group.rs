@@ -30,6 +30,10 @@ use tokio::sync::oneshot;
 /// while its caller's next one is being planned.
 const GROUP_ORDERS: usize = 256;
 
+/// Groups one task writes, one after another, before it lets the writer go (`sql.rs`,
+/// `write_groups`).
+pub(crate) const GROUPS_PER_HOLD: usize = 4;
+
 /// How a queued batch ended.
 pub(crate) enum Outcome {
     /// Written and committed with its group.

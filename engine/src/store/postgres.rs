@@ -35,6 +35,11 @@ impl PostgresStore {
         None
     }
 
+    /// No group commit, so no thread to write groups on.
+    pub(super) fn writer_runtime(&self) -> Option<&tokio::runtime::Handle> {
+        None
+    }
+
     /// Removes every table Junro created in the database at `url` (for tests that need a clean
     /// database). It does not migrate first, so it also clears a database whose migrations
     /// differ from this build's (left by another version of Junro).

@@ -158,52 +158,66 @@ macro_rules! sql_store {
                 Ok(())
             }
 
-            /// Group commit (`group.rs`): queues `batch` (the net writes of `changes`) and waits for
-            /// the writer; then either another caller has written it with theirs, or it is still
-            /// queued and this caller writes the next group.
+            /// Group commit (`group.rs`): queues `batch` (the net writes of `changes`) and waits
+            /// until a group holding it has been written, or for the writer, in which case it
+            /// starts the group itself.
             async fn commit_in_group(&self, queue: &GroupQueue, changes: &[Change], batch: Batch) -> Result<(), StoreError> {
                 let mut outcome = queue.push(batch, changes.iter().map(|c| c.state.id.clone()).collect());
-                let mut writer = self.owned_writer().await;
                 let ended = loop {
+                    let writer = tokio::select! {
+                        biased;
+                        ended = &mut outcome => break ended.unwrap_or(Outcome::Alone),
+                        writer = self.owned_writer() => writer,
+                    };
                     if let Some(ended) = group::settled(&mut outcome) {
                         break ended;
                     }
-                    let Some(mut group) = queue.take() else {
-                        // Neither settled nor queued: in a group being written, which cannot be
-                        // while this caller holds the writer; should it happen, wait for its end.
-                        drop(writer.take());
-                        let ended = (&mut outcome).await.unwrap_or(Outcome::Alone);
-                        writer = self.owned_writer().await;
-                        break ended;
+                    // Not settled, and nobody else writes while this caller holds the writer: the
+                    // batch is still queued, and this caller starts the next group.
+                    let Some(group) = queue.take() else {
+                        drop(writer);
+                        break (&mut outcome).await.unwrap_or(Outcome::Alone);
                     };
-                    // The group is written on a task of its own, which holds the writer until the
-                    // group's callers know how it ended: if this caller goes away meanwhile (an
-                    // HTTP client hung up), neither they nor whoever takes the writer next can
-                    // mistake a transaction in flight for one that never happened.
-                    let store = self.clone();
-                    let held = writer.take();
-                    let write = tokio::spawn(async move {
-                        let result = store.write_alone(std::mem::take(&mut group.batch)).await;
-                        group.finish(result);
-                        held
-                    });
-                    // A panic there released the writer and dropped the group: its callers write
-                    // alone.
-                    writer = match write.await {
-                        Ok(held) => held,
-                        Err(_) => self.owned_writer().await,
-                    };
+                    // Groups are written on a task of their own, which holds the writer until the
+                    // queue is empty and each group's callers know how it ended: if this caller
+                    // goes away meanwhile (an HTTP client hung up), neither they nor whoever takes
+                    // the writer next can mistake a transaction in flight for one that never
+                    // happened. A panic there drops the group: its callers write alone. The task
+                    // runs on the store's writer thread where it has one (`sqlite.rs`).
+                    let write = self.clone().write_groups(group, writer);
+                    match self.writer_runtime() {
+                        Some(runtime) => drop(runtime.spawn(write)),
+                        None => drop(tokio::spawn(write)),
+                    }
                 };
                 match ended {
                     Outcome::Committed => Ok(()),
                     Outcome::Failed(error) => Err(error),
                     Outcome::Alone => {
                         // Written again alone, while holding the writer.
-                        let written = self.write_alone(Batch::of(changes)?).await;
-                        drop(writer);
-                        written
+                        let _writer = self.owned_writer().await;
+                        self.write_alone(Batch::of(changes)?).await
                     }
                 }
+            }
+
+            /// Writes `group`, then groups queued meanwhile, one transaction each, before letting
+            /// the writer go: a batch queued while another is written is written next by the task
+            /// already holding the writer, without waiting for its caller's turn. After
+            /// [`group::GROUPS_PER_HOLD`] groups the writer goes to whoever waits for it (the
+            /// worker claiming jobs, a caller writing alone), so a steady stream of commits
+            /// cannot keep them out.
+            async fn write_groups(self, mut group: group::Group, writer: Option<tokio::sync::OwnedMutexGuard<()>>) {
+                for written in 1.. {
+                    let result = self.write_alone(std::mem::take(&mut group.batch)).await;
+                    group.finish(result);
+                    let next = if written < group::GROUPS_PER_HOLD { self.group_queue().and_then(GroupQueue::take) } else { None };
+                    match next {
+                        Some(next) => group = next,
+                        None => break,
+                    }
+                }
+                drop(writer);
             }
 
             /// Writes one batch in a transaction of its own.

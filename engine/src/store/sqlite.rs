@@ -25,6 +25,36 @@ pub struct SqliteStore {
     pub(super) writer: std::sync::Arc<tokio::sync::Mutex<()>>,
     /// Group commit: the batches waiting for the writer (`group.rs`).
     pub(super) queue: std::sync::Arc<GroupQueue>,
+    /// Where group commits are written.
+    pub(super) writer_thread: std::sync::Arc<WriterThread>,
+}
+
+/// A thread of its own, with a runtime of its own, on which group commits are written (`sql.rs`,
+/// `write_groups`). A transaction is a dozen statements, each a round trip to sqlx's SQLite
+/// thread; written on the caller's runtime, each answer waited for a turn on runtime threads
+/// busy planning the next batches while SQLite, the one writer, idled (BENCHMARKS.md, "seventh
+/// session"). The thread ends when the last handle on the store is dropped.
+#[derive(Debug)]
+pub(super) struct WriterThread {
+    runtime: tokio::runtime::Handle,
+    /// Dropped with the store: the thread's runtime then finishes.
+    _stop: tokio::sync::oneshot::Sender<()>,
+}
+
+impl WriterThread {
+    fn start() -> Result<WriterThread, StoreError> {
+        let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(sqlx::Error::Io)?;
+        let handle = runtime.handle().clone();
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        std::thread::Builder::new()
+            .name("junro-sqlite-writer".into())
+            .spawn(move || {
+                // Either the stop signal or its sender dropped: both mean the store is gone.
+                let _ = runtime.block_on(stopped);
+            })
+            .map_err(sqlx::Error::Io)?;
+        Ok(WriterThread { runtime: handle, _stop: stop })
+    }
 }
 
 impl SqliteStore {
@@ -61,7 +91,13 @@ impl SqliteStore {
             let options = options.pragma("cache_size", "-32768");
             SqlitePoolOptions::new().max_connections(1).connect_with(options).await?
         };
-        Ok(SqliteStore { pool, writes, writer: std::sync::Arc::default(), queue: std::sync::Arc::default() })
+        Ok(SqliteStore {
+            pool,
+            writes,
+            writer: std::sync::Arc::default(),
+            queue: std::sync::Arc::default(),
+            writer_thread: std::sync::Arc::new(WriterThread::start()?),
+        })
     }
 
     pub(super) async fn writer(&self) -> Option<tokio::sync::MutexGuard<'_, ()>> {
@@ -76,6 +112,11 @@ impl SqliteStore {
     /// One writer at a time: concurrent commits share transactions.
     pub(super) fn group_queue(&self) -> Option<&GroupQueue> {
         Some(&self.queue)
+    }
+
+    /// Group commits are written on the store's writer thread.
+    pub(super) fn writer_runtime(&self) -> Option<&tokio::runtime::Handle> {
+        Some(&self.writer_thread.runtime)
     }
 }
 
@@ -99,6 +140,45 @@ mod tests {
             tokio::time::sleep(std::time::Duration::from_micros(50)).await;
         }
         panic!("timed out");
+    }
+
+    /// Batches queued while a group is being written are written next by the task holding the
+    /// writer, each group in its own transaction: an order given again in a later batch meets
+    /// the first batch's row and fails alone, without undoing the others.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn batches_queued_during_a_write_are_written_after_it() {
+        use sqlx::Connection as _;
+        let path = std::env::temp_dir().join(format!("junro-chain-{}.db", std::process::id()));
+        let url = format!("sqlite:{}", path.display());
+        let store = SqliteStore::open(&url, Durability::Full).await.expect("opens");
+        let mut blocker = sqlx::SqliteConnection::connect(&url).await.expect("a second connection");
+        sqlx::query("BEGIN IMMEDIATE").execute(&mut blocker).await.expect("takes the write lock");
+        let commit = |id: &'static str| {
+            let store = store.clone();
+            tokio::spawn(async move { store.commit(&new_order(id)).await })
+        };
+        let first = commit("a");
+        until(|| store.queue.queued() == 0).await;
+        // The group of `a` waits inside SQLite; these queue behind it. `b` twice: the second
+        // cannot join the first's group and is written after it, alone.
+        let b = commit("b");
+        until(|| store.queue.queued() == 1).await;
+        let b_again = commit("b");
+        let c = commit("c");
+        until(|| store.queue.queued() == 3).await;
+        sqlx::query("ROLLBACK").execute(&mut blocker).await.expect("lets the writes go on");
+        first.await.expect("joins").expect("a committed");
+        b.await.expect("joins").expect("b committed");
+        c.await.expect("joins").expect("c committed");
+        let again = b_again.await.expect("joins");
+        assert!(again.is_err(), "the same new order twice: the second fails ({again:?})");
+        for id in ["a", "b", "c"] {
+            assert!(store.load(id).await.expect("reads").is_some(), "{id} is stored");
+        }
+        store.close().await;
+        for suffix in ["", "-wal", "-shm"] {
+            let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+        }
     }
 
     /// The caller writing a group goes away mid-transaction: another caller of the group, next

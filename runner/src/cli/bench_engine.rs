@@ -125,17 +125,17 @@ impl Driver {
         Ok(n)
     }
 
-    /// The worker: runs due provisioning jobs, one group commit per claim of up to 1,000.
-    async fn provision(&mut self) -> anyhow::Result<usize> {
-        let mut total = 0;
+    /// The worker: runs due provisioning jobs, one group commit per claim of up to 1,000, until
+    /// none is left; returns how many it handled and in how many commits.
+    async fn provision(engine: &Engine) -> anyhow::Result<(usize, usize)> {
+        let (mut total, mut commits) = (0, 0);
         loop {
-            let handled = self.engine.run_due().await?;
+            let handled = engine.run_due().await?;
             if handled == 0 {
-                return Ok(total);
+                return Ok((total, commits));
             }
             total += handled;
-            self.stats.commits += 1;
-            self.stats.transitions += handled;
+            commits += 1;
         }
     }
 
@@ -166,10 +166,16 @@ impl Driver {
             let mut confirmed = 0;
             while confirmed < wave {
                 // Another driver's worker may hold some of this wave's jobs: wait for it.
-                let progress = self.provision().await?
-                    + self
-                        .work(&reviewer, "review", &orders, &data(json!({ "review_note": "工事日程調整済" })))
-                        .await?;
+                // The worker runs the automatic steps while the reviewers work, as it would beside
+                // a team: the two touch different orders.
+                let engine = self.engine.clone();
+                let review_form = data(json!({ "review_note": "工事日程調整済" }));
+                let (provisioned, reviewed) =
+                    tokio::join!(Self::provision(&engine), self.work(&reviewer, "review", &orders, &review_form));
+                let (provisioned, commits) = provisioned?;
+                self.stats.commits += commits;
+                self.stats.transitions += provisioned;
+                let progress = provisioned + reviewed?;
                 let finished = self.work(&operator, "confirm", &orders, &data(json!({}))).await?;
                 confirmed += finished;
                 if progress + finished == 0 {
