@@ -23,7 +23,7 @@ mod tests;
 #[cfg(test)]
 mod yaml_tests;
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use jiff::civil::Date;
 use jiff::tz::TimeZone;
@@ -39,12 +39,24 @@ pub struct Calendar {
     zone: TimeZone,
     /// `None`: every hour works. Shared: calendars are cloned into every driver.
     rules: Option<Arc<Rules>>,
+    /// The last SLA due time computed with working rules, shared by clones: the commands of a
+    /// batch are planned at one moment, so hundreds of tasks of the same step ask for the same
+    /// due time, a walk over the calendar's days each.
+    last_sla: Arc<Mutex<Option<LastSla>>>,
+}
+
+/// An SLA due time computed: from when, how many seconds, and the result.
+#[derive(Debug, Clone, Copy)]
+struct LastSla {
+    from: Timestamp,
+    seconds: u64,
+    due: Timestamp,
 }
 
 impl Calendar {
     /// A calendar where every hour is working time, in `zone`.
     pub fn always(zone: TimeZone) -> Calendar {
-        Calendar { zone, rules: None }
+        Calendar { zone, rules: None, last_sla: Arc::default() }
     }
 
     /// Japan, every hour working: business time equals calendar time. Used by scenarios and
@@ -69,7 +81,7 @@ impl Calendar {
     }
 
     pub(crate) fn with_rules(zone: TimeZone, rules: Rules) -> Calendar {
-        Calendar { zone, rules: Some(Arc::new(rules)) }
+        Calendar { zone, rules: Some(Arc::new(rules)), last_sla: Arc::default() }
     }
 
     /// The calendar's time zone (dates in data and `today()` are read in it).
@@ -141,6 +153,20 @@ impl Calendar {
         if self.rules.is_none() {
             return self.add(from, seconds);
         }
+        let last = || self.last_sla.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(known) = *last()
+            && known.from == from
+            && known.seconds == seconds
+        {
+            return known.due;
+        }
+        let due = self.walk_sla(from, seconds);
+        *last() = Some(LastSla { from, seconds, due });
+        due
+    }
+
+    /// [`Calendar::add_sla`] on working rules, computed.
+    fn walk_sla(&self, from: Timestamp, seconds: u64) -> Timestamp {
         let mut t = self.next_working(from);
         // A century of working days is already beyond any SLA; stop there.
         for _ in 0..(seconds / 86_400).min(36_500) {

@@ -285,3 +285,18 @@ fn an_sla_in_days_counts_working_days_at_the_same_time_of_day() {
     // Started outside working time: counted from the next working moment.
     assert_eq!(office.add_sla(tokyo("2026-11-21T10:00"), 86_400), tokyo("2026-11-25T09:00"));
 }
+
+#[test]
+fn a_due_time_asked_again_is_the_same_and_another_is_computed_afresh() {
+    let office = Calendar::japan_office();
+    let tokyo =
+        |s: &str| -> Timestamp { format!("{s}[Asia/Tokyo]").parse::<jiff::Zoned>().expect("zoned").timestamp() };
+    let friday = tokyo("2026-11-20T17:00");
+    let first = office.add_sla(friday, 86_400);
+    // A clone (as every driver holds) shares what was computed last.
+    assert_eq!(office.clone().add_sla(friday, 86_400), first);
+    // The same moment with another SLA, and another moment with the same SLA, are not it.
+    assert_eq!(office.add_sla(friday, 2 * 86_400), tokyo("2026-11-25T17:00"));
+    assert_eq!(office.add_sla(tokyo("2026-11-24T17:00"), 86_400), tokyo("2026-11-25T17:00"));
+    assert_eq!(office.add_sla(friday, 86_400), tokyo("2026-11-24T17:00"));
+}
