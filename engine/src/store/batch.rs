@@ -177,13 +177,20 @@ struct Building<'a> {
     seen: std::collections::HashSet<&'a str>,
     /// The last word on each of a change's tasks and jobs, by their number.
     net: NetEffects,
+    /// Where each event is serialised before its pieces are copied into its row.
+    scratch: Vec<u8>,
 }
 
 impl<'a> Building<'a> {
     fn new(changes: usize) -> Building<'a> {
         let batch =
             Batch { orders: Vec::with_capacity(changes), events: Vec::with_capacity(changes), ..Batch::default() };
-        Building { batch, seen: std::collections::HashSet::with_capacity(changes), net: NetEffects::default() }
+        Building {
+            batch,
+            seen: std::collections::HashSet::with_capacity(changes),
+            net: NetEffects::default(),
+            scratch: Vec::with_capacity(512),
+        }
     }
 
     fn add(&mut self, change: &'a Change) -> Result<(), StoreError> {
@@ -222,9 +229,14 @@ impl<'a> Building<'a> {
         if let Some((first, _, _)) = change.events.first() {
             let mut record = String::with_capacity(change.events.len() * 160);
             for (seq, at, event) in &change.events {
-                let (kind, body) = event_row(event).map_err(|e| corrupt(id, e))?;
                 let seq = i64::try_from(*seq).unwrap_or(i64::MAX);
-                super::scan::push_event(&mut record, &kind, micros(*at), seq, &body);
+                match event_parts(event, &mut self.scratch).map_err(|e| corrupt(id, e))? {
+                    Some((kind, body)) => super::scan::push_event(&mut record, kind, micros(*at), seq, body),
+                    None => {
+                        let (kind, body) = event_row(event).map_err(|e| corrupt(id, e))?;
+                        super::scan::push_event(&mut record, &kind, micros(*at), seq, &body);
+                    }
+                }
             }
             batch.events.push((id.clone(), i64::try_from(*first).unwrap_or(i64::MAX), record));
         }
@@ -346,28 +358,10 @@ impl NetEffects {
 
 /// The kind and the body of an event as stored: the body is the event's JSON without its
 /// `event` tag, which has a column of its own.
-///
-/// Serde writes an internally tagged variant's tag first, so the tag is cut from the front of
-/// the serialised text instead of going through a `serde_json::Value` (a map of every field,
-/// allocated and sorted, then written again).
 pub(crate) fn event_row(event: &Event) -> Result<(String, String), serde_json::Error> {
-    const TAG: &str = "{\"event\":\"";
-    let mut json = serde_json::to_string(event)?;
-    // Kinds are snake_case identifiers: no escapes, so the first quote ends the kind.
-    if let Some(rest) = json.strip_prefix(TAG)
-        && let Some(end) = rest.find('"')
-    {
-        let kind = rest[..end].to_string();
-        // Just past the kind's closing quote: `,` and the fields follow, or the closing brace.
-        let cut = TAG.len() + end + 1;
-        if json[cut..].starts_with(',') {
-            // The body is the same text with `{"event":"kind",` made `{`: cut in place.
-            json.replace_range(..=cut, "{");
-            return Ok((kind, json));
-        }
-        if &json[cut..] == "}" {
-            return Ok((kind, "{}".to_string()));
-        }
+    let mut scratch = Vec::new();
+    if let Some((kind, body)) = event_parts(event, &mut scratch)? {
+        return Ok((kind.to_string(), body.to_string()));
     }
     // Not the shape serde writes today: take the slow, general path.
     let mut body = serde_json::to_value(event)?;
@@ -376,6 +370,35 @@ pub(crate) fn event_row(event: &Event) -> Result<(String, String), serde_json::E
         _ => String::new(),
     };
     Ok((kind, body.to_string()))
+}
+
+/// [`event_row`] written into `scratch` (cleared first, and reused from one event to the next):
+/// the kind and the body, both within it. `None` when the text is not the shape serde writes
+/// today.
+///
+/// Serde writes an internally tagged variant's tag first, so the tag is cut from the front of
+/// the serialised text instead of going through a `serde_json::Value` (a map of every field,
+/// allocated and sorted, then written again): the byte before the fields becomes the body's
+/// opening brace.
+fn event_parts<'s>(event: &Event, scratch: &'s mut Vec<u8>) -> Result<Option<(&'s str, &'s str)>, serde_json::Error> {
+    const TAG: &[u8] = b"{\"event\":\"";
+    scratch.clear();
+    serde_json::to_writer(&mut *scratch, event)?;
+    let Some(rest) = scratch.strip_prefix(TAG) else { return Ok(None) };
+    // Kinds are snake_case identifiers: no escapes, so the first quote ends the kind.
+    let Some(end) = rest.iter().position(|&b| b == b'"') else { return Ok(None) };
+    // Just past the kind's closing quote: `,` and the fields follow, or the closing brace.
+    let cut = TAG.len() + end + 1;
+    let brace = match scratch.get(cut) {
+        Some(b',') => cut,
+        // No fields: the kind's closing quote becomes the brace of `{}`.
+        Some(b'}') if cut + 1 == scratch.len() => cut - 1,
+        _ => return Ok(None),
+    };
+    scratch[brace] = b'{';
+    let (head, body) = scratch.split_at(brace);
+    let text = |bytes| std::str::from_utf8(bytes).map_err(serde::ser::Error::custom);
+    Ok(Some((text(&head[TAG.len()..TAG.len() + end])?, text(body)?)))
 }
 
 /// The most rows one multi-row statement carries when statements come in fixed sizes.
@@ -526,8 +549,12 @@ mod tests {
             Event::Resumed { actor: "a\"b".into() },
             Event::OrderClosed { by: "done".into(), outcome: "completed".into() },
         ];
+        // One scratch buffer for all, as a batch reuses it from one event to the next.
+        let mut scratch = Vec::new();
         for event in events {
             let (kind, body) = event_row(&event).expect("serialises");
+            let parts = event_parts(&event, &mut scratch).expect("serialises").expect("serde's shape");
+            assert_eq!(parts, (kind.as_str(), body.as_str()), "the row written is the row read");
             let mut value: serde_json::Value = serde_json::from_str(&body).expect("a JSON object");
             assert!(value.get("event").is_none(), "{body}");
             value.as_object_mut().expect("object").insert("event".into(), kind.clone().into());
