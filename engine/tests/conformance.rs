@@ -533,6 +533,52 @@ async fn an_engine_answers_from_the_stored_state_not_from_its_cache(backend: &Ba
     assert_eq!(tasks.iter().find(|t| t.instance == review).and_then(|t| t.assignee.as_deref()), Some("rev-1"));
 }
 
+/// A large batch (one group commit): every item gets its own answer, a business key given
+/// twice makes one order (the batch's transaction fails on it, and its items are applied again
+/// one by one in their order: the second fails), and the next batch goes on from the states
+/// committed.
+async fn a_large_batch_gives_each_item_its_answer(backend: &Backend) {
+    let (engine, _, _) = setup(backend).await;
+    let key = |n: usize| format!("B-{}", if n == 700 { 100 } else { n });
+    let starts = (0..900)
+        .map(|n| junro_engine::BatchItem::Start {
+            flow: "order".into(),
+            order: StartOrder { business_key: Some(key(n)), ..StartOrder::default() },
+        })
+        .collect();
+    let results = engine.apply_batch(starts).await;
+    assert_eq!(results.len(), 900);
+    let first = results[100].as_ref().ok().cloned().flatten().expect("item 100 starts an order");
+    assert_eq!(engine.resolve("B-100").await.expect("the key names an order"), first);
+    for (n, result) in results.iter().enumerate() {
+        match n {
+            700 => assert!(
+                matches!(result, Err(EngineError::Store(junro_engine::store::StoreError::DuplicateKey(k))) if *k == key(100)),
+                "item 700 repeats item 100's business key: {result:?}"
+            ),
+            _ => assert!(matches!(result, Ok(Some(_))), "item {n}: {result:?}"),
+        }
+    }
+    let ids: std::collections::HashSet<String> = results.into_iter().flatten().flatten().collect();
+    assert_eq!(ids.len(), 899, "one order per business key");
+    let operator = operator("vendor_a");
+    let filter = TaskFilter { step: Some("intake".into()), limit: Some(10_000), ..TaskFilter::default() };
+    let tasks = engine.tasks(&filter).await.expect("tasks");
+    assert_eq!(tasks.len(), 899);
+    let form = json!({ "plan": "basic" }).as_object().cloned().unwrap_or_default();
+    let completions = tasks
+        .iter()
+        .map(|t| junro_engine::BatchItem::Apply {
+            order: t.order.clone(),
+            actor: operator.clone(),
+            command: Command::Complete { task: t.instance, outcome: None, data: form.clone() },
+        })
+        .collect();
+    let results = engine.apply_batch(completions).await;
+    assert!(results.iter().all(|r| matches!(r, Ok(None))), "{:?}", results.iter().find(|r| r.is_err()));
+    assert!(engine.tasks(&filter).await.expect("tasks").is_empty(), "every intake completed");
+}
+
 type Case = for<'a> fn(&'a Backend) -> std::pin::Pin<Box<dyn std::future::Future<Output = ()> + 'a>>;
 
 fn cases() -> Vec<(&'static str, Case)> {
@@ -559,6 +605,7 @@ fn cases() -> Vec<(&'static str, Case)> {
         ("an_engine_answers_from_the_stored_state_not_from_its_cache", |b| {
             Box::pin(an_engine_answers_from_the_stored_state_not_from_its_cache(b))
         }),
+        ("a_large_batch_gives_each_item_its_answer", |b| Box::pin(a_large_batch_gives_each_item_its_answer(b))),
     ]
 }
 
