@@ -34,7 +34,7 @@ pub use holidays::{is_japanese_holiday, japanese_holidays};
 use rules::{FIRST_DAY, Hours, LAST_DAY, PublicHolidays, Rules, Walk};
 
 /// A business calendar.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Calendar {
     zone: TimeZone,
     /// `None`: every hour works. Shared: calendars are cloned into every driver.
@@ -43,6 +43,14 @@ pub struct Calendar {
     /// batch are planned at one moment, so hundreds of tasks of the same step ask for the same
     /// due time, a walk over the calendar's days each.
     last_sla: Arc<Mutex<Option<LastSla>>>,
+}
+
+/// What the calendar is: its zone and rules. The last SLA computed is not part of it (this
+/// text names the calendars of stored KPI summaries, `kpi::summary::key`).
+impl std::fmt::Debug for Calendar {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Calendar").field("zone", &self.zone).field("rules", &self.rules).finish()
+    }
 }
 
 /// An SLA due time computed: from when, how many seconds, and the result.

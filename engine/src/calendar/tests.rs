@@ -292,7 +292,9 @@ fn a_due_time_asked_again_is_the_same_and_another_is_computed_afresh() {
     let tokyo =
         |s: &str| -> Timestamp { format!("{s}[Asia/Tokyo]").parse::<jiff::Zoned>().expect("zoned").timestamp() };
     let friday = tokyo("2026-11-20T17:00");
+    let described = format!("{office:?}");
     let first = office.add_sla(friday, 86_400);
+    assert_eq!(format!("{office:?}"), described, "what was computed last is not part of the calendar");
     // A clone (as every driver holds) shares what was computed last.
     assert_eq!(office.clone().add_sla(friday, 86_400), first);
     // The same moment with another SLA, and another moment with the same SLA, are not it.
