@@ -296,6 +296,7 @@ fn a_due_time_asked_again_is_the_same_and_another_is_computed_afresh() {
     let first = office.add_sla(friday, 86_400);
     assert_eq!(format!("{office:?}"), described, "what was computed last is not part of the calendar");
     // A clone (as every driver holds) shares what was computed last.
+    assert!(std::sync::Arc::ptr_eq(&office.last_sla, &office.clone().last_sla));
     assert_eq!(office.clone().add_sla(friday, 86_400), first);
     // The same moment with another SLA, and another moment with the same SLA, are not it.
     assert_eq!(office.add_sla(friday, 2 * 86_400), tokyo("2026-11-25T17:00"));

@@ -43,17 +43,28 @@ pub(super) struct WriterThread {
 
 impl WriterThread {
     fn start() -> Result<WriterThread, StoreError> {
-        let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(sqlx::Error::Io)?;
-        let handle = runtime.handle().clone();
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let (started, runtime) = std::sync::mpsc::channel();
+        // The runtime is built, run and dropped on its own thread: a runtime may not be dropped
+        // on a thread that runs async code, as the caller's does.
         std::thread::Builder::new()
             .name("junro-sqlite-writer".into())
-            .spawn(move || {
-                // Either the stop signal or its sender dropped: both mean the store is gone.
-                let _ = runtime.block_on(stopped);
+            .spawn(move || match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+                Ok(runtime) => {
+                    let _ = started.send(Ok(runtime.handle().clone()));
+                    // Either the stop signal or its sender dropped: both mean the store is gone.
+                    let _ = runtime.block_on(stopped);
+                }
+                Err(error) => {
+                    let _ = started.send(Err(error));
+                }
             })
             .map_err(sqlx::Error::Io)?;
-        Ok(WriterThread { runtime: handle, _stop: stop })
+        let runtime = runtime
+            .recv()
+            .map_err(|_| sqlx::Error::Io(std::io::Error::other("the SQLite writer thread ended at once")))?
+            .map_err(sqlx::Error::Io)?;
+        Ok(WriterThread { runtime, _stop: stop })
     }
 }
 
@@ -79,9 +90,15 @@ impl SqliteStore {
             // quarter as many pages to the log, in a quarter of the system calls, for about the
             // same bytes (BENCHMARKS.md, "The durable engine").
             .page_size(16_384);
-        // An in-memory database lives in one connection; a file is shared by a few.
-        let pool =
-            SqlitePoolOptions::new().max_connections(if memory { 1 } else { 4 }).connect_with(options.clone()).await?;
+        // An in-memory database lives in one connection, which must never be closed (the pool
+        // would close it after 10 idle minutes or 30 in all, and the data with it); a file is
+        // shared by a few.
+        let pool = if memory {
+            SqlitePoolOptions::new().max_connections(1).min_connections(1).idle_timeout(None).max_lifetime(None)
+        } else {
+            SqlitePoolOptions::new().max_connections(4)
+        };
+        let pool = pool.connect_with(options.clone()).await?;
         super::migrate::sqlite().run(&pool).await?;
         let writes = if memory {
             pool.clone()
@@ -142,9 +159,21 @@ mod tests {
         panic!("timed out");
     }
 
+    /// An in-memory database is its one connection: the pool keeps it however long it idles.
+    #[tokio::test]
+    async fn an_in_memory_database_keeps_its_connection() {
+        let store = SqliteStore::open("sqlite::memory:", Durability::Full).await.expect("opens");
+        let options = store.pool.options();
+        assert_eq!((options.get_idle_timeout(), options.get_max_lifetime()), (None, None));
+        assert_eq!((options.get_min_connections(), options.get_max_connections()), (1, 1));
+        store.commit(&new_order("kept")).await.expect("commits");
+        assert!(store.load("kept").await.expect("reads").is_some());
+    }
+
     /// Batches queued while a group is being written are written next by the task holding the
-    /// writer, each group in its own transaction: an order given again in a later batch meets
-    /// the first batch's row and fails alone, without undoing the others.
+    /// writer, before whoever asked for the writer in the meantime: each group in its own
+    /// transaction, and an order given again in a later batch meets the first batch's row and
+    /// fails alone, without undoing the others.
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn batches_queued_during_a_write_are_written_after_it() {
         use sqlx::Connection as _;
@@ -157,24 +186,34 @@ mod tests {
             let store = store.clone();
             tokio::spawn(async move { store.commit(&new_order(id)).await })
         };
+        // `a` queues while the writer is held, then its group starts and waits inside SQLite.
+        let held = store.owned_writer().await;
         let first = commit("a");
+        until(|| store.queue.queued() == 1).await;
+        drop(held);
         until(|| store.queue.queued() == 0).await;
-        // The group of `a` waits inside SQLite; these queue behind it. `b` twice: the second
-        // cannot join the first's group and is written after it, alone.
+        // Someone asks for the writer (as the worker claiming jobs does) before the next batches
+        // queue: first in line, but the task writing `a` writes what was queued first.
+        let mut waiter = std::pin::pin!(store.writer());
+        let waiting = std::future::poll_fn(|cx| std::task::Poll::Ready(waiter.as_mut().poll(cx).is_pending())).await;
+        assert!(waiting, "the group of `a` holds the writer");
+        // `b` twice: the second cannot join the first's group and is written after it, alone.
         let b = commit("b");
         until(|| store.queue.queued() == 1).await;
         let b_again = commit("b");
         let c = commit("c");
         until(|| store.queue.queued() == 3).await;
         sqlx::query("ROLLBACK").execute(&mut blocker).await.expect("lets the writes go on");
+        let writer = waiter.await;
+        for id in ["a", "b", "c"] {
+            assert!(store.load(id).await.expect("reads").is_some(), "{id} was written before the writer changed hands");
+        }
+        drop(writer);
         first.await.expect("joins").expect("a committed");
         b.await.expect("joins").expect("b committed");
         c.await.expect("joins").expect("c committed");
         let again = b_again.await.expect("joins");
         assert!(again.is_err(), "the same new order twice: the second fails ({again:?})");
-        for id in ["a", "b", "c"] {
-            assert!(store.load(id).await.expect("reads").is_some(), "{id} is stored");
-        }
         store.close().await;
         for suffix in ["", "-wal", "-shm"] {
             let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
