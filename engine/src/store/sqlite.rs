@@ -149,6 +149,30 @@ mod tests {
         vec![Change { state, expected_version: None, events: Vec::new(), effects: Vec::new() }]
     }
 
+    /// A store on a fresh file in the temp folder, its URL, and a second connection to it that
+    /// holds SQLite's write lock, so that the store's next transaction waits inside SQLite until
+    /// the test rolls the lock's transaction back.
+    async fn blocked_store(name: &str) -> (SqliteStore, String, sqlx::SqliteConnection) {
+        use sqlx::Connection as _;
+        let url = format!(
+            "sqlite:{}",
+            std::env::temp_dir().join(format!("junro-{name}-{}.db", std::process::id())).display()
+        );
+        let store = SqliteStore::open(&url, Durability::Full).await.expect("opens");
+        let mut blocker = sqlx::SqliteConnection::connect(&url).await.expect("a second connection");
+        sqlx::query("BEGIN IMMEDIATE").execute(&mut blocker).await.expect("takes the write lock");
+        (store, url, blocker)
+    }
+
+    /// Closes the store and removes its files.
+    async fn remove(store: &SqliteStore, url: &str) {
+        store.close().await;
+        let path = url.trim_start_matches("sqlite:");
+        for suffix in ["", "-wal", "-shm"] {
+            let _ = std::fs::remove_file(format!("{path}{suffix}"));
+        }
+    }
+
     async fn until(what: impl Fn() -> bool) {
         for _ in 0..10_000 {
             if what() {
@@ -176,12 +200,7 @@ mod tests {
     /// fails alone, without undoing the others.
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn batches_queued_during_a_write_are_written_after_it() {
-        use sqlx::Connection as _;
-        let path = std::env::temp_dir().join(format!("junro-chain-{}.db", std::process::id()));
-        let url = format!("sqlite:{}", path.display());
-        let store = SqliteStore::open(&url, Durability::Full).await.expect("opens");
-        let mut blocker = sqlx::SqliteConnection::connect(&url).await.expect("a second connection");
-        sqlx::query("BEGIN IMMEDIATE").execute(&mut blocker).await.expect("takes the write lock");
+        let (store, url, mut blocker) = blocked_store("chain").await;
         let commit = |id: &'static str| {
             let store = store.clone();
             tokio::spawn(async move { store.commit(&new_order(id)).await })
@@ -214,25 +233,17 @@ mod tests {
         c.await.expect("joins").expect("c committed");
         let again = b_again.await.expect("joins");
         assert!(again.is_err(), "the same new order twice: the second fails ({again:?})");
-        store.close().await;
-        for suffix in ["", "-wal", "-shm"] {
-            let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
-        }
+        remove(&store, &url).await;
     }
 
     /// The caller writing a group goes away mid-transaction: another caller of the group, next
     /// to hold the writer, must learn that the group committed, not write its change again.
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn a_group_outlives_the_caller_that_writes_it() {
-        use sqlx::Connection as _;
-        let path = std::env::temp_dir().join(format!("junro-group-{}.db", std::process::id()));
-        let url = format!("sqlite:{}", path.display());
-        let store = SqliteStore::open(&url, Durability::Full).await.expect("opens");
         // Another connection holds SQLite's write lock, so that the group's transaction waits
         // inside its first statement until the test lets it go: the caller writing it is sure
         // to go away mid-transaction, however fast the machine.
-        let mut blocker = sqlx::SqliteConnection::connect(&url).await.expect("a second connection");
-        sqlx::query("BEGIN IMMEDIATE").execute(&mut blocker).await.expect("takes the write lock");
+        let (store, url, mut blocker) = blocked_store("group").await;
         let held = store.owned_writer().await;
         let a = tokio::spawn({
             let store = store.clone();
@@ -252,9 +263,6 @@ mod tests {
         sqlx::query("ROLLBACK").execute(&mut blocker).await.expect("lets the group's transaction go on");
         b.await.expect("b joins").expect("b's change was committed with a's and b is told so");
         assert!(store.load("a").await.expect("reads").is_some() && store.load("b").await.expect("reads").is_some());
-        store.close().await;
-        for suffix in ["", "-wal", "-shm"] {
-            let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
-        }
+        remove(&store, &url).await;
     }
 }
