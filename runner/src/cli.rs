@@ -4,6 +4,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+mod admin;
 mod backtest;
 mod bench;
 mod bench_engine;
@@ -16,6 +17,7 @@ mod fmt;
 mod graph;
 mod kpi;
 mod orders;
+mod serve;
 mod test;
 
 #[derive(Parser)]
@@ -80,6 +82,31 @@ enum Command {
     Stalled(kpi::StalledArgs),
     /// Re-evaluate a changed rule or table over the recorded decisions; show the one-stop change.
     Backtest(backtest::BacktestArgs),
+    /// Run the service: the HTTP API people and systems work through, with the worker beside it.
+    Serve(serve::ServeArgs),
+    /// Deploy flows into a database (a changed flow becomes a new version).
+    Deploy(serve::DeployArgs),
+    /// Manage the service's users.
+    Users {
+        #[command(flatten)]
+        db: admin::DbArg,
+        #[command(subcommand)]
+        command: admin::UsersCommand,
+    },
+    /// Manage API tokens.
+    Tokens {
+        #[command(flatten)]
+        db: admin::DbArg,
+        #[command(subcommand)]
+        command: admin::TokensCommand,
+    },
+    /// Read the audit trail: sign-ins, changes, exports, administrators' actions.
+    Audit {
+        #[command(flatten)]
+        db: admin::DbArg,
+        #[command(flatten)]
+        args: admin::AuditArgs,
+    },
     /// Benchmarks that print figures.
     Bench {
         #[command(subcommand)]
@@ -105,7 +132,8 @@ pub(crate) enum GraphFormat {
     Dot,
 }
 
-pub(crate) fn run() -> ExitCode {
+/// Parses the command line and runs the command; the exit code says how it went.
+pub fn run() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Check { paths, format } => check::run(&paths, format),
@@ -120,6 +148,11 @@ pub(crate) fn run() -> ExitCode {
         Command::Kpi(args) => kpi::run_kpi(args),
         Command::Stalled(args) => kpi::run_stalled(args),
         Command::Backtest(args) => backtest::run(args),
+        Command::Serve(args) => serve::run(args),
+        Command::Deploy(args) => serve::deploy(args),
+        Command::Users { db, command } => admin::users(db, command),
+        Command::Tokens { db, command } => admin::tokens(db, command),
+        Command::Audit { db, args } => admin::audit(db, args),
     };
     match result {
         Ok(code) => code,

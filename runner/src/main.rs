@@ -1,8 +1,4 @@
-//! The `junro` command: a thin layer that parses arguments and calls into `junro-engine`.
-
-mod cli;
-mod demo;
-mod report;
+//! The `junro` command: a thin layer that parses arguments and calls into the `junro` library.
 
 /// The engine allocates many small, short-lived values per command (state documents, events,
 /// bound statement arguments): mimalloc serves them in fewer instructions than the system
@@ -13,5 +9,5 @@ mod report;
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> std::process::ExitCode {
-    cli::run()
+    junro::cli::run()
 }

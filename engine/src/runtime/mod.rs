@@ -286,11 +286,41 @@ impl Engine {
         effective_from: Option<Timestamp>,
     ) -> Result<Vec<Deployed>, EngineError> {
         let loaded = source::load(paths)?;
-        let report = loaded.program.check();
-        if report.errors() > 0 {
-            return Err(EngineError::Invalid(format!("{}{}", report.render(&loaded.program), report.summary())));
+        self.deploy_program(&loaded.program, effective_from).await
+    }
+
+    /// Deploys the flows of files given as contents (path → text), as a client uploads them:
+    /// imports are looked up among the given paths, and one that is missing is a diagnostic, as
+    /// for [`Engine::deploy`].
+    pub async fn deploy_files(
+        &self,
+        files: &[(String, Vec<u8>)],
+        effective_from: Option<Timestamp>,
+    ) -> Result<Vec<Deployed>, EngineError> {
+        let mut program = junro_dsl::Program::new();
+        program.add_all(files);
+        loop {
+            let wanted = program.wanted();
+            if wanted.is_empty() {
+                break;
+            }
+            for path in wanted {
+                program.mark_missing(&path);
+            }
         }
-        let catalog = compile(&loaded.program, &report)?;
+        self.deploy_program(&program, effective_from).await
+    }
+
+    async fn deploy_program(
+        &self,
+        program: &junro_dsl::Program,
+        effective_from: Option<Timestamp>,
+    ) -> Result<Vec<Deployed>, EngineError> {
+        let report = source::check(program);
+        if report.errors() > 0 {
+            return Err(EngineError::Invalid(format!("{}{}", report.render(program), report.summary())));
+        }
+        let catalog = compile(program, &report)?;
         let unknown: Vec<String> = catalog
             .flows()
             .filter_map(|f| {
@@ -308,7 +338,7 @@ impl Engine {
                 if known.is_empty() { "none".to_string() } else { known.join(", ") }
             )));
         }
-        let source = ProgramSource::of(&loaded.program)?;
+        let source = ProgramSource::of(program)?;
         self.record(&source, catalog.flows(), effective_from).await
     }
 
@@ -356,6 +386,33 @@ impl Engine {
                 catalogs.flows.get(&(id.clone(), newest)).cloned()
             })
             .collect()
+    }
+
+    /// Every deployed version of every flow, by flow and version, with its effective date.
+    pub async fn deployments(&self) -> Result<Vec<store::Deployment>, EngineError> {
+        Ok(self.store.deployments().await?)
+    }
+
+    /// The source files (path, text) of the program a deployed flow version was compiled from:
+    /// the flow's own file and every file it imports. `None` for an unknown version.
+    pub async fn flow_sources(&self, flow: &str, version: u32) -> Result<Option<Vec<(String, String)>>, EngineError> {
+        let deployments = self.store.deployments().await?;
+        let Some(d) = deployments.iter().find(|d| d.flow == flow && d.version == version) else { return Ok(None) };
+        let files = self.store.program(&d.program_hash).await?.unwrap_or_default();
+        let files: Vec<(String, String)> = serde_json::from_str(&files).map_err(|e| {
+            EngineError::Store(StoreError::Corrupt {
+                order: format!("program {}", d.program_hash),
+                message: e.to_string(),
+            })
+        })?;
+        Ok(Some(files))
+    }
+
+    /// The newest deployed version of one flow.
+    pub fn latest_flow(&self, id: &str) -> Option<Arc<CompiledFlow>> {
+        let catalogs = self.catalogs.read().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let newest = catalogs.versions.get(id)?.iter().map(|(v, _)| *v).max()?;
+        catalogs.flows.get(&(id.to_string(), newest)).cloned()
     }
 
     fn versions_of(&self, flow: &str) -> Vec<u32> {

@@ -145,6 +145,12 @@ pub struct TaskFilter {
     pub order: Option<String>,
     /// Only tasks at this step (a team's queue for one step of a flow).
     pub step: Option<String>,
+    /// Only tasks of this flow.
+    pub flow: Option<String>,
+    /// Only tasks of at least this priority (0 low … 3 urgent).
+    pub min_priority: Option<u8>,
+    /// Only tasks due before this time.
+    pub due_before: Option<Timestamp>,
     /// At most this many (default 100).
     pub limit: Option<u32>,
 }
@@ -160,6 +166,19 @@ pub struct OrderFilter {
     pub status: Option<String>,
     /// Only orders of this vendor.
     pub vendor: Option<String>,
+    /// Only the order with this business key.
+    pub business_key: Option<String>,
+    /// Only orders received at or after this time.
+    pub received_from: Option<Timestamp>,
+    /// Only orders received before this time.
+    pub received_to: Option<Timestamp>,
+    /// Only orders closed at or after this time.
+    pub closed_from: Option<Timestamp>,
+    /// Only orders closed before this time.
+    pub closed_to: Option<Timestamp>,
+    /// Only orders listed after this one (its receipt time and id), for paging: the last row of
+    /// a page gives the next page.
+    pub after: Option<(Timestamp, String)>,
     /// At most this many (default 100).
     pub limit: Option<u32>,
 }

@@ -414,6 +414,15 @@ macro_rules! sql_store {
                     if let Some(step) = &filter.step {
                         q.push(" AND step = ").push_bind(step.clone());
                     }
+                    if let Some(flow) = &filter.flow {
+                        q.push(" AND flow_id = ").push_bind(flow.clone());
+                    }
+                    if let Some(priority) = filter.min_priority {
+                        q.push(" AND priority >= ").push_bind(i64::from(priority));
+                    }
+                    if let Some(due) = filter.due_before {
+                        q.push(" AND due_at < ").push_bind(micros(due));
+                    }
                     q.push(" ORDER BY priority DESC, ready_at, order_id, instance LIMIT ").push_bind(i64::from(filter.limit.unwrap_or(100)));
                     let rows = q.build().fetch_all(&self.pool).await?;
                     rows.iter()
@@ -453,6 +462,26 @@ macro_rules! sql_store {
                     }
                     if let Some(vendor) = &filter.vendor {
                         q.push(" AND vendor = ").push_bind(vendor.clone());
+                    }
+                    if let Some(key) = &filter.business_key {
+                        q.push(" AND business_key = ").push_bind(key.clone());
+                    }
+                    if let Some(t) = filter.received_from {
+                        q.push(" AND received_at >= ").push_bind(micros(t));
+                    }
+                    if let Some(t) = filter.received_to {
+                        q.push(" AND received_at < ").push_bind(micros(t));
+                    }
+                    if let Some(t) = filter.closed_from {
+                        q.push(" AND closed_at >= ").push_bind(micros(t));
+                    }
+                    if let Some(t) = filter.closed_to {
+                        q.push(" AND closed_at < ").push_bind(micros(t));
+                    }
+                    if let Some((at, id)) = &filter.after {
+                        // Newest first, then by id: the next page is older, or as old with a later id.
+                        q.push(" AND (received_at < ").push_bind(micros(*at));
+                        q.push(" OR (received_at = ").push_bind(micros(*at)).push(" AND id > ").push_bind(id.clone()).push("))");
                     }
                     q.push(" ORDER BY received_at DESC, id LIMIT ").push_bind(i64::from(filter.limit.unwrap_or(100)));
                     let rows = q.build().fetch_all(&self.pool).await?;

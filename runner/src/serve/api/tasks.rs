@@ -1,0 +1,404 @@
+//! Tasks: mine, the queue I may take from, take next, and what a person does with a task
+//! (claim, release, complete, send back, pull back, transfer); the team view and bulk
+//! reassignment for supervisors.
+
+use super::{Body, Params, Segments, page};
+use crate::serve::auth::Identity;
+use crate::serve::middleware::AuditNote;
+use crate::serve::problem::{ApiResult, FieldError, Problem};
+use crate::serve::scope::visible_order;
+use crate::serve::state::AppState;
+use axum::Json;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use jiff::Timestamp;
+use junro_engine::machine::{Actor, Command};
+use junro_engine::store::{TaskFilter, TaskRow};
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+use utoipa::{IntoParams, ToSchema};
+
+/// An open task.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TaskView {
+    /// The order.
+    pub order: String,
+    /// The task's number within its order.
+    pub instance: u64,
+    /// Flow id.
+    pub flow: String,
+    /// Step id.
+    pub step: String,
+    /// The step's label.
+    pub label: String,
+    /// The role that may take it.
+    pub role: String,
+    /// Its lane.
+    pub lane: String,
+    /// When only one vendor's staff may take it: that vendor.
+    pub vendor: Option<String>,
+    /// 0 low … 3 urgent.
+    pub priority: u8,
+    /// When it is due.
+    pub due_at: Option<Timestamp>,
+    /// When it became ready.
+    pub ready_at: Timestamp,
+    /// Who holds it.
+    pub assignee: Option<String>,
+}
+
+fn view(state: &AppState, t: TaskRow) -> TaskView {
+    let label = state
+        .engine
+        .latest_flow(&t.flow)
+        .and_then(|f| f.node(&t.step).map(|n| n.label.clone()))
+        .unwrap_or_else(|| t.step.clone());
+    TaskView {
+        order: t.order,
+        instance: t.instance,
+        flow: t.flow,
+        step: t.step,
+        label,
+        role: t.role,
+        lane: t.lane,
+        vendor: t.vendor,
+        priority: t.priority,
+        due_at: t.due_at,
+        ready_at: t.ready_at,
+        assignee: t.assignee,
+    }
+}
+
+/// Tasks the caller holds, most urgent first.
+#[utoipa::path(get, path = "/api/v1/tasks/mine", tag = "tasks",
+    responses((status = 200, body = Vec<TaskView>), (status = 401, body = Problem)))]
+pub async fn mine(State(state): State<AppState>, identity: Identity) -> ApiResult<Json<Vec<TaskView>>> {
+    let filter = TaskFilter {
+        assignee: Some(identity.user.id.clone()),
+        limit: Some(state.config.limits.page_max),
+        ..TaskFilter::default()
+    };
+    let tasks = state.engine.tasks(&filter).await?;
+    Ok(Json(tasks.into_iter().map(|t| view(&state, t)).collect()))
+}
+
+/// Filters of the queue.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct QueueQuery {
+    /// Only tasks of this flow.
+    pub flow: Option<String>,
+    /// Only tasks at this step.
+    pub step: Option<String>,
+    /// Only tasks of at least this priority (0 low … 3 urgent).
+    pub priority: Option<u8>,
+    /// Only tasks due before (RFC 3339).
+    pub due_before: Option<Timestamp>,
+    /// Only the tasks of the order with this number.
+    pub business_key: Option<String>,
+    /// Only tasks held by this person (team view).
+    pub assignee: Option<String>,
+    /// Rows (default 100).
+    pub limit: Option<u32>,
+}
+
+async fn filter_of(state: &AppState, identity: &Identity, query: QueueQuery) -> ApiResult<Option<TaskFilter>> {
+    let order = match &query.business_key {
+        Some(key) => match visible_order(state, identity, key).await {
+            Ok(view) => Some(view.state.id),
+            Err(_) => return Ok(None),
+        },
+        None => None,
+    };
+    Ok(Some(TaskFilter {
+        vendor: identity.user.vendor.clone(),
+        order,
+        step: query.step,
+        flow: query.flow,
+        min_priority: query.priority,
+        due_before: query.due_before,
+        assignee: query.assignee,
+        limit: Some(page(query.limit, state)),
+        ..TaskFilter::default()
+    }))
+}
+
+/// The unclaimed tasks the caller may take (their roles; their vendor's or open to all),
+/// most urgent first.
+#[utoipa::path(get, path = "/api/v1/tasks/queue", tag = "tasks", params(QueueQuery),
+    responses((status = 200, body = Vec<TaskView>), (status = 400, body = Problem), (status = 401, body = Problem)))]
+pub async fn queue(
+    State(state): State<AppState>,
+    identity: Identity,
+    Params(query): Params<QueueQuery>,
+) -> ApiResult<Json<Vec<TaskView>>> {
+    let query = QueueQuery { assignee: None, ..query };
+    let Some(filter) = filter_of(&state, &identity, query).await? else { return Ok(Json(Vec::new())) };
+    let filter = TaskFilter { roles: Some(identity.user.roles.clone()), unclaimed: true, ..filter };
+    let tasks = state.engine.tasks(&filter).await?;
+    Ok(Json(tasks.into_iter().map(|t| view(&state, t)).collect()))
+}
+
+/// Takes the most urgent task the caller may work: claimed for them in one call. 204 when
+/// there is none.
+#[utoipa::path(post, path = "/api/v1/tasks/next", tag = "tasks",
+    responses((status = 200, body = TaskView, description = "the task, now the caller's"), (status = 204, description = "nothing to take"), (status = 401, body = Problem)))]
+pub async fn next(State(state): State<AppState>, identity: Identity) -> ApiResult<Response> {
+    match state.engine.take_next(&identity.actor()).await? {
+        Some(task) => {
+            let target = format!("{}#{}", task.order, task.instance);
+            let mut response = Json(view(&state, task)).into_response();
+            response.extensions_mut().insert(AuditNote::about(target, None));
+            Ok(response)
+        }
+        None => Ok(StatusCode::NO_CONTENT.into_response()),
+    }
+}
+
+/// Applies a task command to a visible order as the caller; answers 204.
+async fn on_task(
+    state: &AppState,
+    identity: &Identity,
+    order: &str,
+    instance: u64,
+    actor: &Actor,
+    command: Command,
+) -> ApiResult<Response> {
+    let view = visible_order(state, identity, order).await?;
+    state.engine.apply(&view.state.id, actor, command).await?;
+    let mut response = StatusCode::NO_CONTENT.into_response();
+    response.extensions_mut().insert(AuditNote::about(format!("{}#{instance}", view.state.id), None));
+    Ok(response)
+}
+
+/// Claims a task.
+#[utoipa::path(post, path = "/api/v1/orders/{order}/tasks/{instance}/claim", tag = "tasks",
+    params(("order" = String, Path, description = "Order id or business key"), ("instance" = u64, Path, description = "The task's number")),
+    responses((status = 204), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem)))]
+pub async fn claim(
+    State(state): State<AppState>,
+    identity: Identity,
+    Segments((order, instance)): Segments<(String, u64)>,
+) -> ApiResult<Response> {
+    on_task(&state, &identity, &order, instance, &identity.actor(), Command::Claim { task: instance }).await
+}
+
+/// Gives a claimed task back to the queue.
+#[utoipa::path(post, path = "/api/v1/orders/{order}/tasks/{instance}/release", tag = "tasks",
+    params(("order" = String, Path, description = "Order id or business key"), ("instance" = u64, Path, description = "The task's number")),
+    responses((status = 204), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem)))]
+pub async fn release(
+    State(state): State<AppState>,
+    identity: Identity,
+    Segments((order, instance)): Segments<(String, u64)>,
+) -> ApiResult<Response> {
+    on_task(&state, &identity, &order, instance, &identity.actor(), Command::Release { task: instance }).await
+}
+
+/// A completed form.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CompleteRequest {
+    /// The outcome chosen, for a task with outcomes.
+    #[serde(default)]
+    pub outcome: Option<String>,
+    /// The form's fields, by field id.
+    #[serde(default)]
+    #[schema(value_type = Object)]
+    pub data: Map<String, Value>,
+}
+
+/// Completes a task with its form (validated as the flow declares: each wrong field is named).
+/// Of two people completing one task, exactly one succeeds; the other gets 409.
+#[utoipa::path(post, path = "/api/v1/orders/{order}/tasks/{instance}/complete", tag = "tasks", request_body = CompleteRequest,
+    params(("order" = String, Path, description = "Order id or business key"), ("instance" = u64, Path, description = "The task's number")),
+    responses((status = 204), (status = 400, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem)))]
+pub async fn complete(
+    State(state): State<AppState>,
+    identity: Identity,
+    Segments((order, instance)): Segments<(String, u64)>,
+    Body(body): Body<CompleteRequest>,
+) -> ApiResult<Response> {
+    let command = Command::Complete { task: instance, outcome: body.outcome, data: body.data };
+    on_task(&state, &identity, &order, instance, &identity.actor(), command).await
+}
+
+/// A send-back.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SendBackRequest {
+    /// The earlier step to send the order back to (one the flow allows).
+    pub to: String,
+    /// Why (the front operator reads it).
+    pub reason: String,
+}
+
+/// Sends the order back (差戻し) from this task to an earlier one, with a reason.
+#[utoipa::path(post, path = "/api/v1/orders/{order}/tasks/{instance}/send-back", tag = "tasks", request_body = SendBackRequest,
+    params(("order" = String, Path, description = "Order id or business key"), ("instance" = u64, Path, description = "The task's number")),
+    responses((status = 204), (status = 400, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem)))]
+pub async fn send_back(
+    State(state): State<AppState>,
+    identity: Identity,
+    Segments((order, instance)): Segments<(String, u64)>,
+    Body(body): Body<SendBackRequest>,
+) -> ApiResult<Response> {
+    if body.reason.trim().is_empty() {
+        return Err(Problem::invalid(vec![FieldError {
+            field: "reason".into(),
+            message: "say why the order goes back".into(),
+        }]));
+    }
+    let command = Command::SendBack { task: instance, to: body.to, reason: body.reason.trim().to_string() };
+    on_task(&state, &identity, &order, instance, &identity.actor(), command).await
+}
+
+/// Pulls back (引戻し) a task the caller completed, while what followed is still unclaimed.
+#[utoipa::path(post, path = "/api/v1/orders/{order}/tasks/{instance}/pull-back", tag = "tasks",
+    params(("order" = String, Path, description = "Order id or business key"), ("instance" = u64, Path, description = "The completed task's number")),
+    responses((status = 204), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem)))]
+pub async fn pull_back(
+    State(state): State<AppState>,
+    identity: Identity,
+    Segments((order, instance)): Segments<(String, u64)>,
+) -> ApiResult<Response> {
+    on_task(&state, &identity, &order, instance, &identity.actor(), Command::PullBack { task: instance }).await
+}
+
+/// A hand-over.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TransferRequest {
+    /// The user who gets the task.
+    pub to: String,
+}
+
+async fn person(state: &AppState, id: &str) -> ApiResult<Actor> {
+    let user = state.db.user(id).await.map_err(Problem::internal)?;
+    match user {
+        Some(u) if !u.disabled => Ok(Actor { id: u.id, roles: u.roles, vendor: u.vendor, admin: false }),
+        _ => Err(Problem::invalid(vec![FieldError {
+            field: "to".into(),
+            message: format!("no user `{id}` may take tasks"),
+        }])),
+    }
+}
+
+/// Hands a claimed task to another person who may work it.
+#[utoipa::path(post, path = "/api/v1/orders/{order}/tasks/{instance}/transfer", tag = "tasks", request_body = TransferRequest,
+    params(("order" = String, Path, description = "Order id or business key"), ("instance" = u64, Path, description = "The task's number")),
+    responses((status = 204), (status = 400, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem)))]
+pub async fn transfer(
+    State(state): State<AppState>,
+    identity: Identity,
+    Segments((order, instance)): Segments<(String, u64)>,
+    Body(body): Body<TransferRequest>,
+) -> ApiResult<Response> {
+    let to = person(&state, &body.to).await?;
+    on_task(&state, &identity, &order, instance, &identity.actor(), Command::Transfer { task: instance, to }).await
+}
+
+/// The open tasks of the supervisor's scope (their vendor's, or all for the company's own),
+/// claimed or not.
+#[utoipa::path(get, path = "/api/v1/team", tag = "team", params(QueueQuery),
+    responses((status = 200, body = Vec<TaskView>), (status = 403, body = Problem)))]
+pub async fn team(
+    State(state): State<AppState>,
+    identity: Identity,
+    Params(query): Params<QueueQuery>,
+) -> ApiResult<Json<Vec<TaskView>>> {
+    identity.require_supervisor()?;
+    let Some(filter) = filter_of(&state, &identity, query).await? else { return Ok(Json(Vec::new())) };
+    let tasks = state.engine.tasks(&filter).await?;
+    // A vendor's supervisor sees the tasks of their vendor's orders, not every task open to all.
+    let mut visible = Vec::with_capacity(tasks.len());
+    for task in tasks {
+        if identity.user.vendor.is_none() || visible_order(&state, &identity, &task.order).await.is_ok() {
+            visible.push(view(&state, task));
+        }
+    }
+    Ok(Json(visible))
+}
+
+/// A task to reassign.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TaskRef {
+    /// The order.
+    pub order: String,
+    /// The task's number.
+    pub instance: u64,
+}
+
+/// A bulk reassignment.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReassignRequest {
+    /// The tasks (at most 500).
+    pub tasks: Vec<TaskRef>,
+    /// The person who gets them.
+    pub to: String,
+}
+
+/// What happened to one task of a reassignment.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ReassignResult {
+    /// The order.
+    pub order: String,
+    /// The task's number.
+    pub instance: u64,
+    /// Whether the task is now the person's.
+    pub ok: bool,
+    /// Why not.
+    pub error: Option<Problem>,
+}
+
+/// Gives tasks to a person (supervisors): claimed ones are transferred, unclaimed ones claimed
+/// for them. Each task has its own answer.
+#[utoipa::path(post, path = "/api/v1/team/reassign", tag = "team", request_body = ReassignRequest,
+    responses((status = 200, body = Vec<ReassignResult>), (status = 400, body = Problem), (status = 403, body = Problem)))]
+pub async fn reassign(
+    State(state): State<AppState>,
+    identity: Identity,
+    Body(body): Body<ReassignRequest>,
+) -> ApiResult<Response> {
+    identity.require_supervisor()?;
+    if body.tasks.is_empty() || body.tasks.len() > 500 {
+        return Err(Problem::invalid(vec![FieldError {
+            field: "tasks".into(),
+            message: "name 1 to 500 tasks".into(),
+        }]));
+    }
+    let to = person(&state, &body.to).await?;
+    let mut results = Vec::with_capacity(body.tasks.len());
+    for task in body.tasks {
+        let outcome = async {
+            let view = visible_order(&state, &identity, &task.order).await?;
+            let claimed = view.state.tokens.get(&task.instance).is_some_and(|t| {
+                matches!(&t.activity, junro_engine::machine::Activity::Task { assignee: Some(_), .. })
+            });
+            if claimed {
+                state
+                    .engine
+                    .apply(&view.state.id, &identity.actor(), Command::Transfer { task: task.instance, to: to.clone() })
+                    .await?;
+            } else {
+                state.engine.apply(&view.state.id, &to, Command::Claim { task: task.instance }).await?;
+            }
+            Ok::<_, Problem>(())
+        }
+        .await;
+        results.push(ReassignResult {
+            order: task.order,
+            instance: task.instance,
+            ok: outcome.is_ok(),
+            error: outcome.err(),
+        });
+    }
+    let detail = format!("to {}: {} of {} reassigned", body.to, results.iter().filter(|r| r.ok).count(), results.len());
+    let mut response = Json(results).into_response();
+    response.extensions_mut().insert(AuditNote::about(body.to.clone(), Some(detail)));
+    Ok(response)
+}

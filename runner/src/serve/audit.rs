@@ -1,0 +1,178 @@
+//! The audit trail: every sign-in (success and failure), every request that changes something,
+//! every export and every administrator's action, appended with who, on whose behalf, what,
+//! when, from which address and the result. Rows are never changed (the tables' triggers refuse
+//! it).
+//!
+//! Requests wait until their record is committed before they are answered, so an acknowledged
+//! change is always in the trail; records arriving together share one transaction (one `fsync`
+//! on SQLite) through a writer task, as the engine's group commit does for orders.
+
+use super::db::{DbError, Pool, from_micros, micros, on_pool};
+use serde::Serialize;
+use sqlx::Row;
+use tokio::sync::{mpsc, oneshot};
+use utoipa::ToSchema;
+
+/// One record of the audit trail.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+pub struct AuditRecord {
+    /// Position in the trail (set when stored).
+    pub seq: i64,
+    /// When.
+    #[schema(value_type = String, format = DateTime)]
+    pub at: jiff::Timestamp,
+    /// Who (the user), when known.
+    pub actor: Option<String>,
+    /// On whose behalf (a deputy's principal).
+    pub on_behalf_of: Option<String>,
+    /// What: `METHOD /route`, `login`, `logout`, or a command (`users add`).
+    pub action: String,
+    /// The order, task, user or token concerned.
+    pub target: Option<String>,
+    /// The client's address.
+    pub address: Option<String>,
+    /// The HTTP status (0 for a command on the command line).
+    pub status: u16,
+    /// `ok`, or the refusal's code.
+    pub result: String,
+    /// More words, when useful.
+    pub detail: Option<String>,
+    /// The request id (also in the logs and the `x-request-id` header).
+    pub request_id: Option<String>,
+}
+
+impl AuditRecord {
+    /// A record of `action` now, by `actor`, with `result`.
+    pub fn new(
+        at: jiff::Timestamp,
+        actor: Option<&str>,
+        action: impl Into<String>,
+        status: u16,
+        result: impl Into<String>,
+    ) -> AuditRecord {
+        AuditRecord {
+            seq: 0,
+            at,
+            actor: actor.map(str::to_string),
+            on_behalf_of: None,
+            action: action.into(),
+            target: None,
+            address: None,
+            status,
+            result: result.into(),
+            detail: None,
+            request_id: None,
+        }
+    }
+}
+
+type Pending = (AuditRecord, oneshot::Sender<Result<(), String>>);
+
+/// The writer of the audit trail.
+#[derive(Debug, Clone)]
+pub struct AuditLog {
+    sender: mpsc::Sender<Pending>,
+}
+
+/// The most records one transaction writes.
+const GROUP: usize = 256;
+
+impl AuditLog {
+    /// Starts the writer task on `db`.
+    pub fn start(db: Pool) -> AuditLog {
+        let (sender, mut receiver) = mpsc::channel::<Pending>(4096);
+        tokio::spawn(async move {
+            let mut group = Vec::with_capacity(GROUP);
+            while receiver.recv_many(&mut group, GROUP).await > 0 {
+                let records: Vec<&AuditRecord> = group.iter().map(|(r, _)| r).collect();
+                let outcome = db.append_audit(&records).await.map_err(|e| e.to_string());
+                for (_, reply) in group.drain(..) {
+                    let _ = reply.send(outcome.clone());
+                }
+            }
+        });
+        AuditLog { sender }
+    }
+
+    /// Appends a record and waits until it is committed.
+    pub async fn record(&self, record: AuditRecord) -> Result<(), String> {
+        let (reply, answer) = oneshot::channel();
+        self.sender.send((record, reply)).await.map_err(|_| "the audit writer has stopped".to_string())?;
+        answer.await.map_err(|_| "the audit writer has stopped".to_string())?
+    }
+}
+
+/// Which records to read.
+#[derive(Debug, Clone, Default)]
+pub struct AuditQuery {
+    /// Only this user's.
+    pub user: Option<String>,
+    /// Only from this time on.
+    pub since: Option<jiff::Timestamp>,
+    /// Only records after this position (paging).
+    pub after: Option<i64>,
+    /// At most this many.
+    pub limit: u32,
+}
+
+impl Pool {
+    /// Appends records in one transaction.
+    pub async fn append_audit(&self, records: &[&AuditRecord]) -> Result<(), DbError> {
+        on_pool!(self, p => {
+            let mut tx = p.begin().await?;
+            for r in records {
+                sqlx::query(
+                    "INSERT INTO audit (at, actor, on_behalf_of, action, target, address, status, result, detail, request_id) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+                )
+                .bind(micros(r.at))
+                .bind(&r.actor)
+                .bind(&r.on_behalf_of)
+                .bind(&r.action)
+                .bind(&r.target)
+                .bind(&r.address)
+                .bind(i64::from(r.status))
+                .bind(&r.result)
+                .bind(&r.detail)
+                .bind(&r.request_id)
+                .execute(&mut *tx)
+                .await?;
+            }
+            tx.commit().await?;
+        });
+        Ok(())
+    }
+
+    /// Records of the trail, oldest first.
+    pub async fn audit(&self, query: &AuditQuery) -> Result<Vec<AuditRecord>, DbError> {
+        on_pool!(self, p => {
+            let rows = sqlx::query(
+                "SELECT seq, at, actor, on_behalf_of, action, target, address, status, result, detail, request_id FROM audit \
+                 WHERE ($1 IS NULL OR actor = $1) AND at >= $2 AND seq > $3 ORDER BY seq LIMIT $4",
+            )
+            .bind(&query.user)
+            .bind(query.since.map_or(i64::MIN, micros))
+            .bind(query.after.unwrap_or(0))
+            .bind(i64::from(query.limit))
+            .fetch_all(p)
+            .await?;
+            rows.iter()
+                .map(|r| {
+                    Ok(AuditRecord {
+                        seq: r.try_get("seq")?,
+                        at: from_micros(r.try_get("at")?),
+                        actor: r.try_get("actor")?,
+                        on_behalf_of: r.try_get("on_behalf_of")?,
+                        action: r.try_get("action")?,
+                        target: r.try_get("target")?,
+                        address: r.try_get("address")?,
+                        status: u16::try_from(r.try_get::<i64, _>("status")?).unwrap_or(0),
+                        result: r.try_get("result")?,
+                        detail: r.try_get("detail")?,
+                        request_id: r.try_get("request_id")?,
+                    })
+                })
+                .collect()
+        })
+    }
+}

@@ -1,0 +1,207 @@
+//! `junro serve`'s settings: a YAML file (`--config`, see `examples/junro.yaml`), each setting
+//! overridden by an environment variable for containers, and defaults that make `junro serve`
+//! with neither a complete installation on SQLite.
+
+use serde::Deserialize;
+use std::path::{Path, PathBuf};
+
+/// Why the settings cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// The file could not be read.
+    #[error("reading {path}: {source}")]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// The file is not valid YAML for these settings.
+    #[error("{path}: {message}")]
+    Parse {
+        /// The file.
+        path: PathBuf,
+        /// Where and why.
+        message: String,
+    },
+    /// An environment variable holds a value of the wrong kind.
+    #[error("environment variable {name}={value}: {reason}")]
+    Env {
+        /// The variable.
+        name: &'static str,
+        /// Its value.
+        value: String,
+        /// What was expected.
+        reason: &'static str,
+    },
+}
+
+/// Everything `junro serve` needs to know.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ServeConfig {
+    /// Address to listen on (`JUNRO_LISTEN`).
+    pub listen: String,
+    /// Database URL (`JUNRO_DB`): `sqlite:junro.db` (created on first start) or `postgres://…`.
+    pub database: String,
+    /// The flows folder deployed at start (`JUNRO_FLOWS`); a changed flow becomes a new version.
+    /// Empty: deploy nothing at start.
+    pub flows: Option<PathBuf>,
+    /// Business calendars (`JUNRO_CALENDARS`); default: the Japanese office calendar alone.
+    pub calendars: Option<PathBuf>,
+    /// KPI targets and thresholds (`JUNRO_KPI`).
+    pub kpi: Option<PathBuf>,
+    /// Whether this process fires timers and runs the job outbox (`JUNRO_WORKER=on|off`).
+    pub worker: bool,
+    /// How often the worker looks for due work, in milliseconds (`JUNRO_WORKER_INTERVAL_MS`).
+    pub worker_interval_ms: u64,
+    /// Limits on what clients may send.
+    pub limits: Limits,
+    /// Mark the session cookie `Secure` (`JUNRO_COOKIE_SECURE=on`): set it when a TLS reverse
+    /// proxy is in front.
+    pub cookie_secure: bool,
+    /// How long a browser session lasts without use, in hours (`JUNRO_SESSION_HOURS`).
+    pub session_hours: u64,
+}
+
+/// Limits on requests.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Limits {
+    /// The largest request body accepted, in bytes (`JUNRO_BODY_LIMIT`); larger answers 413.
+    pub body_bytes: usize,
+    /// The most rows one listing returns.
+    pub page_max: u32,
+    /// Failed sign-ins allowed per user id and per address within a minute before 429.
+    pub login_failures_per_minute: u32,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits { body_bytes: 1024 * 1024, page_max: 500, login_failures_per_minute: 10 }
+    }
+}
+
+impl Default for ServeConfig {
+    fn default() -> Self {
+        ServeConfig {
+            listen: "127.0.0.1:8080".into(),
+            database: "sqlite:junro.db".into(),
+            flows: Some(PathBuf::from("examples/flows")),
+            calendars: None,
+            kpi: None,
+            worker: true,
+            worker_interval_ms: 1000,
+            limits: Limits::default(),
+            cookie_secure: false,
+            session_hours: 12,
+        }
+    }
+}
+
+impl ServeConfig {
+    /// The settings from `file` (when given), then the environment, then the defaults.
+    pub fn load(file: Option<&Path>) -> Result<ServeConfig, ConfigError> {
+        let mut config = match file {
+            Some(path) => {
+                let text = std::fs::read_to_string(path)
+                    .map_err(|source| ConfigError::Read { path: path.to_path_buf(), source })?;
+                ServeConfig::from_yaml(&text)
+                    .map_err(|message| ConfigError::Parse { path: path.to_path_buf(), message })?
+            }
+            None => ServeConfig::default(),
+        };
+        config.apply_env(|name| std::env::var(name).ok())?;
+        Ok(config)
+    }
+
+    /// Parses YAML settings; the error says where and why.
+    pub fn from_yaml(text: &str) -> Result<ServeConfig, String> {
+        if text.trim().is_empty() {
+            return Ok(ServeConfig::default());
+        }
+        serde_saphyr::from_str(text).map_err(|e| e.to_string())
+    }
+
+    /// Overrides settings from environment variables read through `var`.
+    pub fn apply_env(&mut self, var: impl Fn(&str) -> Option<String>) -> Result<(), ConfigError> {
+        if let Some(v) = var("JUNRO_LISTEN") {
+            self.listen = v;
+        }
+        if let Some(v) = var("JUNRO_DB") {
+            self.database = v;
+        }
+        if let Some(v) = var("JUNRO_FLOWS") {
+            self.flows = (!v.is_empty()).then(|| PathBuf::from(v));
+        }
+        if let Some(v) = var("JUNRO_CALENDARS") {
+            self.calendars = (!v.is_empty()).then(|| PathBuf::from(v));
+        }
+        if let Some(v) = var("JUNRO_KPI") {
+            self.kpi = (!v.is_empty()).then(|| PathBuf::from(v));
+        }
+        if let Some(v) = var("JUNRO_WORKER") {
+            self.worker = switch("JUNRO_WORKER", v)?;
+        }
+        if let Some(v) = var("JUNRO_COOKIE_SECURE") {
+            self.cookie_secure = switch("JUNRO_COOKIE_SECURE", v)?;
+        }
+        if let Some(v) = var("JUNRO_WORKER_INTERVAL_MS") {
+            self.worker_interval_ms = number("JUNRO_WORKER_INTERVAL_MS", v)?;
+        }
+        if let Some(v) = var("JUNRO_SESSION_HOURS") {
+            self.session_hours = number("JUNRO_SESSION_HOURS", v)?;
+        }
+        if let Some(v) = var("JUNRO_BODY_LIMIT") {
+            self.limits.body_bytes = usize::try_from(number("JUNRO_BODY_LIMIT", v)?).unwrap_or(usize::MAX);
+        }
+        Ok(())
+    }
+}
+
+fn switch(name: &'static str, value: String) -> Result<bool, ConfigError> {
+    match value.to_ascii_lowercase().as_str() {
+        "on" | "true" | "1" | "yes" => Ok(true),
+        "off" | "false" | "0" | "no" => Ok(false),
+        _ => Err(ConfigError::Env { name, value, reason: "expected on or off" }),
+    }
+}
+
+fn number(name: &'static str, value: String) -> Result<u64, ConfigError> {
+    value.trim().parse().map_err(|_| ConfigError::Env { name, value, reason: "expected a whole number" })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_environment_overrides_the_file_and_the_defaults_fill_the_rest() {
+        let mut config = ServeConfig::from_yaml("listen: 0.0.0.0:9000\nworker: false\nlimits:\n  body_bytes: 2048\n")
+            .expect("valid settings");
+        let env = [("JUNRO_DB", "postgres://db/junro"), ("JUNRO_WORKER", "on")];
+        config.apply_env(|name| env.iter().find(|(n, _)| *n == name).map(|(_, v)| (*v).to_string())).expect("valid");
+        assert_eq!(config.listen, "0.0.0.0:9000");
+        assert_eq!(config.database, "postgres://db/junro");
+        assert!(config.worker);
+        assert_eq!(config.limits.body_bytes, 2048);
+        assert_eq!(config.limits.page_max, 500);
+        assert_eq!(config.flows, Some(PathBuf::from("examples/flows")));
+    }
+
+    #[test]
+    fn an_unknown_setting_or_a_bad_variable_is_named() {
+        let error = ServeConfig::from_yaml("listne: 1\n").expect_err("a misspelt key");
+        assert!(error.contains("listne"), "{error}");
+        let mut config = ServeConfig::default();
+        let error = config.apply_env(|n| (n == "JUNRO_WORKER").then(|| "maybe".to_string())).expect_err("bad");
+        assert_eq!(error.to_string(), "environment variable JUNRO_WORKER=maybe: expected on or off");
+    }
+
+    #[test]
+    fn the_shipped_example_is_valid() {
+        let text = include_str!("../../../examples/junro.yaml");
+        let config = ServeConfig::from_yaml(text).expect("examples/junro.yaml is valid");
+        assert_eq!(config.database, "sqlite:junro.db");
+    }
+}

@@ -1,0 +1,115 @@
+//! What happens around every request: the client's address, the audit record of every change,
+//! request metrics. (Who is asking is `auth::authenticate`.)
+
+use super::audit::AuditRecord;
+use super::auth::Caller;
+use super::problem::ProblemCode;
+use super::state::AppState;
+use axum::extract::{ConnectInfo, MatchedPath, Request, State};
+use axum::http::Method;
+use axum::middleware::Next;
+use axum::response::Response;
+use std::net::SocketAddr;
+use std::time::Instant;
+
+/// The client's address (the peer of the connection).
+#[derive(Debug, Clone)]
+pub struct ClientAddress(pub String);
+
+/// What a handler adds to the audit record of its request, left in the response's extensions.
+#[derive(Debug, Clone, Default)]
+pub struct AuditNote {
+    /// The whole record, written instead of the default one (sign-ins).
+    record: Option<AuditRecord>,
+    /// The thing concerned, when the path does not say it.
+    target: Option<String>,
+    /// More words.
+    detail: Option<String>,
+    /// Record a reading request too (exports).
+    always: bool,
+}
+
+impl AuditNote {
+    /// Writes `record` (its status, address and request id filled in) instead of the default.
+    pub fn replace(record: AuditRecord) -> AuditNote {
+        AuditNote { record: Some(record), always: true, ..AuditNote::default() }
+    }
+
+    /// Names the thing concerned and says more.
+    pub fn about(target: impl Into<String>, detail: Option<String>) -> AuditNote {
+        AuditNote { target: Some(target.into()), detail, ..AuditNote::default() }
+    }
+
+    /// Records a reading request too (an export), naming what was read.
+    pub fn read(target: impl Into<String>) -> AuditNote {
+        AuditNote { target: Some(target.into()), always: true, ..AuditNote::default() }
+    }
+}
+
+/// Keeps the client's address in the request's extensions.
+pub(crate) async fn client_address(mut request: Request, next: Next) -> Response {
+    let address = request
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map_or_else(|| "unknown".to_string(), |ConnectInfo(a)| a.ip().to_string());
+    request.extensions_mut().insert(ClientAddress(address));
+    next.run(request).await
+}
+
+/// Appends the audit record of every request that may change something (and of those a
+/// handler asks for), after it ran and before it is answered.
+pub(crate) async fn audit(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    let changing = !matches!(*request.method(), Method::GET | Method::HEAD | Method::OPTIONS);
+    let actor = match request.extensions().get::<Caller>() {
+        Some(Caller::Known(identity)) => Some(identity.user.id.clone()),
+        _ => None,
+    };
+    let route = request
+        .extensions()
+        .get::<MatchedPath>()
+        .map_or_else(|| request.uri().path().to_string(), |m| m.as_str().to_string());
+    let action = format!("{} {route}", request.method());
+    let path = request.uri().path().to_string();
+    let address = request.extensions().get::<ClientAddress>().map(|a| a.0.clone());
+    let request_id = request.headers().get("x-request-id").and_then(|v| v.to_str().ok()).map(str::to_string);
+    let response = next.run(request).await;
+    let note = response.extensions().get::<AuditNote>().cloned();
+    if !changing && !note.as_ref().is_some_and(|n| n.always) {
+        return response;
+    }
+    let status = response.status();
+    let result = match response.extensions().get::<ProblemCode>() {
+        Some(ProblemCode(code)) => code.clone(),
+        None if status.is_success() || status.is_redirection() => "ok".to_string(),
+        None => status.as_u16().to_string(),
+    };
+    let note = note.unwrap_or_default();
+    let mut record = note.record.unwrap_or_else(|| AuditRecord {
+        target: Some(note.target.unwrap_or(path)),
+        detail: note.detail,
+        ..AuditRecord::new(state.engine.now(), actor.as_deref(), action, 0, result.clone())
+    });
+    record.status = status.as_u16();
+    if record.result == "ok" && !status.is_success() {
+        record.result = result;
+    }
+    record.address = address;
+    record.request_id = request_id;
+    if let Err(error) = state.audit.record(record).await {
+        tracing::error!(%error, "the audit trail could not be written");
+    }
+    response
+}
+
+/// Counts requests by route, method and status, and times them.
+pub(crate) async fn metrics(request: Request, next: Next) -> Response {
+    let route = request.extensions().get::<MatchedPath>().map_or("unmatched", |m| m.as_str()).to_string();
+    let method = request.method().to_string();
+    let started = Instant::now();
+    let response = next.run(request).await;
+    let status = response.status().as_u16().to_string();
+    let labels = [("route", route), ("method", method), ("status", status)];
+    metrics::counter!("junro_http_requests_total", &labels).increment(1);
+    metrics::histogram!("junro_http_request_duration_seconds", &labels[..2]).record(started.elapsed().as_secs_f64());
+    response
+}

@@ -1,0 +1,95 @@
+//! The runner service behind `junro serve`: an HTTP API (`/api/v1`, JSON, OpenAPI at
+//! `/openapi.json`) through which people and systems start orders and work tasks, with
+//! identities, vendor scoping and an audit trail.
+//!
+//! Layers, outermost first: request id and logs (tower-http), the client's address, who is
+//! asking (`auth`), the audit record (`middleware::audit`), metrics, then the route
+//! (`api/`). [`app`] builds the router from an [`AppState`]; [`run`] serves it on a listener
+//! with the worker (timers, automatic steps) beside it until `shutdown` resolves, then lets
+//! in-flight requests finish. A Rust application can open its own [`Engine`](junro_engine::Engine),
+//! register action handlers, and serve it the same way:
+//!
+//! ```no_run
+//! # async fn example() -> Result<(), Box<dyn std::error::Error>> {
+//! use junro::serve::{self, AppState, ServeConfig, db::Pool};
+//! use std::sync::Arc;
+//! let config = ServeConfig::default();
+//! let engine = Arc::new(junro_engine::Engine::open(&config.database).await?);
+//! engine.register_action("provision_line", |_request| async { Ok(Default::default()) });
+//! let db = Pool::open(&config.database).await?;
+//! let state = AppState::new(engine, db, config).await?;
+//! let listener = tokio::net::TcpListener::bind("127.0.0.1:8080").await?;
+//! serve::run(listener, state, async { let _ = tokio::signal::ctrl_c().await; }).await?;
+//! # Ok(()) }
+//! ```
+
+pub mod api;
+pub mod audit;
+pub mod auth;
+pub mod config;
+pub mod db;
+pub mod middleware;
+pub mod open;
+pub mod ops;
+pub mod problem;
+mod scope;
+pub mod state;
+mod worker;
+
+pub use config::ServeConfig;
+pub use state::AppState;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::http::StatusCode;
+use axum::routing::get;
+use problem::Problem;
+use std::future::Future;
+use std::net::SocketAddr;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::trace::TraceLayer;
+
+/// The service's router: the API, health, metrics and the OpenAPI document.
+pub fn app(state: AppState) -> Router {
+    let (api, openapi) = api::router().split_for_parts();
+    let openapi = std::sync::Arc::new(openapi);
+    let body_limit = state.config.limits.body_bytes;
+    Router::new()
+        .merge(api)
+        .route("/openapi.json", get(move || ops::openapi(openapi.clone())))
+        .route("/healthz", get(ops::healthz))
+        .route("/readyz", get(ops::readyz))
+        .route("/metrics", get(ops::metrics))
+        .fallback(|| async { Problem::not_found("no such route") })
+        .method_not_allowed_fallback(|| async {
+            Problem::new(StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed", "this route does not take that method")
+        })
+        .layer(axum::middleware::from_fn(middleware::metrics))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), middleware::audit))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), auth::authenticate))
+        .layer(axum::middleware::from_fn(middleware::client_address))
+        .layer(DefaultBodyLimit::max(body_limit))
+        .layer(PropagateRequestIdLayer::x_request_id())
+        .layer(TraceLayer::new_for_http())
+        .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
+        .with_state(state)
+}
+
+/// Serves the service on `listener` until `shutdown` resolves, with the worker running beside it
+/// when the settings say so; then stops accepting, lets in-flight requests finish, and stops
+/// the worker between two rounds (a job it holds is handed back by its lease).
+pub async fn run(
+    listener: tokio::net::TcpListener,
+    state: AppState,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let worker = state.config.worker.then(|| tokio::spawn(worker::run(state.clone(), stopped)));
+    let service = app(state).into_make_service_with_connect_info::<SocketAddr>();
+    let served = axum::serve(listener, service).with_graceful_shutdown(shutdown).await;
+    let _ = stop.send(true);
+    if let Some(worker) = worker {
+        let _ = worker.await;
+    }
+    served
+}

@@ -1,0 +1,64 @@
+//! Operations' routes: liveness, readiness, Prometheus metrics, the OpenAPI document.
+
+use super::auth::Identity;
+use super::problem::{ApiResult, Problem};
+use super::state::AppState;
+use axum::Json;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::http::header::CONTENT_TYPE;
+use axum::response::{IntoResponse, Response};
+use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
+use std::sync::{Arc, OnceLock};
+
+/// The process's metrics recorder (one per process, whatever the number of apps in it).
+fn recorder() -> &'static PrometheusHandle {
+    static HANDLE: OnceLock<PrometheusHandle> = OnceLock::new();
+    HANDLE.get_or_init(|| {
+        let recorder = PrometheusBuilder::new().build_recorder();
+        let handle = recorder.handle();
+        // Another recorder installed by an embedding application wins; ours then renders nothing.
+        let _ = metrics::set_global_recorder(recorder);
+        handle
+    })
+}
+
+/// Installs the metrics recorder; called when the service starts.
+pub fn install_metrics() {
+    let _ = recorder();
+}
+
+/// Alive: the process answers.
+pub(crate) async fn healthz() -> &'static str {
+    "ok"
+}
+
+/// Ready: the database answers and the service's tables are migrated.
+pub(crate) async fn readyz(State(state): State<AppState>) -> Response {
+    if state.db.ping().await {
+        "ready".into_response()
+    } else {
+        Problem::new(StatusCode::SERVICE_UNAVAILABLE, "not_ready", "the database does not answer").into_response()
+    }
+}
+
+/// Prometheus metrics (administrators: they name vendors and flows).
+pub(crate) async fn metrics(State(state): State<AppState>, identity: Identity) -> ApiResult<Response> {
+    identity.require_admin()?;
+    let tasks =
+        state.engine.tasks(&junro_engine::store::TaskFilter { limit: Some(u32::MAX), ..Default::default() }).await?;
+    let mut open: std::collections::BTreeMap<(String, String), u64> = std::collections::BTreeMap::new();
+    for t in tasks {
+        *open.entry((t.role, t.vendor.unwrap_or_else(|| "-".into()))).or_default() += 1;
+    }
+    for ((role, vendor), n) in open {
+        metrics::gauge!("junro_open_tasks", "role" => role, "vendor" => vendor).set(n as f64);
+    }
+    let text = recorder().render();
+    Ok(([(CONTENT_TYPE, "text/plain; version=0.0.4")], text).into_response())
+}
+
+/// The OpenAPI 3.1 document of every route.
+pub(crate) async fn openapi(document: Arc<utoipa::openapi::OpenApi>) -> Json<utoipa::openapi::OpenApi> {
+    Json((*document).clone())
+}

@@ -1,0 +1,31 @@
+//! The worker inside `junro serve`: fires due timers and runs due jobs of the outbox every
+//! interval, so one process is a complete installation. Several processes may each run one on
+//! a shared PostgreSQL database: the engine claims each due timer and job for one of them.
+
+use super::state::AppState;
+use std::time::Duration;
+use tokio::sync::watch;
+
+/// Runs rounds until `stop` turns true; a round in progress is finished first.
+pub(crate) async fn run(state: AppState, mut stop: watch::Receiver<bool>) {
+    let pause = Duration::from_millis(state.config.worker_interval_ms.max(10));
+    loop {
+        let started = std::time::Instant::now();
+        match state.engine.run_due().await {
+            Ok(handled) => {
+                if handled > 0 {
+                    metrics::counter!("junro_worker_handled_total").increment(handled as u64);
+                }
+            }
+            Err(error) => tracing::warn!(%error, "worker round failed; trying again next round"),
+        }
+        metrics::histogram!("junro_worker_round_seconds").record(started.elapsed().as_secs_f64());
+        tokio::select! {
+            _ = tokio::time::sleep(pause) => {}
+            _ = stop.wait_for(|s| *s) => return,
+        }
+        if *stop.borrow() {
+            return;
+        }
+    }
+}
