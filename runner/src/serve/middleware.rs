@@ -46,6 +46,36 @@ impl AuditNote {
     }
 }
 
+/// Reads every request's body (up to `limit` bytes) before the route runs: 413 at once for a
+/// body declared or found larger, and a route that ignores its body (a `GET` with one, a `POST`
+/// without a form) still leaves the connection clean, so the client reads its answer instead of
+/// a reset.
+pub(crate) async fn read_body(State(limit): State<usize>, request: Request, next: Next) -> Response {
+    use axum::response::IntoResponse as _;
+    // The rest of the body is not read: the connection closes after the answer.
+    let too_large = || {
+        let mut response = super::problem::Problem::new(
+            axum::http::StatusCode::PAYLOAD_TOO_LARGE,
+            "too_large",
+            format!("the request body is larger than the {limit} bytes the service accepts"),
+        )
+        .into_response();
+        response.headers_mut().insert(axum::http::header::CONNECTION, axum::http::HeaderValue::from_static("close"));
+        response
+    };
+    let declared = request
+        .headers()
+        .get(axum::http::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > limit as u64) {
+        return too_large();
+    }
+    let (parts, body) = request.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, limit).await else { return too_large() };
+    next.run(Request::from_parts(parts, axum::body::Body::from(bytes))).await
+}
+
 /// Keeps the client's address in the request's extensions.
 pub(crate) async fn client_address(mut request: Request, next: Next) -> Response {
     let address = request
