@@ -8,6 +8,7 @@ mod admin;
 mod backtest;
 mod bench;
 mod bench_engine;
+mod bench_http;
 mod bench_kpi;
 mod bench_rules;
 mod check;

@@ -6,7 +6,7 @@ use crate::calendar::{Calendar, Calendars};
 use crate::compile::CompiledFlow;
 use crate::kpi::case::{self, CaseFigures};
 use crate::kpi::summary::{self, CHUNK_ORDERS};
-use crate::kpi::{FlowLookup, KpiConfig, KpiReport, StalledReport, Window, compute, stalled};
+use crate::kpi::{FlowLookup, KpiConfig, KpiReport, OrderKpi, StalledReport, Window, compute, stalled};
 use crate::store::{
     HistoryEntry, InstanceRow, KpiChunk, NewKpiChunk, RawEvent, StoreError, decode_event, from_micros, group_by_root,
 };
@@ -113,6 +113,24 @@ impl KpiData {
     /// The reminder list.
     pub fn stalled(&self, config: &KpiConfig) -> StalledReport {
         stalled::stalled(&self.figures, &self.flows, config, self.now.as_second())
+    }
+
+    /// Keeps only the orders `keep` accepts, judged by their own figures (flow, attributed
+    /// vendor, channel, …), so that reports and the reminder list cover those orders alone: one
+    /// vendor's for its managers. [`KpiData::orders`] and [`KpiData::summarised`] count the
+    /// orders kept; [`KpiData::events`] still counts the events of every order read.
+    pub fn retain(&mut self, mut keep: impl FnMut(&OrderKpi) -> bool) {
+        // The summary's figures come first (see `kpi_data`).
+        let (summarised, mut seen, mut kept_summarised) = (self.summarised, 0, 0);
+        self.figures.retain(|figures| {
+            let kept = keep(&figures.order);
+            if kept && seen < summarised {
+                kept_summarised += 1;
+            }
+            seen += 1;
+            kept
+        });
+        self.summarised = kept_summarised;
     }
 }
 

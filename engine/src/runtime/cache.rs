@@ -133,3 +133,32 @@ mod tests {
         assert!(cache.take("o0").is_none());
     }
 }
+
+/// Tasks being claimed by callers of this engine right now, so that concurrent callers of
+/// `take_next` try different tasks.
+#[derive(Default)]
+pub(super) struct Reservations {
+    held: std::sync::Mutex<std::collections::HashSet<(String, u64)>>,
+}
+
+/// A task reserved until this is dropped.
+pub(super) struct Reservation<'a> {
+    of: &'a Reservations,
+    task: (String, u64),
+}
+
+impl Reservations {
+    /// Reserves a task, unless another caller holds it.
+    pub(super) fn reserve(&self, order: &str, instance: u64) -> Option<Reservation<'_>> {
+        let task = (order.to_string(), instance);
+        let mut held = self.held.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        // Lazily: a reservation made and dropped here would lock `held` again in its `drop`.
+        held.insert(task.clone()).then(|| Reservation { of: self, task })
+    }
+}
+
+impl Drop for Reservation<'_> {
+    fn drop(&mut self) {
+        self.of.held.lock().unwrap_or_else(std::sync::PoisonError::into_inner).remove(&self.task);
+    }
+}

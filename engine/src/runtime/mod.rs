@@ -187,6 +187,8 @@ pub struct Engine {
     handlers: RwLock<BTreeMap<String, Arc<dyn ActionHandler>>>,
     /// The states of the orders this engine committed last (`cache.rs`).
     cache: cache::StateCache,
+    /// The tasks callers of [`Engine::take_next`] are claiming right now.
+    taking: cache::Reservations,
 }
 
 /// A program's sources as stored with its deployments (JSON: `[[path, text], …]`), from which
@@ -231,6 +233,7 @@ impl Engine {
             catalogs: RwLock::new(Catalogs::default()),
             handlers: RwLock::new(BTreeMap::new()),
             cache: cache::StateCache::default(),
+            taking: cache::Reservations::default(),
         };
         engine.reload().await?;
         Ok(engine)
@@ -270,6 +273,14 @@ impl Engine {
     /// Closes the database connections (SQLite checkpoints its write-ahead log).
     pub async fn close(self) {
         self.store.close().await;
+    }
+
+    /// Holds the database's single writer (SQLite) until the guard is dropped, so that an
+    /// embedding application writing its own tables in the same database (the service's audit
+    /// trail) takes turns with the engine's commits instead of meeting them in SQLite's busy
+    /// handler. `None` on PostgreSQL, whose writers run side by side.
+    pub async fn hold_writes(&self) -> Option<store::WritesHeld> {
+        self.store.hold_writes().await
     }
 
     /// The clock's time.
@@ -505,25 +516,33 @@ impl Engine {
     }
 
     /// Takes the most urgent task the actor may work: claims it and returns it.
+    ///
+    /// Concurrent callers of this engine never try the same task at once: each reserves the
+    /// first candidate nobody else is claiming, so fifty people pressing "take next" together
+    /// get fifty different tasks in one round instead of all racing for the first. (Engines of
+    /// other processes may still meet on a task; the loser moves on to the next candidate.)
     pub async fn take_next(&self, actor: &Actor) -> Result<Option<TaskRow>, EngineError> {
         let filter = TaskFilter {
             roles: Some(actor.roles.clone()),
             vendor: actor.vendor.clone(),
             unclaimed: true,
-            limit: Some(20),
+            limit: Some(64),
             ..TaskFilter::default()
         };
         for task in self.store.tasks(&filter).await? {
+            let Some(_reservation) = self.taking.reserve(&task.order, task.instance) else { continue };
             match self.apply(&task.order, actor, Command::Claim { task: task.instance }).await {
                 Ok(()) => return Ok(Some(TaskRow { assignee: Some(actor.id.clone()), ..task })),
-                // Someone was faster, or the order's vendor rules this person out: try the next.
+                // Someone was faster, the order moved on or closed meanwhile, or the order's
+                // vendor rules this person out: try the next.
                 Err(
                     EngineError::Conflict(_)
                     | EngineError::Command(
                         CommandError::ClaimedByOther { .. }
                         | CommandError::NotEligible { .. }
                         | CommandError::NoSuchTask(_)
-                        | CommandError::OnHold(_),
+                        | CommandError::OnHold(_)
+                        | CommandError::Closed(_),
                     ),
                 ) => {}
                 Err(e) => return Err(e),

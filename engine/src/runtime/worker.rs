@@ -1,5 +1,8 @@
 //! The worker: [`Engine::run_due`] fires due timers and runs due jobs of the outbox, calling the
 //! registered action handlers outside any transaction and applying their results as commands.
+//! Jobs of actions without a handler in this process are left to external workers, which fetch
+//! and lock them ([`Engine::fetch_jobs`]) and report back ([`Engine::complete_job`],
+//! [`Engine::fail_job`]), in any language, through the service's API.
 
 use super::{ActionRequest, ActionResult, BatchItem, Engine, EngineError};
 use crate::machine::{Actor, Command, CommandError};
@@ -29,7 +32,9 @@ impl Engine {
             command: Command::TimerFired { timer },
         });
         let mut handled = self.settle(self.apply_batch(items.collect()).await, &[CommandErrorKind::StaleTimer])?;
-        let jobs = self.store.claim_jobs(now, 1_000, 300).await?;
+        let actions: Vec<String> =
+            self.handlers.read().unwrap_or_else(std::sync::PoisonError::into_inner).keys().cloned().collect();
+        let jobs = self.store.claim_jobs(now, 1_000, 300, &actions).await?;
         let calls = jobs.iter().map(|job| self.call_handler(job));
         let outcomes = futures_util::future::join_all(calls).await;
         let items = jobs
@@ -45,6 +50,37 @@ impl Engine {
             .collect();
         handled += self.settle(self.apply_batch(items).await, &[CommandErrorKind::NoSuchJob])?;
         Ok(handled)
+    }
+
+    /// Fetches and locks up to `limit` due jobs of these actions for an external worker, for
+    /// `lease_s` seconds: nobody else gets them until the lease runs out. The worker reports
+    /// each back with [`Engine::complete_job`] or [`Engine::fail_job`], or extends the lease.
+    pub async fn fetch_jobs(
+        &self,
+        actions: &[String],
+        limit: u32,
+        lease_s: u64,
+    ) -> Result<Vec<store::JobRow>, EngineError> {
+        Ok(self.store.claim_jobs(self.now(), limit, lease_s, actions).await?)
+    }
+
+    /// An external worker finished a job: its output goes into the order, which moves on.
+    pub async fn complete_job(&self, order: &str, job: u64, output: crate::script::Data) -> Result<(), EngineError> {
+        self.apply(order, &Actor::system(), Command::ActionSucceeded { job, output }).await
+    }
+
+    /// An external worker failed a job: it is retried as the flow declares, then becomes an
+    /// incident.
+    pub async fn fail_job(&self, order: &str, job: u64, error: &str) -> Result<(), EngineError> {
+        self.apply(order, &Actor::system(), Command::ActionFailed { job, error: error.to_string() }).await
+    }
+
+    /// Extends the lease of a fetched job by `lease_s` seconds from now; `false` when the job is
+    /// done or its lease already ran out (another worker may hold it now).
+    pub async fn extend_job(&self, order: &str, job: u64, lease_s: u64) -> Result<bool, EngineError> {
+        let now = self.now();
+        let until = now.checked_add(jiff::SignedDuration::from_secs(i64::try_from(lease_s).unwrap_or(i64::MAX)));
+        Ok(self.store.extend_job(order, job, now, until.unwrap_or(jiff::Timestamp::MAX)).await?)
     }
 
     /// Counts handled items; benign refusals (work already done elsewhere) count as handled,

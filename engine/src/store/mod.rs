@@ -28,6 +28,15 @@ pub use postgres::PostgresStore;
 pub use sqlite::SqliteStore;
 pub use summary::{KpiChunk, NewKpiChunk};
 
+/// The database's writer, held (see [`Store::hold_writes`]).
+pub struct WritesHeld(#[allow(dead_code)] tokio::sync::OwnedMutexGuard<()>);
+
+impl std::fmt::Debug for WritesHeld {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("WritesHeld")
+    }
+}
+
 /// A boxed future, so that [`Store`] can be used as `dyn Store`.
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
@@ -223,6 +232,8 @@ pub struct JobRow {
     pub attempt: u32,
     /// Per-attempt timeout in seconds.
     pub timeout: Option<u64>,
+    /// When the claim's lease ends.
+    pub lease_until: Timestamp,
 }
 
 /// A recorded event of an order's history.
@@ -338,8 +349,28 @@ pub trait Store: Send + Sync {
     fn save_kpi_chunk<'a>(&'a self, chunk: NewKpiChunk<'a>) -> BoxFuture<'a, Result<bool, StoreError>>;
     /// Closes the connections; waits until they are closed.
     fn close(&self) -> BoxFuture<'_, ()>;
-    /// Claims up to `limit` jobs due at `now` for `lease_s` seconds.
-    fn claim_jobs(&self, now: Timestamp, limit: u32, lease_s: u64) -> BoxFuture<'_, Result<Vec<JobRow>, StoreError>>;
+    /// Holds the database's single writer, on a backend that has one (SQLite), until the guard
+    /// is dropped: another writer of the same process waits its turn here instead of in
+    /// SQLite's busy handler, which sleeps milliseconds at a time.
+    fn hold_writes(&self) -> BoxFuture<'_, Option<WritesHeld>>;
+    /// Claims up to `limit` jobs of these actions due at `now` for `lease_s` seconds, earliest
+    /// first. A claimed job is claimed again by nobody until the lease runs out.
+    fn claim_jobs<'a>(
+        &'a self,
+        now: Timestamp,
+        limit: u32,
+        lease_s: u64,
+        actions: &'a [String],
+    ) -> BoxFuture<'a, Result<Vec<JobRow>, StoreError>>;
+    /// Moves the end of a claimed job's lease to `until`; `false` when the job is gone or its
+    /// lease already ran out at `now` (another worker may have it).
+    fn extend_job<'a>(
+        &'a self,
+        order: &'a str,
+        instance: u64,
+        now: Timestamp,
+        until: Timestamp,
+    ) -> BoxFuture<'a, Result<bool, StoreError>>;
 }
 
 /// A stored event (its kind column and its JSON body without the kind) as an [`Event`].

@@ -550,6 +550,10 @@ macro_rules! sql_store {
                 })
             }
 
+            fn hold_writes(&self) -> BoxFuture<'_, Option<super::WritesHeld>> {
+                Box::pin(async move { self.owned_writer().await.map(super::WritesHeld) })
+            }
+
             fn claim_timers(&self, now: Timestamp, limit: u32, lease_s: u64) -> BoxFuture<'_, Result<Vec<String>, StoreError>> {
                 Box::pin(async move {
                     let _writer = self.writer().await;
@@ -568,20 +572,31 @@ macro_rules! sql_store {
                 })
             }
 
-            fn claim_jobs(&self, now: Timestamp, limit: u32, lease_s: u64) -> BoxFuture<'_, Result<Vec<JobRow>, StoreError>> {
+            fn claim_jobs<'a>(
+                &'a self,
+                now: Timestamp,
+                limit: u32,
+                lease_s: u64,
+                actions: &'a [String],
+            ) -> BoxFuture<'a, Result<Vec<JobRow>, StoreError>> {
                 Box::pin(async move {
+                    if actions.is_empty() {
+                        return Ok(Vec::new());
+                    }
                     let _writer = self.writer().await;
-                    let rows = sqlx::query(concat!(
-                        "UPDATE jobs SET locked_until = $1 WHERE (order_id, instance) IN (",
-                        "SELECT order_id, instance FROM jobs WHERE run_at <= $2 AND locked_until < $2 ORDER BY run_at LIMIT $3",
-                        $skip_locked,
-                        ") RETURNING order_id, instance, action, inputs, idempotency_key, attempt, timeout_s"
-                    ))
-                    .bind(lease_end(now, lease_s))
-                    .bind(micros(now))
-                    .bind(i64::from(limit))
-                    .fetch_all(&self.writes)
-                    .await?;
+                    let until = lease_end(now, lease_s);
+                    let mut q = QueryBuilder::<$db>::new("UPDATE jobs SET locked_until = ");
+                    q.push_bind(until);
+                    q.push(" WHERE (order_id, instance) IN (SELECT order_id, instance FROM jobs WHERE run_at <= ");
+                    q.push_bind(micros(now)).push(" AND locked_until < ").push_bind(micros(now)).push(" AND action IN (");
+                    let mut list = q.separated(", ");
+                    for action in actions {
+                        list.push_bind(action.clone());
+                    }
+                    q.push(") ORDER BY run_at LIMIT ").push_bind(i64::from(limit));
+                    q.push($skip_locked);
+                    q.push(") RETURNING order_id, instance, action, inputs, idempotency_key, attempt, timeout_s");
+                    let rows = q.build().fetch_all(&self.writes).await?;
                     rows.iter()
                         .map(|r| {
                             let order: String = r.try_get("order_id")?;
@@ -594,9 +609,33 @@ macro_rules! sql_store {
                                 idempotency_key: r.try_get("idempotency_key")?,
                                 attempt: u32::try_from(r.try_get::<i64, _>("attempt")?).unwrap_or(1),
                                 timeout: r.try_get::<Option<i64>, _>("timeout_s")?.map(|t| t as u64),
+                                lease_until: from_micros(until),
                             })
                         })
                         .collect()
+                })
+            }
+
+            fn extend_job<'a>(
+                &'a self,
+                order: &'a str,
+                instance: u64,
+                now: Timestamp,
+                until: Timestamp,
+            ) -> BoxFuture<'a, Result<bool, StoreError>> {
+                Box::pin(async move {
+                    let _writer = self.writer().await;
+                    let changed = sqlx::query(
+                        "UPDATE jobs SET locked_until = $1 WHERE order_id = $2 AND instance = $3 AND locked_until >= $4",
+                    )
+                    .bind(micros(until))
+                    .bind(order)
+                    .bind(instance as i64)
+                    .bind(micros(now))
+                    .execute(&self.writes)
+                    .await?
+                    .rows_affected();
+                    Ok(changed > 0)
                 })
             }
         }

@@ -25,6 +25,8 @@ pub(crate) enum BenchCommand {
     Rules(super::bench_rules::RulesBench),
     /// Compute the full KPI report over a large history (filled once, then reused).
     Kpi(super::bench_kpi::KpiBench),
+    /// Operators taking and completing tasks over HTTP against the service, on loopback.
+    Http(super::bench_http::HttpBench),
 }
 
 pub(crate) fn run(what: BenchCommand) -> anyhow::Result<ExitCode> {
@@ -33,6 +35,7 @@ pub(crate) fn run(what: BenchCommand) -> anyhow::Result<ExitCode> {
         BenchCommand::Engine(options) => super::bench_engine::run(options),
         BenchCommand::Rules(options) => super::bench_rules::run(options),
         BenchCommand::Kpi(options) => super::bench_kpi::run(options),
+        BenchCommand::Http(options) => super::bench_http::run(options),
     }
 }
 

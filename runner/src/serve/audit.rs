@@ -78,14 +78,18 @@ pub struct AuditLog {
 const GROUP: usize = 256;
 
 impl AuditLog {
-    /// Starts the writer task on `db`.
-    pub fn start(db: Pool) -> AuditLog {
+    /// Starts the writer task on `db`, the database `engine` writes too: on SQLite each group
+    /// of records is written while holding the engine's writer, so the two take turns instead
+    /// of waiting in SQLite's busy handler.
+    pub fn start(db: Pool, engine: std::sync::Arc<junro_engine::Engine>) -> AuditLog {
         let (sender, mut receiver) = mpsc::channel::<Pending>(4096);
         tokio::spawn(async move {
             let mut group = Vec::with_capacity(GROUP);
             while receiver.recv_many(&mut group, GROUP).await > 0 {
                 let records: Vec<&AuditRecord> = group.iter().map(|(r, _)| r).collect();
+                let held = engine.hold_writes().await;
                 let outcome = db.append_audit(&records).await.map_err(|e| e.to_string());
+                drop(held);
                 for (_, reply) in group.drain(..) {
                     let _ = reply.send(outcome.clone());
                 }

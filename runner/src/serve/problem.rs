@@ -162,6 +162,7 @@ impl From<CommandError> for Problem {
             CommandError::BadData { field, reason } => Problem::invalid(vec![FieldError { field, message: reason }]),
             CommandError::NoWaiter { .. } => Problem::conflict("no_waiter", detail),
             CommandError::NoIncident(_) => Problem::conflict("no_incident", detail),
+            CommandError::NoSuchJob(_) => Problem::conflict("job_not_pending", detail),
             CommandError::BadSendBack { .. } => {
                 Problem::invalid(vec![FieldError { field: "to".into(), message: detail }])
             }

@@ -1,8 +1,11 @@
 //! The runner service driven over HTTP, as its users and systems drive it.
 
 mod common;
+mod jobs;
+mod kpi;
 mod malformed;
 mod matrix;
+mod process;
 mod race;
 mod sessions;
 mod workflow;

@@ -33,6 +33,8 @@ enum Stage {
     Waiting,
     /// An order of `service_incident` whose automatic step failed.
     Incident,
+    /// An order of `service_external` whose job waits for an external worker.
+    Job,
 }
 
 struct Fixture {
@@ -102,6 +104,16 @@ fn request(route: &str, f: &Fixture) -> Option<(String, Option<Value>)> {
         "POST /api/v1/team/reassign" => {
             ("/api/v1/team/reassign".into(), Some(json!({"tasks": [{"order": o, "instance": t}], "to": "sup-a"})))
         }
+        "POST /api/v1/jobs/fetch" => ("/api/v1/jobs/fetch".into(), Some(json!({"actions": ["ship_router"]}))),
+        "POST /api/v1/jobs/{order}/{instance}/complete" => {
+            (format!("/api/v1/jobs/{o}/{t}/complete"), Some(json!({"output": {}})))
+        }
+        "POST /api/v1/jobs/{order}/{instance}/fail" => {
+            (format!("/api/v1/jobs/{o}/{t}/fail"), Some(json!({"error": "停止中"})))
+        }
+        "POST /api/v1/jobs/{order}/{instance}/extend" => {
+            (format!("/api/v1/jobs/{o}/{t}/extend"), Some(json!({"lease_seconds": 60})))
+        }
         "GET /api/v1/users" => ("/api/v1/users".into(), None),
         "POST /api/v1/users" => ("/api/v1/users".into(), Some(json!({"id": "new-user", "roles": ["operator"]}))),
         "POST /api/v1/users/{user}/disable" => ("/api/v1/users/op-b/disable".into(), None),
@@ -109,6 +121,9 @@ fn request(route: &str, f: &Fixture) -> Option<(String, Option<Value>)> {
         "POST /api/v1/tokens" => ("/api/v1/tokens".into(), Some(json!({"user": "op-b"}))),
         "DELETE /api/v1/tokens/{token}" => ("/api/v1/tokens/TOKEN-OF-OP-B".into(), None),
         "GET /api/v1/audit" => ("/api/v1/audit".into(), None),
+        "GET /api/v1/kpi" => ("/api/v1/kpi".into(), None),
+        "GET /api/v1/stalled" => ("/api/v1/stalled".into(), None),
+        "GET /api/v1/export" => ("/api/v1/export?format=csv".into(), None),
         _ => return None,
     })
 }
@@ -124,6 +139,9 @@ fn stage(route: &str) -> Stage {
         "POST /api/v1/orders/{order}/resume" => Stage::Held,
         "POST /api/v1/signals" => Stage::Waiting,
         "POST /api/v1/orders/{order}/incidents/{instance}/retry" => Stage::Incident,
+        "POST /api/v1/jobs/{order}/{instance}/complete"
+        | "POST /api/v1/jobs/{order}/{instance}/fail"
+        | "POST /api/v1/jobs/{order}/{instance}/extend" => Stage::Job,
         _ => Stage::Intake,
     }
 }
@@ -157,15 +175,15 @@ async fn fixture(service: &Service, stage: Stage) -> Fixture {
     let data = |name: &str| {
         let mut d = serde_json::Map::new();
         d.insert("customer_name".into(), json!(name));
-        if !matches!(stage, Stage::Incident) {
+        if !matches!(stage, Stage::Incident | Stage::Job) {
             d.insert("building_type".into(), json!("house"));
         }
         d
     };
-    let (flow, name) = if matches!(stage, Stage::Incident) {
-        ("service_incident", "障害")
-    } else {
-        ("service_order", "山田太郎")
+    let (flow, name) = match stage {
+        Stage::Incident => ("service_incident", "障害"),
+        Stage::Job => ("service_external", "山田太郎"),
+        _ => ("service_order", "山田太郎"),
     };
     let order = junro_engine::StartOrder {
         business_key: Some("ORD-A".into()),
@@ -185,7 +203,7 @@ async fn fixture(service: &Service, stage: Stage) -> Fixture {
         }
     };
     let (mut task, mut review) = (0, 0);
-    if !matches!(stage, Stage::Incident) {
+    if !matches!(stage, Stage::Incident | Stage::Job) {
         task = task_of("intake").await;
     }
     match stage {
@@ -203,6 +221,10 @@ async fn fixture(service: &Service, stage: Stage) -> Fixture {
                 engine.complete(&id, review, &back, None, note).await.expect("review done");
                 engine.run_due().await.expect("the credit check runs");
             }
+        }
+        Stage::Job => {
+            let jobs = engine.fetch_jobs(&["ship_router".to_string()], 1, 60).await.expect("fetched");
+            task = jobs.first().expect("the job of the fixture order").instance;
         }
         Stage::Incident => {
             engine.run_due().await.expect("the action fails");

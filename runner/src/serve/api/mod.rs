@@ -3,6 +3,8 @@
 
 pub mod admin;
 pub mod flows;
+pub mod jobs;
+pub mod kpi;
 pub mod orders;
 pub mod session;
 pub mod tasks;
@@ -76,11 +78,18 @@ pub(crate) fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(tasks::transfer))
         .routes(routes!(tasks::team))
         .routes(routes!(tasks::reassign))
+        .routes(routes!(jobs::fetch))
+        .routes(routes!(jobs::complete))
+        .routes(routes!(jobs::fail))
+        .routes(routes!(jobs::extend))
         .routes(routes!(admin::users, admin::add_user))
         .routes(routes!(admin::disable_user))
         .routes(routes!(admin::tokens, admin::create_token))
         .routes(routes!(admin::revoke_token))
         .routes(routes!(admin::audit))
+        .routes(routes!(kpi::kpi))
+        .routes(routes!(kpi::stalled))
+        .routes(routes!(kpi::export))
 }
 
 /// A JSON body; a malformed one answers 400 (413 when too large, 415 without a JSON type) as
