@@ -67,6 +67,15 @@ pub struct FieldSpec {
     pub required: bool,
     /// Default value, as JSON.
     pub default: Option<serde_json::Value>,
+    /// `min n`: the smallest number allowed.
+    pub min: Option<f64>,
+    /// `max n`: the largest number allowed.
+    pub max: Option<f64>,
+    /// `maxlen n`: the most characters a text may have.
+    pub max_len: Option<u32>,
+    /// `pattern "regex"`: what a text must match (checked where data comes in, such as the
+    /// service's forms; the state machine checks types only).
+    pub pattern: Option<String>,
 }
 
 /// A human task, resolved.
@@ -279,6 +288,10 @@ fn compile_flow(flow: &Flow, scope: &Scope<'_>, scripts: &Scripts, source: &str)
             ty: f.ty.clone(),
             required: f.required,
             default: f.default.as_ref().map(|d| literal_json(&d.value)),
+            min: f.min.as_ref().and_then(|l| literal_json(&l.value).as_f64()),
+            max: f.max.as_ref().and_then(|l| literal_json(&l.value).as_f64()),
+            max_len: f.max_len,
+            pattern: f.pattern.as_ref().and_then(|l| literal_json(&l.value).as_str().map(str::to_string)),
         })
         .collect();
     let field_types: BTreeMap<&str, &Type> = flow.fields.iter().map(|f| (f.name.text.as_str(), &f.ty)).collect();

@@ -14,6 +14,8 @@ mod rfc3339;
 mod tasks;
 mod types;
 
+pub use tasks::check_value;
+
 pub use types::*;
 
 use crate::calendar::Calendar;

@@ -18,8 +18,8 @@ pub(super) fn is_empty(value: Option<&Value>) -> bool {
     }
 }
 
-/// Checks that `value` fits field `field` of `flow`.
-pub(super) fn check_value(flow: &CompiledFlow, field: &str, value: &Value) -> Result<(), CommandError> {
+/// Checks that `value` fits field `field` of `flow` (its type, or its choices).
+pub fn check_value(flow: &CompiledFlow, field: &str, value: &Value) -> Result<(), CommandError> {
     let Some(spec) = flow.field(field) else {
         return Err(CommandError::BadData {
             field: field.into(),

@@ -522,12 +522,20 @@ impl Engine {
     /// get fifty different tasks in one round instead of all racing for the first. (Engines of
     /// other processes may still meet on a task; the loser moves on to the next candidate.)
     pub async fn take_next(&self, actor: &Actor) -> Result<Option<TaskRow>, EngineError> {
+        self.take_next_where(actor, TaskFilter::default()).await
+    }
+
+    /// [`Engine::take_next`] among the tasks `within` also allows (a flow, a step, only the
+    /// orders of the person's vendor: `order_vendor`); its roles, vendor, unclaimed and limit
+    /// are the actor's.
+    pub async fn take_next_where(&self, actor: &Actor, within: TaskFilter) -> Result<Option<TaskRow>, EngineError> {
         let filter = TaskFilter {
             roles: Some(actor.roles.clone()),
             vendor: actor.vendor.clone(),
             unclaimed: true,
+            assignee: None,
             limit: Some(64),
-            ..TaskFilter::default()
+            ..within
         };
         for task in self.store.tasks(&filter).await? {
             let Some(_reservation) = self.taking.reserve(&task.order, task.instance) else { continue };

@@ -160,6 +160,10 @@ pub struct TaskFilter {
     pub min_priority: Option<u8>,
     /// Only tasks due before this time.
     pub due_before: Option<Timestamp>,
+    /// Only tasks of orders that belong to this vendor or to none yet: what the staff of that
+    /// vendor may see, whatever the task's own vendor scope (a back-office task open to any
+    /// vendor's staff still belongs to its order's vendor).
+    pub order_vendor: Option<String>,
     /// At most this many (default 100).
     pub limit: Option<u32>,
 }

@@ -423,6 +423,11 @@ macro_rules! sql_store {
                     if let Some(due) = filter.due_before {
                         q.push(" AND due_at < ").push_bind(micros(due));
                     }
+                    if let Some(vendor) = &filter.order_vendor {
+                        q.push(" AND NOT EXISTS (SELECT 1 FROM orders o WHERE o.id = tasks.order_id AND o.vendor IS NOT NULL AND o.vendor <> ")
+                            .push_bind(vendor.clone())
+                            .push(")");
+                    }
                     q.push(" ORDER BY priority DESC, ready_at, order_id, instance LIMIT ").push_bind(i64::from(filter.limit.unwrap_or(100)));
                     let rows = q.build().fetch_all(&self.pool).await?;
                     rows.iter()

@@ -88,7 +88,7 @@ pub(crate) struct AuditArgs {
     /// From this day (YYYY-MM-DD, Tokyo) or moment (RFC 3339) on.
     #[arg(long)]
     since: Option<String>,
-    /// At most this many records.
+    /// The newest this many records (listed oldest first).
     #[arg(long, default_value_t = 1000)]
     limit: u32,
 }
@@ -145,8 +145,7 @@ pub(crate) fn users(db: DbArg, command: UsersCommand) -> anyhow::Result<ExitCode
                 };
                 let new = NewUser { id, display_name: name, roles, vendor, supervisor, manager, admin, password };
                 let user = pool.add_user(&new, now).await?;
-                record(&pool, now, "users add", &user.id, &format!("roles {:?}, vendor {:?}", user.roles, user.vendor))
-                    .await?;
+                record(&pool, now, "users add", &user.id, &user.scope_text()).await?;
                 writeln!(out, "added {}", describe(&user))?;
             }
             UsersCommand::List => {
@@ -231,7 +230,8 @@ pub(crate) fn audit(db: DbArg, args: AuditArgs) -> anyhow::Result<ExitCode> {
     runtime()?.block_on(async {
         let pool = Pool::open(&db.db).await.with_context(|| format!("opening {}", db.db))?;
         let since = args.since.as_deref().map(moment).transpose()?;
-        let records = pool.audit(&AuditQuery { user: args.user, since, after: None, limit: args.limit }).await?;
+        let records =
+            pool.audit(&AuditQuery { user: args.user, since, after: None, limit: args.limit, newest: true }).await?;
         let mut out = std::io::stdout().lock();
         for r in records {
             writeln!(

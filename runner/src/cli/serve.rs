@@ -12,14 +12,18 @@ pub(crate) struct ServeArgs {
     /// Settings (see `examples/junro.yaml`); without it, environment variables and defaults.
     #[arg(long)]
     config: Option<PathBuf>,
-    /// Logs as JSON lines (for log collectors) instead of text.
-    #[arg(long, env = "JUNRO_LOG_JSON")]
+    /// Logs as JSON lines (for log collectors) instead of text (or `JUNRO_LOG_JSON=on`).
+    #[arg(long)]
     log_json: bool,
 }
 
 pub(crate) fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
     let config = ServeConfig::load(args.config.as_deref())?;
-    init_logs(args.log_json);
+    let json = match std::env::var("JUNRO_LOG_JSON") {
+        Ok(v) => serve::config::switch("JUNRO_LOG_JSON", v)?,
+        Err(_) => false,
+    };
+    init_logs(args.log_json || json);
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     runtime.block_on(async {
         serve::ops::install_metrics();

@@ -117,6 +117,8 @@ pub struct AuditQuery {
     pub after: Option<i64>,
     /// At most this many.
     pub limit: u32,
+    /// The newest `limit` records (still listed oldest first) instead of the oldest.
+    pub newest: bool,
 }
 
 impl Pool {
@@ -152,15 +154,16 @@ impl Pool {
         on_pool!(self, p => {
             let rows = sqlx::query(
                 "SELECT seq, at, actor, on_behalf_of, action, target, address, status, result, detail, request_id FROM audit \
-                 WHERE ($1 IS NULL OR actor = $1) AND at >= $2 AND seq > $3 ORDER BY seq LIMIT $4",
+                 WHERE ($1 IS NULL OR actor = $1) AND at >= $2 AND seq > $3 ORDER BY seq * $5 LIMIT $4",
             )
             .bind(&query.user)
             .bind(query.since.map_or(i64::MIN, micros))
             .bind(query.after.unwrap_or(0))
             .bind(i64::from(query.limit))
+            .bind(if query.newest { -1_i64 } else { 1 })
             .fetch_all(p)
             .await?;
-            rows.iter()
+            let mut records: Vec<AuditRecord> = rows.iter()
                 .map(|r| {
                     Ok(AuditRecord {
                         seq: r.try_get("seq")?,
@@ -176,7 +179,9 @@ impl Pool {
                         request_id: r.try_get("request_id")?,
                     })
                 })
-                .collect()
+                .collect::<Result<_, DbError>>()?;
+            records.sort_by_key(|r| r.seq);
+            Ok(records)
         })
     }
 }

@@ -47,9 +47,11 @@ pub struct ServeConfig {
     /// The flows folder deployed at start (`JUNRO_FLOWS`); a changed flow becomes a new version.
     /// Empty: deploy nothing at start.
     pub flows: Option<PathBuf>,
-    /// Business calendars (`JUNRO_CALENDARS`); default: the Japanese office calendar alone.
+    /// Business calendars (`JUNRO_CALENDARS`); when unset, `examples/calendars.yaml` if it
+    /// exists, else the Japanese office calendar alone.
     pub calendars: Option<PathBuf>,
-    /// KPI targets and thresholds (`JUNRO_KPI`).
+    /// KPI targets and thresholds (`JUNRO_KPI`); when unset, `examples/kpi.yaml` if it exists,
+    /// else the defaults.
     pub kpi: Option<PathBuf>,
     /// Whether this process fires timers and runs the job outbox (`JUNRO_WORKER=on|off`).
     pub worker: bool,
@@ -62,6 +64,9 @@ pub struct ServeConfig {
     pub cookie_secure: bool,
     /// How long a browser session lasts without use, in hours (`JUNRO_SESSION_HOURS`).
     pub session_hours: u64,
+    /// Take the client's address from `X-Forwarded-For` (`JUNRO_TRUST_FORWARDED=on`): set it
+    /// only behind a reverse proxy that sets that header, or clients could name any address.
+    pub trust_forwarded: bool,
 }
 
 /// Limits on requests.
@@ -95,6 +100,7 @@ impl Default for ServeConfig {
             limits: Limits::default(),
             cookie_secure: false,
             session_hours: 12,
+            trust_forwarded: false,
         }
     }
 }
@@ -113,6 +119,17 @@ impl ServeConfig {
         };
         config.apply_env(|name| std::env::var(name).ok())?;
         Ok(config)
+    }
+
+    /// The calendars file: the one set, or else `examples/calendars.yaml` when it exists (as
+    /// `junro kpi` does), so that `junro serve` from the repository needs no settings.
+    pub fn calendars_file(&self) -> Option<PathBuf> {
+        self.calendars.clone().or_else(|| Some(PathBuf::from("examples/calendars.yaml")).filter(|p| p.is_file()))
+    }
+
+    /// The KPI targets file: the one set, or else `examples/kpi.yaml` when it exists.
+    pub fn kpi_file(&self) -> Option<PathBuf> {
+        self.kpi.clone().or_else(|| Some(PathBuf::from("examples/kpi.yaml")).filter(|p| p.is_file()))
     }
 
     /// Parses YAML settings; the error says where and why.
@@ -146,6 +163,9 @@ impl ServeConfig {
         if let Some(v) = var("JUNRO_COOKIE_SECURE") {
             self.cookie_secure = switch("JUNRO_COOKIE_SECURE", v)?;
         }
+        if let Some(v) = var("JUNRO_TRUST_FORWARDED") {
+            self.trust_forwarded = switch("JUNRO_TRUST_FORWARDED", v)?;
+        }
         if let Some(v) = var("JUNRO_WORKER_INTERVAL_MS") {
             self.worker_interval_ms = number("JUNRO_WORKER_INTERVAL_MS", v)?;
         }
@@ -159,7 +179,8 @@ impl ServeConfig {
     }
 }
 
-fn switch(name: &'static str, value: String) -> Result<bool, ConfigError> {
+/// An on/off environment value (`on`, `true`, `1`, `yes` or `off`, `false`, `0`, `no`).
+pub fn switch(name: &'static str, value: String) -> Result<bool, ConfigError> {
     match value.to_ascii_lowercase().as_str() {
         "on" | "true" | "1" | "yes" => Ok(true),
         "off" | "false" | "0" | "no" => Ok(false),

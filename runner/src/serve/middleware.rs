@@ -27,6 +27,8 @@ pub struct AuditNote {
     detail: Option<String>,
     /// Record a reading request too (exports).
     always: bool,
+    /// Record nothing: the request changed nothing (a worker's poll that found no job).
+    skip: bool,
 }
 
 impl AuditNote {
@@ -38,6 +40,11 @@ impl AuditNote {
     /// Names the thing concerned and says more.
     pub fn about(target: impl Into<String>, detail: Option<String>) -> AuditNote {
         AuditNote { target: Some(target.into()), detail, ..AuditNote::default() }
+    }
+
+    /// Records nothing: the request changed nothing and read nothing worth recording.
+    pub fn skip() -> AuditNote {
+        AuditNote { skip: true, ..AuditNote::default() }
     }
 
     /// Records a reading request too (an export), naming what was read.
@@ -76,12 +83,22 @@ pub(crate) async fn read_body(State(limit): State<usize>, request: Request, next
     next.run(Request::from_parts(parts, axum::body::Body::from(bytes))).await
 }
 
-/// Keeps the client's address in the request's extensions.
-pub(crate) async fn client_address(mut request: Request, next: Next) -> Response {
-    let address = request
-        .extensions()
-        .get::<ConnectInfo<SocketAddr>>()
-        .map_or_else(|| "unknown".to_string(), |ConnectInfo(a)| a.ip().to_string());
+/// Keeps the client's address in the request's extensions: the connection's peer, or, behind a
+/// reverse proxy the settings trust (`trust_forwarded`), the first address of its
+/// `X-Forwarded-For`.
+pub(crate) async fn client_address(State(trust_forwarded): State<bool>, mut request: Request, next: Next) -> Response {
+    let forwarded = trust_forwarded
+        .then(|| request.headers().get("x-forwarded-for").and_then(|v| v.to_str().ok()))
+        .flatten()
+        .and_then(|v| v.split(',').next())
+        .map(|a| a.trim().to_string())
+        .filter(|a| !a.is_empty());
+    let address = forwarded.unwrap_or_else(|| {
+        request
+            .extensions()
+            .get::<ConnectInfo<SocketAddr>>()
+            .map_or_else(|| "unknown".to_string(), |ConnectInfo(a)| a.ip().to_string())
+    });
     request.extensions_mut().insert(ClientAddress(address));
     next.run(request).await
 }
@@ -104,7 +121,7 @@ pub(crate) async fn audit(State(state): State<AppState>, request: Request, next:
     let request_id = request.headers().get("x-request-id").and_then(|v| v.to_str().ok()).map(str::to_string);
     let response = next.run(request).await;
     let note = response.extensions().get::<AuditNote>().cloned();
-    if !changing && !note.as_ref().is_some_and(|n| n.always) {
+    if note.as_ref().is_some_and(|n| n.skip) || (!changing && !note.as_ref().is_some_and(|n| n.always)) {
         return response;
     }
     let status = response.status();

@@ -28,6 +28,7 @@ pub mod audit;
 pub mod auth;
 pub mod config;
 pub mod db;
+mod forms;
 pub mod middleware;
 pub mod open;
 pub mod ops;
@@ -67,11 +68,18 @@ pub fn app(state: AppState) -> Router {
         .layer(axum::middleware::from_fn(middleware::metrics))
         .layer(axum::middleware::from_fn_with_state(state.clone(), middleware::audit))
         .layer(axum::middleware::from_fn_with_state(state.clone(), auth::authenticate))
-        .layer(axum::middleware::from_fn(middleware::client_address))
+        .layer(axum::middleware::from_fn_with_state(state.config.trust_forwarded, middleware::client_address))
         .layer(DefaultBodyLimit::max(body_limit))
         .layer(axum::middleware::from_fn_with_state(body_limit, middleware::read_body))
         .layer(PropagateRequestIdLayer::x_request_id())
-        .layer(TraceLayer::new_for_http())
+        .layer(
+            TraceLayer::new_for_http()
+                .make_span_with(|request: &axum::http::Request<axum::body::Body>| {
+                    let id = request.headers().get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or("-");
+                    tracing::info_span!("request", method = %request.method(), path = %request.uri().path(), request_id = %id)
+                })
+                .on_response(tower_http::trace::DefaultOnResponse::new().level(tracing::Level::INFO)),
+        )
         .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
         .with_state(state)
 }

@@ -48,7 +48,7 @@ pub enum OpenError {
 /// Opens everything the settings name; returns the service's state and what deploying the
 /// flows folder did.
 pub async fn open(config: ServeConfig) -> Result<(AppState, Vec<Deployed>), OpenError> {
-    let calendars = match &config.calendars {
+    let calendars = match &config.calendars_file() {
         Some(path) => {
             let text = std::fs::read_to_string(path)
                 .map_err(|source| OpenError::ReadCalendars { path: path.clone(), source })?;

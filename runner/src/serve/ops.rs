@@ -33,7 +33,8 @@ pub(crate) async fn healthz() -> &'static str {
     "ok"
 }
 
-/// Ready: the database answers and the service's tables are migrated.
+/// Ready: the database answers (the service's and the engine's tables were migrated when the
+/// process started, before it listened).
 pub(crate) async fn readyz(State(state): State<AppState>) -> Response {
     if state.db.ping().await {
         "ready".into_response()
@@ -51,7 +52,17 @@ pub(crate) async fn metrics(State(state): State<AppState>, identity: Identity) -
     for t in tasks {
         *open.entry((t.role, t.vendor.unwrap_or_else(|| "-".into()))).or_default() += 1;
     }
+    // A role and vendor with no open task any more reads 0, not its last count.
+    static SEEN: std::sync::Mutex<std::collections::BTreeSet<(String, String)>> =
+        std::sync::Mutex::new(std::collections::BTreeSet::new());
+    let mut seen = SEEN.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    for (role, vendor) in seen.iter() {
+        if !open.contains_key(&(role.clone(), vendor.clone())) {
+            metrics::gauge!("junro_open_tasks", "role" => role.clone(), "vendor" => vendor.clone()).set(0.0);
+        }
+    }
     for ((role, vendor), n) in open {
+        seen.insert((role.clone(), vendor.clone()));
         metrics::gauge!("junro_open_tasks", "role" => role, "vendor" => vendor).set(n as f64);
     }
     let text = recorder().render();

@@ -141,3 +141,57 @@ async fn a_whole_order_is_worked_through_the_api_on_postgres() {
     let Some(backend) = Backend::postgres() else { return };
     whole_order(Service::start_on(&backend, true).await).await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_form_with_several_mistakes_names_each_field() {
+    let service = Service::start_on(&Backend::Sqlite, false).await;
+    let op = service.user("op-a", &["operator"], Some("vendor-a"), &[]).await;
+    let start = json!({"flow": "service_order", "data": {"customer_name": "山田太郎", "building_type": "house", "floors": 120}});
+    let (status, problem) = service.call("POST", "/api/v1/orders", Some(&op), Some(start)).await;
+    assert_eq!((status, problem["errors"][0]["field"].as_str()), (400, Some("data.floors")), "{problem}");
+    let start = json!({"flow": "service_order", "data": {"customer_name": "山田太郎", "building_type": "house"}});
+    let (status, order) = service.call("POST", "/api/v1/orders", Some(&op), Some(start)).await;
+    assert_eq!(status, 201);
+    let (_, task) = service.call("POST", "/api/v1/tasks/next", Some(&op), None).await;
+    let path = format!("/api/v1/orders/{}/tasks/{}/complete", order["id"].as_str().expect("id"), task["instance"]);
+    let form = json!({"data": {"customer_name": "あ".repeat(101), "building_type": "castle", "phone": "03-1234",
+        "floors": 0, "review_note": "勝手に記入", "colour": "red"}});
+    let (status, problem) = service.call("POST", &path, Some(&op), Some(form)).await;
+    assert_eq!(status, 400, "{problem}");
+    let mut fields: Vec<&str> =
+        problem["errors"].as_array().expect("errors").iter().filter_map(|e| e["field"].as_str()).collect();
+    fields.sort_unstable();
+    assert_eq!(fields, ["building_type", "colour", "customer_name", "floors", "phone", "review_note"], "{problem}");
+    let text = problem.to_string();
+    assert!(text.contains("at most 100") && text.contains("castle") && text.contains("smallest allowed"), "{text}");
+    let form = json!({"data": {"phone": "0312345678", "floors": 2}});
+    let (status, problem) = service.call("POST", &path, Some(&op), Some(form)).await;
+    assert_eq!(status, 204, "{problem}");
+    service.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_task_open_to_any_vendor_stays_with_its_orders_vendor() {
+    let service = Service::start_on(&Backend::Sqlite, false).await;
+    let op_a = service.user("op-a", &["operator"], Some("vendor-a"), &[]).await;
+    let sup_a = service.user("sup-a", &["operator"], Some("vendor-a"), &["supervisor"]).await;
+    let reviewer_b = service.user("rev-b", &["reviewer"], Some("vendor-b"), &[]).await;
+    let back = service.user("back-1", &["reviewer"], None, &[]).await;
+    let start = json!({"flow": "service_order", "data": {"customer_name": "山田太郎", "building_type": "house"}});
+    let (_, order) = service.call("POST", "/api/v1/orders", Some(&op_a), Some(start)).await;
+    let id = order["id"].as_str().expect("id");
+    let (_, task) = service.call("POST", "/api/v1/tasks/next", Some(&op_a), None).await;
+    let complete = format!("/api/v1/orders/{id}/tasks/{}/complete", task["instance"]);
+    assert_eq!(service.call("POST", &complete, Some(&op_a), Some(json!({}))).await.0, 204);
+    // The review is open to any vendor's reviewers by the flow, but the order is vendor A's.
+    let (_, queue) = service.call("GET", "/api/v1/tasks/queue", Some(&reviewer_b), None).await;
+    assert_eq!(queue.as_array().map(Vec::len), Some(0), "vendor B sees nothing of vendor A's order: {queue}");
+    let (status, _) = service.call("POST", "/api/v1/tasks/next", Some(&reviewer_b), None).await;
+    assert_eq!(status, 204);
+    let (status, review) = service.call("POST", "/api/v1/tasks/next", Some(&back), None).await;
+    assert_eq!((status, review["step"].as_str()), (200, Some("review")));
+    let transfer = format!("/api/v1/orders/{id}/tasks/{}/transfer", review["instance"]);
+    let (status, problem) = service.call("POST", &transfer, Some(&sup_a), Some(json!({"to": "rev-b"}))).await;
+    assert_eq!((status, problem["errors"][0]["field"].as_str()), (400, Some("to")), "{problem}");
+    service.stop().await;
+}

@@ -48,9 +48,7 @@ pub async fn add_user(
     identity.require_admin()?;
     let user = state.db.add_user(&new, state.engine.now()).await?;
     let mut response = (StatusCode::CREATED, Json(user.clone())).into_response();
-    response
-        .extensions_mut()
-        .insert(AuditNote::about(user.id, Some(format!("roles {:?}, vendor {:?}", user.roles, user.vendor))));
+    response.extensions_mut().insert(AuditNote::about(user.id.clone(), Some(user.scope_text())));
     Ok(response)
 }
 
@@ -176,7 +174,12 @@ pub async fn audit(
     Params(query): Params<AuditParams>,
 ) -> ApiResult<Json<AuditPage>> {
     identity.require_admin()?;
-    let query =
-        AuditQuery { user: query.user, since: query.since, after: query.after, limit: page(query.limit, &state) };
+    let query = AuditQuery {
+        user: query.user,
+        since: query.since,
+        after: query.after,
+        limit: page(query.limit, &state),
+        newest: false,
+    };
     Ok(Json(AuditPage { records: state.db.audit(&query).await.map_err(Problem::internal)? }))
 }

@@ -99,10 +99,10 @@ pub async fn fetch(
         })
         .collect();
     let detail = locked.iter().map(|j| format!("{}#{}", j.order, j.instance)).collect::<Vec<_>>().join(", ");
+    let note =
+        if locked.is_empty() { AuditNote::skip() } else { AuditNote::about(request.actions.join(","), Some(detail)) };
     let mut response = Json(locked).into_response();
-    response
-        .extensions_mut()
-        .insert(AuditNote::about(request.actions.join(","), (!detail.is_empty()).then_some(detail)));
+    response.extensions_mut().insert(note);
     Ok(response)
 }
 

@@ -322,7 +322,7 @@ fn start_of(field: &str, day: Option<Date>, zone: &TimeZone) -> Result<Option<Ti
 
 /// The targets and thresholds of the settings' `kpi` file, or the defaults without one.
 fn kpi_config(state: &AppState) -> Result<KpiConfig, Problem> {
-    let Some(path) = &state.config.kpi else { return Ok(KpiConfig::default()) };
+    let Some(path) = &state.config.kpi_file() else { return Ok(KpiConfig::default()) };
     let text = std::fs::read_to_string(path).map_err(|e| Problem::internal(format!("{}: {e}", path.display())))?;
     KpiConfig::from_yaml(&text).map_err(|e| Problem::internal(format!("{}: {e}", path.display())))
 }
@@ -330,7 +330,7 @@ fn kpi_config(state: &AppState) -> Result<KpiConfig, Problem> {
 /// The zone of the default business calendar (the settings' `calendars`, as the engine was
 /// opened with), in which export days are taken.
 fn calendar_zone(state: &AppState) -> Result<TimeZone, Problem> {
-    let Some(path) = &state.config.calendars else { return Ok(Calendar::japan_office().zone().clone()) };
+    let Some(path) = &state.config.calendars_file() else { return Ok(Calendar::japan_office().zone().clone()) };
     let text = std::fs::read_to_string(path).map_err(|e| Problem::internal(format!("{}: {e}", path.display())))?;
     let calendars = Calendars::from_yaml(&text).map_err(|e| Problem::internal(format!("{}: {e}", path.display())))?;
     Ok(calendars.default_calendar().zone().clone())

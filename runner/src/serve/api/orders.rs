@@ -138,9 +138,22 @@ pub async fn start(
         if !existing.is_empty() {
             // The same order again: answer it, if the caller may see it.
             return match visible_order(&state, &identity, key).await {
-                Ok(view) => Ok((StatusCode::OK, Json(OrderSummary::from(&view.state))).into_response()),
+                Ok(view) => {
+                    let mut response = (StatusCode::OK, Json(OrderSummary::from(&view.state))).into_response();
+                    response
+                        .extensions_mut()
+                        .insert(AuditNote::about(view.state.id.clone(), Some("existing order".into())));
+                    Ok(response)
+                }
                 Err(_) => Err(Problem::conflict("business_key_taken", format!("the order number {key} is taken"))),
             };
+        }
+    }
+    if let Some(flow) = state.engine.latest_flow(&request.flow) {
+        let errors = crate::serve::forms::problems(&flow, &request.data, None, &Map::new());
+        if !errors.is_empty() {
+            let errors = errors.into_iter().map(|e| FieldError { field: format!("data.{}", e.field), ..e }).collect();
+            return Err(Problem::invalid(errors));
         }
     }
     let order = StartOrder {
@@ -160,7 +173,10 @@ pub async fn start(
         }
         Err(e) => return Err(e.into()),
     };
-    let view = state.engine.order(&id).await?;
+    // Started a moment ago by another caller with the same number: answered only if visible.
+    let view = visible_order(&state, &identity, &id)
+        .await
+        .map_err(|_| Problem::conflict("business_key_taken", "the order number is taken"))?;
     metrics::counter!("junro_orders_started_total", "flow" => view.state.flow.clone()).increment(1);
     let mut response = (StatusCode::CREATED, Json(OrderSummary::from(&view.state))).into_response();
     response.extensions_mut().insert(AuditNote::about(id, Some(format!("flow {}", view.state.flow))));

@@ -114,6 +114,7 @@ async fn filter_of(state: &AppState, identity: &Identity, query: QueueQuery) -> 
     };
     Ok(Some(TaskFilter {
         vendor: identity.user.vendor.clone(),
+        order_vendor: identity.user.vendor.clone(),
         order,
         step: query.step,
         flow: query.flow,
@@ -146,7 +147,8 @@ pub async fn queue(
 #[utoipa::path(post, path = "/api/v1/tasks/next", tag = "tasks",
     responses((status = 200, body = TaskView, description = "the task, now the caller's"), (status = 204, description = "nothing to take"), (status = 401, body = Problem)))]
 pub async fn next(State(state): State<AppState>, identity: Identity) -> ApiResult<Response> {
-    match state.engine.take_next(&identity.actor()).await? {
+    let within = TaskFilter { order_vendor: identity.user.vendor.clone(), ..TaskFilter::default() };
+    match state.engine.take_next_where(&identity.actor(), within).await? {
         Some(task) => {
             let target = format!("{}#{}", task.order, task.instance);
             let mut response = Json(view(&state, task)).into_response();
@@ -221,6 +223,16 @@ pub async fn complete(
     Segments((order, instance)): Segments<(String, u64)>,
     Body(body): Body<CompleteRequest>,
 ) -> ApiResult<Response> {
+    let view = visible_order(&state, &identity, &order).await?;
+    if let Some(flow) = state.engine.flow(&view.state.flow, view.state.version)
+        && let Some(token) = view.state.tokens.get(&instance)
+        && let Some(junro_engine::compile::NodeKind::Task(spec)) = flow.node(&token.step).map(|n| &n.kind)
+    {
+        let errors = crate::serve::forms::problems(&flow, &body.data, Some((&token.step, spec)), &view.state.data);
+        if !errors.is_empty() {
+            return Err(Problem::invalid(errors));
+        }
+    }
     let command = Command::Complete { task: instance, outcome: body.outcome, data: body.data };
     on_task(&state, &identity, &order, instance, &identity.actor(), command).await
 }
@@ -286,6 +298,18 @@ async fn person(state: &AppState, id: &str) -> ApiResult<Actor> {
     }
 }
 
+/// 400 unless `to` may see the order (another vendor's staff may not, even for a task the
+/// flow opens to any vendor).
+fn may_receive(to: &Actor, order: &junro_engine::machine::OrderState) -> Result<(), Problem> {
+    match (&to.vendor, &order.vendor) {
+        (Some(theirs), Some(owner)) if theirs != owner => Err(Problem::invalid(vec![FieldError {
+            field: "to".into(),
+            message: format!("`{}` works for another vendor than the order's", to.id),
+        }])),
+        _ => Ok(()),
+    }
+}
+
 /// Hands a claimed task to another person who may work it.
 #[utoipa::path(post, path = "/api/v1/orders/{order}/tasks/{instance}/transfer", tag = "tasks", request_body = TransferRequest,
     params(("order" = String, Path, description = "Order id or business key"), ("instance" = u64, Path, description = "The task's number")),
@@ -297,6 +321,7 @@ pub async fn transfer(
     Body(body): Body<TransferRequest>,
 ) -> ApiResult<Response> {
     let to = person(&state, &body.to).await?;
+    may_receive(&to, &visible_order(&state, &identity, &order).await?.state)?;
     on_task(&state, &identity, &order, instance, &identity.actor(), Command::Transfer { task: instance, to }).await
 }
 
@@ -376,6 +401,7 @@ pub async fn reassign(
     for task in body.tasks {
         let outcome = async {
             let view = visible_order(&state, &identity, &task.order).await?;
+            may_receive(&to, &view.state)?;
             let claimed = view.state.tokens.get(&task.instance).is_some_and(|t| {
                 matches!(&t.activity, junro_engine::machine::Activity::Task { assignee: Some(_), .. })
             });

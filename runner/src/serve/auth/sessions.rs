@@ -1,6 +1,7 @@
 //! Browser sessions: an opaque 256-bit id in a signed, HttpOnly, SameSite cookie, and a row per
 //! session here (only the id's SHA-256), so that signing out and disabling a user take effect
-//! at the next request. Each session has a CSRF token that changing requests must echo.
+//! at the next request. Each session has a CSRF token that changing requests must echo in the
+//! `x-csrf-token` header. Ended sessions are deleted when the next one starts.
 
 use super::secrets::{random_hex, sha256_hex};
 use super::users::{User, UserError, user_of_row};
@@ -12,7 +13,7 @@ use sqlx::Row;
 pub struct Session {
     /// Who signed in.
     pub user: User,
-    /// The token that changing requests must send (`X-CSRF-Token`, or a form's `csrf` field).
+    /// The token that changing requests must send (`x-csrf-token`).
     pub csrf: String,
 }
 
@@ -31,6 +32,7 @@ impl Pool {
     ) -> Result<(String, String), UserError> {
         let (id, csrf) = (random_hex(), random_hex());
         let expires = micros(now) + i64::try_from(hours).unwrap_or(12).saturating_mul(3_600_000_000);
+        on_pool!(self, p => sqlx::query("DELETE FROM sessions WHERE expires_at <= $1").bind(micros(now)).execute(p).await?.rows_affected());
         on_pool!(self, p => sqlx::query("INSERT INTO sessions (id_hash, user_id, csrf, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)")
             .bind(sha256_hex(&id))
             .bind(user)

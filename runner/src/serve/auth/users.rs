@@ -31,6 +31,15 @@ pub struct User {
     pub created_at: jiff::Timestamp,
 }
 
+impl User {
+    /// Roles and vendor in words, for the audit trail and listings: `roles operator, reviewer;
+    /// vendor vendor-a` (or `in-house`).
+    pub fn scope_text(&self) -> String {
+        let roles = if self.roles.is_empty() { "none".to_string() } else { self.roles.join(", ") };
+        format!("roles {roles}; vendor {}", self.vendor.as_deref().unwrap_or("in-house"))
+    }
+}
+
 /// A user to add.
 #[derive(Debug, Clone, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
