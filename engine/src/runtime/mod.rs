@@ -591,6 +591,16 @@ impl Engine {
         Err(EngineError::Command(CommandError::NoWaiter { order: id, signal: name.to_string() }))
     }
 
+    /// An order's current state, by id or business key, without its history.
+    pub async fn order_state(&self, id_or_key: &str) -> Result<OrderState, EngineError> {
+        if let Some(state) = self.store.load(id_or_key).await? {
+            return Ok(state);
+        }
+        let id =
+            self.store.find_by_key(id_or_key).await?.ok_or_else(|| EngineError::UnknownOrder(id_or_key.to_string()))?;
+        self.store.load(&id).await?.ok_or(EngineError::UnknownOrder(id))
+    }
+
     /// An order with its history.
     pub async fn order(&self, id_or_key: &str) -> Result<OrderView, EngineError> {
         let id = self.resolve(id_or_key).await?;

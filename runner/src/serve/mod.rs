@@ -58,9 +58,6 @@ pub fn app(state: AppState) -> Router {
     Router::new()
         .merge(api)
         .route("/openapi.json", get(move || ops::openapi(openapi.clone())))
-        .route("/healthz", get(ops::healthz))
-        .route("/readyz", get(ops::readyz))
-        .route("/metrics", get(ops::metrics))
         .fallback(|| async { Problem::not_found("no such route") })
         .method_not_allowed_fallback(|| async {
             Problem::new(StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed", "this route does not take that method")

@@ -29,13 +29,16 @@ pub fn install_metrics() {
 }
 
 /// Alive: the process answers.
-pub(crate) async fn healthz() -> &'static str {
+#[utoipa::path(get, path = "/healthz", tag = "operations", security(()), responses((status = 200, body = String, description = "ok")))]
+pub async fn healthz() -> &'static str {
     "ok"
 }
 
 /// Ready: the database answers (the service's and the engine's tables were migrated when the
 /// process started, before it listened).
-pub(crate) async fn readyz(State(state): State<AppState>) -> Response {
+#[utoipa::path(get, path = "/readyz", tag = "operations", security(()),
+    responses((status = 200, body = String, description = "ready"), (status = 503, body = Problem)))]
+pub async fn readyz(State(state): State<AppState>) -> Response {
     if state.db.ping().await {
         "ready".into_response()
     } else {
@@ -44,7 +47,9 @@ pub(crate) async fn readyz(State(state): State<AppState>) -> Response {
 }
 
 /// Prometheus metrics (administrators: they name vendors and flows).
-pub(crate) async fn metrics(State(state): State<AppState>, identity: Identity) -> ApiResult<Response> {
+#[utoipa::path(get, path = "/metrics", tag = "operations",
+    responses((status = 200, body = String, description = "Prometheus text format"), (status = 401, body = Problem), (status = 403, body = Problem)))]
+pub async fn metrics(State(state): State<AppState>, identity: Identity) -> ApiResult<Response> {
     identity.require_admin()?;
     let tasks =
         state.engine.tasks(&junro_engine::store::TaskFilter { limit: Some(u32::MAX), ..Default::default() }).await?;
@@ -68,6 +73,11 @@ pub(crate) async fn metrics(State(state): State<AppState>, identity: Identity) -
     let text = recorder().render();
     Ok(([(CONTENT_TYPE, "text/plain; version=0.0.4")], text).into_response())
 }
+
+/// The OpenAPI 3.1 document of every route (this one).
+#[utoipa::path(get, path = "/openapi.json", tag = "operations", security(()), responses((status = 200, description = "this document")))]
+#[expect(dead_code, reason = "the route is served by `openapi`; this describes it in the document")]
+pub(crate) fn openapi_path() {}
 
 /// The OpenAPI 3.1 document of every route.
 pub(crate) async fn openapi(document: Arc<utoipa::openapi::OpenApi>) -> Json<utoipa::openapi::OpenApi> {

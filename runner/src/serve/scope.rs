@@ -29,6 +29,22 @@ pub(crate) async fn can_see(state: &AppState, identity: &Identity, order: &Order
     Ok(!state.engine.tasks(&filter).await?.is_empty())
 }
 
+/// The state of order `id_or_key` (no history), if the caller may see it; 404 otherwise, in
+/// the same words as for an order that does not exist.
+pub(crate) async fn visible_state(
+    state: &AppState,
+    identity: &Identity,
+    id_or_key: &str,
+) -> Result<OrderState, Problem> {
+    let hidden = || Problem::not_found(format!("no order {id_or_key}"));
+    let order = match state.engine.order_state(id_or_key).await {
+        Ok(order) => order,
+        Err(EngineError::UnknownOrder(_)) => return Err(hidden()),
+        Err(e) => return Err(e.into()),
+    };
+    if can_see(state, identity, &order).await? { Ok(order) } else { Err(hidden()) }
+}
+
 /// The order `id_or_key` with its history, if the caller may see it; 404 otherwise, in the
 /// same words as for an order that does not exist.
 pub(crate) async fn visible_order(

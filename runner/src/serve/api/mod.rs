@@ -25,6 +25,7 @@ use utoipa_axum::routes;
     info(title = "Junro", description = "Order flows for back offices: start orders, work tasks, send signals, deploy flows."),
     modifiers(&Security),
     security(("token" = []), ("session" = [])),
+    paths(super::ops::openapi_path),
     components(schemas(Problem, super::problem::FieldError))
 )]
 struct ApiDoc;
@@ -87,6 +88,9 @@ pub(crate) fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(admin::tokens, admin::create_token))
         .routes(routes!(admin::revoke_token))
         .routes(routes!(admin::audit))
+        .routes(routes!(super::ops::healthz))
+        .routes(routes!(super::ops::readyz))
+        .routes(routes!(super::ops::metrics))
         .routes(routes!(kpi::kpi))
         .routes(routes!(kpi::stalled))
         .routes(routes!(kpi::export))

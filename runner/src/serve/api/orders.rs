@@ -5,7 +5,7 @@ use super::{Body, Params, Segments, page};
 use crate::serve::auth::Identity;
 use crate::serve::middleware::AuditNote;
 use crate::serve::problem::{ApiResult, FieldError, Problem};
-use crate::serve::scope::visible_order;
+use crate::serve::scope::{visible_order, visible_state};
 use crate::serve::state::AppState;
 use axum::Json;
 use axum::extract::State;
@@ -137,12 +137,10 @@ pub async fn start(
             .await?;
         if !existing.is_empty() {
             // The same order again: answer it, if the caller may see it.
-            return match visible_order(&state, &identity, key).await {
+            return match visible_state(&state, &identity, key).await {
                 Ok(view) => {
-                    let mut response = (StatusCode::OK, Json(OrderSummary::from(&view.state))).into_response();
-                    response
-                        .extensions_mut()
-                        .insert(AuditNote::about(view.state.id.clone(), Some("existing order".into())));
+                    let mut response = (StatusCode::OK, Json(OrderSummary::from(&view))).into_response();
+                    response.extensions_mut().insert(AuditNote::about(view.id.clone(), Some("existing order".into())));
                     Ok(response)
                 }
                 Err(_) => Err(Problem::conflict("business_key_taken", format!("the order number {key} is taken"))),
@@ -174,12 +172,12 @@ pub async fn start(
         Err(e) => return Err(e.into()),
     };
     // Started a moment ago by another caller with the same number: answered only if visible.
-    let view = visible_order(&state, &identity, &id)
+    let view = visible_state(&state, &identity, &id)
         .await
         .map_err(|_| Problem::conflict("business_key_taken", "the order number is taken"))?;
-    metrics::counter!("junro_orders_started_total", "flow" => view.state.flow.clone()).increment(1);
-    let mut response = (StatusCode::CREATED, Json(OrderSummary::from(&view.state))).into_response();
-    response.extensions_mut().insert(AuditNote::about(id, Some(format!("flow {}", view.state.flow))));
+    metrics::counter!("junro_orders_started_total", "flow" => view.flow.clone()).increment(1);
+    let mut response = (StatusCode::CREATED, Json(OrderSummary::from(&view))).into_response();
+    response.extensions_mut().insert(AuditNote::about(id, Some(format!("flow {}", view.flow))));
     Ok(response)
 }
 
@@ -437,11 +435,11 @@ fn reason(reason: &Reason) -> Result<String, Problem> {
 
 /// Applies `command` to a visible order as the caller, and answers the order as it is now.
 async fn act(state: &AppState, identity: &Identity, order: &str, command: Command) -> ApiResult<Response> {
-    let view = visible_order(state, identity, order).await?;
-    state.engine.apply(&view.state.id, &identity.actor(), command).await?;
-    let now = state.engine.order(&view.state.id).await?;
-    let mut response = Json(OrderSummary::from(&now.state)).into_response();
-    response.extensions_mut().insert(AuditNote::about(view.state.id.clone(), None));
+    let view = visible_state(state, identity, order).await?;
+    state.engine.apply(&view.id, &identity.actor(), command).await?;
+    let now = state.engine.order_state(&view.id).await?;
+    let mut response = Json(OrderSummary::from(&now)).into_response();
+    response.extensions_mut().insert(AuditNote::about(view.id.clone(), None));
     Ok(response)
 }
 
@@ -456,7 +454,7 @@ pub async fn cancel(
     Body(body): Body<Reason>,
 ) -> ApiResult<Response> {
     let reason = reason(&body)?;
-    visible_order(&state, &identity, &order).await?;
+    visible_state(&state, &identity, &order).await?;
     identity.require_supervisor()?;
     act(&state, &identity, &order, Command::Cancel { reason }).await
 }
@@ -512,12 +510,10 @@ pub async fn signal(
     if identity.user.vendor.is_some() && !identity.user.admin {
         return Err(Problem::forbidden("signals come from the company's systems and staff, not from vendor staff"));
     }
-    let view = visible_order(&state, &identity, &request.business_key).await?;
-    state.engine.signal(&view.state.id, &request.signal, request.data).await?;
+    let view = visible_state(&state, &identity, &request.business_key).await?;
+    state.engine.signal(&view.id, &request.signal, request.data).await?;
     let mut response = StatusCode::ACCEPTED.into_response();
-    response
-        .extensions_mut()
-        .insert(AuditNote::about(view.state.id.clone(), Some(format!("signal {}", request.signal))));
+    response.extensions_mut().insert(AuditNote::about(view.id.clone(), Some(format!("signal {}", request.signal))));
     Ok(response)
 }
 

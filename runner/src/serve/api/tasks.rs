@@ -6,7 +6,7 @@ use super::{Body, Params, Segments, page};
 use crate::serve::auth::Identity;
 use crate::serve::middleware::AuditNote;
 use crate::serve::problem::{ApiResult, FieldError, Problem};
-use crate::serve::scope::visible_order;
+use crate::serve::scope::visible_state;
 use crate::serve::state::AppState;
 use axum::Json;
 use axum::extract::State;
@@ -106,8 +106,8 @@ pub struct QueueQuery {
 
 async fn filter_of(state: &AppState, identity: &Identity, query: QueueQuery) -> ApiResult<Option<TaskFilter>> {
     let order = match &query.business_key {
-        Some(key) => match visible_order(state, identity, key).await {
-            Ok(view) => Some(view.state.id),
+        Some(key) => match visible_state(state, identity, key).await {
+            Ok(view) => Some(view.id),
             Err(_) => return Ok(None),
         },
         None => None,
@@ -168,10 +168,10 @@ async fn on_task(
     actor: &Actor,
     command: Command,
 ) -> ApiResult<Response> {
-    let view = visible_order(state, identity, order).await?;
-    state.engine.apply(&view.state.id, actor, command).await?;
+    let view = visible_state(state, identity, order).await?;
+    state.engine.apply(&view.id, actor, command).await?;
     let mut response = StatusCode::NO_CONTENT.into_response();
-    response.extensions_mut().insert(AuditNote::about(format!("{}#{instance}", view.state.id), None));
+    response.extensions_mut().insert(AuditNote::about(format!("{}#{instance}", view.id), None));
     Ok(response)
 }
 
@@ -223,12 +223,12 @@ pub async fn complete(
     Segments((order, instance)): Segments<(String, u64)>,
     Body(body): Body<CompleteRequest>,
 ) -> ApiResult<Response> {
-    let view = visible_order(&state, &identity, &order).await?;
-    if let Some(flow) = state.engine.flow(&view.state.flow, view.state.version)
-        && let Some(token) = view.state.tokens.get(&instance)
+    let view = visible_state(&state, &identity, &order).await?;
+    if let Some(flow) = state.engine.flow(&view.flow, view.version)
+        && let Some(token) = view.tokens.get(&instance)
         && let Some(junro_engine::compile::NodeKind::Task(spec)) = flow.node(&token.step).map(|n| &n.kind)
     {
-        let errors = crate::serve::forms::problems(&flow, &body.data, Some((&token.step, spec)), &view.state.data);
+        let errors = crate::serve::forms::problems(&flow, &body.data, Some((&token.step, spec)), &view.data);
         if !errors.is_empty() {
             return Err(Problem::invalid(errors));
         }
@@ -321,7 +321,7 @@ pub async fn transfer(
     Body(body): Body<TransferRequest>,
 ) -> ApiResult<Response> {
     let to = person(&state, &body.to).await?;
-    may_receive(&to, &visible_order(&state, &identity, &order).await?.state)?;
+    may_receive(&to, &visible_state(&state, &identity, &order).await?)?;
     on_task(&state, &identity, &order, instance, &identity.actor(), Command::Transfer { task: instance, to }).await
 }
 
@@ -340,7 +340,7 @@ pub async fn team(
     // A vendor's supervisor sees the tasks of their vendor's orders, not every task open to all.
     let mut visible = Vec::with_capacity(tasks.len());
     for task in tasks {
-        if identity.user.vendor.is_none() || visible_order(&state, &identity, &task.order).await.is_ok() {
+        if identity.user.vendor.is_none() || visible_state(&state, &identity, &task.order).await.is_ok() {
             visible.push(view(&state, task));
         }
     }
@@ -400,18 +400,18 @@ pub async fn reassign(
     let mut results = Vec::with_capacity(body.tasks.len());
     for task in body.tasks {
         let outcome = async {
-            let view = visible_order(&state, &identity, &task.order).await?;
-            may_receive(&to, &view.state)?;
-            let claimed = view.state.tokens.get(&task.instance).is_some_and(|t| {
+            let view = visible_state(&state, &identity, &task.order).await?;
+            may_receive(&to, &view)?;
+            let claimed = view.tokens.get(&task.instance).is_some_and(|t| {
                 matches!(&t.activity, junro_engine::machine::Activity::Task { assignee: Some(_), .. })
             });
             if claimed {
                 state
                     .engine
-                    .apply(&view.state.id, &identity.actor(), Command::Transfer { task: task.instance, to: to.clone() })
+                    .apply(&view.id, &identity.actor(), Command::Transfer { task: task.instance, to: to.clone() })
                     .await?;
             } else {
-                state.engine.apply(&view.state.id, &to, Command::Claim { task: task.instance }).await?;
+                state.engine.apply(&view.id, &to, Command::Claim { task: task.instance }).await?;
             }
             Ok::<_, Problem>(())
         }
