@@ -529,34 +529,55 @@ impl Engine {
     /// orders of the person's vendor: `order_vendor`); its roles, vendor, unclaimed and limit
     /// are the actor's.
     pub async fn take_next_where(&self, actor: &Actor, within: TaskFilter) -> Result<Option<TaskRow>, EngineError> {
-        let filter = TaskFilter {
-            roles: Some(actor.roles.clone()),
-            vendor: actor.vendor.clone(),
-            unclaimed: true,
-            assignee: None,
-            limit: Some(64),
-            ..within
-        };
-        for task in self.store.tasks(&filter).await? {
-            let Some(_reservation) = self.taking.reserve(&task.order, task.instance) else { continue };
-            match self.apply(&task.order, actor, Command::Claim { task: task.instance }).await {
-                Ok(()) => return Ok(Some(TaskRow { assignee: Some(actor.id.clone()), ..task })),
-                // Someone was faster, the order moved on or closed meanwhile, or the order's
-                // vendor rules this person out: try the next.
-                Err(
-                    EngineError::Conflict(_)
-                    | EngineError::Command(
-                        CommandError::ClaimedByOther { .. }
-                        | CommandError::NotEligible { .. }
-                        | CommandError::NoSuchTask(_)
-                        | CommandError::OnHold(_)
-                        | CommandError::Closed(_),
-                    ),
-                ) => {}
-                Err(e) => return Err(e),
+        // When every candidate of a full page is being claimed by someone else or was taken
+        // meanwhile, look further down (a crowd of callers can use up a page at once).
+        for limit in [64, 512, 4096] {
+            let filter = TaskFilter {
+                roles: Some(actor.roles.clone()),
+                vendor: actor.vendor.clone(),
+                unclaimed: true,
+                assignee: None,
+                limit: Some(limit),
+                ..within.clone()
+            };
+            let candidates = self.store.tasks(&filter).await?;
+            let full = candidates.len() == limit as usize;
+            let (taken, contended) = self.claim_first(actor, candidates).await?;
+            if taken.is_some() || !(full && contended) {
+                return Ok(taken);
             }
         }
         Ok(None)
+    }
+
+    /// Claims the first of `candidates` the actor may work; also says whether any was skipped
+    /// because another caller was claiming it or had just taken it.
+    async fn claim_first(
+        &self,
+        actor: &Actor,
+        candidates: Vec<TaskRow>,
+    ) -> Result<(Option<TaskRow>, bool), EngineError> {
+        let mut contended = false;
+        for task in candidates {
+            let Some(_reservation) = self.taking.reserve(&task.order, task.instance) else {
+                contended = true;
+                continue;
+            };
+            match self.apply(&task.order, actor, Command::Claim { task: task.instance }).await {
+                Ok(()) => return Ok((Some(TaskRow { assignee: Some(actor.id.clone()), ..task }), contended)),
+                // Someone was faster, or the order moved on or closed meanwhile: try the next.
+                Err(
+                    EngineError::Conflict(_)
+                    | EngineError::Command(
+                        CommandError::ClaimedByOther { .. } | CommandError::NoSuchTask(_) | CommandError::Closed(_),
+                    ),
+                ) => contended = true,
+                // The order's vendor rules this person out, or it is on hold: try the next.
+                Err(EngineError::Command(CommandError::NotEligible { .. } | CommandError::OnHold(_))) => {}
+                Err(e) => return Err(e),
+            }
+        }
+        Ok((None, contended))
     }
 
     /// Completes a task with an outcome (for tasks with outcomes) and form data.

@@ -32,6 +32,7 @@ const SQLITE: &Files = &[
     (3, "event rows", include_str!("../../../migrations/sqlite/0003_event_rows.sql")),
     (4, "events appended", include_str!("../../../migrations/sqlite/0004_events_appended.sql")),
     (5, "timers on orders", include_str!("../../../migrations/sqlite/0005_timers_on_orders.sql")),
+    (6, "queue order", include_str!("../../../migrations/sqlite/0006_queue_order.sql")),
 ];
 
 const POSTGRES: &Files = &[
@@ -39,6 +40,7 @@ const POSTGRES: &Files = &[
     (2, "kpi summary", include_str!("../../../migrations/postgres/0002_kpi_summary.sql")),
     (3, "event rows", include_str!("../../../migrations/postgres/0003_event_rows.sql")),
     (5, "timers on orders", include_str!("../../../migrations/postgres/0005_timers_on_orders.sql")),
+    (6, "queue order", include_str!("../../../migrations/postgres/0006_queue_order.sql")),
 ];
 
 /// The SQLite migrations (`migrations/sqlite`).

@@ -54,7 +54,7 @@ fn abbreviate(items: &[String]) -> String {
     }
 }
 
-fn init_logs(json: bool) {
+pub(crate) fn init_logs(json: bool) {
     use tracing_subscriber::EnvFilter;
     let filter = EnvFilter::try_from_env("JUNRO_LOG").unwrap_or_else(|_| EnvFilter::new("info"));
     let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);

@@ -97,6 +97,12 @@ impl Problem {
         Problem::new(StatusCode::CONFLICT, code, detail)
     }
 
+    /// 503: more work than the database connections can take right now; try again shortly.
+    pub fn busy() -> Problem {
+        tracing::warn!("no database connection was free in time: answering 503");
+        Problem::new(StatusCode::SERVICE_UNAVAILABLE, "busy", "the service is overloaded; try again in a moment")
+    }
+
     /// 500: the database or the engine failed; logged, and the detail kept short.
     pub fn internal(detail: impl std::fmt::Display) -> Problem {
         tracing::error!(error = %detail, "internal error");
@@ -140,6 +146,7 @@ impl From<EngineError> for Problem {
             EngineError::Invalid(report) => Problem::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_flows", report),
             EngineError::Load(e) => Problem::bad_request(e.to_string()),
             EngineError::Compile(e) => Problem::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_flows", e.to_string()),
+            EngineError::Store(junro_engine::store::StoreError::Database(sqlx::Error::PoolTimedOut)) => Problem::busy(),
             other => Problem::internal(other),
         }
     }
