@@ -9,8 +9,10 @@ use std::borrow::Cow;
 /// `(version, description, sql)` of each migration, in order.
 type Files = [(i64, &'static str, &'static str)];
 
-/// Builds a migrator from embedded `(version, description, sql)` triples.
-fn migrator(files: &Files) -> Migrator {
+/// Builds a migrator from embedded `(version, description, sql)` triples (also for an
+/// embedding application's own tables, under a history table of its own:
+/// `Migrator::dangerous_set_table_name`).
+pub fn migrator(files: &Files) -> Migrator {
     let migrations: Vec<Migration> = files
         .iter()
         .map(|(version, description, sql)| {

@@ -24,6 +24,7 @@ use jiff::Timestamp;
 use std::future::Future;
 use std::pin::Pin;
 
+pub use migrate::migrator as embedded_migrator;
 pub use postgres::PostgresStore;
 pub use sqlite::SqliteStore;
 pub use summary::{KpiChunk, NewKpiChunk};

@@ -6,9 +6,8 @@
 //! One SQL text serves both backends (`$1` placeholders, integer times, JSON as text); the
 //! [`on_pool!`] macro expands a query for whichever pool is open.
 
-use sqlx::migrate::{Migration, MigrationType, Migrator};
-use sqlx::{PgPool, SqlStr, SqlitePool};
-use std::borrow::Cow;
+use sqlx::migrate::Migrator;
+use sqlx::{PgPool, SqlitePool};
 use std::str::FromStr;
 
 /// The service's database failed.
@@ -50,20 +49,8 @@ const SQLITE: &[(i64, &str, &str)] =
 const POSTGRES: &[(i64, &str, &str)] =
     &[(1, "identities", include_str!("../../../migrations/postgres/service/0001_identities.sql"))];
 
-fn migrator(files: &[(i64, &'static str, &'static str)]) -> Migrator {
-    let migrations: Vec<Migration> = files
-        .iter()
-        .map(|(version, description, sql)| {
-            Migration::new(
-                *version,
-                Cow::Borrowed(*description),
-                MigrationType::Simple,
-                SqlStr::from_static(sql),
-                false,
-            )
-        })
-        .collect();
-    let mut migrator = Migrator { migrations: Cow::Owned(migrations), ..Migrator::DEFAULT };
+fn migrator(files: &'static [(i64, &'static str, &'static str)]) -> Migrator {
+    let mut migrator = junro_engine::store::embedded_migrator(files);
     // The engine's migrations keep sqlx's default history table; the service's are separate,
     // so that each side sees only its own migrations.
     migrator.dangerous_set_table_name("_junro_service_migrations");
