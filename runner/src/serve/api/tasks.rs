@@ -169,9 +169,14 @@ async fn on_task(
     command: Command,
 ) -> ApiResult<Response> {
     let view = visible_state(state, identity, order).await?;
-    state.engine.apply(&view.id, actor, command).await?;
+    applied(state, &view.id, instance, actor, command).await
+}
+
+/// Applies a task command to an order the caller was found to see; answers 204.
+async fn applied(state: &AppState, order: &str, instance: u64, actor: &Actor, command: Command) -> ApiResult<Response> {
+    state.engine.apply(order, actor, command).await?;
     let mut response = StatusCode::NO_CONTENT.into_response();
-    response.extensions_mut().insert(AuditNote::about(format!("{}#{instance}", view.id), None));
+    response.extensions_mut().insert(AuditNote::about(format!("{order}#{instance}"), None));
     Ok(response)
 }
 
@@ -234,7 +239,7 @@ pub async fn complete(
         }
     }
     let command = Command::Complete { task: instance, outcome: body.outcome, data: body.data };
-    on_task(&state, &identity, &order, instance, &identity.actor(), command).await
+    applied(&state, &view.id, instance, &identity.actor(), command).await
 }
 
 /// A send-back.
@@ -321,8 +326,9 @@ pub async fn transfer(
     Body(body): Body<TransferRequest>,
 ) -> ApiResult<Response> {
     let to = person(&state, &body.to).await?;
-    may_receive(&to, &visible_state(&state, &identity, &order).await?)?;
-    on_task(&state, &identity, &order, instance, &identity.actor(), Command::Transfer { task: instance, to }).await
+    let view = visible_state(&state, &identity, &order).await?;
+    may_receive(&to, &view)?;
+    applied(&state, &view.id, instance, &identity.actor(), Command::Transfer { task: instance, to }).await
 }
 
 /// The open tasks of the supervisor's scope (their vendor's, or all for the company's own),
