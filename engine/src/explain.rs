@@ -98,6 +98,10 @@ pub fn describe(event: &Event, flow: Option<&CompiledFlow>) -> String {
         }
         Event::IncidentRaised { step: s, message, .. } => format!("INCIDENT at {}: {message}", step(s)),
         Event::IncidentRetried { instance, actor } => format!("incident of #{instance} retried by {actor}"),
+        Event::IncidentResolved { instance, actor, written } => {
+            let written = if written.is_empty() { String::new() } else { format!(", writing {}", values(written)) };
+            format!("incident of #{instance} resolved by {actor}{written}")
+        }
         Event::WaitStarted { step: s, customer, .. } => {
             format!("waiting at {}{}", step(s), if *customer { " for the customer" } else { "" })
         }

@@ -91,7 +91,9 @@ impl Projection {
                     p.open_tasks.remove(instance);
                 }
                 Event::Decided { table: Some(table), .. } => p.data.extend(table.outputs.clone()),
-                Event::ActionSucceeded { written, .. } => p.data.extend(written.clone()),
+                Event::ActionSucceeded { written, .. } | Event::IncidentResolved { written, .. } => {
+                    p.data.extend(written.clone())
+                }
                 Event::SignalReceived { data, .. } => p.data.extend(data.clone()),
                 Event::SubflowEnded { outputs, .. } => p.data.extend(outputs.clone()),
                 Event::Held { .. } => p.status = "on_hold".into(),

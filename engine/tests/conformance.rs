@@ -8,7 +8,7 @@ use jiff::Timestamp;
 use junro_engine::clock::VirtualClock;
 use junro_engine::machine::{Actor, Command, CommandError, Event};
 use junro_engine::runtime::Deployed;
-use junro_engine::store::{Durability, OrderFilter, TaskFilter};
+use junro_engine::store::{Durability, IncidentFilter, OrderFilter, TaskFilter};
 use junro_engine::{ActionRequest, Engine, EngineError, EngineOptions, StartOrder};
 use serde_json::json;
 use std::path::PathBuf;
@@ -368,6 +368,79 @@ async fn timers_fire_and_failed_actions_retry_then_become_incidents(backend: &Ba
     );
 }
 
+/// The queue puts the most urgent first: by due time (earliest first, a task without one last),
+/// then by ready time; take-next takes in that order.
+async fn the_queue_orders_tasks_by_due_time_then_ready_time(backend: &Backend) {
+    let (engine, clock, _) = setup(backend).await;
+    let early = engine.start("order", basic()).await.expect("starts"); // due in 1 h
+    clock.advance(600);
+    let undated = engine.start("undated", StartOrder::default()).await.expect("starts"); // no due time
+    clock.advance(600);
+    let later = engine.start("reminded", StartOrder::default()).await.expect("starts"); // due 1 h 20 min after the first
+    let queue = engine.tasks(&TaskFilter { unclaimed: true, ..TaskFilter::default() }).await.expect("queue");
+    let order: Vec<&str> = queue.iter().map(|t| t.order.as_str()).collect();
+    assert_eq!(order, vec![early.as_str(), later.as_str(), undated.as_str()], "{queue:?}");
+    let person = operator("vendor_a");
+    let mut taken = Vec::new();
+    while let Some(task) = engine.take_next(&person).await.expect("takes") {
+        taken.push(task.order);
+    }
+    assert_eq!(taken, vec![early, later, undated]);
+}
+
+/// Orders whose action keeps failing are listed as incidents (flow, step, attempts, message);
+/// one is resolved with the result the action should have given and goes on with it, the other
+/// is cancelled; both leave the list, and a resolution that lacks an output is refused.
+async fn incidents_are_listed_then_resolved_or_cancelled(backend: &Backend) {
+    let (engine, clock, _) = setup(backend).await;
+    engine.register_action("provision", |_request: ActionRequest| async {
+        Err::<junro_engine::script::Data, String>("the provisioning system is down".into())
+    });
+    let mut orders = Vec::new();
+    for key in ["INC-1", "INC-2"] {
+        let start =
+            StartOrder { business_key: Some(key.into()), vendor: Some("vendor_a".into()), ..StartOrder::default() };
+        let id = engine.start("order", start).await.expect("starts");
+        complete_intake(&engine, &id, "basic").await;
+        orders.push(id);
+    }
+    for wait in [0, 10, 20] {
+        clock.advance(wait);
+        while engine.run_due().await.expect("runs") > 0 {}
+    }
+    let all = engine.incidents(&IncidentFilter::default()).await.expect("incidents");
+    assert_eq!(all.len(), 2, "{all:?}");
+    for row in &all {
+        assert_eq!((row.flow.as_str(), row.step.as_str(), row.attempts), ("order", "provision_step", 3), "{row:?}");
+        assert!(row.message.contains("the provisioning system is down"), "{row:?}");
+        assert_eq!(row.vendor.as_deref(), Some("vendor_a"));
+    }
+    let filtered = IncidentFilter { step: Some("intake".into()), ..IncidentFilter::default() };
+    assert!(engine.incidents(&filtered).await.expect("incidents").is_empty(), "no incident at intake");
+    let first = all.iter().find(|r| r.order == orders[0]).expect("the first order's incident");
+    let admin = Actor::system();
+    let lacking = Command::ResolveIncident { job: first.instance, output: Default::default() };
+    match engine.apply(&orders[0], &admin, lacking).await {
+        Err(EngineError::Command(CommandError::CannotResolve { reason, .. })) => {
+            assert!(reason.contains("line_id"), "names the missing output: {reason}");
+        }
+        other => panic!("a result without line_id is refused, not {other:?}"),
+    }
+    let output = json!({"line_id": "L-MANUAL"}).as_object().cloned().unwrap_or_default();
+    let resolve = Command::ResolveIncident { job: first.instance, output };
+    engine.apply(&orders[0], &admin, resolve).await.expect("resolves");
+    let order = engine.order(&orders[0]).await.expect("order");
+    assert_eq!(order.state.data.get("line_id"), Some(&json!("L-MANUAL")));
+    assert!(order.state.tokens.values().any(|t| t.step == "wait_work"), "the order went on to its wait");
+    assert!(
+        order.history.iter().any(|h| matches!(&h.event, Event::IncidentResolved { actor, .. } if *actor == admin.id))
+    );
+    let left = engine.incidents(&IncidentFilter::default()).await.expect("incidents");
+    assert_eq!(left.iter().map(|r| r.order.as_str()).collect::<Vec<_>>(), vec![orders[1].as_str()]);
+    engine.apply(&orders[1], &admin, Command::Cancel { reason: "回線手配不可".into() }).await.expect("cancels");
+    assert!(engine.incidents(&IncidentFilter::default()).await.expect("incidents").is_empty());
+}
+
 /// A worker claims an order whose earliest timer is due for a while (60 s here); firing its
 /// timers writes the order's next due time and ends the claim, so a timer due a minute later
 /// fires on time, not after the claim runs out.
@@ -593,6 +666,12 @@ fn cases() -> Vec<(&'static str, Case)> {
         }),
         ("timers_fire_and_failed_actions_retry_then_become_incidents", |b| {
             Box::pin(timers_fire_and_failed_actions_retry_then_become_incidents(b))
+        }),
+        ("the_queue_orders_tasks_by_due_time_then_ready_time", |b| {
+            Box::pin(the_queue_orders_tasks_by_due_time_then_ready_time(b))
+        }),
+        ("incidents_are_listed_then_resolved_or_cancelled", |b| {
+            Box::pin(incidents_are_listed_then_resolved_or_cancelled(b))
         }),
         ("an_orders_timers_fire_one_after_another", |b| Box::pin(an_orders_timers_fire_one_after_another(b))),
         ("deployments_are_versioned_and_orders_keep_theirs", |b| {

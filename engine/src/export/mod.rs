@@ -399,7 +399,7 @@ fn step_events(
                     start: Some((entry.at, SYSTEM_RESOURCE.to_string(), None, entry.seq)),
                 });
             }
-            Event::ActionSucceeded { instance, .. } => {
+            Event::ActionSucceeded { instance, .. } | Event::IncidentResolved { instance, .. } => {
                 if let Some(job) = open.remove(instance) {
                     log.push_start(*instance, &job);
                     log.push(Lifecycle::Complete, when, *instance, &job, SYSTEM_RESOURCE, None);

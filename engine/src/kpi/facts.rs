@@ -55,6 +55,7 @@ pub(crate) const KINDS: &[&str] = &[
     "task_cancelled",
     "action_queued",
     "action_succeeded",
+    "incident_resolved",
     "wait_started",
     "wait_ended",
     "held",
@@ -164,7 +165,8 @@ impl Fact {
                 let b: QueuedBody = serde_json::from_str(body)?;
                 Fact::ActionQueued { instance: b.instance, step: b.step, attempt: b.attempt }
             }
-            "action_succeeded" => {
+            // An incident resolved with the action's result ends the step as its success would.
+            "action_succeeded" | "incident_resolved" => {
                 Fact::ActionSucceeded { instance: serde_json::from_str::<InstanceBody>(body)?.instance }
             }
             "wait_started" => {
@@ -208,7 +210,9 @@ impl Fact {
             Event::ActionQueued { instance, step, attempt, .. } => {
                 Fact::ActionQueued { instance: *instance, step: step.clone(), attempt: *attempt }
             }
-            Event::ActionSucceeded { instance, .. } => Fact::ActionSucceeded { instance: *instance },
+            Event::ActionSucceeded { instance, .. } | Event::IncidentResolved { instance, .. } => {
+                Fact::ActionSucceeded { instance: *instance }
+            }
             Event::WaitStarted { instance, step, customer } => {
                 Fact::WaitStarted { instance: *instance, step: step.clone(), customer: *customer }
             }
@@ -271,6 +275,7 @@ mod tests {
             Event::TaskCancelled { instance: 4, reason: "x".into() },
             Event::ActionQueued { instance: 5, step: "a".into(), action: "act".into(), attempt: 1 },
             Event::ActionSucceeded { instance: 5, written: Default::default() },
+            Event::IncidentResolved { instance: 5, actor: "admin".into(), written: Default::default() },
             Event::WaitStarted { instance: 6, step: "w".into(), customer: true },
             Event::WaitEnded { instance: 6, by: "signal docs".into(), next: "n".into() },
             Event::Held { actor: "u".into(), reason: "r".into() },

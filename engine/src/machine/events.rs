@@ -126,14 +126,7 @@ impl Run<'_> {
         let (step, _) = self.job(instance)?;
         let Some(node) = self.flow.node(&step).cloned() else { return Err(CommandError::NoSuchJob(instance)) };
         let NodeKind::Auto(auto) = &node.kind else { return Err(CommandError::NoSuchJob(instance)) };
-        let mut written = Data::new();
-        for (field, key) in &auto.outputs {
-            if let Some(value) = output.get(key) {
-                super::tasks::check_value(self.flow, field, value)?;
-                written.insert(field.clone(), value.clone());
-            }
-        }
-        self.state.data.extend(written.clone());
+        let written = self.action_outputs(&auto.outputs, output)?;
         self.state.tokens.remove(&instance);
         self.effects.push(Effect::FinishJob { instance });
         self.events.push(Event::ActionSucceeded { instance, written });
@@ -141,6 +134,19 @@ impl Run<'_> {
             self.go(&next);
         }
         Ok(())
+    }
+
+    /// Writes the fields an automatic step's `out` mappings take from its action's result.
+    fn action_outputs(&mut self, mappings: &[(String, String)], output: &Data) -> Result<Data, CommandError> {
+        let mut written = Data::new();
+        for (field, key) in mappings {
+            if let Some(value) = output.get(key) {
+                super::tasks::check_value(self.flow, field, value)?;
+                written.insert(field.clone(), value.clone());
+            }
+        }
+        self.state.data.extend(written.clone());
+        Ok(written)
     }
 
     pub(super) fn action_failed(&mut self, instance: u64, error: &str) -> Result<(), CommandError> {
@@ -220,6 +226,44 @@ impl Run<'_> {
                 self.go(&token.step);
             }
             _ => return Err(CommandError::NoIncident(instance)),
+        }
+        Ok(())
+    }
+
+    /// Ends the incident at `instance` as if its action had succeeded with `output`. Only an
+    /// automatic step has a result to supply; every `out` key must be given, so that the order
+    /// does not go on with fields its later steps expect left empty.
+    pub(super) fn resolve_incident(&mut self, actor: &Actor, instance: u64, output: &Data) -> Result<(), CommandError> {
+        self.require_admin(actor)?;
+        let token = self.state.tokens.get(&instance).cloned().ok_or(CommandError::NoIncident(instance))?;
+        if !matches!(token.activity, Activity::Job { incident: Some(_), .. } | Activity::Stuck { .. }) {
+            return Err(CommandError::NoIncident(instance));
+        }
+        let Some(node) = self.flow.node(&token.step).cloned() else { return Err(CommandError::NoIncident(instance)) };
+        let NodeKind::Auto(auto) = &node.kind else {
+            return Err(CommandError::CannotResolve {
+                instance,
+                reason: format!(
+                    "step `{}` is not an automatic step, so there is no action result to supply; fix the cause and retry, or cancel the order",
+                    token.step
+                ),
+                missing: Vec::new(),
+            });
+        };
+        let missing: Vec<String> =
+            auto.outputs.iter().map(|(_, key)| key.clone()).filter(|key| !output.contains_key(key)).collect();
+        if !missing.is_empty() {
+            return Err(CommandError::CannotResolve {
+                instance,
+                reason: format!("the result lacks {} (step `{}` reads them)", missing.join(", "), token.step),
+                missing,
+            });
+        }
+        let written = self.action_outputs(&auto.outputs, output)?;
+        self.state.tokens.remove(&instance);
+        self.events.push(Event::IncidentResolved { instance, actor: actor.id.clone(), written });
+        if let Some(next) = node.next {
+            self.go(&next);
         }
         Ok(())
     }

@@ -112,6 +112,17 @@ pub enum CommandError {
     /// No incident at this step.
     #[error("step instance {0} has no incident")]
     NoIncident(u64),
+    /// The incident cannot be resolved by supplying a result.
+    #[error("the incident of step instance {instance} cannot be resolved with a result: {reason}")]
+    CannotResolve {
+        /// The step instance.
+        instance: u64,
+        /// Why not, and what to do instead.
+        reason: String,
+        /// The result's keys the step reads that were not given (empty when the step has no
+        /// result to supply at all).
+        missing: Vec<String>,
+    },
     /// Send-back to a task that this task may not send back to.
     #[error("task {task} may not send the order back to `{to}`")]
     BadSendBack {
@@ -188,6 +199,7 @@ pub fn apply_owned(
         Command::ChildEnded { call, outcome, data } => run.child_ended(*call, outcome, data)?,
         Command::Cancel { reason } => run.cancel(actor, reason)?,
         Command::RetryIncident { job } => run.retry_incident(actor, *job)?,
+        Command::ResolveIncident { job, output } => run.resolve_incident(actor, *job, output)?,
     }
     Ok(run.finish())
 }

@@ -342,6 +342,14 @@ pub enum Command {
         /// The job's step instance.
         job: u64,
     },
+    /// End an incident by supplying the result its action would have given: the order goes on
+    /// as if the action had succeeded with it.
+    ResolveIncident {
+        /// The failed step's instance.
+        job: u64,
+        /// The action's result, keyed as the step's `out` mappings read it.
+        output: Data,
+    },
 }
 
 /// One recorded change. The history of an order is its events in order; KPIs read nothing else.
@@ -508,6 +516,15 @@ pub enum Event {
         instance: u64,
         /// Who.
         actor: String,
+    },
+    /// An administrator resolved an incident by supplying the action's result.
+    IncidentResolved {
+        /// Step instance.
+        instance: u64,
+        /// Who.
+        actor: String,
+        /// Fields written from the supplied result.
+        written: Data,
     },
     /// A wait began.
     WaitStarted {

@@ -13,7 +13,10 @@ use crate::compile::{CompileError, CompiledFlow, compile};
 use crate::machine::{Actor, Command, CommandError, OrderState};
 use crate::script::Data;
 use crate::source::{self, LoadError};
-use crate::store::{self, Durability, HistoryEntry, OrderFilter, OrderRow, Store, StoreError, TaskFilter, TaskRow};
+use crate::store::{
+    self, Durability, Gauges, HistoryEntry, IncidentFilter, IncidentRow, OrderFilter, OrderRow, Store, StoreError,
+    TaskFilter, TaskRow,
+};
 use jiff::Timestamp;
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -648,6 +651,19 @@ impl Engine {
     /// Orders matching `filter`.
     pub async fn orders(&self, filter: &OrderFilter) -> Result<Vec<OrderRow>, EngineError> {
         Ok(self.store.orders(filter).await?)
+    }
+
+    /// Open incidents matching `filter`, oldest first. Retry one with
+    /// [`Command::RetryIncident`], resolve it with [`Command::ResolveIncident`], or cancel its
+    /// order.
+    pub async fn incidents(&self, filter: &IncidentFilter) -> Result<Vec<IncidentRow>, EngineError> {
+        Ok(self.store.incidents(filter).await?)
+    }
+
+    /// Open tasks and incidents counted, and how late the oldest due timer and job are: what
+    /// an operations dashboard watches.
+    pub async fn gauges(&self) -> Result<Gauges, EngineError> {
+        Ok(self.store.gauges(self.now()).await?)
     }
 
     fn version_of(&self, flow: &CompiledFlow) -> u32 {

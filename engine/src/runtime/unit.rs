@@ -51,6 +51,7 @@ impl Engine {
     /// keeps for the next commands.
     async fn commit(&self, changes: Vec<Change>) -> Result<(), EngineError> {
         self.store.commit(&changes).await?;
+        count_orders(&changes);
         self.cache.keep(changes.into_iter().map(|change| change.state));
         Ok(())
     }
@@ -370,6 +371,25 @@ impl Work {
         match self {
             Work::New(flow, id, command) => Work::New(flow.clone(), id.clone(), command.clone()),
             Work::Existing(id, actor, command) => Work::Existing(id.clone(), actor.clone(), command.clone()),
+        }
+    }
+}
+
+/// Counts the orders committed changes started and closed, by flow (and outcome), for whatever
+/// metrics recorder the embedding application installed (`junro serve`: Prometheus).
+fn count_orders(changes: &[Change]) {
+    for change in changes {
+        for (_, _, event) in &change.events {
+            match event {
+                crate::machine::Event::OrderStarted { flow, .. } => {
+                    metrics::counter!("junro_orders_started_total", "flow" => flow.clone()).increment(1);
+                }
+                crate::machine::Event::OrderClosed { outcome, .. } => {
+                    let (flow, outcome) = (change.state.flow.clone(), outcome.clone());
+                    metrics::counter!("junro_orders_closed_total", "flow" => flow, "outcome" => outcome).increment(1);
+                }
+                _ => {}
+            }
         }
     }
 }

@@ -87,6 +87,18 @@ pub(crate) struct JobWrite {
     pub(crate) timeout: Option<i64>,
 }
 
+/// An incident row: a step stopped until an administrator retries, resolves or cancels.
+pub(crate) struct IncidentWrite {
+    pub(crate) order: String,
+    pub(crate) instance: i64,
+    pub(crate) flow: String,
+    pub(crate) step: String,
+    pub(crate) vendor: Option<String>,
+    pub(crate) message: String,
+    pub(crate) attempts: i64,
+    pub(crate) raised_at: i64,
+}
+
 enum TaskOp {
     Insert(TaskWrite),
     Assign(Option<String>),
@@ -109,6 +121,10 @@ pub(crate) struct Batch {
     pub(crate) task_deletes: Vec<(String, i64)>,
     pub(crate) job_upserts: Vec<JobWrite>,
     pub(crate) job_deletes: Vec<(String, i64)>,
+    pub(crate) incident_upserts: Vec<IncidentWrite>,
+    pub(crate) incident_deletes: Vec<(String, i64)>,
+    /// Orders that closed: none of their incidents is open any more.
+    pub(crate) incidents_closed: Vec<String>,
 }
 
 fn corrupt(order: &str, error: impl std::fmt::Display) -> StoreError {
@@ -139,6 +155,9 @@ impl Batch {
         self.task_deletes.append(&mut other.task_deletes);
         self.job_upserts.append(&mut other.job_upserts);
         self.job_deletes.append(&mut other.job_deletes);
+        self.incident_upserts.append(&mut other.incident_upserts);
+        self.incident_deletes.append(&mut other.incident_deletes);
+        self.incidents_closed.append(&mut other.incidents_closed);
     }
 
     /// The net writes of `changes`, in the order given. Each order may appear once: two
@@ -253,6 +272,8 @@ impl<'a> Building<'a> {
         batch.task_deletes.sort_unstable();
         batch.job_upserts.sort_unstable_by(|a, b| (&a.order, a.instance).cmp(&(&b.order, b.instance)));
         batch.job_deletes.sort_unstable();
+        batch.incident_upserts.sort_unstable_by(|a, b| (&a.order, a.instance).cmp(&(&b.order, b.instance)));
+        batch.incident_deletes.sort_unstable();
         batch
     }
 }
@@ -264,6 +285,10 @@ impl<'a> Building<'a> {
 struct NetEffects {
     tasks: Vec<(i64, TaskOp)>,
     jobs: Vec<(i64, Op<JobWrite>)>,
+    /// Incidents follow the change's events (raised, retried, resolved).
+    incidents: Vec<(i64, Op<IncidentWrite>)>,
+    /// The change closed the order.
+    closed: bool,
 }
 
 /// The entry for `key` in a change's list, if any.
@@ -335,6 +360,35 @@ impl NetEffects {
                 Effect::StartSubflow { .. } | Effect::NotifyParent { .. } => {}
             }
         }
+        for (_, at, event) in &change.events {
+            match event {
+                Event::IncidentRaised { instance, step, message } => {
+                    let attempts = match state.tokens.get(instance).map(|t| &t.activity) {
+                        Some(Activity::Job { attempt, .. }) => i64::from(*attempt),
+                        _ => 1,
+                    };
+                    let row = IncidentWrite {
+                        order: id.clone(),
+                        instance: *instance as i64,
+                        flow: state.flow.clone(),
+                        step: step.clone(),
+                        vendor: state.vendor.clone(),
+                        message: message.clone(),
+                        attempts,
+                        raised_at: micros(*at),
+                    };
+                    set(&mut self.incidents, *instance as i64, Some(Op::Put(row)));
+                }
+                Event::IncidentRetried { instance, .. } | Event::IncidentResolved { instance, .. } => {
+                    set(&mut self.incidents, *instance as i64, Some(Op::Delete));
+                }
+                Event::OrderClosed { .. } => {
+                    self.incidents.clear();
+                    self.closed = true;
+                }
+                _ => {}
+            }
+        }
         Ok(())
     }
 
@@ -352,6 +406,15 @@ impl NetEffects {
                 Op::Put(row) => batch.job_upserts.push(row),
                 Op::Delete => batch.job_deletes.push((id.to_string(), instance)),
             }
+        }
+        for (instance, op) in self.incidents.drain(..) {
+            match op {
+                Op::Put(row) => batch.incident_upserts.push(row),
+                Op::Delete => batch.incident_deletes.push((id.to_string(), instance)),
+            }
+        }
+        if std::mem::take(&mut self.closed) {
+            batch.incidents_closed.push(id.to_string());
         }
     }
 }

@@ -35,6 +35,8 @@ const SQLITE: &Files = &[
     (4, "events appended", include_str!("../../../migrations/sqlite/0004_events_appended.sql")),
     (5, "timers on orders", include_str!("../../../migrations/sqlite/0005_timers_on_orders.sql")),
     (6, "queue order", include_str!("../../../migrations/sqlite/0006_queue_order.sql")),
+    (7, "incidents", include_str!("../../../migrations/sqlite/0007_incidents.sql")),
+    (8, "queue by due time", include_str!("../../../migrations/sqlite/0008_queue_due.sql")),
 ];
 
 const POSTGRES: &Files = &[
@@ -43,7 +45,18 @@ const POSTGRES: &Files = &[
     (3, "event rows", include_str!("../../../migrations/postgres/0003_event_rows.sql")),
     (5, "timers on orders", include_str!("../../../migrations/postgres/0005_timers_on_orders.sql")),
     (6, "queue order", include_str!("../../../migrations/postgres/0006_queue_order.sql")),
+    (7, "incidents", include_str!("../../../migrations/postgres/0007_incidents.sql")),
+    (8, "queue by due time", include_str!("../../../migrations/postgres/0008_queue_due.sql")),
 ];
+
+/// Every table the PostgreSQL migrations create, as their `CREATE TABLE` statements name them.
+pub(crate) fn postgres_tables() -> Vec<&'static str> {
+    POSTGRES
+        .iter()
+        .flat_map(|(_, _, sql)| sql.split("CREATE TABLE ").skip(1))
+        .filter_map(|rest| rest.split(|c: char| c.is_whitespace() || c == '(').next())
+        .collect()
+}
 
 /// The SQLite migrations (`migrations/sqlite`).
 pub(crate) fn sqlite() -> Migrator {
@@ -58,6 +71,15 @@ pub(crate) fn postgres() -> Migrator {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn every_table_the_postgresql_migrations_create_is_named() {
+        let tables = super::postgres_tables();
+        for table in ["programs", "orders", "events", "tasks", "jobs", "kpi_summarised", "event_rows", "incidents"] {
+            assert!(tables.contains(&table), "{table} in {tables:?}");
+        }
+        assert!(tables.iter().all(|t| t.chars().all(|c| c.is_ascii_lowercase() || c == '_')), "{tables:?}");
+    }
+
     use super::*;
     use crate::machine::Event;
     use crate::store::{PostgresStore, SqliteStore, Store};
@@ -210,6 +232,56 @@ mod tests {
         }
         let store = SqliteStore::open(&url, crate::store::Durability::Full).await.expect("migrates");
         expect_timers(&store).await;
+        store.close().await;
+        remove_sqlite_file(&path);
+    }
+
+    /// Orders stopped by incidents before migration 7 (a failed job, a stuck step) are listed
+    /// after it, each at its step with its message and attempts; a closed order's are not.
+    #[tokio::test]
+    async fn incidents_of_orders_stopped_before_migration_7_are_listed_after_it_on_sqlite() {
+        let (path, url) = sqlite_file("migrate-incidents");
+        {
+            let pool = raw_sqlite_pool(&url).await;
+            migrator(&SQLITE[..6]).run(&pool).await.expect("the migrations before 7");
+            let tokens = serde_json::json!({
+                "3": {"instance": 3, "step": "provision", "activity": {"kind": "job", "action": "open_line",
+                      "attempt": 3, "inputs": {}, "incident": "action `open_line` failed 3 time(s): down"}},
+                "5": {"instance": 5, "step": "route", "activity": {"kind": "stuck", "message": "rule failed"}},
+                "6": {"instance": 6, "step": "other", "activity": {"kind": "job", "action": "x", "attempt": 1,
+                      "inputs": {}, "incident": null}},
+            });
+            for (id, status) in [("o-5", "open"), ("o-6", "closed")] {
+                let mut state = serde_json::to_value(crate::machine::blank_state()).expect("a state");
+                state["id"] = id.into();
+                state["tokens"] = tokens.clone();
+                sqlx::query(
+                    "INSERT INTO orders (id, flow_id, version, status, vendor, received_at, state, version_no, updated_at) \
+                     VALUES ($1, 'f', 1, $2, 'v', 0, $3, 1, 7000000)",
+                )
+                .bind(id)
+                .bind(status)
+                .bind(state.to_string())
+                .execute(&pool)
+                .await
+                .expect("an order");
+            }
+            pool.close().await;
+        }
+        let store = SqliteStore::open(&url, crate::store::Durability::Full).await.expect("migrates");
+        let listed = store.incidents(&crate::store::IncidentFilter::default()).await.expect("incidents");
+        let rows: Vec<_> = listed
+            .iter()
+            .map(|r| (r.order.as_str(), r.instance, r.step.as_str(), r.attempts, r.message.as_str()))
+            .collect();
+        assert_eq!(
+            rows,
+            vec![
+                ("o-5", 3, "provision", 3, "action `open_line` failed 3 time(s): down"),
+                ("o-5", 5, "route", 1, "rule failed"),
+            ]
+        );
+        assert!(listed.iter().all(|r| r.vendor.as_deref() == Some("v") && r.raised_at.as_microsecond() == 7_000_000));
         store.close().await;
         remove_sqlite_file(&path);
     }

@@ -11,6 +11,7 @@
 
 mod batch;
 mod group;
+mod lists;
 mod migrate;
 mod postgres;
 mod scan;
@@ -24,6 +25,7 @@ use jiff::Timestamp;
 use std::future::Future;
 use std::pin::Pin;
 
+pub use lists::{Gauges, IncidentFilter, IncidentRow};
 pub use migrate::migrator as embedded_migrator;
 pub use postgres::PostgresStore;
 pub use sqlite::SqliteStore;
@@ -190,6 +192,8 @@ pub struct OrderFilter {
     pub closed_from: Option<Timestamp>,
     /// Only orders closed before this time.
     pub closed_to: Option<Timestamp>,
+    /// Only orders whose data field (by id) equals the value, for each pair.
+    pub data: Vec<(String, serde_json::Value)>,
     /// Only orders listed after this one (its receipt time and id), for paging: the last row of
     /// a page gives the next page.
     pub after: Option<(Timestamp, String)>,
@@ -321,10 +325,15 @@ pub trait Store: Send + Sync {
     fn find_by_key<'a>(&'a self, business_key: &'a str) -> BoxFuture<'a, Result<Option<String>, StoreError>>;
     /// Writes changes of one or more orders in one transaction.
     fn commit<'a>(&'a self, changes: &'a [Change]) -> BoxFuture<'a, Result<(), StoreError>>;
-    /// Open tasks matching `filter`, most urgent first (priority, then oldest).
+    /// Open tasks matching `filter`, most urgent first: priority, then due time (none last),
+    /// then ready time.
     fn tasks<'a>(&'a self, filter: &'a TaskFilter) -> BoxFuture<'a, Result<Vec<TaskRow>, StoreError>>;
     /// Orders matching `filter`, newest first.
     fn orders<'a>(&'a self, filter: &'a OrderFilter) -> BoxFuture<'a, Result<Vec<OrderRow>, StoreError>>;
+    /// Open incidents matching `filter`, oldest first.
+    fn incidents<'a>(&'a self, filter: &'a IncidentFilter) -> BoxFuture<'a, Result<Vec<IncidentRow>, StoreError>>;
+    /// Open tasks and incidents counted, and the oldest due timer and job, at `now`.
+    fn gauges(&self, now: Timestamp) -> BoxFuture<'_, Result<Gauges, StoreError>>;
     /// An order's history, in order.
     fn history<'a>(&'a self, id: &'a str) -> BoxFuture<'a, Result<Vec<HistoryEntry>, StoreError>>;
     /// Claims up to `limit` orders with a timer due at `now` for `lease_s` seconds, earliest

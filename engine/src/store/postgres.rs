@@ -45,11 +45,11 @@ impl PostgresStore {
     /// differ from this build's (left by another version of Junro).
     pub async fn reset(url: &str) -> Result<(), StoreError> {
         let pool = sqlx::postgres::PgPoolOptions::new().max_connections(1).connect(url).await?;
-        sqlx::query(
-            "DROP TABLE IF EXISTS programs, deployments, orders, events, event_rows, tasks, timers, jobs, kpi_chunks, kpi_summarised, _sqlx_migrations",
-        )
-        .execute(&pool)
-        .await?;
+        let mut tables = super::migrate::postgres_tables();
+        tables.push("_sqlx_migrations");
+        // The names come from this build's own migration files, not from any input.
+        let sql = format!("DROP TABLE IF EXISTS {}", tables.join(", "));
+        sqlx::query(sqlx::AssertSqlSafe(sql)).execute(&pool).await?;
         pool.close().await;
         Ok(())
     }

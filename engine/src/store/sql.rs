@@ -7,11 +7,12 @@
 
 use super::batch::{Batch, OrderRows, Sizing, chunk_rows, chunks};
 use super::group::{self, GroupQueue, Outcome};
+use super::lists::lists_store;
 use super::summary::summary_store;
 use super::text::{Placeholders, Texts};
 use super::{
-    BoxFuture, Change, Deployment, HistoryEntry, InstanceSink, JobRow, KpiChunk, NewKpiChunk, OrderFilter, OrderRow,
-    Store, StoreError, TaskFilter, TaskRow, from_micros, micros,
+    BoxFuture, Change, Deployment, Gauges, HistoryEntry, IncidentFilter, IncidentRow, InstanceSink, JobRow, KpiChunk,
+    NewKpiChunk, OrderFilter, OrderRow, Store, StoreError, TaskFilter, TaskRow, from_micros, micros,
 };
 use super::{PostgresStore, SqliteStore};
 use crate::machine::OrderState;
@@ -155,6 +156,23 @@ macro_rules! sql_store {
                     q.execute(&mut **tx).await?;
                 }
                 Self::delete_pairs(tx, "DELETE FROM jobs WHERE (order_id, instance) IN (SELECT column1, column2 FROM (", batch.job_deletes).await?;
+                // Incidents are rare: a statement each.
+                for i in batch.incident_upserts {
+                    sqlx::query(
+                        "INSERT INTO incidents (order_id, instance, flow_id, step, vendor, message, attempts, raised_at) \
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (order_id, instance) DO UPDATE SET \
+                         step = excluded.step, message = excluded.message, attempts = excluded.attempts, raised_at = excluded.raised_at",
+                    )
+                    .bind(i.order).bind(i.instance).bind(i.flow).bind(i.step).bind(i.vendor).bind(i.message).bind(i.attempts).bind(i.raised_at)
+                    .execute(&mut **tx)
+                    .await?;
+                }
+                for (order, instance) in batch.incident_deletes {
+                    sqlx::query("DELETE FROM incidents WHERE order_id = $1 AND instance = $2").bind(order).bind(instance).execute(&mut **tx).await?;
+                }
+                for order in batch.incidents_closed {
+                    sqlx::query("DELETE FROM incidents WHERE order_id = $1").bind(order).execute(&mut **tx).await?;
+                }
                 Ok(())
             }
 
@@ -428,7 +446,7 @@ macro_rules! sql_store {
                             .push_bind(vendor.clone())
                             .push(")");
                     }
-                    q.push(" ORDER BY priority DESC, ready_at, order_id, instance LIMIT ").push_bind(i64::from(filter.limit.unwrap_or(100)));
+                    q.push(" ORDER BY priority DESC, coalesce(due_at, 9223372036854775807), ready_at, order_id, instance LIMIT ").push_bind(i64::from(filter.limit.unwrap_or(100)));
                     let rows = q.build().fetch_all(&self.pool).await?;
                     rows.iter()
                         .map(|r| {
@@ -451,61 +469,15 @@ macro_rules! sql_store {
             }
 
             fn orders<'a>(&'a self, filter: &'a OrderFilter) -> BoxFuture<'a, Result<Vec<OrderRow>, StoreError>> {
-                Box::pin(async move {
-                    let mut q = QueryBuilder::<$db>::new(
-                        "SELECT id, flow_id, version, business_key, status, outcome, vendor, received_at, closed_at FROM orders WHERE ",
-                    );
-                    match &filter.parent {
-                        Some(parent) => q.push("parent_id = ").push_bind(parent.clone()),
-                        None => q.push("parent_id IS NULL"),
-                    };
-                    if let Some(flow) = &filter.flow {
-                        q.push(" AND flow_id = ").push_bind(flow.clone());
-                    }
-                    if let Some(status) = &filter.status {
-                        q.push(" AND status = ").push_bind(status.clone());
-                    }
-                    if let Some(vendor) = &filter.vendor {
-                        q.push(" AND vendor = ").push_bind(vendor.clone());
-                    }
-                    if let Some(key) = &filter.business_key {
-                        q.push(" AND business_key = ").push_bind(key.clone());
-                    }
-                    if let Some(t) = filter.received_from {
-                        q.push(" AND received_at >= ").push_bind(micros(t));
-                    }
-                    if let Some(t) = filter.received_to {
-                        q.push(" AND received_at < ").push_bind(micros(t));
-                    }
-                    if let Some(t) = filter.closed_from {
-                        q.push(" AND closed_at >= ").push_bind(micros(t));
-                    }
-                    if let Some(t) = filter.closed_to {
-                        q.push(" AND closed_at < ").push_bind(micros(t));
-                    }
-                    if let Some((at, id)) = &filter.after {
-                        // Newest first, then by id: the next page is older, or as old with a later id.
-                        q.push(" AND (received_at < ").push_bind(micros(*at));
-                        q.push(" OR (received_at = ").push_bind(micros(*at)).push(" AND id > ").push_bind(id.clone()).push("))");
-                    }
-                    q.push(" ORDER BY received_at DESC, id LIMIT ").push_bind(i64::from(filter.limit.unwrap_or(100)));
-                    let rows = q.build().fetch_all(&self.pool).await?;
-                    rows.iter()
-                        .map(|r| {
-                            Ok(OrderRow {
-                                id: r.try_get("id")?,
-                                flow: r.try_get("flow_id")?,
-                                version: u32::try_from(r.try_get::<i64, _>("version")?).unwrap_or(0),
-                                business_key: r.try_get("business_key")?,
-                                status: r.try_get("status")?,
-                                outcome: r.try_get("outcome")?,
-                                vendor: r.try_get("vendor")?,
-                                received_at: from_micros(r.try_get("received_at")?),
-                                closed_at: r.try_get::<Option<i64>, _>("closed_at")?.map(from_micros),
-                            })
-                        })
-                        .collect()
-                })
+                Box::pin(self.orders_impl(filter))
+            }
+
+            fn incidents<'a>(&'a self, filter: &'a IncidentFilter) -> BoxFuture<'a, Result<Vec<IncidentRow>, StoreError>> {
+                Box::pin(self.incidents_impl(filter))
+            }
+
+            fn gauges(&self, now: Timestamp) -> BoxFuture<'_, Result<Gauges, StoreError>> {
+                Box::pin(self.gauges_impl(now))
             }
 
             fn history<'a>(&'a self, id: &'a str) -> BoxFuture<'a, Result<Vec<HistoryEntry>, StoreError>> {
@@ -658,3 +630,6 @@ sql_store!(
 );
 summary_store!(SqliteStore, sqlx::Sqlite, "", super::scan::SQLITE);
 summary_store!(PostgresStore, sqlx::Postgres, "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ", super::scan::POSTGRES);
+// A data field equals a value: the field's name and the value's JSON are bound between the pieces.
+lists_store!(SqliteStore, sqlx::Sqlite, ["json_extract(state, '$.data.\"' || ", " || '\"') = json_extract(", ", '$')"]);
+lists_store!(PostgresStore, sqlx::Postgres, ["(state::jsonb -> 'data' -> ", ") = ", "::jsonb"]);

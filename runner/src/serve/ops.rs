@@ -9,7 +9,8 @@ use axum::http::StatusCode;
 use axum::http::header::CONTENT_TYPE;
 use axum::response::{IntoResponse, Response};
 use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
-use std::sync::{Arc, OnceLock};
+use std::collections::BTreeSet;
+use std::sync::{Arc, Mutex, OnceLock};
 
 /// The process's metrics recorder (one per process, whatever the number of apps in it).
 fn recorder() -> &'static PrometheusHandle {
@@ -46,32 +47,47 @@ pub async fn readyz(State(state): State<AppState>) -> Response {
     }
 }
 
-/// Prometheus metrics (administrators: they name vendors and flows).
+/// Prometheus metrics (administrators: they name vendors and flows). Requests, orders started
+/// and closed and commit groups are this process's; open tasks, incidents and the worker's lag
+/// are read from the database at each scrape, so every process sharing it reports the same.
 #[utoipa::path(get, path = "/metrics", tag = "operations",
     responses((status = 200, body = String, description = "Prometheus text format"), (status = 401, body = Problem), (status = 403, body = Problem)))]
 pub async fn metrics(State(state): State<AppState>, identity: Identity) -> ApiResult<Response> {
     identity.require_admin()?;
-    let tasks =
-        state.engine.tasks(&junro_engine::store::TaskFilter { limit: Some(u32::MAX), ..Default::default() }).await?;
-    let mut open: std::collections::BTreeMap<(String, String), u64> = std::collections::BTreeMap::new();
-    for t in tasks {
-        *open.entry((t.role, t.vendor.unwrap_or_else(|| "-".into()))).or_default() += 1;
-    }
-    // A role and vendor with no open task any more reads 0, not its last count.
-    static SEEN: std::sync::Mutex<std::collections::BTreeSet<(String, String)>> =
-        std::sync::Mutex::new(std::collections::BTreeSet::new());
-    let mut seen = SEEN.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-    for (role, vendor) in seen.iter() {
-        if !open.contains_key(&(role.clone(), vendor.clone())) {
-            metrics::gauge!("junro_open_tasks", "role" => role.clone(), "vendor" => vendor.clone()).set(0.0);
-        }
-    }
-    for ((role, vendor), n) in open {
-        seen.insert((role.clone(), vendor.clone()));
-        metrics::gauge!("junro_open_tasks", "role" => role, "vendor" => vendor).set(n as f64);
-    }
+    let gauges = state.engine.gauges().await?;
+    let tasks = gauges
+        .open_tasks
+        .into_iter()
+        .map(|(role, vendor, n)| (vec![("role", role), ("vendor", vendor.unwrap_or_else(|| "-".into()))], n));
+    labelled("junro_open_tasks", tasks.collect());
+    labelled("junro_open_incidents", gauges.incidents.into_iter().map(|(flow, n)| (vec![("flow", flow)], n)).collect());
+    let now = state.engine.now();
+    let lag = |due: Option<jiff::Timestamp>| due.map_or(0.0, |at| now.duration_since(at).as_secs_f64().max(0.0));
+    metrics::gauge!("junro_timer_lag_seconds").set(lag(gauges.oldest_due_timer));
+    metrics::gauge!("junro_job_lag_seconds").set(lag(gauges.oldest_due_job));
     let text = recorder().render();
     Ok(([(CONTENT_TYPE, "text/plain; version=0.0.4")], text).into_response())
+}
+
+type Labels = Vec<(&'static str, String)>;
+
+/// Sets a labelled gauge to the counts given; a label set counted before and absent now reads
+/// 0, not its last count.
+fn labelled(name: &'static str, counts: Vec<(Labels, u64)>) {
+    static SEEN: Mutex<BTreeSet<(&'static str, Labels)>> = Mutex::new(BTreeSet::new());
+    let mut seen = SEEN.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    let now: BTreeSet<&Labels> = counts.iter().map(|(labels, _)| labels).collect();
+    for (_, labels) in seen.iter().filter(|(n, labels)| *n == name && !now.contains(labels)) {
+        metrics::gauge!(name, to_labels(labels)).set(0.0);
+    }
+    for (labels, n) in &counts {
+        metrics::gauge!(name, to_labels(labels)).set(*n as f64);
+        seen.insert((name, labels.clone()));
+    }
+}
+
+fn to_labels(labels: &Labels) -> Vec<metrics::Label> {
+    labels.iter().map(|(k, v)| metrics::Label::new(*k, v.clone())).collect()
 }
 
 /// The OpenAPI 3.1 document of every route (this one).

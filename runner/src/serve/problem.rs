@@ -169,6 +169,18 @@ impl From<CommandError> for Problem {
             CommandError::BadData { field, reason } => Problem::invalid(vec![FieldError { field, message: reason }]),
             CommandError::NoWaiter { .. } => Problem::conflict("no_waiter", detail),
             CommandError::NoIncident(_) => Problem::conflict("no_incident", detail),
+            CommandError::CannotResolve { missing, .. } if !missing.is_empty() => Problem::invalid(
+                missing
+                    .into_iter()
+                    .map(|key| FieldError {
+                        message: format!(
+                            "the step reads `{key}` from its action's result: give the value it should have returned"
+                        ),
+                        field: format!("output.{key}"),
+                    })
+                    .collect(),
+            ),
+            CommandError::CannotResolve { .. } => Problem::conflict("cannot_resolve", detail),
             CommandError::NoSuchJob(_) => Problem::conflict("job_not_pending", detail),
             CommandError::BadSendBack { .. } => {
                 Problem::invalid(vec![FieldError { field: "to".into(), message: detail }])

@@ -102,7 +102,9 @@ impl Service {
             if name.contains("障害") {
                 Err("設備障害のため開通できません".to_string())
             } else {
-                Ok(serde_json::Map::new())
+                let mut out = serde_json::Map::new();
+                out.insert("line_id".into(), Value::String("L-1".into()));
+                Ok(out)
             }
         });
         let db = Pool::open(url).await.expect("service tables");

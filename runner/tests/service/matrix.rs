@@ -74,6 +74,10 @@ fn request(route: &str, f: &Fixture) -> Option<(String, Option<Value>)> {
         "POST /api/v1/orders/{order}/incidents/{instance}/retry" => {
             (format!("/api/v1/orders/{o}/incidents/{t}/retry"), None)
         }
+        "POST /api/v1/orders/{order}/incidents/{instance}/resolve" => {
+            (format!("/api/v1/orders/{o}/incidents/{t}/resolve"), Some(json!({"output": {"line_id": "L-9"}})))
+        }
+        "GET /api/v1/incidents" => ("/api/v1/incidents".into(), None),
         "POST /api/v1/signals" => {
             ("/api/v1/signals".into(), Some(json!({"business_key": f.key, "signal": "construction_completed"})))
         }
@@ -135,7 +139,9 @@ fn stage(route: &str) -> Stage {
         | "POST /api/v1/orders/{order}/tasks/{instance}/pull-back" => Stage::Review,
         "POST /api/v1/orders/{order}/resume" => Stage::Held,
         "POST /api/v1/signals" => Stage::Waiting,
-        "POST /api/v1/orders/{order}/incidents/{instance}/retry" => Stage::Incident,
+        "POST /api/v1/orders/{order}/incidents/{instance}/retry"
+        | "POST /api/v1/orders/{order}/incidents/{instance}/resolve"
+        | "GET /api/v1/incidents" => Stage::Incident,
         "POST /api/v1/jobs/{order}/{instance}/complete"
         | "POST /api/v1/jobs/{order}/{instance}/fail"
         | "POST /api/v1/jobs/{order}/{instance}/extend" => Stage::Job,

@@ -153,6 +153,7 @@ fn an_operator_added_on_the_command_line_takes_and_completes_a_task_with_curl() 
     assert_eq!(status, 200);
     assert_eq!(detail["data"]["ip_count"], 16);
     assert_eq!(detail["open_steps"][0]["step"], "usage_review", "{detail}");
+    metrics_are_scraped(&server, &db);
     server.signal("TERM");
     let mut server = server;
     let status = server.child.wait().expect("ends");
@@ -161,6 +162,32 @@ fn an_operator_added_on_the_command_line_takes_and_completes_a_task_with_curl() 
     assert!(audit.contains("POST /api/v1/orders/{order}/tasks/{instance}/complete"), "{audit}");
     let admin_trail = run(&["audit"], &db, None);
     assert!(admin_trail.contains("users add op1") && admin_trail.contains("tokens create"), "{admin_trail}");
+}
+
+/// An administrator's scrape of `/metrics` counts what this process did and what the database
+/// holds: the order started, its one open task, no incident, no timer or job late.
+fn metrics_are_scraped(server: &Server, db: &str) {
+    run(&["users", "add", "ops-admin", "--admin"], db, None);
+    let created = run(&["tokens", "create", "ops-admin"], db, None);
+    let token = created.lines().last().expect("the token is the last line");
+    let output = Command::new("curl")
+        .args(["-s", "-H", &format!("Authorization: Bearer {token}"), &format!("{}/metrics", server.base)])
+        .output()
+        .expect("curl runs");
+    let text = String::from_utf8_lossy(&output.stdout).to_string();
+    let value = |prefix: &str| -> f64 {
+        text.lines()
+            .filter(|l| l.starts_with(prefix))
+            .filter_map(|l| l.rsplit_once(' ').and_then(|(_, v)| v.parse::<f64>().ok()))
+            .sum()
+    };
+    assert_eq!(value("junro_orders_started_total{flow=\"options_fixed_ip_mail\"}"), 1.0, "{text}");
+    assert_eq!(value("junro_open_tasks{"), 1.0, "one open task: {text}");
+    assert_eq!(value("junro_open_incidents{"), 0.0, "{text}");
+    assert_eq!(value("junro_timer_lag_seconds "), 0.0, "{text}");
+    assert_eq!(value("junro_job_lag_seconds "), 0.0, "{text}");
+    assert!(value("junro_commit_group_callers_count") >= 1.0, "commit groups are measured: {text}");
+    assert!(value("junro_http_requests_total{") >= 4.0, "{text}");
 }
 
 /// A client that records only what the service acknowledged.

@@ -3,6 +3,7 @@
 
 pub mod admin;
 pub mod flows;
+pub mod incidents;
 pub mod jobs;
 pub mod kpi;
 pub mod orders;
@@ -67,7 +68,9 @@ pub(crate) fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(orders::hold))
         .routes(routes!(orders::resume))
         .routes(routes!(orders::signal))
-        .routes(routes!(orders::retry_incident))
+        .routes(routes!(incidents::list))
+        .routes(routes!(incidents::retry))
+        .routes(routes!(incidents::resolve))
         .routes(routes!(tasks::mine))
         .routes(routes!(tasks::queue))
         .routes(routes!(tasks::next))

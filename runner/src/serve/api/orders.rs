@@ -1,5 +1,5 @@
 //! Orders: start (idempotent on the business key), list, one order with its history and where
-//! it stands, cancel, hold and resume; signals by business key; incidents retried.
+//! it stands, cancel, hold and resume; signals by business key.
 
 use super::{Body, Params, Segments, page};
 use crate::serve::auth::Identity;
@@ -175,7 +175,6 @@ pub async fn start(
     let view = visible_state(&state, &identity, &id)
         .await
         .map_err(|_| Problem::conflict("business_key_taken", "the order number is taken"))?;
-    metrics::counter!("junro_orders_started_total", "flow" => view.flow.clone()).increment(1);
     let mut response = (StatusCode::CREATED, Json(OrderSummary::from(&view))).into_response();
     response.extensions_mut().insert(AuditNote::about(id, Some(format!("flow {}", view.flow))));
     Ok(response)
@@ -202,6 +201,9 @@ pub struct OrderQuery {
     pub closed_from: Option<Timestamp>,
     /// Closed before.
     pub closed_to: Option<Timestamp>,
+    /// Only orders whose data fields equal these values: a JSON object of field ids and
+    /// strings, numbers or booleans, for example `{"plan":"fiber_1g","floor":3}`.
+    pub data: Option<String>,
     /// The `next` of the previous page.
     pub cursor: Option<String>,
     /// Rows per page (default 100).
@@ -242,8 +244,13 @@ pub async fn list(
         (Some(own), _) if !identity.user.admin => Some(own.clone()),
         (_, asked) => asked,
     };
+    let data = match &query.data {
+        Some(text) => data_filter(&state, query.flow.as_deref(), text)?,
+        None => Vec::new(),
+    };
     let limit = page(query.limit, &state);
     let filter = OrderFilter {
+        data,
         flow: query.flow,
         status: query.status,
         vendor,
@@ -264,6 +271,41 @@ pub async fn list(
         None
     };
     Ok(Json(OrderPage { orders: rows.into_iter().map(OrderSummary::from).collect(), next }))
+}
+
+/// The `data` filter: field ids (of the flow, when one is named) and scalar values.
+fn data_filter(state: &AppState, flow: Option<&str>, text: &str) -> Result<Vec<(String, Value)>, Problem> {
+    let invalid = |field: String, message: String| Problem::invalid(vec![FieldError { field, message }]);
+    let Ok(Value::Object(fields)) = serde_json::from_str::<Value>(text) else {
+        return Err(invalid(
+            "data".into(),
+            r#"give a JSON object of fields and values, like {"plan":"fiber_1g"}"#.into(),
+        ));
+    };
+    let flow = flow.and_then(|id| state.engine.latest_flow(id));
+    let mut errors = Vec::new();
+    for (field, value) in &fields {
+        let name_ok = !field.is_empty() && field.len() <= 100 && field.chars().all(|c| c.is_alphanumeric() || c == '_');
+        if !name_ok {
+            errors.push(FieldError { field: format!("data.{field}"), message: "not a field id".into() });
+        } else if let Some(flow) = &flow
+            && flow.field(field).is_none()
+        {
+            errors.push(FieldError {
+                field: format!("data.{field}"),
+                message: format!("flow `{}` has no such field", flow.id),
+            });
+        } else if !matches!(value, Value::String(_) | Value::Number(_) | Value::Bool(_)) {
+            errors.push(FieldError {
+                field: format!("data.{field}"),
+                message: "compare with a string, a number or a boolean".into(),
+            });
+        }
+    }
+    if !errors.is_empty() {
+        return Err(Problem::invalid(errors));
+    }
+    Ok(fields.into_iter().collect())
 }
 
 fn parse_cursor(cursor: &str) -> Result<(Timestamp, String), Problem> {
@@ -434,7 +476,7 @@ fn reason(reason: &Reason) -> Result<String, Problem> {
 }
 
 /// Applies `command` to a visible order as the caller, and answers the order as it is now.
-async fn act(state: &AppState, identity: &Identity, order: &str, command: Command) -> ApiResult<Response> {
+pub(super) async fn act(state: &AppState, identity: &Identity, order: &str, command: Command) -> ApiResult<Response> {
     let view = visible_state(state, identity, order).await?;
     state.engine.apply(&view.id, &identity.actor(), command).await?;
     let now = state.engine.order_state(&view.id).await?;
@@ -515,17 +557,4 @@ pub async fn signal(
     let mut response = StatusCode::ACCEPTED.into_response();
     response.extensions_mut().insert(AuditNote::about(view.id.clone(), Some(format!("signal {}", request.signal))));
     Ok(response)
-}
-
-/// Retries the failed step of an incident (administrators).
-#[utoipa::path(post, path = "/api/v1/orders/{order}/incidents/{instance}/retry", tag = "incidents",
-    params(("order" = String, Path, description = "Order id or business key"), ("instance" = u64, Path, description = "The failed step's instance")),
-    responses((status = 200, body = OrderSummary), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem)))]
-pub async fn retry_incident(
-    State(state): State<AppState>,
-    identity: Identity,
-    Segments((order, instance)): Segments<(String, u64)>,
-) -> ApiResult<Response> {
-    identity.require_admin()?;
-    act(&state, &identity, &order, Command::RetryIncident { job: instance }).await
 }

@@ -1,0 +1,27 @@
+-- Open incidents, one row each: a step stopped until an administrator retries it, resolves it
+-- with the result its action should have given, or cancels the order. The engine writes them
+-- from the incident events in the same transaction as the order's change, so the list an
+-- administrator reads never disagrees with the orders.
+CREATE TABLE incidents (
+    order_id  TEXT    NOT NULL,
+    instance  INTEGER NOT NULL,
+    flow_id   TEXT    NOT NULL,
+    step      TEXT    NOT NULL,
+    vendor    TEXT,
+    message   TEXT    NOT NULL,
+    attempts  INTEGER NOT NULL,
+    raised_at INTEGER NOT NULL,
+    PRIMARY KEY (order_id, instance)
+) WITHOUT ROWID;
+CREATE INDEX incidents_raised ON incidents (raised_at, order_id, instance);
+
+-- The incidents of orders already stopped: a failed job's step or a stuck step. When it was
+-- raised is in the order's history only, so the order's last change stands in for it.
+INSERT INTO incidents (order_id, instance, flow_id, step, vendor, message, attempts, raised_at)
+SELECT o.id, CAST(t.key AS INTEGER), o.flow_id, json_extract(t.value, '$.step'), o.vendor,
+       coalesce(json_extract(t.value, '$.activity.incident'), json_extract(t.value, '$.activity.message')),
+       coalesce(json_extract(t.value, '$.activity.attempt'), 1), o.updated_at
+FROM orders o, json_each(o.state, '$.tokens') t
+WHERE o.status <> 'closed' AND json_type(o.state, '$.tokens') = 'object'
+  AND (json_extract(t.value, '$.activity.kind') = 'stuck'
+       OR (json_extract(t.value, '$.activity.kind') = 'job' AND json_extract(t.value, '$.activity.incident') IS NOT NULL));
