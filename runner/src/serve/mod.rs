@@ -83,7 +83,9 @@ pub fn app(state: AppState) -> Router {
 
 /// Serves the service on `listener` until `shutdown` resolves, with the worker running beside it
 /// when the settings say so; then stops accepting, lets in-flight requests finish, and stops
-/// the worker between two rounds (a job it holds is handed back by its lease).
+/// the worker between two rounds: the round in progress finishes, firing the timers and
+/// reporting the jobs it claimed, so no lease of this process outlives it (a result that met a
+/// concurrent change of its order is left to its lease, as in any round).
 pub async fn run(
     listener: tokio::net::TcpListener,
     state: AppState,
