@@ -58,6 +58,10 @@ pub(crate) struct HttpBench {
     /// The database (default: a fresh SQLite file in the temporary folder).
     #[arg(long)]
     db: Option<String>,
+    /// Services sharing the database, each with its own engine, pools and port, as separate
+    /// `junro serve` processes on one PostgreSQL would; operators alternate between them.
+    #[arg(long, default_value_t = 1)]
+    servers: usize,
 }
 
 /// One call's latencies in microseconds.
@@ -77,7 +81,7 @@ impl Latencies {
 
 struct Bench {
     http: reqwest::Client,
-    base: String,
+    bases: Vec<String>,
     tokens: Vec<String>,
 }
 
@@ -92,7 +96,8 @@ impl Bench {
     /// `intended`.
     async fn pair(&self, who: usize, intended: Instant) -> Pair {
         let token = &self.tokens[who % self.tokens.len()];
-        let next = self.http.post(format!("{}/api/v1/tasks/next", self.base)).bearer_auth(token).send().await;
+        let base = &self.bases[who % self.bases.len()];
+        let next = self.http.post(format!("{base}/api/v1/tasks/next")).bearer_auth(token).send().await;
         let task: serde_json::Value = match next {
             Ok(r) if r.status().as_u16() == 200 => match r.json().await {
                 Ok(v) => v,
@@ -111,7 +116,7 @@ impl Bench {
         let next_us = intended.elapsed().as_micros() as u64;
         let (order, instance) = (task["order"].as_str().unwrap_or_default(), task["instance"].as_u64().unwrap_or(0));
         let sent = Instant::now();
-        let url = format!("{}/api/v1/orders/{order}/tasks/{instance}/complete", self.base);
+        let url = format!("{base}/api/v1/orders/{order}/tasks/{instance}/complete");
         let body = serde_json::json!({"data": {"note": "済"}});
         match self.http.post(url).bearer_auth(token).json(&body).send().await {
             Ok(r) if r.status().as_u16() == 204 => {
@@ -165,19 +170,33 @@ async fn bench(options: HttpBench) -> anyhow::Result<ExitCode> {
         db.add_user(&NewUser { id: id.clone(), roles: vec!["operator".into()], ..NewUser::default() }, now).await?;
         tokens.push(db.create_token(&id, None, now).await?.1);
     }
-    let config = ServeConfig { database: url.clone(), flows: None, worker: false, ..ServeConfig::default() };
-    let state = AppState::new(Arc::new(engine), db, config).await?;
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-    let base = format!("http://{}", listener.local_addr()?);
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let server = tokio::spawn(serve::run(listener, state, async {
-        let _ = stopped.await;
-    }));
+    let mut engine = Some(engine);
+    let (mut bases, mut servers, mut stops) = (Vec::new(), Vec::new(), Vec::new());
+    for _ in 0..options.servers.max(1) {
+        // The first service uses the engine that made the tasks; the others open their own.
+        let engine = match engine.take() {
+            Some(engine) => engine,
+            None => Engine::open(&url).await.with_context(|| format!("opening {url}"))?,
+        };
+        let db = Pool::open(&url).await?;
+        let config = ServeConfig { database: url.clone(), flows: None, worker: false, ..ServeConfig::default() };
+        let state = AppState::new(Arc::new(engine), db, config).await?;
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+        bases.push(format!("http://{}", listener.local_addr()?));
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        servers.push(tokio::spawn(serve::run(listener, state, async {
+            let _ = stopped.await;
+        })));
+        stops.push(stop);
+    }
     let http = reqwest::Client::builder().pool_max_idle_per_host(1024).build()?;
-    let bench = Arc::new(Bench { http, base, tokens });
+    let bench = Arc::new(Bench { http, bases, tokens });
     // Warm up connections and caches.
     for who in 0..bench.tokens.len() {
         let _ = bench.pair(who, Instant::now()).await;
+    }
+    if bench.bases.len() > 1 {
+        writeln!(out, "{} services on the database, operators alternating between them", bench.bases.len())?;
     }
     writeln!(out, "open loop (constant rate; take-next latency from its scheduled moment), ms:")?;
     writeln!(
@@ -256,8 +275,12 @@ async fn bench(options: HttpBench) -> anyhow::Result<ExitCode> {
             done as f64 / elapsed
         )?;
     }
-    let _ = stop.send(());
-    server.await??;
+    for stop in stops {
+        let _ = stop.send(());
+    }
+    for server in servers {
+        server.await??;
+    }
     if options.db.is_none() {
         for suffix in ["", "-wal", "-shm"] {
             let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));

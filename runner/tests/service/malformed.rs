@@ -130,8 +130,19 @@ async fn malformed_requests_at_every_route_get_a_4xx_with_a_reason() {
         "?since=x&after=y",
         "?priority=999",
         "?unknown=1",
+        "?data=%7B",
+        "?data=%7B%22a.b%27%22%3A1%7D",
+        "?data=%7B%22plan%22%3A%7B%7D%7D",
+        "?cursor=1.x.y",
     ] {
-        for path in ["/api/v1/orders", "/api/v1/tasks/queue", "/api/v1/team", "/api/v1/audit", "/api/v1/tokens"] {
+        for path in [
+            "/api/v1/orders",
+            "/api/v1/tasks/queue",
+            "/api/v1/team",
+            "/api/v1/audit",
+            "/api/v1/tokens",
+            "/api/v1/incidents",
+        ] {
             let (status, text) =
                 send(&service, "GET", &format!("{path}{query}"), Some(&admin), Vec::new(), false).await;
             check("GET", path, status, &text);
