@@ -47,6 +47,7 @@ const POSTGRES: &Files = &[
     (6, "queue order", include_str!("../../../migrations/postgres/0006_queue_order.sql")),
     (7, "incidents", include_str!("../../../migrations/postgres/0007_incidents.sql")),
     (8, "queue by due time", include_str!("../../../migrations/postgres/0008_queue_due.sql")),
+    (9, "queue of unclaimed tasks", include_str!("../../../migrations/postgres/0009_queue_unclaimed.sql")),
 ];
 
 /// Every table the PostgreSQL migrations create, as their `CREATE TABLE` statements name them.
@@ -64,7 +65,8 @@ pub(crate) fn sqlite() -> Migrator {
 }
 
 /// The PostgreSQL migrations (`migrations/postgres`): the same versions as SQLite's but 4, which
-/// changes how SQLite lays out its events table and has no PostgreSQL counterpart.
+/// changes how SQLite lays out its events table and has no PostgreSQL counterpart, and with 9,
+/// an index of the unclaimed tasks that only PostgreSQL's planner needs.
 pub(crate) fn postgres() -> Migrator {
     migrator(POSTGRES)
 }
