@@ -368,6 +368,120 @@ async fn timers_fire_and_failed_actions_retry_then_become_incidents(backend: &Ba
     );
 }
 
+/// Hold must hold: while an order is on hold its job is not run, its wait's timer does not fire
+/// and its task is not offered by take-next; after resume each goes on.
+async fn hold_holds_jobs_timers_and_tasks(backend: &Backend) {
+    let (engine, clock, calls) = setup(backend).await;
+    let admin = Actor::system();
+    let id = engine.start("order", basic()).await.expect("starts");
+    complete_intake(&engine, &id, "basic").await;
+    engine.apply(&id, &admin, Command::Hold { reason: "お客様都合".into() }).await.expect("holds");
+    assert_eq!(engine.run_due().await.expect("a round with the order held"), 0);
+    assert_eq!(calls.load(Ordering::SeqCst), 0, "no job of a held order runs");
+    engine.apply(&id, &admin, Command::Resume).await.expect("resumes");
+    engine.run_due().await.expect("runs the job");
+    assert_eq!(calls.load(Ordering::SeqCst), 1);
+    let at = |state: &junro_engine::machine::OrderState, step: &str| state.tokens.values().any(|t| t.step == step);
+    assert!(at(&engine.order(&id).await.expect("order").state, "wait_work"), "the job ran after resume");
+
+    engine.apply(&id, &admin, Command::Hold { reason: "工事日調整".into() }).await.expect("holds");
+    clock.advance(3 * 86_400 + 60);
+    assert_eq!(engine.run_due().await.expect("a round with the order held"), 0, "the wait's timer waits");
+    assert!(at(&engine.order(&id).await.expect("order").state, "wait_work"), "still waiting while held");
+    engine.apply(&id, &admin, Command::Resume).await.expect("resumes");
+    engine.run_due().await.expect("fires the deferred timer");
+    let order = engine.order(&id).await.expect("order");
+    assert!(order.history.iter().any(|h| matches!(&h.event, Event::WaitEnded { by, .. } if by == "after")));
+
+    // A held order's task is not offered, and take-next goes past it to the next one.
+    let held = engine
+        .start("order", StartOrder { business_key: Some("A-0002".into()), ..StartOrder::default() })
+        .await
+        .expect("starts");
+    clock.advance(60);
+    let other = engine
+        .start("order", StartOrder { business_key: Some("A-0003".into()), ..StartOrder::default() })
+        .await
+        .expect("starts");
+    engine.apply(&held, &admin, Command::Hold { reason: "確認中".into() }).await.expect("holds");
+    let person = operator("vendor_a");
+    let taken = engine.take_next(&person).await.expect("takes").expect("a task");
+    assert_eq!(taken.order, other, "the held order's older task is passed over");
+    assert_eq!(engine.take_next(&person).await.expect("takes"), None, "nothing else is takeable");
+}
+
+/// Take-next considers all eligible work: with more held orders ahead in the queue than one
+/// page of candidates, the open order behind them is still found.
+async fn take_next_considers_all_eligible_work(backend: &Backend) {
+    let (engine, clock, _) = setup(backend).await;
+    let starts = (0..150)
+        .map(|n| junro_engine::BatchItem::Start {
+            flow: "order".into(),
+            order: StartOrder { business_key: Some(format!("H-{n}")), ..StartOrder::default() },
+        })
+        .collect();
+    let held: Vec<String> = engine.apply_batch(starts).await.into_iter().flatten().flatten().collect();
+    assert_eq!(held.len(), 150);
+    let holds = held
+        .iter()
+        .map(|order| junro_engine::BatchItem::Apply {
+            order: order.clone(),
+            actor: Actor::system(),
+            command: Command::Hold { reason: "書類待ち".into() },
+        })
+        .collect();
+    assert!(engine.apply_batch(holds).await.iter().all(Result::is_ok));
+    clock.advance(60);
+    let open = engine.start("order", basic()).await.expect("starts");
+    let taken = engine.take_next(&operator("vendor_a")).await.expect("takes").expect("the open order's task");
+    assert_eq!(taken.order, open);
+}
+
+/// A task claimed, released, claimed again, transferred to a colleague, completed by them and
+/// pulled back, as people do it; every step recorded with who did it.
+async fn tasks_are_released_transferred_and_pulled_back(backend: &Backend) {
+    let (engine, _, _) = setup(backend).await;
+    let (first, second) = (operator("vendor_a"), Actor::person("op-vendor_a-2", &["operator"], Some("vendor_a")));
+    let id = engine.start("order", basic()).await.expect("starts");
+    let task = task_at(&engine, &id, "intake").await;
+    engine.apply(&id, &first, Command::Claim { task }).await.expect("claims");
+    match engine.apply(&id, &second, Command::Claim { task }).await {
+        Err(EngineError::Command(CommandError::ClaimedByOther { by, .. })) => assert_eq!(by, first.id),
+        other => panic!("a claimed task is not claimed twice: {other:?}"),
+    }
+    engine.apply(&id, &first, Command::Release { task }).await.expect("releases");
+    engine.apply(&id, &first, Command::Claim { task }).await.expect("claims again");
+    engine.apply(&id, &first, Command::Transfer { task, to: second.clone() }).await.expect("transfers");
+    let form = json!({ "plan": "premium" }).as_object().cloned().unwrap_or_default();
+    engine.complete(&id, task, &second, None, form).await.expect("the colleague completes it");
+    let review = task_at(&engine, &id, "review").await;
+    match engine.apply(&id, &first, Command::PullBack { task }).await {
+        Err(EngineError::Command(CommandError::NoPullBack { .. })) => {}
+        other => panic!("only who completed it pulls it back: {other:?}"),
+    }
+    engine.apply(&id, &second, Command::PullBack { task }).await.expect("pulls back");
+    let state = engine.order(&id).await.expect("order").state;
+    assert!(!state.tokens.contains_key(&review), "the review is withdrawn");
+    let reopened = state.tokens.values().find(|t| t.step == "intake").expect("the intake is open again");
+    assert!(
+        matches!(&reopened.activity, junro_engine::machine::Activity::Task { assignee: Some(a), .. } if *a == second.id),
+        "and back with who pulled it back: {reopened:?}"
+    );
+    let history = engine.order(&id).await.expect("order").history;
+    let kinds: Vec<&str> = history
+        .iter()
+        .filter_map(|h| match &h.event {
+            Event::TaskClaimed { .. } => Some("claimed"),
+            Event::TaskReleased { .. } => Some("released"),
+            Event::TaskTransferred { .. } => Some("transferred"),
+            Event::TaskCompleted { .. } => Some("completed"),
+            Event::PulledBack { .. } => Some("pulled back"),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(kinds, vec!["claimed", "released", "claimed", "transferred", "completed", "pulled back", "claimed"]);
+}
+
 /// The queue puts the most urgent first: by due time (earliest first, a task without one last),
 /// then by ready time; take-next takes in that order.
 async fn the_queue_orders_tasks_by_due_time_then_ready_time(backend: &Backend) {
@@ -666,6 +780,11 @@ fn cases() -> Vec<(&'static str, Case)> {
         }),
         ("timers_fire_and_failed_actions_retry_then_become_incidents", |b| {
             Box::pin(timers_fire_and_failed_actions_retry_then_become_incidents(b))
+        }),
+        ("hold_holds_jobs_timers_and_tasks", |b| Box::pin(hold_holds_jobs_timers_and_tasks(b))),
+        ("take_next_considers_all_eligible_work", |b| Box::pin(take_next_considers_all_eligible_work(b))),
+        ("tasks_are_released_transferred_and_pulled_back", |b| {
+            Box::pin(tasks_are_released_transferred_and_pulled_back(b))
         }),
         ("the_queue_orders_tasks_by_due_time_then_ready_time", |b| {
             Box::pin(the_queue_orders_tasks_by_due_time_then_ready_time(b))

@@ -175,9 +175,9 @@ pub fn apply_owned(
     }
     match &run.state.status {
         Status::Closed { .. } => return Err(CommandError::Closed(run.state.id.clone())),
-        Status::OnHold { .. }
-            if !matches!(command, Command::Resume | Command::Cancel { .. } | Command::TimerFired { .. }) =>
-        {
+        // Nothing moves while an order is held: its timers fire, and its jobs' results count,
+        // after it is resumed.
+        Status::OnHold { .. } if !matches!(command, Command::Resume | Command::Cancel { .. }) => {
             return Err(CommandError::OnHold(run.state.id.clone()));
         }
         _ => {}

@@ -532,55 +532,54 @@ impl Engine {
     /// orders of the person's vendor: `order_vendor`); its roles, vendor, unclaimed and limit
     /// are the actor's.
     pub async fn take_next_where(&self, actor: &Actor, within: TaskFilter) -> Result<Option<TaskRow>, EngineError> {
-        // When every candidate of a full page is being claimed by someone else or was taken
-        // meanwhile, look further down (a crowd of callers can use up a page at once).
-        for limit in [64, 512, 4096] {
+        // The query leaves out what this person may not take (other roles, other vendors,
+        // held orders). When every candidate of a full page is being claimed by someone else,
+        // was taken meanwhile or turned out not to be takeable, look eight times further down,
+        // until a page is not full: every eligible task is considered, however many are ahead.
+        let mut limit: u32 = 64;
+        loop {
             let filter = TaskFilter {
                 roles: Some(actor.roles.clone()),
                 vendor: actor.vendor.clone(),
                 unclaimed: true,
                 assignee: None,
+                takeable: true,
                 limit: Some(limit),
                 ..within.clone()
             };
             let candidates = self.store.tasks(&filter).await?;
             let full = candidates.len() == limit as usize;
-            let (taken, contended) = self.claim_first(actor, candidates).await?;
-            if taken.is_some() || !(full && contended) {
+            let taken = self.claim_first(actor, candidates).await?;
+            if taken.is_some() || !full {
                 return Ok(taken);
             }
+            limit = limit.saturating_mul(8);
         }
-        Ok(None)
     }
 
-    /// Claims the first of `candidates` the actor may work; also says whether any was skipped
-    /// because another caller was claiming it or had just taken it.
-    async fn claim_first(
-        &self,
-        actor: &Actor,
-        candidates: Vec<TaskRow>,
-    ) -> Result<(Option<TaskRow>, bool), EngineError> {
-        let mut contended = false;
+    /// Claims the first of `candidates` the actor may work, skipping those another caller is
+    /// claiming or has just taken, and those that turn out not to be takeable.
+    async fn claim_first(&self, actor: &Actor, candidates: Vec<TaskRow>) -> Result<Option<TaskRow>, EngineError> {
         for task in candidates {
-            let Some(_reservation) = self.taking.reserve(&task.order, task.instance) else {
-                contended = true;
-                continue;
-            };
+            let Some(_reservation) = self.taking.reserve(&task.order, task.instance) else { continue };
             match self.apply(&task.order, actor, Command::Claim { task: task.instance }).await {
-                Ok(()) => return Ok((Some(TaskRow { assignee: Some(actor.id.clone()), ..task }), contended)),
-                // Someone was faster, or the order moved on or closed meanwhile: try the next.
+                Ok(()) => return Ok(Some(TaskRow { assignee: Some(actor.id.clone()), ..task })),
+                // Someone was faster, the order moved on, closed or was held meanwhile, or its
+                // vendor rules this person out: try the next.
                 Err(
                     EngineError::Conflict(_)
                     | EngineError::Command(
-                        CommandError::ClaimedByOther { .. } | CommandError::NoSuchTask(_) | CommandError::Closed(_),
+                        CommandError::ClaimedByOther { .. }
+                        | CommandError::NoSuchTask(_)
+                        | CommandError::Closed(_)
+                        | CommandError::NotEligible { .. }
+                        | CommandError::OnHold(_),
                     ),
-                ) => contended = true,
-                // The order's vendor rules this person out, or it is on hold: try the next.
-                Err(EngineError::Command(CommandError::NotEligible { .. } | CommandError::OnHold(_))) => {}
+                ) => {}
                 Err(e) => return Err(e),
             }
         }
-        Ok((None, contended))
+        Ok(None)
     }
 
     /// Completes a task with an outcome (for tasks with outcomes) and form data.

@@ -105,7 +105,9 @@ impl Engine {
                 {
                     handled += 1
                 }
-                Err(EngineError::Conflict(_)) => {}
+                // The order moved meanwhile, or was put on hold: its timer fires, its job runs
+                // again, once the order allows (a held order's timers and jobs wait for resume).
+                Err(EngineError::Conflict(_) | EngineError::Command(CommandError::OnHold(_))) => {}
                 Err(e) => return Err(e),
             }
         }

@@ -238,7 +238,11 @@ impl<'a> Building<'a> {
             updated_at,
             expected: change.expected_version.map(|v| i64::try_from(v).unwrap_or(i64::MAX)),
             status_moved: change.events.iter().any(|(_, _, event)| moves_status(event)),
-            timer_at: state.timers.values().map(|t| micros(t.at)).min(),
+            // A held order's timers wait for its resumption: none is due while it is held.
+            timer_at: match state.status {
+                Status::OnHold { .. } => None,
+                _ => state.timers.values().map(|t| micros(t.at)).min(),
+            },
             timer_moved: change
                 .effects
                 .iter()

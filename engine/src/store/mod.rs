@@ -167,6 +167,8 @@ pub struct TaskFilter {
     /// vendor may see, whatever the task's own vendor scope (a back-office task open to any
     /// vendor's staff still belongs to its order's vendor).
     pub order_vendor: Option<String>,
+    /// Only tasks that can be taken now: none of an order on hold.
+    pub takeable: bool,
     /// At most this many (default 100).
     pub limit: Option<u32>,
 }

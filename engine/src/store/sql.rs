@@ -446,6 +446,9 @@ macro_rules! sql_store {
                             .push_bind(vendor.clone())
                             .push(")");
                     }
+                    if filter.takeable {
+                        q.push(" AND NOT EXISTS (SELECT 1 FROM orders o WHERE o.id = tasks.order_id AND o.status = 'on_hold')");
+                    }
                     q.push(" ORDER BY priority DESC, coalesce(due_at, 9223372036854775807), ready_at, order_id, instance LIMIT ").push_bind(i64::from(filter.limit.unwrap_or(100)));
                     let rows = q.build().fetch_all(&self.pool).await?;
                     rows.iter()
@@ -536,7 +539,9 @@ macro_rules! sql_store {
                     let _writer = self.writer().await;
                     let rows = sqlx::query(concat!(
                         "UPDATE orders SET timer_lease = $1 WHERE id IN (",
-                        "SELECT id FROM orders WHERE timer_at <= $2 AND timer_lease < $2 ORDER BY timer_at LIMIT $3",
+                        // A held order's timers wait for its resumption (its `timer_at` is empty
+                        // while it is held; the status test covers rows written before that).
+                        "SELECT id FROM orders WHERE timer_at <= $2 AND timer_lease < $2 AND status <> 'on_hold' ORDER BY timer_at LIMIT $3",
                         $skip_locked,
                         ") RETURNING id"
                     ))
@@ -570,7 +575,9 @@ macro_rules! sql_store {
                     for action in actions {
                         list.push_bind(action.clone());
                     }
-                    q.push(") ORDER BY run_at LIMIT ").push_bind(i64::from(limit));
+                    // No job of a held order runs until it is resumed.
+                    q.push(") AND NOT EXISTS (SELECT 1 FROM orders o WHERE o.id = jobs.order_id AND o.status = 'on_hold')");
+                    q.push(" ORDER BY run_at LIMIT ").push_bind(i64::from(limit));
                     q.push($skip_locked);
                     q.push(") RETURNING order_id, instance, action, inputs, idempotency_key, attempt, timeout_s");
                     let rows = q.build().fetch_all(&self.writes).await?;

@@ -137,7 +137,7 @@ pub async fn queue(
 ) -> ApiResult<Json<Vec<TaskView>>> {
     let query = QueueQuery { assignee: None, ..query };
     let Some(filter) = filter_of(&state, &identity, query).await? else { return Ok(Json(Vec::new())) };
-    let filter = TaskFilter { roles: Some(identity.user.roles.clone()), unclaimed: true, ..filter };
+    let filter = TaskFilter { roles: Some(identity.user.roles.clone()), unclaimed: true, takeable: true, ..filter };
     let tasks = state.engine.tasks(&filter).await?;
     Ok(Json(tasks.into_iter().map(|t| view(&state, t)).collect()))
 }
