@@ -112,9 +112,10 @@ pub fn describe(event: &Event, flow: Option<&CompiledFlow>) -> String {
                 if outputs.is_empty() { String::new() } else { format!("; brought back {}", values(outputs)) };
             format!("subflow ended {outcome}{outputs}")
         }
-        Event::SignalReceived { name, data } => {
+        Event::SignalReceived { name, data, sender } => {
             let data = if data.is_empty() { String::new() } else { format!(" with {}", values(data)) };
-            format!("signal {name} received{data}")
+            let sender = sender.as_ref().map(|s| format!(" from {s}")).unwrap_or_default();
+            format!("signal {name} received{sender}{data}")
         }
         Event::SentBack { from, to, actor, reason, .. } => {
             format!("sent back from {} to {} by {actor}: {reason}", step(from), step(to))
@@ -125,7 +126,8 @@ pub fn describe(event: &Event, flow: Option<&CompiledFlow>) -> String {
         Event::Reminded { instance } => format!("reminder sent for task #{instance}"),
         Event::Overdue { instance } => format!("task #{instance} is overdue"),
         Event::Escalated { instance, role } => format!("task #{instance} escalated to {role}"),
-        Event::OrderClosed { outcome, by } => format!("order closed: {outcome} ({by})"),
+        Event::OrderClosed { outcome, by, actor: Some(actor) } => format!("order closed: {outcome} by {actor} ({by})"),
+        Event::OrderClosed { outcome, by, actor: None } => format!("order closed: {outcome} ({by})"),
     }
 }
 

@@ -437,6 +437,33 @@ async fn take_next_considers_all_eligible_work(backend: &Backend) {
     assert_eq!(taken.order, open);
 }
 
+/// Cancellation and signals record who: the close event keeps the cancelling administrator,
+/// the signal its sender, and both read back from the store and in the history's words.
+async fn cancellation_and_signals_record_who(backend: &Backend) {
+    let (engine, _, _) = setup(backend).await;
+    let id = engine.start("order", basic()).await.expect("starts");
+    complete_intake(&engine, &id, "basic").await;
+    engine.run_due().await.expect("the job runs");
+    let partner = Actor::person("partner-gw", &[], None);
+    engine.signal_from(&partner, "A-0001", "done_signal", Default::default()).await.expect("signals");
+    let admin = Actor { admin: true, ..Actor::person("admin-1", &[], None) };
+    engine.apply(&id, &admin, Command::Cancel { reason: "お客様より取消".into() }).await.expect("cancels");
+    let order = engine.order(&id).await.expect("order");
+    assert!(
+        order
+            .history
+            .iter()
+            .any(|h| matches!(&h.event, Event::SignalReceived { sender: Some(s), .. } if s == "partner-gw"))
+    );
+    assert!(order.history.iter().any(|h| matches!(
+        &h.event,
+        Event::OrderClosed { outcome, actor: Some(a), .. } if outcome == "cancelled" && a == "admin-1"
+    )));
+    let words: Vec<String> = order.history.iter().map(|h| junro_engine::explain::describe(&h.event, None)).collect();
+    assert!(words.iter().any(|w| w.contains("from partner-gw")), "{words:?}");
+    assert!(words.iter().any(|w| w.contains("cancelled by admin-1")), "{words:?}");
+}
+
 /// A task claimed, released, claimed again, transferred to a colleague, completed by them and
 /// pulled back, as people do it; every step recorded with who did it.
 async fn tasks_are_released_transferred_and_pulled_back(backend: &Backend) {
@@ -783,6 +810,7 @@ fn cases() -> Vec<(&'static str, Case)> {
         }),
         ("hold_holds_jobs_timers_and_tasks", |b| Box::pin(hold_holds_jobs_timers_and_tasks(b))),
         ("take_next_considers_all_eligible_work", |b| Box::pin(take_next_considers_all_eligible_work(b))),
+        ("cancellation_and_signals_record_who", |b| Box::pin(cancellation_and_signals_record_who(b))),
         ("tasks_are_released_transferred_and_pulled_back", |b| {
             Box::pin(tasks_are_released_transferred_and_pulled_back(b))
         }),

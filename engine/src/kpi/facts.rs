@@ -282,7 +282,7 @@ mod tests {
             Event::Resumed { actor: "u".into() },
             Event::SentBack { instance: 2, from: "b".into(), to: "a".into(), actor: "u".into(), reason: "r".into() },
             Event::PulledBack { instance: 2, step: "a".into(), actor: "u".into() },
-            Event::OrderClosed { outcome: "completed".into(), by: "done".into() },
+            Event::OrderClosed { outcome: "completed".into(), by: "done".into(), actor: Some("admin".into()) },
         ];
         for event in events {
             let mut body = serde_json::to_value(HistoryEntry { seq: 1, at, event: event.clone() }.event).expect("json");

@@ -396,7 +396,7 @@ impl<'a> Run<'a> {
         }
         self.state.timers.clear();
         self.state.status = Status::Closed { outcome: outcome.to_string(), at: self.now() };
-        self.events.push(Event::OrderClosed { outcome: outcome.to_string(), by: by.to_string() });
+        self.events.push(Event::OrderClosed { outcome: outcome.to_string(), by: by.to_string(), actor: None });
         if let Some((parent, call)) = self.state.parent.clone() {
             self.effects.push(Effect::NotifyParent {
                 parent,

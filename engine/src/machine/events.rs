@@ -41,7 +41,7 @@ impl Run<'_> {
         Ok(())
     }
 
-    pub(super) fn signal(&mut self, name: &str, data: &Data) -> Result<(), CommandError> {
+    pub(super) fn signal(&mut self, sender: &Actor, name: &str, data: &Data) -> Result<(), CommandError> {
         let mut waiter = None;
         for token in self.state.tokens.values() {
             if !matches!(token.activity, Activity::Waiting { .. }) {
@@ -66,7 +66,8 @@ impl Run<'_> {
             }
         }
         self.state.data.extend(written.clone());
-        self.events.push(Event::SignalReceived { name: name.to_string(), data: written });
+        let sender = Some(sender.id.clone());
+        self.events.push(Event::SignalReceived { name: name.to_string(), data: written, sender });
         self.end_wait(instance, &format!("signal {name}"), &next);
         self.go(&next);
         Ok(())
@@ -208,6 +209,12 @@ impl Run<'_> {
     pub(super) fn cancel(&mut self, actor: &Actor, reason: &str) -> Result<(), CommandError> {
         self.require_admin(actor)?;
         self.close("cancelled", reason);
+        // The close event says who cancelled (the last event: a parent hears of it by effect).
+        if let Some(Event::OrderClosed { actor: who, .. }) =
+            self.events.iter_mut().rev().find(|e| matches!(e, Event::OrderClosed { .. }))
+        {
+            *who = Some(actor.id.clone());
+        }
         Ok(())
     }
 

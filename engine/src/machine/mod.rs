@@ -192,7 +192,7 @@ pub fn apply_owned(
         Command::Transfer { task, to } => run.transfer(actor, *task, to)?,
         Command::Hold { reason } => run.hold(actor, reason)?,
         Command::Resume => run.resume(actor)?,
-        Command::Signal { name, data } => run.signal(name, data)?,
+        Command::Signal { name, data } => run.signal(actor, name, data)?,
         Command::TimerFired { timer } => run.timer_fired(*timer)?,
         Command::ActionSucceeded { job, output } => run.action_succeeded(*job, output)?,
         Command::ActionFailed { job, error } => run.action_failed(*job, error)?,

@@ -568,6 +568,9 @@ pub enum Event {
         name: String,
         /// The fields it wrote into the order.
         data: Data,
+        /// Who sent it (a person, or a system's user), when known.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        sender: Option<String>,
     },
     /// 差戻し.
     SentBack {
@@ -626,6 +629,9 @@ pub enum Event {
         outcome: String,
         /// The end step, or why it was closed otherwise.
         by: String,
+        /// Who closed it, when a person or a system cancelled it.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        actor: Option<String>,
     },
 }
 

@@ -614,7 +614,7 @@ mod tests {
         let events = [
             Event::TaskClaimed { instance: 3, actor: "山田".into(), vendor: None },
             Event::Resumed { actor: "a\"b".into() },
-            Event::OrderClosed { by: "done".into(), outcome: "completed".into() },
+            Event::OrderClosed { by: "done".into(), outcome: "completed".into(), actor: None },
         ];
         // One scratch buffer for all, as a batch reuses it from one event to the next.
         let mut scratch = Vec::new();

@@ -553,7 +553,7 @@ pub async fn signal(
         return Err(Problem::forbidden("signals come from the company's systems and staff, not from vendor staff"));
     }
     let view = visible_state(&state, &identity, &request.business_key).await?;
-    state.engine.signal(&view.id, &request.signal, request.data).await?;
+    state.engine.signal_from(&identity.actor(), &view.id, &request.signal, request.data).await?;
     let mut response = StatusCode::ACCEPTED.into_response();
     response.extensions_mut().insert(AuditNote::about(view.id.clone(), Some(format!("signal {}", request.signal))));
     Ok(response)
