@@ -123,7 +123,7 @@ pub fn describe(event: &Event, flow: Option<&CompiledFlow>) -> String {
         Event::PulledBack { step: s, actor, .. } => format!("{actor} pulled back {}", step(s)),
         Event::Held { actor, reason } => format!("put on hold by {actor}: {reason}"),
         Event::Resumed { actor } => format!("resumed by {actor}"),
-        Event::Reminded { instance } => format!("reminder sent for task #{instance}"),
+        Event::Reminded { instance } => format!("reminder due for task #{instance}"),
         Event::Overdue { instance } => format!("task #{instance} is overdue"),
         Event::Escalated { instance, role } => format!("task #{instance} escalated to {role}"),
         Event::OrderClosed { outcome, by, actor: Some(actor) } => format!("order closed: {outcome} by {actor} ({by})"),
@@ -136,6 +136,14 @@ mod tests {
     use super::*;
     use crate::machine::TableDecision;
     use serde_json::json;
+
+    /// The history never claims what did not happen: no channel delivers reminders yet, so a
+    /// reminder is "due", not "sent".
+    #[test]
+    fn the_history_never_claims_a_reminder_was_sent() {
+        let text = describe(&Event::Reminded { instance: 4 }, None);
+        assert_eq!(text, "reminder due for task #4");
+    }
 
     fn data(v: serde_json::Value) -> Data {
         v.as_object().cloned().unwrap_or_default()

@@ -606,7 +606,7 @@ pub enum Event {
         /// Who.
         actor: String,
     },
-    /// A reminder was sent for a task due soon.
+    /// A task's reminder time came (a notification channel, once configured, delivers it).
     Reminded {
         /// Step instance.
         instance: u64,
