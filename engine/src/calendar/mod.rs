@@ -195,6 +195,41 @@ impl Calendar {
         self.add(t, seconds % 86_400)
     }
 
+    /// The latest moment `seconds` of business time before `to`: `bh(t, to) = seconds` for the
+    /// returned `t`, and no later `t` has as much (a reminder `4h before` a task due Thursday
+    /// 09:00 on a 09:00–18:00 calendar comes Wednesday 14:00, not Thursday 05:00).
+    /// [`Timestamp::MIN`] when there is not that much working time before `to`.
+    pub fn subtract(&self, to: Timestamp, seconds: u64) -> Timestamp {
+        let wanted = i64::try_from(seconds).unwrap_or(i64::MAX);
+        if self.rules.is_none() || seconds == 0 {
+            return to.checked_sub(SignedDuration::from_secs(wanted)).unwrap_or(Timestamp::MIN);
+        }
+        // Business time runs no faster than the clock: start `seconds` back and widen the gap
+        // until it holds enough working time, then narrow it down to the second.
+        let mut gap = wanted.max(1);
+        let mut low = loop {
+            let Ok(low) = to.checked_sub(SignedDuration::from_secs(gap)) else { return Timestamp::MIN };
+            if self.business_seconds(low, to) >= seconds {
+                break low;
+            }
+            // Ten years of calendar time without enough working time: give up.
+            if gap > 10 * 366 * 86_400 {
+                return Timestamp::MIN;
+            }
+            gap = gap.saturating_mul(2);
+        };
+        let mut high = to;
+        while high.duration_since(low) > SignedDuration::from_secs(1) {
+            let middle = low.checked_add(high.duration_since(low) / 2).unwrap_or(high);
+            if self.business_seconds(middle, to) >= seconds {
+                low = middle;
+            } else {
+                high = middle;
+            }
+        }
+        low
+    }
+
     /// `bh(a, b)`: the whole seconds of `[a, b)` that fall in working time; 0 when `b <= a`.
     pub fn business_seconds(&self, a: Timestamp, b: Timestamp) -> u64 {
         if b <= a {

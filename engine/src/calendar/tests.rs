@@ -303,3 +303,27 @@ fn a_due_time_asked_again_is_the_same_and_another_is_computed_afresh() {
     assert_eq!(office.add_sla(tokyo("2026-11-24T17:00"), 86_400), tokyo("2026-11-25T17:00"));
     assert_eq!(office.add_sla(friday, 86_400), tokyo("2026-11-24T17:00"));
 }
+
+/// Reminders in business time: `remind 4h before` a task due Thursday 09:00 comes Wednesday
+/// 14:00 on an office calendar, not Thursday 05:00; across a weekend and a holiday it goes back
+/// to the last working hours; on an always-working calendar it is plain clock time.
+#[test]
+fn business_time_before_a_due_time_counts_working_hours_back() {
+    let office = Calendar::japan_office();
+    let tokyo =
+        |s: &str| -> Timestamp { format!("{s}[Asia/Tokyo]").parse::<jiff::Zoned>().expect("zoned").timestamp() };
+    assert_eq!(office.subtract(tokyo("2026-12-10T09:00"), 4 * H), tokyo("2026-12-09T14:00"));
+    assert_eq!(office.subtract(tokyo("2026-12-10T15:30"), 4 * H), tokyo("2026-12-10T11:30"));
+    // Tuesday 24 November 10:00, 2h back: 1h on Tuesday, Monday 23rd is a holiday, so Friday 17:00.
+    assert_eq!(office.subtract(tokyo("2026-11-24T10:00"), 2 * H), tokyo("2026-11-20T17:00"));
+    // Exactly the start of working time: the business hour before it began at 17:00 the day before.
+    assert_eq!(office.subtract(tokyo("2026-12-10T09:00"), H), tokyo("2026-12-09T17:00"));
+    let always = Calendar::default_japan();
+    assert_eq!(always.subtract(tokyo("2026-12-10T09:00"), 4 * H), tokyo("2026-12-10T05:00"));
+    // Whatever the due time, the answer holds exactly that much working time before it.
+    for (due, hours) in [("2026-12-31T12:00", 3), ("2027-01-04T09:30", 5), ("2026-08-17T18:00", 9)] {
+        let t = office.subtract(tokyo(due), hours * H);
+        assert_eq!(office.business_seconds(t, tokyo(due)), hours * H, "{due} - {hours}h = {t}");
+        assert!(office.is_working(t) || hours == 0, "{t} starts a working hour");
+    }
+}

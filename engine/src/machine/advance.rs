@@ -240,8 +240,8 @@ impl<'a> Run<'a> {
         });
         if let Some(due) = due_at {
             if let Some(before) = task.remind_before {
-                let at =
-                    due.checked_sub(jiff::SignedDuration::from_secs(i64::try_from(before).unwrap_or(0))).unwrap_or(due);
+                // Business time before the due time, as the SLA counts it.
+                let at = self.ctx.calendar.subtract(due, before);
                 self.schedule(at.max(self.now()), TimerPurpose::Remind { instance });
             }
             self.schedule(due, TimerPurpose::Due { instance });
