@@ -124,6 +124,10 @@ pub fn describe(event: &Event, flow: Option<&CompiledFlow>) -> String {
         Event::Held { actor, reason } => format!("put on hold by {actor}: {reason}"),
         Event::Resumed { actor } => format!("resumed by {actor}"),
         Event::Reminded { instance } => format!("reminder due for task #{instance}"),
+        Event::TaskDueMoved { instance, due_at, stopped_s } => format!(
+            "task #{instance} now due {due_at}: the SLA clock stood still for {:.1} business hours",
+            *stopped_s as f64 / 3600.0
+        ),
         Event::Overdue { instance } => format!("task #{instance} is overdue"),
         Event::Escalated { instance, role } => format!("task #{instance} escalated to {role}"),
         Event::OrderClosed { outcome, by, actor: Some(actor) } => format!("order closed: {outcome} by {actor} ({by})"),

@@ -410,6 +410,39 @@ async fn hold_holds_jobs_timers_and_tasks(backend: &Backend) {
     assert_eq!(engine.take_next(&person).await.expect("takes"), None, "nothing else is takeable");
 }
 
+/// Stop-the-clock SLAs: an order held for 30 minutes has its open task due 30 minutes later,
+/// in the queue too, and the task's reminder follows its due time.
+async fn a_hold_moves_the_open_tasks_due_times_out(backend: &Backend) {
+    let (engine, clock, _) = setup(backend).await;
+    let admin = Actor::system();
+    let id = engine.start("reminded", StartOrder::default()).await.expect("starts");
+    let due = |tasks: &[junro_engine::store::TaskRow]| tasks.first().and_then(|t| t.due_at).expect("a due time");
+    let filter = TaskFilter { order: Some(id.clone()), ..TaskFilter::default() };
+    let before = due(&engine.tasks(&filter).await.expect("tasks"));
+    assert_eq!(before, t0() + jiff::SignedDuration::from_hours(1));
+    clock.advance(600);
+    engine.apply(&id, &admin, Command::Hold { reason: "お客様不在".into() }).await.expect("holds");
+    clock.advance(1800);
+    engine.apply(&id, &admin, Command::Resume).await.expect("resumes");
+    let after = due(&engine.tasks(&filter).await.expect("tasks"));
+    assert_eq!(after, before + jiff::SignedDuration::from_mins(30), "the queue's due time moved out");
+    let state = engine.order(&id).await.expect("order").state;
+    let remind =
+        state.timers.values().find(|t| matches!(t.purpose, junro_engine::machine::TimerPurpose::Remind { .. }));
+    assert_eq!(remind.map(|t| t.at), Some(after - jiff::SignedDuration::from_mins(1)), "the reminder follows");
+    let history = engine.order(&id).await.expect("order").history;
+    assert!(history.iter().any(|h| matches!(&h.event, Event::TaskDueMoved { stopped_s: 1800, .. })));
+    // The reminder fires at its new time, not at the old one.
+    clock.advance(60 * 60 - 600 - 1800 - 60 + 60);
+    engine.run_due().await.expect("a round");
+    let reminded =
+        |h: &[junro_engine::store::HistoryEntry]| h.iter().any(|e| matches!(e.event, Event::Reminded { .. }));
+    assert!(!reminded(&engine.order(&id).await.expect("order").history), "not at the old reminder time");
+    clock.advance(1800);
+    engine.run_due().await.expect("a round");
+    assert!(reminded(&engine.order(&id).await.expect("order").history), "at the new one");
+}
+
 /// Take-next considers all eligible work: with more held orders ahead in the queue than one
 /// page of candidates, the open order behind them is still found.
 async fn take_next_considers_all_eligible_work(backend: &Backend) {
@@ -810,6 +843,7 @@ fn cases() -> Vec<(&'static str, Case)> {
         }),
         ("hold_holds_jobs_timers_and_tasks", |b| Box::pin(hold_holds_jobs_timers_and_tasks(b))),
         ("take_next_considers_all_eligible_work", |b| Box::pin(take_next_considers_all_eligible_work(b))),
+        ("a_hold_moves_the_open_tasks_due_times_out", |b| Box::pin(a_hold_moves_the_open_tasks_due_times_out(b))),
         ("cancellation_and_signals_record_who", |b| Box::pin(cancellation_and_signals_record_who(b))),
         ("tasks_are_released_transferred_and_pulled_back", |b| {
             Box::pin(tasks_are_released_transferred_and_pulled_back(b))

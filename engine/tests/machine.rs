@@ -333,6 +333,34 @@ fn join_waits_for_every_branch_and_a_signal_ends_the_wait() {
     assert!(matches!(order.state.status, Status::Closed { ref outcome, .. } if outcome == "completed"));
 }
 
+/// Stop-the-clock SLAs: while the order waits for the customer only (`arrived` is a customer
+/// signal), the confirmation task's SLA clock stands still; when the customer's signal ends the
+/// wait two hours later, the task is due two hours later, in the queue too.
+#[test]
+fn a_customer_wait_moves_the_parallel_tasks_due_time_out() {
+    let mut order = Order::start();
+    order.complete_intake(500);
+    order.pass_check(true);
+    let confirm = order.at("confirm");
+    let due = |order: &Order| match &order.state.tokens[&confirm].activity {
+        Activity::Task { due_at, .. } => due_at.expect("a due time"),
+        other => panic!("{other:?}"),
+    };
+    let before = due(&order);
+    order.now += jiff::SignedDuration::from_hours(2);
+    order.apply(&Actor::system(), Command::Signal { name: "arrived".into(), data: Data::new() });
+    assert_eq!(due(&order), before + jiff::SignedDuration::from_hours(2));
+    assert!(
+        order
+            .events
+            .iter()
+            .any(|e| matches!(e, Event::TaskDueMoved { instance, stopped_s: 7200, .. } if *instance == confirm))
+    );
+    assert!(order.effects.iter().any(|e| matches!(e, Effect::MoveTaskDue { instance, .. } if *instance == confirm)));
+    let due_timer = order.timer(|p| matches!(p, machine::TimerPurpose::Due { .. }));
+    assert_eq!(order.state.timers[&due_timer].at, due(&order), "the due timer follows");
+}
+
 #[test]
 fn a_timer_ends_the_wait_and_a_failed_subflow_ends_the_caller() {
     let mut order = Order::start();

@@ -239,18 +239,23 @@ impl<'a> Run<'a> {
             due_at,
         });
         if let Some(due) = due_at {
-            if let Some(before) = task.remind_before {
-                // Business time before the due time, as the SLA counts it.
-                let at = self.ctx.calendar.subtract(due, before);
-                self.schedule(at.max(self.now()), TimerPurpose::Remind { instance });
-            }
-            self.schedule(due, TimerPurpose::Due { instance });
-            if let Some((role, after)) = &task.escalate {
-                let at = self.ctx.calendar.add_sla(due, *after);
-                self.schedule(at, TimerPurpose::Escalate { instance, role: role.clone() });
-            }
+            self.schedule_task_timers(instance, task, due);
         }
         Vec::new()
+    }
+
+    /// The reminder, due and escalation timers of task `instance`, due at `due`.
+    pub(super) fn schedule_task_timers(&mut self, instance: u64, task: &crate::compile::TaskSpec, due: Timestamp) {
+        if let Some(before) = task.remind_before {
+            // Business time before the due time, as the SLA counts it.
+            let at = self.ctx.calendar.subtract(due, before);
+            self.schedule(at.max(self.now()), TimerPurpose::Remind { instance });
+        }
+        self.schedule(due, TimerPurpose::Due { instance });
+        if let Some((role, after)) = &task.escalate {
+            let at = self.ctx.calendar.add_sla(due, *after);
+            self.schedule(at, TimerPurpose::Escalate { instance, role: role.clone() });
+        }
     }
 
     /// Where a task leads once done with `outcome`.
@@ -265,9 +270,18 @@ impl<'a> Run<'a> {
 
     fn enter_wait(&mut self, instance: u64, step: &str, arms: &[(WaitArmSpec, String)]) -> Vec<String> {
         let customer = arms.iter().any(|(arm, _)| matches!(arm, WaitArmSpec::Signal { customer: true, .. }));
-        self.state
-            .tokens
-            .insert(instance, Token { instance, step: step.into(), activity: Activity::Waiting { customer } });
+        // The SLA clock stops only when every signal the wait listens for is the customer's.
+        let signals = || {
+            arms.iter().filter_map(|(arm, _)| match arm {
+                WaitArmSpec::Signal { customer, .. } => Some(*customer),
+                _ => None,
+            })
+        };
+        let stops_clock_since = (signals().count() > 0 && signals().all(|c| c)).then(|| self.now());
+        self.state.tokens.insert(
+            instance,
+            Token { instance, step: step.into(), activity: Activity::Waiting { customer, stops_clock_since } },
+        );
         self.events.push(Event::WaitStarted { instance, step: step.to_string(), customer });
         for (arm, next) in arms {
             let at = match arm {
@@ -307,9 +321,12 @@ impl<'a> Run<'a> {
 
     /// Removes a wait's token and its timers, and records how it ended.
     pub(super) fn end_wait(&mut self, instance: u64, by: &str, next: &str) {
-        self.state.tokens.remove(&instance);
+        let token = self.state.tokens.remove(&instance);
         self.cancel_timers(|p| matches!(p, TimerPurpose::Wait { instance: i, .. } if *i == instance));
         self.events.push(Event::WaitEnded { instance, by: by.to_string(), next: next.to_string() });
+        if let Some(Token { activity: Activity::Waiting { stops_clock_since: Some(since), .. }, .. }) = token {
+            self.clock_stopped_since(since);
+        }
     }
 
     pub(super) fn schedule(&mut self, at: Timestamp, purpose: TimerPurpose) {

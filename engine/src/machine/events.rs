@@ -36,8 +36,13 @@ impl Run<'_> {
         if !actor.admin && !self.works_on_order(actor) {
             return Err(CommandError::NotAdmin(actor.id.clone()));
         }
+        let Status::OnHold { since } = self.state.status else {
+            return Err(CommandError::NotOnHold(self.state.id.clone()));
+        };
         self.state.status = Status::Open;
         self.events.push(Event::Resumed { actor: actor.id.clone() });
+        // The SLA clock stood still while the order was held.
+        self.clock_stopped_since(since);
         Ok(())
     }
 

@@ -11,6 +11,7 @@ mod advance;
 pub(crate) use advance::decide;
 mod events;
 mod rfc3339;
+mod stopped;
 mod tasks;
 mod types;
 

@@ -90,6 +90,11 @@ pub enum Activity {
     Waiting {
         /// Whether this is a wait for the customer (the KPI clock stops).
         customer: bool,
+        /// When it began, if it stops the SLA clock (every signal it waits for is the
+        /// customer's): the order's open tasks' due times move out by the business time it
+        /// lasted.
+        #[serde(default, skip_serializing_if = "Option::is_none", with = "super::rfc3339::option")]
+        stops_clock_since: Option<Timestamp>,
     },
     /// Waiting for a subflow (a child order) to end.
     Calling {
@@ -611,6 +616,17 @@ pub enum Event {
         /// Step instance.
         instance: u64,
     },
+    /// A task's due time moved out by the business time the SLA clock stood still (the order
+    /// was on hold, or waited for the customer only).
+    TaskDueMoved {
+        /// Step instance.
+        instance: u64,
+        /// The new due time.
+        #[serde(with = "super::rfc3339")]
+        due_at: Timestamp,
+        /// The business seconds the clock stood still.
+        stopped_s: u64,
+    },
     /// A task passed its due time.
     Overdue {
         /// Step instance.
@@ -668,6 +684,13 @@ pub enum Effect {
         priority: u8,
         /// Due time.
         due_at: Option<Timestamp>,
+    },
+    /// A task's due time moved (the SLA clock was stopped meanwhile).
+    MoveTaskDue {
+        /// Step instance.
+        instance: u64,
+        /// The new due time.
+        due_at: Timestamp,
     },
     /// Remove a task from the queue.
     CloseTask {

@@ -119,6 +119,8 @@ pub(crate) struct Batch {
     pub(crate) task_inserts: Vec<TaskWrite>,
     pub(crate) task_assigns: Vec<(String, i64, Option<String>)>,
     pub(crate) task_deletes: Vec<(String, i64)>,
+    /// Tasks whose due time moved: (order, instance, due time).
+    pub(crate) task_dues: Vec<(String, i64, i64)>,
     pub(crate) job_upserts: Vec<JobWrite>,
     pub(crate) job_deletes: Vec<(String, i64)>,
     pub(crate) incident_upserts: Vec<IncidentWrite>,
@@ -153,6 +155,7 @@ impl Batch {
         self.task_inserts.append(&mut other.task_inserts);
         self.task_assigns.append(&mut other.task_assigns);
         self.task_deletes.append(&mut other.task_deletes);
+        self.task_dues.append(&mut other.task_dues);
         self.job_upserts.append(&mut other.job_upserts);
         self.job_deletes.append(&mut other.job_deletes);
         self.incident_upserts.append(&mut other.incident_upserts);
@@ -288,6 +291,8 @@ impl<'a> Building<'a> {
 #[derive(Default)]
 struct NetEffects {
     tasks: Vec<(i64, TaskOp)>,
+    /// Due times moved, by task number, in order.
+    dues: Vec<(i64, i64)>,
     jobs: Vec<(i64, Op<JobWrite>)>,
     /// Incidents follow the change's events (raised, retried, resolved).
     incidents: Vec<(i64, Op<IncidentWrite>)>,
@@ -339,6 +344,7 @@ impl NetEffects {
                     Some(TaskOp::Delete) => {}
                     _ => set(&mut self.tasks, *instance as i64, Some(TaskOp::Assign(assignee.clone()))),
                 },
+                Effect::MoveTaskDue { instance, due_at } => self.dues.push((*instance as i64, micros(*due_at))),
                 Effect::CloseTask { instance } => {
                     // Created in this change: it never reaches the table.
                     let created = matches!(entry(&mut self.tasks, *instance as i64), Some(TaskOp::Insert(_)));
@@ -398,6 +404,13 @@ impl NetEffects {
 
     /// Moves the net rows of order `id` into `batch`, leaving the lists empty for the next change.
     fn drain_into(&mut self, id: &str, batch: &mut Batch) {
+        for (instance, due) in self.dues.drain(..) {
+            match entry(&mut self.tasks, instance) {
+                Some(TaskOp::Insert(row)) => row.due_at = Some(due),
+                Some(TaskOp::Delete) => {}
+                _ => batch.task_dues.push((id.to_string(), instance, due)),
+            }
+        }
         for (instance, op) in self.tasks.drain(..) {
             match op {
                 TaskOp::Insert(row) => batch.task_inserts.push(row),

@@ -141,6 +141,15 @@ macro_rules! sql_store {
                         .await?;
                 }
                 Self::delete_pairs(tx, "DELETE FROM tasks WHERE (order_id, instance) IN (SELECT column1, column2 FROM (", batch.task_deletes).await?;
+                // Due times move rarely (when a hold or a customer wait ends): a statement each.
+                for (order, instance, due) in batch.task_dues {
+                    sqlx::query("UPDATE tasks SET due_at = $1 WHERE order_id = $2 AND instance = $3")
+                        .bind(due)
+                        .bind(order)
+                        .bind(instance)
+                        .execute(&mut **tx)
+                        .await?;
+                }
                 for chunk in chunks(batch.job_upserts, 8, $sizing) {
                     let mut q = sqlx::query(texts.values(
                         "INSERT INTO jobs (order_id, instance, action, inputs, idempotency_key, attempt, run_at, timeout_s) ",
