@@ -129,7 +129,12 @@ pub fn describe(event: &Event, flow: Option<&CompiledFlow>) -> String {
             *stopped_s as f64 / 3600.0
         ),
         Event::Overdue { instance } => format!("task #{instance} is overdue"),
-        Event::Escalated { instance, role } => format!("task #{instance} escalated to {role}"),
+        Event::Escalated { instance, role, priority } => {
+            let priority = priority
+                .map(|p| format!(", priority {}", ["low", "normal", "high", "urgent"][usize::from(p.min(3))]))
+                .unwrap_or_default();
+            format!("task #{instance} escalated to {role}{priority}")
+        }
         Event::OrderClosed { outcome, by, actor: Some(actor) } => format!("order closed: {outcome} by {actor} ({by})"),
         Event::OrderClosed { outcome, by, actor: None } => format!("order closed: {outcome} ({by})"),
     }

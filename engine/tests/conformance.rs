@@ -443,6 +443,26 @@ async fn a_hold_moves_the_open_tasks_due_times_out(backend: &Backend) {
     assert!(reminded(&engine.order(&id).await.expect("order").history), "at the new one");
 }
 
+/// Escalation that acts: ten minutes after its due time an open task is offered to the
+/// escalation role as well, one priority higher, in the queue of both databases.
+async fn an_escalated_task_is_offered_to_the_escalation_role(backend: &Backend) {
+    let (engine, clock, _) = setup(backend).await;
+    let id = engine.start("reminded", StartOrder::default()).await.expect("starts");
+    let reviewer = Actor::person("rev-1", &["reviewer"], None);
+    assert_eq!(engine.take_next(&reviewer).await.expect("takes"), None, "not the reviewer's yet");
+    clock.advance(3600 + 600);
+    while engine.run_due().await.expect("a round") > 0 {}
+    let task = engine.take_next(&reviewer).await.expect("takes").expect("offered to the reviewer now");
+    assert_eq!((task.order.as_str(), task.role.as_str(), task.priority), (id.as_str(), "reviewer", 2));
+    let history = engine.order(&id).await.expect("order").history;
+    assert!(
+        history
+            .iter()
+            .any(|h| matches!(&h.event, Event::Escalated { role, priority: Some(2), .. } if role == "reviewer"))
+    );
+    engine.complete(&id, task.instance, &reviewer, None, Default::default()).await.expect("the reviewer completes it");
+}
+
 /// Take-next considers all eligible work: with more held orders ahead in the queue than one
 /// page of candidates, the open order behind them is still found.
 async fn take_next_considers_all_eligible_work(backend: &Backend) {
@@ -625,7 +645,9 @@ async fn an_orders_timers_fire_one_after_another(backend: &Backend) {
     clock.set(t0().checked_add(half).expect("a time"));
     let id = engine.start("reminded", StartOrder::default()).await.expect("starts");
     let timers = engine.pending_timers(&id).await.expect("timers");
-    let [(_, remind), (_, due)] = timers[..] else { panic!("a reminder and a due time: {timers:?}") };
+    let [(_, remind), (_, due), _escalation] = timers[..] else {
+        panic!("a reminder, a due time and an escalation: {timers:?}")
+    };
     assert_eq!(due.duration_since(remind).as_secs(), 60);
     assert_eq!(remind.subsec_nanosecond() % 1_000, 500, "{remind}");
     assert_eq!(engine.run_due().await.expect("worker"), 0, "nothing due yet");
@@ -649,7 +671,7 @@ async fn an_orders_timers_fire_one_after_another(backend: &Backend) {
         })
         .collect();
     assert_eq!(kinds, vec!["reminded", "overdue"]);
-    assert!(engine.pending_timers(&id).await.expect("timers").is_empty());
+    assert_eq!(engine.pending_timers(&id).await.expect("timers").len(), 1, "the escalation is still to come");
 }
 
 async fn deployments_are_versioned_and_orders_keep_theirs(backend: &Backend) {
@@ -844,6 +866,9 @@ fn cases() -> Vec<(&'static str, Case)> {
         ("hold_holds_jobs_timers_and_tasks", |b| Box::pin(hold_holds_jobs_timers_and_tasks(b))),
         ("take_next_considers_all_eligible_work", |b| Box::pin(take_next_considers_all_eligible_work(b))),
         ("a_hold_moves_the_open_tasks_due_times_out", |b| Box::pin(a_hold_moves_the_open_tasks_due_times_out(b))),
+        ("an_escalated_task_is_offered_to_the_escalation_role", |b| {
+            Box::pin(an_escalated_task_is_offered_to_the_escalation_role(b))
+        }),
         ("cancellation_and_signals_record_who", |b| Box::pin(cancellation_and_signals_record_who(b))),
         ("tasks_are_released_transferred_and_pulled_back", |b| {
             Box::pin(tasks_are_released_transferred_and_pulled_back(b))

@@ -361,6 +361,27 @@ fn a_customer_wait_moves_the_parallel_tasks_due_time_out() {
     assert_eq!(order.state.timers[&due_timer].at, due(&order), "the due timer follows");
 }
 
+/// Escalation that acts: once its escalation timer fires, the intake may be taken by the
+/// supervisor role too, the queue is told (role and a priority one higher), and the history
+/// names where it went; before that a supervisor may not take it.
+#[test]
+fn an_escalated_task_may_be_taken_by_the_escalation_role() {
+    let mut order = Order::start();
+    let intake = order.at("intake");
+    let supervisor = Actor::person("sv-1", &["sv"], None);
+    assert!(matches!(
+        order.try_apply(&supervisor, Command::Claim { task: intake }),
+        Err(CommandError::NotEligible { .. })
+    ));
+    let timer = order.timer(|p| matches!(p, machine::TimerPurpose::Escalate { .. }));
+    order.apply(&Actor::system(), Command::TimerFired { timer });
+    assert!(order.events.iter().any(|e| matches!(e, Event::Escalated { role, priority: Some(2), .. } if role == "sv")));
+    assert!(order.effects.iter().any(
+        |e| matches!(e, Effect::EscalateTask { instance, role, priority: 2 } if *instance == intake && role == "sv")
+    ));
+    order.apply(&supervisor, Command::Claim { task: intake });
+}
+
 #[test]
 fn a_timer_ends_the_wait_and_a_failed_subflow_ends_the_caller() {
     let mut order = Order::start();

@@ -214,7 +214,7 @@ impl<'a> Run<'a> {
             Token {
                 instance,
                 step: step.into(),
-                activity: Activity::Task { assignee: None, ready_at: self.now(), due_at },
+                activity: Activity::Task { assignee: None, ready_at: self.now(), due_at, escalated_to: None },
             },
         );
         self.events.push(Event::TaskReady {

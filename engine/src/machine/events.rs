@@ -101,7 +101,7 @@ impl Run<'_> {
             }
             TimerPurpose::Remind { instance } => self.events.push(Event::Reminded { instance }),
             TimerPurpose::Due { instance } => self.events.push(Event::Overdue { instance }),
-            TimerPurpose::Escalate { instance, role } => self.events.push(Event::Escalated { instance, role }),
+            TimerPurpose::Escalate { instance, role } => self.escalate(instance, role),
             TimerPurpose::Retry { instance } => {
                 let Some(token) = self.state.tokens.get(&instance).cloned() else { return Ok(()) };
                 if let Activity::Job { action, attempt, inputs, .. } = token.activity {

@@ -87,8 +87,13 @@ impl<'a> Run<'a> {
     fn eligible(&self, actor: &Actor, instance: u64, spec: &TaskSpec) -> Result<(), CommandError> {
         let refuse =
             |reason: String| Err(CommandError::NotEligible { actor: actor.id.clone(), task: instance, reason });
-        if !actor.roles.contains(&spec.role) {
-            return refuse(format!("the task needs role `{}`", spec.role));
+        let escalated_to = match self.state.tokens.get(&instance).map(|t| &t.activity) {
+            Some(Activity::Task { escalated_to, .. }) => escalated_to.as_ref(),
+            _ => None,
+        };
+        if !actor.roles.contains(&spec.role) && !escalated_to.is_some_and(|role| actor.roles.contains(role)) {
+            let escalated = escalated_to.map(|r| format!(" or, escalated, `{r}`")).unwrap_or_default();
+            return refuse(format!("the task needs role `{}`{escalated}", spec.role));
         }
         if spec.vendor == VendorScope::Same
             && let (Some(order_vendor), Some(actor_vendor)) = (&self.state.vendor, &actor.vendor)
@@ -97,6 +102,22 @@ impl<'a> Run<'a> {
             return refuse(format!("the order belongs to vendor `{order_vendor}`"));
         }
         Ok(())
+    }
+
+    /// The task's escalation time came: if it is still open, people of `role` may take it too,
+    /// the queue offers it to them, and its priority goes up by one (at most urgent). The time
+    /// counts from the due time (`escalate to ROLE after D`: D after the task is due).
+    pub(super) fn escalate(&mut self, instance: u64, role: String) {
+        let Some(token) = self.state.tokens.get_mut(&instance) else { return };
+        let Activity::Task { escalated_to, .. } = &mut token.activity else { return };
+        *escalated_to = Some(role.clone());
+        let step = token.step.clone();
+        let priority = match self.flow.node(&step).map(|n| &n.kind) {
+            Some(NodeKind::Task(task)) => (task.priority as u8).saturating_add(1).min(3),
+            _ => 3,
+        };
+        self.events.push(Event::Escalated { instance, role: role.clone(), priority: Some(priority) });
+        self.effects.push(Effect::EscalateTask { instance, role, priority });
     }
 
     fn set_assignee(&mut self, instance: u64, who: Option<String>) {

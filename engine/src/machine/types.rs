@@ -74,6 +74,9 @@ pub enum Activity {
         /// When it is due (business time), if it has an SLA.
         #[serde(default, skip_serializing_if = "Option::is_none", with = "super::rfc3339::option")]
         due_at: Option<Timestamp>,
+        /// The role it was escalated to: people of that role may take it too.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        escalated_to: Option<String>,
     },
     /// An automatic step whose action runs in a worker.
     Job {
@@ -638,6 +641,9 @@ pub enum Event {
         instance: u64,
         /// To which role.
         role: String,
+        /// Its priority from then on (0 low … 3 urgent), one above the flow's.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        priority: Option<u8>,
     },
     /// The order ended.
     OrderClosed {
@@ -691,6 +697,15 @@ pub enum Effect {
         instance: u64,
         /// The new due time.
         due_at: Timestamp,
+    },
+    /// A task was escalated: the queue offers it to `role`, at `priority`.
+    EscalateTask {
+        /// Step instance.
+        instance: u64,
+        /// The role it went to.
+        role: String,
+        /// Its new priority.
+        priority: u8,
     },
     /// Remove a task from the queue.
     CloseTask {

@@ -121,6 +121,8 @@ pub(crate) struct Batch {
     pub(crate) task_deletes: Vec<(String, i64)>,
     /// Tasks whose due time moved: (order, instance, due time).
     pub(crate) task_dues: Vec<(String, i64, i64)>,
+    /// Tasks escalated: (order, instance, role, priority).
+    pub(crate) task_escalations: Vec<(String, i64, String, i64)>,
     pub(crate) job_upserts: Vec<JobWrite>,
     pub(crate) job_deletes: Vec<(String, i64)>,
     pub(crate) incident_upserts: Vec<IncidentWrite>,
@@ -156,6 +158,7 @@ impl Batch {
         self.task_assigns.append(&mut other.task_assigns);
         self.task_deletes.append(&mut other.task_deletes);
         self.task_dues.append(&mut other.task_dues);
+        self.task_escalations.append(&mut other.task_escalations);
         self.job_upserts.append(&mut other.job_upserts);
         self.job_deletes.append(&mut other.job_deletes);
         self.incident_upserts.append(&mut other.incident_upserts);
@@ -293,6 +296,8 @@ struct NetEffects {
     tasks: Vec<(i64, TaskOp)>,
     /// Due times moved, by task number, in order.
     dues: Vec<(i64, i64)>,
+    /// Escalations (role, priority), by task number, in order.
+    escalations: Vec<(i64, String, i64)>,
     jobs: Vec<(i64, Op<JobWrite>)>,
     /// Incidents follow the change's events (raised, retried, resolved).
     incidents: Vec<(i64, Op<IncidentWrite>)>,
@@ -345,6 +350,9 @@ impl NetEffects {
                     _ => set(&mut self.tasks, *instance as i64, Some(TaskOp::Assign(assignee.clone()))),
                 },
                 Effect::MoveTaskDue { instance, due_at } => self.dues.push((*instance as i64, micros(*due_at))),
+                Effect::EscalateTask { instance, role, priority } => {
+                    self.escalations.push((*instance as i64, role.clone(), i64::from(*priority)));
+                }
                 Effect::CloseTask { instance } => {
                     // Created in this change: it never reaches the table.
                     let created = matches!(entry(&mut self.tasks, *instance as i64), Some(TaskOp::Insert(_)));
@@ -409,6 +417,13 @@ impl NetEffects {
                 Some(TaskOp::Insert(row)) => row.due_at = Some(due),
                 Some(TaskOp::Delete) => {}
                 _ => batch.task_dues.push((id.to_string(), instance, due)),
+            }
+        }
+        for (instance, role, priority) in self.escalations.drain(..) {
+            match entry(&mut self.tasks, instance) {
+                Some(TaskOp::Insert(row)) => (row.role, row.priority) = (role, priority),
+                Some(TaskOp::Delete) => {}
+                _ => batch.task_escalations.push((id.to_string(), instance, role, priority)),
             }
         }
         for (instance, op) in self.tasks.drain(..) {

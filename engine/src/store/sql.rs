@@ -141,7 +141,16 @@ macro_rules! sql_store {
                         .await?;
                 }
                 Self::delete_pairs(tx, "DELETE FROM tasks WHERE (order_id, instance) IN (SELECT column1, column2 FROM (", batch.task_deletes).await?;
-                // Due times move rarely (when a hold or a customer wait ends): a statement each.
+                // Escalations and moved due times are rare: a statement each.
+                for (order, instance, role, priority) in batch.task_escalations {
+                    sqlx::query("UPDATE tasks SET role = $1, priority = $2 WHERE order_id = $3 AND instance = $4")
+                        .bind(role)
+                        .bind(priority)
+                        .bind(order)
+                        .bind(instance)
+                        .execute(&mut **tx)
+                        .await?;
+                }
                 for (order, instance, due) in batch.task_dues {
                     sqlx::query("UPDATE tasks SET due_at = $1 WHERE order_id = $2 AND instance = $3")
                         .bind(due)

@@ -401,7 +401,7 @@ pub async fn show(
         .values()
         .map(|t| {
             let (kind, assignee, ready_at, due_at, incident) = match &t.activity {
-                Activity::Task { assignee, ready_at, due_at } => {
+                Activity::Task { assignee, ready_at, due_at, .. } => {
                     ("task", assignee.clone(), Some(*ready_at), *due_at, None)
                 }
                 Activity::Job { incident, .. } => ("job", None, None, None, incident.clone()),
