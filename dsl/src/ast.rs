@@ -134,6 +134,8 @@ pub struct SignalDecl {
     pub label: Option<String>,
     /// Waiting for this signal is waiting for the customer: the KPI clock stops.
     pub customer_wait: bool,
+    /// `keep D`: how long one that arrives before the order waits for it is kept for it.
+    pub keep: Option<Duration>,
 }
 
 /// `action id "label"`.

@@ -126,6 +126,10 @@ pub struct AutoSpec {
     pub timeout: Option<u64>,
 }
 
+/// How long a signal that arrives before its wait is kept, unless its declaration says
+/// (`keep D`): three days.
+pub const DEFAULT_SIGNAL_KEEP: u64 = 3 * 86_400;
+
 /// A wait arm, resolved.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum WaitArmSpec {
@@ -135,6 +139,8 @@ pub enum WaitArmSpec {
         signal: String,
         /// Whether this is a wait for the customer.
         customer: bool,
+        /// Seconds one that arrives before the order waits for it is kept for it.
+        keep: u64,
     },
     /// A timer of this many seconds.
     After(u64),
@@ -368,8 +374,10 @@ fn compile_flow(flow: &Flow, scope: &Scope<'_>, scripts: &Scripts, source: &str)
                     .iter()
                     .map(|arm| match arm {
                         ast::WaitArm::Signal(s, n) => {
-                            let customer = scope.signals.get(s.text.as_str()).is_some_and(|d| d.item.customer_wait);
-                            (WaitArmSpec::Signal { signal: s.text.clone(), customer }, n.text.clone())
+                            let declared = scope.signals.get(s.text.as_str());
+                            let customer = declared.is_some_and(|d| d.item.customer_wait);
+                            let keep = declared.and_then(|d| d.item.keep).map_or(DEFAULT_SIGNAL_KEEP, |k| k.seconds);
+                            (WaitArmSpec::Signal { signal: s.text.clone(), customer, keep }, n.text.clone())
                         }
                         ast::WaitArm::After(d, n) => (WaitArmSpec::After(d.seconds), n.text.clone()),
                         ast::WaitArm::Until(f, n) => (WaitArmSpec::Until(f.text.clone()), n.text.clone()),

@@ -117,6 +117,14 @@ pub fn describe(event: &Event, flow: Option<&CompiledFlow>) -> String {
             let sender = sender.as_ref().map(|s| format!(" from {s}")).unwrap_or_default();
             format!("signal {name} received{sender}{data}")
         }
+        Event::SignalKept { name, sender, expires_at } => {
+            let sender = sender.as_ref().map(|s| format!(" from {s}")).unwrap_or_default();
+            format!("signal {name}{sender} arrived before the order waited for it: kept until {expires_at}")
+        }
+        Event::SignalExpired { name, sender, reason } => {
+            let sender = sender.as_ref().map(|s| format!(" from {s}")).unwrap_or_default();
+            format!("kept signal {name}{sender} dropped ({reason}): listed among the lost signals")
+        }
         Event::SentBack { from, to, actor, reason, .. } => {
             format!("sent back from {} to {} by {actor}: {reason}", step(from), step(to))
         }

@@ -463,6 +463,46 @@ async fn an_escalated_task_is_offered_to_the_escalation_role(backend: &Backend) 
     engine.complete(&id, task.instance, &reviewer, None, Default::default()).await.expect("the reviewer completes it");
 }
 
+/// Messages wait for their receiver: a signal that arrives before its wait is kept and ends
+/// the wait the moment the order reaches it; one kept longer than the signal's `keep` (2 days
+/// here), and one for an order number no order has, are listed as lost, not dropped silently.
+async fn an_early_signal_is_kept_for_its_wait_and_a_stale_one_is_listed(backend: &Backend) {
+    let (engine, clock, _) = setup(backend).await;
+    let partner = Actor::person("partner-gw", &[], None);
+    let id = engine.start("order", basic()).await.expect("starts");
+    let outcome = engine.signal_from(&partner, "A-0001", "done_signal", Default::default()).await.expect("kept");
+    assert_eq!(outcome, junro_engine::runtime::signals::SignalOutcome::Kept);
+    complete_intake(&engine, &id, "basic").await;
+    engine.run_due().await.expect("the job runs and the order reaches its wait");
+    let order = engine.order(&id).await.expect("order");
+    assert!(order.state.tokens.values().all(|t| t.step != "wait_work"), "the kept signal ended the wait at once");
+    assert!(order.state.inbox.is_empty());
+    assert!(
+        order.history.iter().any(|h| matches!(&h.event, Event::WaitEnded { by, .. } if by == "signal done_signal"))
+    );
+
+    let stale = engine
+        .start("order", StartOrder { business_key: Some("A-0002".into()), ..StartOrder::default() })
+        .await
+        .expect("starts");
+    engine.signal_from(&partner, "A-0002", "done_signal", Default::default()).await.expect("kept");
+    clock.advance(2 * 86_400 + 1);
+    while engine.run_due().await.expect("a round") > 0 {}
+    assert!(engine.order(&stale).await.expect("order").state.inbox.is_empty(), "dropped after two days");
+    match engine.signal_from(&partner, "NOPE-1", "done_signal", Default::default()).await {
+        Err(EngineError::UnknownOrder(key)) => assert_eq!(key, "NOPE-1"),
+        other => panic!("no order has that number: {other:?}"),
+    }
+    let lost = engine.lost_signals(&junro_engine::store::LostSignalFilter::default()).await.expect("lost signals");
+    let rows: Vec<(Option<&str>, &str, &str)> =
+        lost.iter().map(|l| (l.business_key.as_deref(), l.signal.as_str(), l.reason.as_str())).collect();
+    assert_eq!(
+        rows,
+        vec![(Some("A-0002"), "done_signal", "expired"), (Some("NOPE-1"), "done_signal", "no such order")]
+    );
+    assert!(lost.iter().all(|l| l.sender.as_deref() == Some("partner-gw")));
+}
+
 /// Take-next considers all eligible work: with more held orders ahead in the queue than one
 /// page of candidates, the open order behind them is still found.
 async fn take_next_considers_all_eligible_work(backend: &Backend) {
@@ -866,6 +906,9 @@ fn cases() -> Vec<(&'static str, Case)> {
         ("hold_holds_jobs_timers_and_tasks", |b| Box::pin(hold_holds_jobs_timers_and_tasks(b))),
         ("take_next_considers_all_eligible_work", |b| Box::pin(take_next_considers_all_eligible_work(b))),
         ("a_hold_moves_the_open_tasks_due_times_out", |b| Box::pin(a_hold_moves_the_open_tasks_due_times_out(b))),
+        ("an_early_signal_is_kept_for_its_wait_and_a_stale_one_is_listed", |b| {
+            Box::pin(an_early_signal_is_kept_for_its_wait_and_a_stale_one_is_listed(b))
+        }),
         ("an_escalated_task_is_offered_to_the_escalation_role", |b| {
             Box::pin(an_escalated_task_is_offered_to_the_escalation_role(b))
         }),

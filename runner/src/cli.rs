@@ -19,6 +19,7 @@ mod graph;
 mod kpi;
 mod orders;
 mod serve;
+mod signals;
 mod test;
 
 #[derive(Parser)]
@@ -108,6 +109,14 @@ enum Command {
         #[command(flatten)]
         args: admin::AuditArgs,
     },
+    /// The signals no order took: kept too long, left when their order ended, or addressed to
+    /// no order.
+    LostSignals {
+        #[command(flatten)]
+        db: admin::DbArg,
+        #[command(flatten)]
+        args: signals::LostSignalsArgs,
+    },
     /// Benchmarks that print figures.
     Bench {
         #[command(subcommand)]
@@ -154,6 +163,7 @@ pub fn run() -> ExitCode {
         Command::Users { db, command } => admin::users(db, command),
         Command::Tokens { db, command } => admin::tokens(db, command),
         Command::Audit { db, args } => admin::audit(db, args),
+        Command::LostSignals { db, args } => signals::lost_signals(db, args),
     };
     match result {
         Ok(code) => code,

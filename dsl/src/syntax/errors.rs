@@ -29,6 +29,7 @@ fn describe(rule: Rule) -> Option<&'static str> {
         Rule::priority_level => "a priority (low, normal, high, urgent)",
         Rule::on_off => "`on` or `off`",
         Rule::customer_wait => "`customer`",
+        Rule::signal_keep => "`keep` and a duration",
         Rule::expr | Rule::call_expr | Rule::array | Rule::op_not | Rule::op_neg => "an expression",
         Rule::cell | Rule::cell_any | Rule::cell_range | Rule::cell_compare | Rule::cell_alternatives => {
             "a table cell (`-`, a value, `a | b`, `< 10` or `1..5`)"

@@ -54,10 +54,16 @@ pub(super) fn top_item(text: &str, span: Span, module: &mut Module, diagnostics:
         Rule::role_decl => module.roles.push(role_decl(&lower, pair)),
         Rule::signal_decl => {
             let (name, label, rest) = named(&lower, pair);
+            let keep = rest
+                .iter()
+                .find(|p| p.as_rule() == Rule::signal_keep)
+                .and_then(|p| p.clone().into_inner().find(|d| d.as_rule() == Rule::duration))
+                .map(|d| lower.duration(&d));
             module.signals.push(SignalDecl {
                 name,
                 label,
                 customer_wait: rest.iter().any(|p| p.as_rule() == Rule::customer_wait),
+                keep,
             });
         }
         Rule::action_decl => {

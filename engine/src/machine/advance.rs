@@ -270,6 +270,15 @@ impl<'a> Run<'a> {
 
     fn enter_wait(&mut self, instance: u64, step: &str, arms: &[(WaitArmSpec, String)]) -> Vec<String> {
         let customer = arms.iter().any(|(arm, _)| matches!(arm, WaitArmSpec::Signal { customer: true, .. }));
+        // A signal that arrived early and was kept for this wait ends it at once.
+        if let Some((kept, next)) = self.take_kept_signal(arms) {
+            self.events.push(Event::WaitStarted { instance, step: step.to_string(), customer });
+            self.state.data.extend(kept.data.clone());
+            let by = format!("signal {}", kept.name);
+            self.events.push(Event::SignalReceived { name: kept.name, data: kept.data, sender: kept.sender });
+            self.events.push(Event::WaitEnded { instance, by, next: next.clone() });
+            return vec![next];
+        }
         // The SLA clock stops only when every signal the wait listens for is the customer's.
         let signals = || {
             arms.iter().filter_map(|(arm, _)| match arm {
@@ -407,6 +416,7 @@ impl<'a> Run<'a> {
         }
         self.state.tokens.clear();
         self.state.joins.clear();
+        self.drop_kept_signals();
         let timers: Vec<u64> = self.state.timers.keys().copied().collect();
         for id in timers {
             self.effects.push(Effect::CancelTimer { id });

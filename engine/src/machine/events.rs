@@ -63,6 +63,17 @@ impl Run<'_> {
         let Some((instance, next)) = waiter else {
             return Err(CommandError::NoWaiter { order: self.state.id.clone(), signal: name.to_string() });
         };
+        let written = self.signal_fields(data)?;
+        self.state.data.extend(written.clone());
+        let sender = Some(sender.id.clone());
+        self.events.push(Event::SignalReceived { name: name.to_string(), data: written, sender });
+        self.end_wait(instance, &format!("signal {name}"), &next);
+        self.go(&next);
+        Ok(())
+    }
+
+    /// The members of a signal's data that are fields of the flow, checked against their types.
+    pub(super) fn signal_fields(&self, data: &Data) -> Result<Data, CommandError> {
         let mut written = Data::new();
         for (key, value) in data {
             if self.flow.field(key).is_some() {
@@ -70,12 +81,7 @@ impl Run<'_> {
                 written.insert(key.clone(), value.clone());
             }
         }
-        self.state.data.extend(written.clone());
-        let sender = Some(sender.id.clone());
-        self.events.push(Event::SignalReceived { name: name.to_string(), data: written, sender });
-        self.end_wait(instance, &format!("signal {name}"), &next);
-        self.go(&next);
-        Ok(())
+        Ok(written)
     }
 
     pub(super) fn timer_fired(&mut self, id: u64) -> Result<(), CommandError> {
@@ -102,6 +108,7 @@ impl Run<'_> {
             TimerPurpose::Remind { instance } => self.events.push(Event::Reminded { instance }),
             TimerPurpose::Due { instance } => self.events.push(Event::Overdue { instance }),
             TimerPurpose::Escalate { instance, role } => self.escalate(instance, role),
+            TimerPurpose::ExpireSignals => self.expire_signals(),
             TimerPurpose::Retry { instance } => {
                 let Some(token) = self.state.tokens.get(&instance).cloned() else { return Ok(()) };
                 if let Activity::Job { action, attempt, inputs, .. } = token.activity {

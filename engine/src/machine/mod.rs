@@ -10,6 +10,7 @@
 mod advance;
 pub(crate) use advance::decide;
 mod events;
+mod inbox;
 mod rfc3339;
 mod stopped;
 mod tasks;
@@ -199,6 +200,7 @@ pub fn apply_owned(
         Command::ActionFailed { job, error } => run.action_failed(*job, error)?,
         Command::ChildEnded { call, outcome, data } => run.child_ended(*call, outcome, data)?,
         Command::Cancel { reason } => run.cancel(actor, reason)?,
+        Command::KeepSignal { name, data } => run.keep_signal(actor, name, data)?,
         Command::RetryIncident { job } => run.retry_incident(actor, *job)?,
         Command::ResolveIncident { job, output } => run.resolve_incident(actor, *job, output)?,
     }
@@ -222,6 +224,7 @@ pub fn blank_state() -> OrderState {
         joins: Default::default(),
         timers: Default::default(),
         completions: Vec::new(),
+        inbox: Vec::new(),
         next_id: 1,
         version_no: 0,
         events: 0,

@@ -170,6 +170,27 @@ pub enum TimerPurpose {
         /// The job's step instance.
         instance: u64,
     },
+    /// Kept signals whose time to be kept ends now are dropped (and listed as lost).
+    ExpireSignals,
+}
+
+/// A signal that arrived before the order waited for it, kept until it does or until
+/// `expires_at` (the signal's `keep`, three days unless declared).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KeptSignal {
+    /// Signal id.
+    pub name: String,
+    /// The flow's fields it brings.
+    pub data: Data,
+    /// Who sent it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sender: Option<String>,
+    /// When it arrived.
+    #[serde(with = "super::rfc3339")]
+    pub received_at: Timestamp,
+    /// When it is dropped if no wait took it.
+    #[serde(with = "super::rfc3339")]
+    pub expires_at: Timestamp,
 }
 
 /// A pending timer: when it is due, and what it is for.
@@ -226,6 +247,9 @@ pub struct OrderState {
     /// Completed tasks, most recent last.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub completions: Vec<Completion>,
+    /// Signals that arrived before the order waited for them, oldest first.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub inbox: Vec<KeptSignal>,
     /// The next id for step instances and timers.
     pub next_id: u64,
     /// Incremented by every applied command: optimistic concurrency in storage.
@@ -344,6 +368,14 @@ pub enum Command {
     Cancel {
         /// Why.
         reason: String,
+    },
+    /// A signal delivered now if the order waits for it, or else kept until a wait of the order
+    /// takes it (within the signal's `keep`).
+    KeepSignal {
+        /// Signal id.
+        name: String,
+        /// Data it brings.
+        data: Data,
     },
     /// Try the failed action of an incident again.
     RetryIncident {
@@ -580,6 +612,27 @@ pub enum Event {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         sender: Option<String>,
     },
+    /// A signal arrived before the order waited for it and is kept for a wait to take.
+    SignalKept {
+        /// Signal id.
+        name: String,
+        /// Who sent it.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        sender: Option<String>,
+        /// Until when.
+        #[serde(with = "super::rfc3339")]
+        expires_at: Timestamp,
+    },
+    /// A kept signal was dropped: no wait took it in time, or the order ended first.
+    SignalExpired {
+        /// Signal id.
+        name: String,
+        /// Who sent it.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        sender: Option<String>,
+        /// Why: `expired` or `order closed`.
+        reason: String,
+    },
     /// 差戻し.
     SentBack {
         /// The task that sent back.
@@ -697,6 +750,13 @@ pub enum Effect {
         instance: u64,
         /// The new due time.
         due_at: Timestamp,
+    },
+    /// A kept signal was dropped unused: list it among the lost signals.
+    SignalLost {
+        /// The signal as it was kept.
+        signal: KeptSignal,
+        /// Why: `expired` or `order closed`.
+        reason: String,
     },
     /// A task was escalated: the queue offers it to `role`, at `priority`.
     EscalateTask {

@@ -25,6 +25,7 @@ use std::sync::{Arc, RwLock};
 mod analytics;
 mod backtest;
 mod cache;
+pub mod signals;
 mod unit;
 mod worker;
 
@@ -592,37 +593,6 @@ impl Engine {
         data: Data,
     ) -> Result<(), EngineError> {
         self.apply(order, actor, Command::Complete { task, outcome: outcome.map(str::to_string), data }).await
-    }
-
-    /// Sends a signal to an order, addressed by id or business key, from the system.
-    pub async fn signal(&self, id_or_key: &str, name: &str, data: Data) -> Result<(), EngineError> {
-        self.signal_from(&Actor::system(), id_or_key, name, data).await
-    }
-
-    /// [`Engine::signal`] from `sender` (a person, or a system's user), whom the history names.
-    pub async fn signal_from(
-        &self,
-        sender: &Actor,
-        id_or_key: &str,
-        name: &str,
-        data: Data,
-    ) -> Result<(), EngineError> {
-        let id = self.resolve(id_or_key).await?;
-        // The order itself, or else one of its subflows (depth first), may be waiting.
-        let mut candidates = vec![id.clone()];
-        let mut i = 0;
-        while i < candidates.len() {
-            let command = Command::Signal { name: name.to_string(), data: data.clone() };
-            match self.apply(&candidates[i], sender, command).await {
-                Err(EngineError::Command(CommandError::NoWaiter { .. })) => {
-                    let children = self.store.open_children(&candidates[i]).await?;
-                    candidates.extend(children);
-                }
-                other => return other,
-            }
-            i += 1;
-        }
-        Err(EngineError::Command(CommandError::NoWaiter { order: id, signal: name.to_string() }))
     }
 
     /// An order's current state, by id or business key, without its history.

@@ -87,6 +87,20 @@ pub(crate) struct JobWrite {
     pub(crate) timeout: Option<i64>,
 }
 
+/// A signal that no order took: kept too long, left at the order's end, or addressed to no
+/// order.
+pub(crate) struct LostSignalWrite {
+    pub(crate) order: Option<String>,
+    pub(crate) business_key: Option<String>,
+    pub(crate) flow: Option<String>,
+    pub(crate) signal: String,
+    pub(crate) data: String,
+    pub(crate) sender: Option<String>,
+    pub(crate) received_at: i64,
+    pub(crate) lost_at: i64,
+    pub(crate) reason: String,
+}
+
 /// An incident row: a step stopped until an administrator retries, resolves or cancels.
 pub(crate) struct IncidentWrite {
     pub(crate) order: String,
@@ -121,6 +135,8 @@ pub(crate) struct Batch {
     pub(crate) task_deletes: Vec<(String, i64)>,
     /// Tasks whose due time moved: (order, instance, due time).
     pub(crate) task_dues: Vec<(String, i64, i64)>,
+    /// Kept signals dropped unused, to list.
+    pub(crate) lost_signals: Vec<LostSignalWrite>,
     /// Tasks escalated: (order, instance, role, priority).
     pub(crate) task_escalations: Vec<(String, i64, String, i64)>,
     pub(crate) job_upserts: Vec<JobWrite>,
@@ -159,6 +175,7 @@ impl Batch {
         self.task_deletes.append(&mut other.task_deletes);
         self.task_dues.append(&mut other.task_dues);
         self.task_escalations.append(&mut other.task_escalations);
+        self.lost_signals.append(&mut other.lost_signals);
         self.job_upserts.append(&mut other.job_upserts);
         self.job_deletes.append(&mut other.job_deletes);
         self.incident_upserts.append(&mut other.incident_upserts);
@@ -298,6 +315,8 @@ struct NetEffects {
     dues: Vec<(i64, i64)>,
     /// Escalations (role, priority), by task number, in order.
     escalations: Vec<(i64, String, i64)>,
+    /// Kept signals dropped.
+    lost: Vec<LostSignalWrite>,
     jobs: Vec<(i64, Op<JobWrite>)>,
     /// Incidents follow the change's events (raised, retried, resolved).
     incidents: Vec<(i64, Op<IncidentWrite>)>,
@@ -350,6 +369,17 @@ impl NetEffects {
                     _ => set(&mut self.tasks, *instance as i64, Some(TaskOp::Assign(assignee.clone()))),
                 },
                 Effect::MoveTaskDue { instance, due_at } => self.dues.push((*instance as i64, micros(*due_at))),
+                Effect::SignalLost { signal, reason } => self.lost.push(LostSignalWrite {
+                    order: Some(id.clone()),
+                    business_key: state.business_key.clone(),
+                    flow: Some(state.flow.clone()),
+                    signal: signal.name.clone(),
+                    data: serde_json::to_string(&signal.data).map_err(|e| corrupt(id, e))?,
+                    sender: signal.sender.clone(),
+                    received_at: micros(signal.received_at),
+                    lost_at: updated_at,
+                    reason: reason.clone(),
+                }),
                 Effect::EscalateTask { instance, role, priority } => {
                     self.escalations.push((*instance as i64, role.clone(), i64::from(*priority)));
                 }
@@ -419,6 +449,7 @@ impl NetEffects {
                 _ => batch.task_dues.push((id.to_string(), instance, due)),
             }
         }
+        batch.lost_signals.append(&mut self.lost);
         for (instance, role, priority) in self.escalations.drain(..) {
             match entry(&mut self.tasks, instance) {
                 Some(TaskOp::Insert(row)) => (row.role, row.priority) = (role, priority),

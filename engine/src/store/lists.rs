@@ -43,6 +43,47 @@ pub struct IncidentRow {
     pub raised_at: Timestamp,
 }
 
+/// The statement that lists a lost signal (the engine's batches and single records alike).
+pub(crate) const INSERT_LOST_SIGNAL: &str = "INSERT INTO lost_signals \
+     (order_id, business_key, flow_id, signal, data, sender, received_at, lost_at, reason) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)";
+
+/// Which lost signals to list.
+#[derive(Debug, Clone, Default)]
+pub struct LostSignalFilter {
+    /// Only those lost at or after this time.
+    pub since: Option<Timestamp>,
+    /// Only those listed after this one (its id), for paging.
+    pub after: Option<i64>,
+    /// At most this many (default 100).
+    pub limit: Option<u32>,
+}
+
+/// A signal no order took.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LostSignal {
+    /// Its place in the list (0 before it is stored).
+    pub id: i64,
+    /// The order it was kept in, if any.
+    pub order: Option<String>,
+    /// The business key it was addressed by, if known.
+    pub business_key: Option<String>,
+    /// The order's flow, if any.
+    pub flow: Option<String>,
+    /// Signal id.
+    pub signal: String,
+    /// The data it brought.
+    pub data: crate::script::Data,
+    /// Who sent it.
+    pub sender: Option<String>,
+    /// When it arrived.
+    pub received_at: Timestamp,
+    /// When it was given up.
+    pub lost_at: Timestamp,
+    /// `expired`, `order closed` or `no such order`.
+    pub reason: String,
+}
+
 /// What is open and how late the worker is, read from the database (so every process sharing
 /// it reports the same).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -154,6 +195,53 @@ macro_rules! lists_store {
                     oldest_due_timer: timer.map(from_micros),
                     oldest_due_job: job.map(from_micros),
                 })
+            }
+
+            pub(crate) async fn lost_signals_impl(&self, filter: &LostSignalFilter) -> Result<Vec<LostSignal>, StoreError> {
+                let rows = sqlx::query(
+                    "SELECT id, order_id, business_key, flow_id, signal, data, sender, received_at, lost_at, reason \
+                     FROM lost_signals WHERE lost_at >= $1 AND id > $2 ORDER BY id LIMIT $3",
+                )
+                .bind(filter.since.map_or(i64::MIN, micros))
+                .bind(filter.after.unwrap_or(0))
+                .bind(i64::from(filter.limit.unwrap_or(100)))
+                .fetch_all(&self.pool)
+                .await?;
+                rows.iter()
+                    .map(|r| {
+                        let data: String = r.try_get("data")?;
+                        Ok(LostSignal {
+                            id: r.try_get("id")?,
+                            order: r.try_get("order_id")?,
+                            business_key: r.try_get("business_key")?,
+                            flow: r.try_get("flow_id")?,
+                            signal: r.try_get("signal")?,
+                            data: serde_json::from_str(&data).unwrap_or_default(),
+                            sender: r.try_get("sender")?,
+                            received_at: from_micros(r.try_get("received_at")?),
+                            lost_at: from_micros(r.try_get("lost_at")?),
+                            reason: r.try_get("reason")?,
+                        })
+                    })
+                    .collect()
+            }
+
+            pub(crate) async fn record_lost_signal_impl(&self, lost: &LostSignal) -> Result<(), StoreError> {
+                let data = serde_json::to_string(&lost.data).unwrap_or_else(|_| "{}".into());
+                let _writer = self.writer().await;
+                sqlx::query(super::lists::INSERT_LOST_SIGNAL)
+                    .bind(&lost.order)
+                    .bind(&lost.business_key)
+                    .bind(&lost.flow)
+                    .bind(&lost.signal)
+                    .bind(data)
+                    .bind(&lost.sender)
+                    .bind(micros(lost.received_at))
+                    .bind(micros(lost.lost_at))
+                    .bind(&lost.reason)
+                    .execute(&self.writes)
+                    .await?;
+                Ok(())
             }
 
             pub(crate) async fn incidents_impl(&self, filter: &IncidentFilter) -> Result<Vec<IncidentRow>, StoreError> {

@@ -37,6 +37,7 @@ const SQLITE: &Files = &[
     (6, "queue order", include_str!("../../../migrations/sqlite/0006_queue_order.sql")),
     (7, "incidents", include_str!("../../../migrations/sqlite/0007_incidents.sql")),
     (8, "queue by due time", include_str!("../../../migrations/sqlite/0008_queue_due.sql")),
+    (10, "lost signals", include_str!("../../../migrations/sqlite/0010_lost_signals.sql")),
 ];
 
 const POSTGRES: &Files = &[
@@ -48,6 +49,7 @@ const POSTGRES: &Files = &[
     (7, "incidents", include_str!("../../../migrations/postgres/0007_incidents.sql")),
     (8, "queue by due time", include_str!("../../../migrations/postgres/0008_queue_due.sql")),
     (9, "queue of unclaimed tasks", include_str!("../../../migrations/postgres/0009_queue_unclaimed.sql")),
+    (10, "lost signals", include_str!("../../../migrations/postgres/0010_lost_signals.sql")),
 ];
 
 /// Every table the PostgreSQL migrations create, as their `CREATE TABLE` statements name them.

@@ -25,7 +25,7 @@ use jiff::Timestamp;
 use std::future::Future;
 use std::pin::Pin;
 
-pub use lists::{Gauges, IncidentFilter, IncidentRow};
+pub use lists::{Gauges, IncidentFilter, IncidentRow, LostSignal, LostSignalFilter};
 pub use migrate::migrator as embedded_migrator;
 pub use postgres::PostgresStore;
 pub use sqlite::SqliteStore;
@@ -336,6 +336,10 @@ pub trait Store: Send + Sync {
     fn incidents<'a>(&'a self, filter: &'a IncidentFilter) -> BoxFuture<'a, Result<Vec<IncidentRow>, StoreError>>;
     /// Open tasks and incidents counted, and the oldest due timer and job, at `now`.
     fn gauges(&self, now: Timestamp) -> BoxFuture<'_, Result<Gauges, StoreError>>;
+    /// Signals no order took, oldest first.
+    fn lost_signals<'a>(&'a self, filter: &'a LostSignalFilter) -> BoxFuture<'a, Result<Vec<LostSignal>, StoreError>>;
+    /// Lists a signal no order took (one addressed to no order).
+    fn record_lost_signal<'a>(&'a self, lost: &'a LostSignal) -> BoxFuture<'a, Result<(), StoreError>>;
     /// An order's history, in order.
     fn history<'a>(&'a self, id: &'a str) -> BoxFuture<'a, Result<Vec<HistoryEntry>, StoreError>>;
     /// Claims up to `limit` orders with a timer due at `now` for `lease_s` seconds, earliest

@@ -12,7 +12,8 @@ use super::summary::summary_store;
 use super::text::{Placeholders, Texts};
 use super::{
     BoxFuture, Change, Deployment, Gauges, HistoryEntry, IncidentFilter, IncidentRow, InstanceSink, JobRow, KpiChunk,
-    NewKpiChunk, OrderFilter, OrderRow, Store, StoreError, TaskFilter, TaskRow, from_micros, micros,
+    LostSignal, LostSignalFilter, NewKpiChunk, OrderFilter, OrderRow, Store, StoreError, TaskFilter, TaskRow,
+    from_micros, micros,
 };
 use super::{PostgresStore, SqliteStore};
 use crate::machine::OrderState;
@@ -141,6 +142,13 @@ macro_rules! sql_store {
                         .await?;
                 }
                 Self::delete_pairs(tx, "DELETE FROM tasks WHERE (order_id, instance) IN (SELECT column1, column2 FROM (", batch.task_deletes).await?;
+                for l in batch.lost_signals {
+                    sqlx::query(super::lists::INSERT_LOST_SIGNAL)
+                        .bind(l.order).bind(l.business_key).bind(l.flow).bind(l.signal).bind(l.data)
+                        .bind(l.sender).bind(l.received_at).bind(l.lost_at).bind(l.reason)
+                        .execute(&mut **tx)
+                        .await?;
+                }
                 // Escalations and moved due times are rare: a statement each.
                 for (order, instance, role, priority) in batch.task_escalations {
                     sqlx::query("UPDATE tasks SET role = $1, priority = $2 WHERE order_id = $3 AND instance = $4")
@@ -499,6 +507,14 @@ macro_rules! sql_store {
 
             fn gauges(&self, now: Timestamp) -> BoxFuture<'_, Result<Gauges, StoreError>> {
                 Box::pin(self.gauges_impl(now))
+            }
+
+            fn lost_signals<'a>(&'a self, filter: &'a LostSignalFilter) -> BoxFuture<'a, Result<Vec<LostSignal>, StoreError>> {
+                Box::pin(self.lost_signals_impl(filter))
+            }
+
+            fn record_lost_signal<'a>(&'a self, lost: &'a LostSignal) -> BoxFuture<'a, Result<(), StoreError>> {
+                Box::pin(self.record_lost_signal_impl(lost))
             }
 
             fn history<'a>(&'a self, id: &'a str) -> BoxFuture<'a, Result<Vec<HistoryEntry>, StoreError>> {

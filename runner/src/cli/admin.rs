@@ -14,7 +14,7 @@ use std::process::ExitCode;
 pub(crate) struct DbArg {
     /// The database.
     #[arg(long, env = "JUNRO_DB", default_value = "sqlite:junro.db", global = true)]
-    db: String,
+    pub(crate) db: String,
 }
 
 /// `junro users …`.

@@ -11,6 +11,7 @@ use jiff::tz::TimeZone;
 use jiff::{SignedDuration, Timestamp};
 use junro_engine::compile::{NodeKind, WaitArmSpec};
 use junro_engine::machine::{Activity, Actor, Command, CommandError, Status};
+use junro_engine::runtime::signals::SignalOutcome;
 use junro_engine::{Engine, EngineError};
 use serde_json::json;
 use std::collections::{BTreeMap, BTreeSet};
@@ -240,9 +241,9 @@ impl World {
                 _ => json!({}),
             };
             match engine.signal(&order, signal, data.as_object().cloned().unwrap_or_default()).await {
-                Ok(()) => {
+                Ok(outcome) => {
                     self.counts.signals += 1;
-                    if signal == "customer_cancelled" {
+                    if signal == "customer_cancelled" && outcome == SignalOutcome::Delivered {
                         self.counts.cancelled += 1;
                     }
                     self.touch(&order, now);
@@ -286,7 +287,7 @@ impl World {
             });
             let calling = view.state.tokens.values().any(|t| matches!(t.activity, Activity::Calling { .. }));
             let result = if waits_for_cancel {
-                engine.signal(&order, "customer_cancelled", Default::default()).await
+                engine.signal(&order, "customer_cancelled", Default::default()).await.map(|_| ())
             } else if calling {
                 if tries < 10 {
                     let seq = self.next();

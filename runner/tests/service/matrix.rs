@@ -78,6 +78,7 @@ fn request(route: &str, f: &Fixture) -> Option<(String, Option<Value>)> {
             (format!("/api/v1/orders/{o}/incidents/{t}/resolve"), Some(json!({"output": {"line_id": "L-9"}})))
         }
         "GET /api/v1/incidents" => ("/api/v1/incidents".into(), None),
+        "GET /api/v1/signals/lost" => ("/api/v1/signals/lost".into(), None),
         "POST /api/v1/signals" => {
             ("/api/v1/signals".into(), Some(json!({"business_key": f.key, "signal": "construction_completed"})))
         }

@@ -8,6 +8,7 @@ pub mod jobs;
 pub mod kpi;
 pub mod orders;
 pub mod session;
+pub mod signals;
 pub mod tasks;
 
 use super::problem::Problem;
@@ -68,6 +69,7 @@ pub(crate) fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(orders::hold))
         .routes(routes!(orders::resume))
         .routes(routes!(orders::signal))
+        .routes(routes!(signals::lost))
         .routes(routes!(incidents::list))
         .routes(routes!(incidents::retry))
         .routes(routes!(incidents::resolve))

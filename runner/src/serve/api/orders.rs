@@ -15,6 +15,7 @@ use jiff::Timestamp;
 use junro_engine::StartOrder;
 use junro_engine::machine::{Activity, Command, OrderState, Status};
 use junro_engine::runtime::EngineError;
+use junro_engine::runtime::signals::SignalOutcome;
 use junro_engine::store::{OrderFilter, OrderRow};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
@@ -541,9 +542,19 @@ pub struct SignalRequest {
     pub data: Map<String, Value>,
 }
 
-/// Sends a signal to the order with this number (systems and the company's own staff).
+/// What became of a signal.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SignalAnswer {
+    /// `delivered`: a wait of the order (or of a subflow) took it; `kept`: nothing waits for it
+    /// yet, and the order keeps it for a wait to take within the signal's `keep`.
+    pub outcome: String,
+}
+
+/// Sends a signal to the order with this number (systems and the company's own staff). One
+/// that arrives before the order waits for it is kept for the order; one for a number no order
+/// has is listed among the lost signals and answered 404.
 #[utoipa::path(post, path = "/api/v1/signals", tag = "orders", request_body = SignalRequest,
-    responses((status = 202, description = "delivered to the waiting order"), (status = 400, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem)))]
+    responses((status = 202, body = SignalAnswer, description = "delivered, or kept for a later wait"), (status = 400, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem)))]
 pub async fn signal(
     State(state): State<AppState>,
     identity: Identity,
@@ -552,9 +563,23 @@ pub async fn signal(
     if identity.user.vendor.is_some() && !identity.user.admin {
         return Err(Problem::forbidden("signals come from the company's systems and staff, not from vendor staff"));
     }
-    let view = visible_state(&state, &identity, &request.business_key).await?;
-    state.engine.signal_from(&identity.actor(), &view.id, &request.signal, request.data).await?;
-    let mut response = StatusCode::ACCEPTED.into_response();
-    response.extensions_mut().insert(AuditNote::about(view.id.clone(), Some(format!("signal {}", request.signal))));
+    // Those who may signal see every order, so the engine resolves the number itself: one no
+    // order has is listed among the lost signals before the 404.
+    let key = request.business_key.trim();
+    if key.is_empty() || key.len() > 200 {
+        return Err(Problem::invalid(vec![FieldError {
+            field: "business_key".into(),
+            message: "an order number has 1 to 200 characters".into(),
+        }]));
+    }
+    let outcome = state.engine.signal_from(&identity.actor(), key, &request.signal, request.data).await?;
+    let outcome = match outcome {
+        SignalOutcome::Delivered => "delivered",
+        SignalOutcome::Kept => "kept",
+    };
+    let mut response = (StatusCode::ACCEPTED, Json(SignalAnswer { outcome: outcome.into() })).into_response();
+    response
+        .extensions_mut()
+        .insert(AuditNote::about(key.to_string(), Some(format!("signal {} {outcome}", request.signal))));
     Ok(response)
 }

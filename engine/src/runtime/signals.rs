@@ -1,0 +1,82 @@
+//! Signals from outside, addressed by order id or business key: delivered to the order or to
+//! one of its subflows that waits for it; kept in the order for a later wait when none does
+//! yet (`machine/inbox.rs`); and listed as lost when no order has that key.
+
+use super::{Engine, EngineError};
+use crate::machine::{Actor, Command, CommandError};
+use crate::script::Data;
+use crate::store::{LostSignal, LostSignalFilter};
+
+/// What became of a signal.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SignalOutcome {
+    /// A wait of the order (or of one of its subflows) took it.
+    Delivered,
+    /// Nothing waits for it yet: the order keeps it for a wait to take, within the signal's
+    /// `keep`.
+    Kept,
+}
+
+impl Engine {
+    /// Sends a signal to an order, addressed by id or business key, from the system.
+    pub async fn signal(&self, id_or_key: &str, name: &str, data: Data) -> Result<SignalOutcome, EngineError> {
+        self.signal_from(&Actor::system(), id_or_key, name, data).await
+    }
+
+    /// [`Engine::signal`] from `sender` (a person, or a system's user), whom the history names.
+    /// A signal for a business key no order has is listed among the lost signals
+    /// ([`Engine::lost_signals`]) and answered [`EngineError::UnknownOrder`].
+    pub async fn signal_from(
+        &self,
+        sender: &Actor,
+        id_or_key: &str,
+        name: &str,
+        data: Data,
+    ) -> Result<SignalOutcome, EngineError> {
+        let id = match self.resolve(id_or_key).await {
+            Ok(id) => id,
+            Err(EngineError::UnknownOrder(key)) => {
+                let now = self.now();
+                let lost = LostSignal {
+                    id: 0,
+                    order: None,
+                    business_key: Some(key.clone()),
+                    flow: None,
+                    signal: name.to_string(),
+                    data,
+                    sender: Some(sender.id.clone()),
+                    received_at: now,
+                    lost_at: now,
+                    reason: "no such order".into(),
+                };
+                self.store.record_lost_signal(&lost).await?;
+                return Err(EngineError::UnknownOrder(key));
+            }
+            Err(e) => return Err(e),
+        };
+        // The order itself, or else one of its subflows (depth first), may be waiting.
+        let mut candidates = vec![id.clone()];
+        let mut i = 0;
+        while i < candidates.len() {
+            let command = Command::Signal { name: name.to_string(), data: data.clone() };
+            match self.apply(&candidates[i], sender, command).await {
+                Err(EngineError::Command(CommandError::NoWaiter { .. })) => {
+                    let children = self.store.open_children(&candidates[i]).await?;
+                    candidates.extend(children);
+                }
+                Err(e) => return Err(e),
+                Ok(()) => return Ok(SignalOutcome::Delivered),
+            }
+            i += 1;
+        }
+        // Nothing waits for it yet: the order keeps it (or delivers it, if a wait began since).
+        self.apply(&id, sender, Command::KeepSignal { name: name.to_string(), data }).await?;
+        Ok(SignalOutcome::Kept)
+    }
+
+    /// Signals no order took, oldest first: kept too long, left when their order ended, or
+    /// addressed to no order.
+    pub async fn lost_signals(&self, filter: &LostSignalFilter) -> Result<Vec<LostSignal>, EngineError> {
+        Ok(self.store.lost_signals(filter).await?)
+    }
+}
