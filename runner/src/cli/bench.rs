@@ -27,6 +27,8 @@ pub(crate) enum BenchCommand {
     Kpi(super::bench_kpi::KpiBench),
     /// Operators taking and completing tasks over HTTP against the service, on loopback.
     Http(super::bench_http::HttpBench),
+    /// Take-next in a deep queue (100,000 open tasks, the oldest on held orders), alone and at once.
+    Queue(super::bench_queue::QueueBench),
 }
 
 pub(crate) fn run(what: BenchCommand) -> anyhow::Result<ExitCode> {
@@ -36,6 +38,7 @@ pub(crate) fn run(what: BenchCommand) -> anyhow::Result<ExitCode> {
         BenchCommand::Rules(options) => super::bench_rules::run(options),
         BenchCommand::Kpi(options) => super::bench_kpi::run(options),
         BenchCommand::Http(options) => super::bench_http::run(options),
+        BenchCommand::Queue(options) => super::bench_queue::run(options),
     }
 }
 
