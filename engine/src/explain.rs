@@ -117,6 +117,7 @@ pub fn describe(event: &Event, flow: Option<&CompiledFlow>) -> String {
             let sender = sender.as_ref().map(|s| format!(" from {s}")).unwrap_or_default();
             format!("signal {name} received{sender}{data}")
         }
+        Event::FlowMigrated { from, to, actor } => format!("moved from version {from} to version {to} by {actor}"),
         Event::SignalKept { name, sender, expires_at } => {
             let sender = sender.as_ref().map(|s| format!(" from {s}")).unwrap_or_default();
             format!("signal {name}{sender} arrived before the order waited for it: kept until {expires_at}")

@@ -503,6 +503,52 @@ async fn an_early_signal_is_kept_for_its_wait_and_a_stale_one_is_listed(backend:
     assert!(lost.iter().all(|l| l.sender.as_deref() == Some("partner-gw")));
 }
 
+/// Version migration: the flow changes (the note becomes required); a dry run says which open
+/// orders would move and why the others cannot; the move records itself in each order's
+/// history, the order runs the new version from then on, and the one that cannot stays.
+async fn open_orders_move_to_a_new_version_where_they_fit(backend: &Backend) {
+    let (engine, _, _) = setup(backend).await;
+    let admin = Actor { admin: true, ..Actor::person("admin-1", &[], None) };
+    let with_note = StartOrder {
+        business_key: Some("M-1".into()),
+        data: json!({"note": "至急"}).as_object().cloned().unwrap_or_default(),
+        ..StartOrder::default()
+    };
+    let fits = engine.start("order", with_note).await.expect("starts");
+    let lacks = engine
+        .start("order", StartOrder { business_key: Some("M-2".into()), ..StartOrder::default() })
+        .await
+        .expect("starts");
+    let v2 = FLOWS.replace("    note \"メモ\" text\n", "    note \"メモ\" text required\n");
+    assert_ne!(v2, FLOWS);
+    engine.deploy(&[flows_dir(&v2)], None).await.expect("version 2 deploys");
+    let verdicts = engine.migrate("order", 2, None, true, &admin).await.expect("a dry run");
+    let of = |verdicts: &[junro_engine::runtime::migrate::MigrationVerdict], id: &str| {
+        verdicts.iter().find(|v| v.order == id).map(|v| v.blocked.clone()).expect("a verdict")
+    };
+    assert_eq!(of(&verdicts, &fits), None);
+    assert!(of(&verdicts, &lacks).is_some_and(|why| why.contains("`note` is now required")), "{verdicts:?}");
+    assert_eq!(engine.order(&fits).await.expect("order").state.version, 1, "a dry run moves nothing");
+    let verdicts = engine.migrate("order", 2, None, false, &admin).await.expect("moves");
+    assert_eq!(of(&verdicts, &fits), None);
+    let moved = engine.order(&fits).await.expect("order");
+    assert_eq!(moved.state.version, 2);
+    assert!(
+        moved
+            .history
+            .iter()
+            .any(|h| matches!(&h.event, Event::FlowMigrated { from: 1, to: 2, actor } if actor == "admin-1"))
+    );
+    let listed = engine
+        .orders(&OrderFilter { business_key: Some("M-1".into()), ..OrderFilter::default() })
+        .await
+        .expect("orders");
+    assert_eq!(listed[0].version, 2, "the order list says the new version");
+    assert_eq!(engine.order(&lacks).await.expect("order").state.version, 1);
+    // It goes on under version 2.
+    complete_intake(&engine, &fits, "basic").await;
+}
+
 /// Take-next considers all eligible work: with more held orders ahead in the queue than one
 /// page of candidates, the open order behind them is still found.
 async fn take_next_considers_all_eligible_work(backend: &Backend) {
@@ -906,6 +952,9 @@ fn cases() -> Vec<(&'static str, Case)> {
         ("hold_holds_jobs_timers_and_tasks", |b| Box::pin(hold_holds_jobs_timers_and_tasks(b))),
         ("take_next_considers_all_eligible_work", |b| Box::pin(take_next_considers_all_eligible_work(b))),
         ("a_hold_moves_the_open_tasks_due_times_out", |b| Box::pin(a_hold_moves_the_open_tasks_due_times_out(b))),
+        ("open_orders_move_to_a_new_version_where_they_fit", |b| {
+            Box::pin(open_orders_move_to_a_new_version_where_they_fit(b))
+        }),
         ("an_early_signal_is_kept_for_its_wait_and_a_stale_one_is_listed", |b| {
             Box::pin(an_early_signal_is_kept_for_its_wait_and_a_stale_one_is_listed(b))
         }),

@@ -18,6 +18,7 @@ mod export;
 mod fmt;
 mod graph;
 mod kpi;
+mod migrate;
 mod orders;
 mod serve;
 mod signals;
@@ -110,6 +111,13 @@ enum Command {
         #[command(flatten)]
         args: admin::AuditArgs,
     },
+    /// Move the open orders of a flow to another deployed version (or say which would move).
+    Migrate {
+        #[command(flatten)]
+        db: admin::DbArg,
+        #[command(flatten)]
+        args: migrate::MigrateArgs,
+    },
     /// The signals no order took: kept too long, left when their order ended, or addressed to
     /// no order.
     LostSignals {
@@ -165,6 +173,7 @@ pub fn run() -> ExitCode {
         Command::Tokens { db, command } => admin::tokens(db, command),
         Command::Audit { db, args } => admin::audit(db, args),
         Command::LostSignals { db, args } => signals::lost_signals(db, args),
+        Command::Migrate { db, args } => migrate::migrate(db, args),
     };
     match result {
         Ok(code) => code,

@@ -11,11 +11,13 @@ mod advance;
 pub(crate) use advance::decide;
 mod events;
 mod inbox;
+mod migrate;
 mod rfc3339;
 mod stopped;
 mod tasks;
 mod types;
 
+pub use migrate::{migrate, migration_blocker};
 pub use tasks::check_value;
 
 pub use types::*;

@@ -612,6 +612,15 @@ pub enum Event {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         sender: Option<String>,
     },
+    /// The order moved to another version of its flow.
+    FlowMigrated {
+        /// The version it ran.
+        from: u32,
+        /// The version it runs now.
+        to: u32,
+        /// Who moved it.
+        actor: String,
+    },
     /// A signal arrived before the order waited for it and is kept for a wait to take.
     SignalKept {
         /// Signal id.

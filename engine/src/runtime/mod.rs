@@ -25,6 +25,7 @@ use std::sync::{Arc, RwLock};
 mod analytics;
 mod backtest;
 mod cache;
+pub mod migrate;
 pub mod signals;
 mod unit;
 mod worker;

@@ -49,7 +49,7 @@ impl Engine {
 
     /// Writes the changes in one transaction; once committed, their states are what the cache
     /// keeps for the next commands.
-    async fn commit(&self, changes: Vec<Change>) -> Result<(), EngineError> {
+    pub(super) async fn commit(&self, changes: Vec<Change>) -> Result<(), EngineError> {
         self.store.commit(&changes).await?;
         count_orders(&changes);
         self.cache.keep(changes.into_iter().map(|change| change.state));

@@ -135,6 +135,8 @@ pub(crate) struct Batch {
     pub(crate) task_deletes: Vec<(String, i64)>,
     /// Tasks whose due time moved: (order, instance, due time).
     pub(crate) task_dues: Vec<(String, i64, i64)>,
+    /// Orders moved to another version of their flow: (order, version).
+    pub(crate) versions: Vec<(String, i64)>,
     /// Kept signals dropped unused, to list.
     pub(crate) lost_signals: Vec<LostSignalWrite>,
     /// Tasks escalated: (order, instance, role, priority).
@@ -176,6 +178,7 @@ impl Batch {
         self.task_dues.append(&mut other.task_dues);
         self.task_escalations.append(&mut other.task_escalations);
         self.lost_signals.append(&mut other.lost_signals);
+        self.versions.append(&mut other.versions);
         self.job_upserts.append(&mut other.job_upserts);
         self.job_deletes.append(&mut other.job_deletes);
         self.incident_upserts.append(&mut other.incident_upserts);
@@ -271,6 +274,9 @@ impl<'a> Building<'a> {
                 .iter()
                 .any(|e| matches!(e, Effect::ScheduleTimer { .. } | Effect::CancelTimer { .. })),
         });
+        if change.events.iter().any(|(_, _, e)| matches!(e, Event::FlowMigrated { .. })) {
+            batch.versions.push((id.clone(), i64::from(state.version)));
+        }
         // The change's events make one row.
         if let Some((first, _, _)) = change.events.first() {
             let mut record = String::with_capacity(change.events.len() * 160);

@@ -142,6 +142,9 @@ macro_rules! sql_store {
                         .await?;
                 }
                 Self::delete_pairs(tx, "DELETE FROM tasks WHERE (order_id, instance) IN (SELECT column1, column2 FROM (", batch.task_deletes).await?;
+                for (order, version) in batch.versions {
+                    sqlx::query("UPDATE orders SET version = $1 WHERE id = $2").bind(version).bind(order).execute(&mut **tx).await?;
+                }
                 for l in batch.lost_signals {
                     sqlx::query(super::lists::INSERT_LOST_SIGNAL)
                         .bind(l.order).bind(l.business_key).bind(l.flow).bind(l.signal).bind(l.data)

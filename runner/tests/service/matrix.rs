@@ -79,6 +79,9 @@ fn request(route: &str, f: &Fixture) -> Option<(String, Option<Value>)> {
         }
         "GET /api/v1/incidents" => ("/api/v1/incidents".into(), None),
         "GET /api/v1/signals/lost" => ("/api/v1/signals/lost".into(), None),
+        "POST /api/v1/flows/{flow}/migrate" => {
+            ("/api/v1/flows/service_order/migrate".into(), Some(json!({"to": 1, "dry_run": true})))
+        }
         "POST /api/v1/signals" => {
             ("/api/v1/signals".into(), Some(json!({"business_key": f.key, "signal": "construction_completed"})))
         }

@@ -177,3 +177,66 @@ pub async fn deploy(
         .insert(AuditNote::about("flows", Some(if detail.is_empty() { "nothing changed".into() } else { detail })));
     Ok(response)
 }
+
+/// Which orders to move to another version.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MigrateRequest {
+    /// The version to move to.
+    pub to: u32,
+    /// Only these orders (ids or business keys); default every open order of the flow.
+    #[serde(default)]
+    pub orders: Option<Vec<String>>,
+    /// Only say what would happen.
+    #[serde(default)]
+    pub dry_run: bool,
+}
+
+/// What became (or would become) of one order.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MigrationView {
+    /// The order.
+    pub order: String,
+    /// The version it ran.
+    pub from: u32,
+    /// Whether it moves (moved).
+    pub moves: bool,
+    /// Why it cannot, when it cannot.
+    pub reason: Option<String>,
+}
+
+/// Moves the open orders of a flow to another deployed version (administrators): those whose
+/// open steps, waits and joins exist there and whose data fits its fields; with `dry_run`, only
+/// says which would move and why the others cannot. Each move is in the order's history.
+#[utoipa::path(post, path = "/api/v1/flows/{flow}/migrate", tag = "flows", request_body = MigrateRequest,
+    params(("flow" = String, Path, description = "Flow id")),
+    responses((status = 200, body = Vec<MigrationView>), (status = 400, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem)))]
+pub async fn migrate(
+    State(state): State<AppState>,
+    identity: Identity,
+    Segments(flow): Segments<String>,
+    Body(request): Body<MigrateRequest>,
+) -> ApiResult<Response> {
+    identity.require_admin()?;
+    if let Some(orders) = &request.orders
+        && orders.len() > 10_000
+    {
+        return Err(Problem::invalid(vec![FieldError {
+            field: "orders".into(),
+            message: "at most 10,000 orders at once".into(),
+        }]));
+    }
+    let verdicts =
+        state.engine.migrate(&flow, request.to, request.orders.as_deref(), request.dry_run, &identity.actor()).await?;
+    let moved = verdicts.iter().filter(|v| v.blocked.is_none()).count();
+    let views: Vec<MigrationView> = verdicts
+        .into_iter()
+        .map(|v| MigrationView { order: v.order, from: v.from, moves: v.blocked.is_none(), reason: v.blocked })
+        .collect();
+    let mut response = Json(views).into_response();
+    let what = if request.dry_run { "dry run" } else { "moved" };
+    response
+        .extensions_mut()
+        .insert(AuditNote::about(flow, Some(format!("to version {}: {moved} {what}", request.to))));
+    Ok(response)
+}

@@ -63,6 +63,7 @@ pub(crate) fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(session::me))
         .routes(routes!(flows::list, flows::deploy))
         .routes(routes!(flows::version))
+        .routes(routes!(flows::migrate))
         .routes(routes!(orders::start, orders::list))
         .routes(routes!(orders::show))
         .routes(routes!(orders::cancel))
