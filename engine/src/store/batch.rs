@@ -135,6 +135,8 @@ pub(crate) struct Batch {
     pub(crate) task_deletes: Vec<(String, i64)>,
     /// Tasks whose due time moved: (order, instance, due time).
     pub(crate) task_dues: Vec<(String, i64, i64)>,
+    /// Orders held (true) or resumed (false): their tasks are marked so.
+    pub(crate) holds: Vec<(String, bool)>,
     /// Orders moved to another version of their flow: (order, version).
     pub(crate) versions: Vec<(String, i64)>,
     /// Kept signals dropped unused, to list.
@@ -179,6 +181,7 @@ impl Batch {
         self.task_escalations.append(&mut other.task_escalations);
         self.lost_signals.append(&mut other.lost_signals);
         self.versions.append(&mut other.versions);
+        self.holds.append(&mut other.holds);
         self.job_upserts.append(&mut other.job_upserts);
         self.job_deletes.append(&mut other.job_deletes);
         self.incident_upserts.append(&mut other.incident_upserts);
@@ -274,6 +277,14 @@ impl<'a> Building<'a> {
                 .iter()
                 .any(|e| matches!(e, Effect::ScheduleTimer { .. } | Effect::CancelTimer { .. })),
         });
+        // The last hold or resumption of the change decides whether the order's tasks are held.
+        if let Some(held) = change.events.iter().rev().find_map(|(_, _, e)| match e {
+            Event::Held { .. } => Some(true),
+            Event::Resumed { .. } => Some(false),
+            _ => None,
+        }) {
+            batch.holds.push((id.clone(), held));
+        }
         if change.events.iter().any(|(_, _, e)| matches!(e, Event::FlowMigrated { .. })) {
             batch.versions.push((id.clone(), i64::from(state.version)));
         }

@@ -38,6 +38,7 @@ const SQLITE: &Files = &[
     (7, "incidents", include_str!("../../../migrations/sqlite/0007_incidents.sql")),
     (8, "queue by due time", include_str!("../../../migrations/sqlite/0008_queue_due.sql")),
     (10, "lost signals", include_str!("../../../migrations/sqlite/0010_lost_signals.sql")),
+    (11, "held tasks", include_str!("../../../migrations/sqlite/0011_held_tasks.sql")),
 ];
 
 const POSTGRES: &Files = &[
@@ -50,6 +51,7 @@ const POSTGRES: &Files = &[
     (8, "queue by due time", include_str!("../../../migrations/postgres/0008_queue_due.sql")),
     (9, "queue of unclaimed tasks", include_str!("../../../migrations/postgres/0009_queue_unclaimed.sql")),
     (10, "lost signals", include_str!("../../../migrations/postgres/0010_lost_signals.sql")),
+    (11, "held tasks", include_str!("../../../migrations/postgres/0011_held_tasks.sql")),
 ];
 
 /// Every table the PostgreSQL migrations create, as their `CREATE TABLE` statements name them.

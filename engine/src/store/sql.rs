@@ -142,6 +142,10 @@ macro_rules! sql_store {
                         .await?;
                 }
                 Self::delete_pairs(tx, "DELETE FROM tasks WHERE (order_id, instance) IN (SELECT column1, column2 FROM (", batch.task_deletes).await?;
+                // A hold marks the order's tasks, a resumption unmarks them (the queue skips marked ones).
+                for (order, held) in batch.holds {
+                    sqlx::query("UPDATE tasks SET held = $1 WHERE order_id = $2").bind(i64::from(held)).bind(order).execute(&mut **tx).await?;
+                }
                 for (order, version) in batch.versions {
                     sqlx::query("UPDATE orders SET version = $1 WHERE id = $2").bind(version).bind(order).execute(&mut **tx).await?;
                 }
@@ -476,7 +480,7 @@ macro_rules! sql_store {
                             .push(")");
                     }
                     if filter.takeable {
-                        q.push(" AND NOT EXISTS (SELECT 1 FROM orders o WHERE o.id = tasks.order_id AND o.status = 'on_hold')");
+                        q.push(" AND held = 0");
                     }
                     q.push(" ORDER BY priority DESC, coalesce(due_at, 9223372036854775807), ready_at, order_id, instance LIMIT ").push_bind(i64::from(filter.limit.unwrap_or(100)));
                     let rows = q.build().fetch_all(&self.pool).await?;
