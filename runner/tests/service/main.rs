@@ -9,4 +9,5 @@ mod matrix;
 mod process;
 mod race;
 mod sessions;
+mod signals;
 mod workflow;
