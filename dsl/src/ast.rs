@@ -136,6 +136,8 @@ pub struct SignalDecl {
     pub customer_wait: bool,
     /// `keep D`: how long one that arrives before the order waits for it is kept for it.
     pub keep: Option<Duration>,
+    /// `correlate on F`: senders address it by the value of field `F` of the waiting order.
+    pub correlate: Option<Name>,
 }
 
 /// `action id "label"`.

@@ -141,6 +141,8 @@ pub enum WaitArmSpec {
         customer: bool,
         /// Seconds one that arrives before the order waits for it is kept for it.
         keep: u64,
+        /// The field senders address the order by (`correlate on`), instead of its number.
+        correlate: Option<String>,
     },
     /// A timer of this many seconds.
     After(u64),
@@ -377,7 +379,8 @@ fn compile_flow(flow: &Flow, scope: &Scope<'_>, scripts: &Scripts, source: &str)
                             let declared = scope.signals.get(s.text.as_str());
                             let customer = declared.is_some_and(|d| d.item.customer_wait);
                             let keep = declared.and_then(|d| d.item.keep).map_or(DEFAULT_SIGNAL_KEEP, |k| k.seconds);
-                            (WaitArmSpec::Signal { signal: s.text.clone(), customer, keep }, n.text.clone())
+                            let correlate = declared.and_then(|d| d.item.correlate.as_ref()).map(|c| c.text.clone());
+                            (WaitArmSpec::Signal { signal: s.text.clone(), customer, keep, correlate }, n.text.clone())
                         }
                         ast::WaitArm::After(d, n) => (WaitArmSpec::After(d.seconds), n.text.clone()),
                         ast::WaitArm::Until(f, n) => (WaitArmSpec::Until(f.text.clone()), n.text.clone()),

@@ -549,6 +549,38 @@ async fn open_orders_move_to_a_new_version_where_they_fit(backend: &Backend) {
     complete_intake(&engine, &fits, "basic").await;
 }
 
+/// Signals correlate by a field: the partner reports by line number, the engine finds the open
+/// order with that line; a number no open order has is listed as lost with the reason.
+async fn a_signal_finds_its_order_by_the_field_it_correlates_on(backend: &Backend) {
+    let (engine, _, _) = setup(backend).await;
+    let partner = Actor::person("partner-gw", &[], None);
+    let line = |id: &str| StartOrder {
+        data: json!({"line_id": id}).as_object().cloned().unwrap_or_default(),
+        ..StartOrder::default()
+    };
+    let first = engine.start("line_work", line("L-7")).await.expect("starts");
+    let other = engine.start("line_work", line("L-8")).await.expect("starts");
+    let sent = engine
+        .signal_by_correlation(&partner, "line_done", &json!("L-7"), Default::default())
+        .await
+        .expect("sent")
+        .expect("the signal correlates on a field");
+    assert_eq!(sent, (first.clone(), junro_engine::runtime::signals::SignalOutcome::Delivered));
+    assert!(matches!(
+        engine.order(&first).await.expect("order").state.status,
+        junro_engine::machine::Status::Closed { .. }
+    ));
+    assert!(matches!(engine.order(&other).await.expect("order").state.status, junro_engine::machine::Status::Open));
+    match engine.signal_by_correlation(&partner, "line_done", &json!("L-9"), Default::default()).await {
+        Err(EngineError::UnknownOrder(what)) => assert_eq!(what, "line_id = L-9"),
+        other => panic!("no open order has line L-9: {other:?}"),
+    }
+    let lost = engine.lost_signals(&junro_engine::store::LostSignalFilter::default()).await.expect("lost");
+    assert_eq!(lost.iter().map(|l| l.reason.as_str()).collect::<Vec<_>>(), vec!["no open order with line_id = L-9"]);
+    let by_number = engine.signal_by_correlation(&partner, "done_signal", &json!("x"), Default::default()).await;
+    assert!(matches!(by_number, Ok(None)), "done_signal is addressed by order number only");
+}
+
 /// Take-next considers all eligible work: with more held orders ahead in the queue than one
 /// page of candidates, the open order behind them is still found.
 async fn take_next_considers_all_eligible_work(backend: &Backend) {
@@ -952,6 +984,9 @@ fn cases() -> Vec<(&'static str, Case)> {
         ("hold_holds_jobs_timers_and_tasks", |b| Box::pin(hold_holds_jobs_timers_and_tasks(b))),
         ("take_next_considers_all_eligible_work", |b| Box::pin(take_next_considers_all_eligible_work(b))),
         ("a_hold_moves_the_open_tasks_due_times_out", |b| Box::pin(a_hold_moves_the_open_tasks_due_times_out(b))),
+        ("a_signal_finds_its_order_by_the_field_it_correlates_on", |b| {
+            Box::pin(a_signal_finds_its_order_by_the_field_it_correlates_on(b))
+        }),
         ("open_orders_move_to_a_new_version_where_they_fit", |b| {
             Box::pin(open_orders_move_to_a_new_version_where_they_fit(b))
         }),

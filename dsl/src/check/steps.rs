@@ -109,6 +109,21 @@ impl FlowCtx<'_, '_> {
                         crate::ast::WaitArm::Signal(signal, _) => {
                             let known = self.scope.signals.keys().copied().collect();
                             self.defined("E0210", "signal", signal, known);
+                            let correlate =
+                                self.scope.signals.get(signal.text.as_str()).and_then(|d| d.item.correlate.as_ref());
+                            if let Some(field) = correlate
+                                && !self.fields.contains_key(field.text.as_str())
+                            {
+                                self.out.push(Diagnostic::error(
+                                    "E0411",
+                                    signal.span,
+                                    format!(
+                                        "signal `{}` is addressed by field `{}` (`correlate on`), which this flow does not have",
+                                        signal.text, field.text
+                                    ),
+                                )
+                                .with_help(format!("add a field `{}` to the flow's data, set before the wait", field.text)));
+                            }
                         }
                         crate::ast::WaitArm::Until(field, _) => {
                             if let Some(ty) = self.field_ref(field)

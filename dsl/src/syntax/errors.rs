@@ -30,6 +30,7 @@ fn describe(rule: Rule) -> Option<&'static str> {
         Rule::on_off => "`on` or `off`",
         Rule::customer_wait => "`customer`",
         Rule::signal_keep => "`keep` and a duration",
+        Rule::signal_correlate => "`correlate on` and a field",
         Rule::expr | Rule::call_expr | Rule::array | Rule::op_not | Rule::op_neg => "an expression",
         Rule::cell | Rule::cell_any | Rule::cell_range | Rule::cell_compare | Rule::cell_alternatives => {
             "a table cell (`-`, a value, `a | b`, `< 10` or `1..5`)"

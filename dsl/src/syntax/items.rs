@@ -59,11 +59,17 @@ pub(super) fn top_item(text: &str, span: Span, module: &mut Module, diagnostics:
                 .find(|p| p.as_rule() == Rule::signal_keep)
                 .and_then(|p| p.clone().into_inner().find(|d| d.as_rule() == Rule::duration))
                 .map(|d| lower.duration(&d));
+            let correlate = rest
+                .iter()
+                .find(|p| p.as_rule() == Rule::signal_correlate)
+                .and_then(|p| p.clone().into_inner().find(|d| d.as_rule() == Rule::ident))
+                .map(|d| lower.name(&d));
             module.signals.push(SignalDecl {
                 name,
                 label,
                 customer_wait: rest.iter().any(|p| p.as_rule() == Rule::customer_wait),
                 keep,
+                correlate,
             });
         }
         Rule::action_decl => {

@@ -74,6 +74,76 @@ impl Engine {
         Ok(SignalOutcome::Kept)
     }
 
+    /// Sends a signal declared `correlate on FIELD` to the open order whose field has `value`.
+    /// `Ok(None)` when no deployed flow waits for this signal by a field. An order that no open
+    /// order has is listed among the lost signals and answered [`EngineError::UnknownOrder`];
+    /// several open orders with that value are refused as [`CommandError::BadData`].
+    pub async fn signal_by_correlation(
+        &self,
+        sender: &Actor,
+        name: &str,
+        value: &serde_json::Value,
+        data: Data,
+    ) -> Result<Option<(String, SignalOutcome)>, EngineError> {
+        let mut keys: Vec<(String, String)> = Vec::new();
+        for flow in self.latest_flows() {
+            for node in flow.graph.node_weights() {
+                if let crate::compile::NodeKind::Wait(arms) = &node.kind {
+                    for (arm, _) in arms {
+                        if let crate::compile::WaitArmSpec::Signal { signal, correlate: Some(field), .. } = arm
+                            && signal == name
+                            && !keys.contains(&(flow.id.clone(), field.clone()))
+                        {
+                            keys.push((flow.id.clone(), field.clone()));
+                        }
+                    }
+                }
+            }
+        }
+        let Some((_, field)) = keys.first().cloned() else { return Ok(None) };
+        let mut matches = Vec::new();
+        for (flow, field) in &keys {
+            for status in ["open", "on_hold"] {
+                let filter = crate::store::OrderFilter {
+                    flow: Some(flow.clone()),
+                    status: Some(status.into()),
+                    data: vec![(field.clone(), value.clone())],
+                    limit: Some(2),
+                    ..crate::store::OrderFilter::default()
+                };
+                matches.extend(self.orders(&filter).await?.into_iter().map(|o| o.id));
+            }
+        }
+        let shown = value.as_str().map_or_else(|| value.to_string(), str::to_string);
+        match matches.as_slice() {
+            [] => {
+                let now = self.now();
+                let lost = LostSignal {
+                    id: 0,
+                    order: None,
+                    business_key: None,
+                    flow: None,
+                    signal: name.to_string(),
+                    data,
+                    sender: Some(sender.id.clone()),
+                    received_at: now,
+                    lost_at: now,
+                    reason: format!("no open order with {field} = {shown}"),
+                };
+                self.store.record_lost_signal(&lost).await?;
+                Err(EngineError::UnknownOrder(format!("{field} = {shown}")))
+            }
+            [one] => {
+                let outcome = self.signal_from(sender, one, name, data).await?;
+                Ok(Some((one.clone(), outcome)))
+            }
+            _ => Err(EngineError::Command(CommandError::BadData {
+                field: "correlation".into(),
+                reason: format!("several open orders have {field} = {shown}: address the order by its number"),
+            })),
+        }
+    }
+
     /// Signals no order took, oldest first: kept too long, left when their order ended, or
     /// addressed to no order.
     pub async fn lost_signals(&self, filter: &LostSignalFilter) -> Result<Vec<LostSignal>, EngineError> {

@@ -528,12 +528,18 @@ pub async fn resume(
     act(&state, &identity, &order, Command::Resume).await
 }
 
-/// A signal from outside ("construction completed"), addressed by order number.
+/// A signal from outside ("construction completed"), addressed by order number, or by the
+/// value of the field the signal correlates on (`correlate on line_id`).
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SignalRequest {
     /// The order number (or the order id).
-    pub business_key: String,
+    #[serde(default)]
+    pub business_key: Option<String>,
+    /// Instead of the number: the value of the signal's `correlate on` field.
+    #[serde(default)]
+    #[schema(value_type = Option<Object>)]
+    pub correlation: Option<Value>,
     /// The signal's id, as the flow declares it.
     pub signal: String,
     /// Data that comes with it.
@@ -545,6 +551,8 @@ pub struct SignalRequest {
 /// What became of a signal.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct SignalAnswer {
+    /// The order it went to.
+    pub order: String,
     /// `delivered`: a wait of the order (or of a subflow) took it; `kept`: nothing waits for it
     /// yet, and the order keeps it for a wait to take within the signal's `keep`.
     pub outcome: String,
@@ -565,21 +573,44 @@ pub async fn signal(
     }
     // Those who may signal see every order, so the engine resolves the number itself: one no
     // order has is listed among the lost signals before the 404.
-    let key = request.business_key.trim();
-    if key.is_empty() || key.len() > 200 {
-        return Err(Problem::invalid(vec![FieldError {
-            field: "business_key".into(),
-            message: "an order number has 1 to 200 characters".into(),
-        }]));
-    }
-    let outcome = state.engine.signal_from(&identity.actor(), key, &request.signal, request.data).await?;
+    let invalid = |field: &str, message: &str| {
+        Problem::invalid(vec![FieldError { field: field.into(), message: message.into() }])
+    };
+    let actor = identity.actor();
+    let (order, outcome) = match (request.business_key.as_deref().map(str::trim), request.correlation) {
+        (Some(key), None) => {
+            if key.is_empty() || key.len() > 200 {
+                return Err(invalid("business_key", "an order number has 1 to 200 characters"));
+            }
+            let outcome = state.engine.signal_from(&actor, key, &request.signal, request.data).await?;
+            (state.engine.resolve(key).await?, outcome)
+        }
+        (None, Some(value)) => {
+            if !matches!(&value, Value::String(s) if !s.is_empty() && s.len() <= 200) && !value.is_number() {
+                return Err(invalid(
+                    "correlation",
+                    "give the field's value: a string of 1 to 200 characters, or a number",
+                ));
+            }
+            match state.engine.signal_by_correlation(&actor, &request.signal, &value, request.data).await? {
+                Some(sent) => sent,
+                None => {
+                    let message = format!(
+                        "no flow addresses signal `{}` by a field (`correlate on`): send the order number",
+                        request.signal
+                    );
+                    return Err(invalid("correlation", &message));
+                }
+            }
+        }
+        _ => return Err(invalid("business_key", "give the order number, or the `correlation` value, not both")),
+    };
     let outcome = match outcome {
         SignalOutcome::Delivered => "delivered",
         SignalOutcome::Kept => "kept",
     };
-    let mut response = (StatusCode::ACCEPTED, Json(SignalAnswer { outcome: outcome.into() })).into_response();
-    response
-        .extensions_mut()
-        .insert(AuditNote::about(key.to_string(), Some(format!("signal {} {outcome}", request.signal))));
+    let answer = SignalAnswer { order: order.clone(), outcome: outcome.into() };
+    let mut response = (StatusCode::ACCEPTED, Json(answer)).into_response();
+    response.extensions_mut().insert(AuditNote::about(order, Some(format!("signal {} {outcome}", request.signal))));
     Ok(response)
 }
