@@ -501,6 +501,24 @@ async fn an_early_signal_is_kept_for_its_wait_and_a_stale_one_is_listed(backend:
         vec![(Some("A-0002"), "done_signal", "expired"), (Some("NOPE-1"), "done_signal", "no such order")]
     );
     assert!(lost.iter().all(|l| l.sender.as_deref() == Some("partner-gw")));
+
+    // A held order keeps the signal too, and its wait takes it when the order is resumed.
+    let held = engine
+        .start("order", StartOrder { business_key: Some("A-0003".into()), ..StartOrder::default() })
+        .await
+        .expect("starts");
+    complete_intake(&engine, &held, "basic").await;
+    while engine.run_due().await.expect("a round") > 0 {}
+    engine.apply(&held, &Actor::system(), Command::Hold { reason: "確認中".into() }).await.expect("holds");
+    let outcome = engine.signal_from(&partner, "A-0003", "done_signal", Default::default()).await.expect("kept");
+    assert_eq!(outcome, junro_engine::runtime::signals::SignalOutcome::Kept);
+    assert!(
+        engine.order(&held).await.expect("order").state.tokens.values().any(|t| t.step == "wait_work"),
+        "held: nothing moves"
+    );
+    engine.apply(&held, &Actor::system(), Command::Resume).await.expect("resumes");
+    let order = engine.order(&held).await.expect("order");
+    assert!(order.state.tokens.values().all(|t| t.step != "wait_work"), "the kept signal ended the wait on resume");
 }
 
 /// Version migration: the flow changes (the note becomes required); a dry run says which open

@@ -41,8 +41,9 @@ impl Run<'_> {
         };
         self.state.status = Status::Open;
         self.events.push(Event::Resumed { actor: actor.id.clone() });
-        // The SLA clock stood still while the order was held.
+        // The SLA clock stood still while the order was held; signals kept meanwhile are taken.
         self.clock_stopped_since(since);
+        self.deliver_kept_signals();
         Ok(())
     }
 

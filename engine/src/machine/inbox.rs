@@ -12,10 +12,13 @@ use jiff::{SignedDuration, Timestamp};
 
 impl Run<'_> {
     /// Delivers the signal if the order waits for it now, or else keeps it for a wait to take.
+    /// A held order keeps every signal for when it is resumed.
     pub(super) fn keep_signal(&mut self, sender: &Actor, name: &str, data: &Data) -> Result<(), CommandError> {
-        match self.signal(sender, name, data) {
-            Err(CommandError::NoWaiter { .. }) => {}
-            delivered_or_refused => return delivered_or_refused,
+        if !matches!(self.state.status, super::Status::OnHold { .. }) {
+            match self.signal(sender, name, data) {
+                Err(CommandError::NoWaiter { .. }) => {}
+                delivered_or_refused => return delivered_or_refused,
+            }
         }
         // Kept only if some wait of the flow listens for it: else it could never be delivered.
         let keep = self.flow.graph.node_weights().find_map(|node| match &node.kind {
@@ -44,6 +47,27 @@ impl Run<'_> {
         self.events.push(Event::SignalKept { name: name.to_string(), sender, expires_at });
         self.schedule(expires_at, TimerPurpose::ExpireSignals);
         Ok(())
+    }
+
+    /// The order was resumed: its waits take the kept signals they listen for.
+    pub(super) fn deliver_kept_signals(&mut self) {
+        let waits: Vec<(u64, String)> = self
+            .state
+            .tokens
+            .values()
+            .filter(|t| matches!(t.activity, super::Activity::Waiting { .. }))
+            .map(|t| (t.instance, t.step.clone()))
+            .collect();
+        for (instance, step) in waits {
+            let Some(NodeKind::Wait(arms)) = self.flow.node(&step).map(|n| &n.kind) else { continue };
+            if let Some((kept, next)) = self.take_kept_signal(arms) {
+                self.state.data.extend(kept.data.clone());
+                let by = format!("signal {}", kept.name);
+                self.events.push(Event::SignalReceived { name: kept.name, data: kept.data, sender: kept.sender });
+                self.end_wait(instance, &by, &next);
+                self.go(&next);
+            }
+        }
     }
 
     /// Drops the kept signals whose time is up.

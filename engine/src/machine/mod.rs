@@ -181,7 +181,9 @@ pub fn apply_owned(
         Status::Closed { .. } => return Err(CommandError::Closed(run.state.id.clone())),
         // Nothing moves while an order is held: its timers fire, and its jobs' results count,
         // after it is resumed.
-        Status::OnHold { .. } if !matches!(command, Command::Resume | Command::Cancel { .. }) => {
+        Status::OnHold { .. }
+            if !matches!(command, Command::Resume | Command::Cancel { .. } | Command::KeepSignal { .. }) =>
+        {
             return Err(CommandError::OnHold(run.state.id.clone()));
         }
         _ => {}

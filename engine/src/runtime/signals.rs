@@ -64,6 +64,8 @@ impl Engine {
                     let children = self.store.open_children(&candidates[i]).await?;
                     candidates.extend(children);
                 }
+                // A held order keeps it for when it is resumed.
+                Err(EngineError::Command(CommandError::OnHold(_))) if i == 0 => break,
                 Err(e) => return Err(e),
                 Ok(()) => return Ok(SignalOutcome::Delivered),
             }
