@@ -36,20 +36,7 @@ impl Engine {
         let id = match self.resolve(id_or_key).await {
             Ok(id) => id,
             Err(EngineError::UnknownOrder(key)) => {
-                let now = self.now();
-                let lost = LostSignal {
-                    id: 0,
-                    order: None,
-                    business_key: Some(key.clone()),
-                    flow: None,
-                    signal: name.to_string(),
-                    data,
-                    sender: Some(sender.id.clone()),
-                    received_at: now,
-                    lost_at: now,
-                    reason: "no such order".into(),
-                };
-                self.store.record_lost_signal(&lost).await?;
+                self.list_unaddressed(sender, name, data, Some(key.clone()), "no such order".into()).await?;
                 return Err(EngineError::UnknownOrder(key));
             }
             Err(e) => return Err(e),
@@ -119,20 +106,8 @@ impl Engine {
         let shown = value.as_str().map_or_else(|| value.to_string(), str::to_string);
         match matches.as_slice() {
             [] => {
-                let now = self.now();
-                let lost = LostSignal {
-                    id: 0,
-                    order: None,
-                    business_key: None,
-                    flow: None,
-                    signal: name.to_string(),
-                    data,
-                    sender: Some(sender.id.clone()),
-                    received_at: now,
-                    lost_at: now,
-                    reason: format!("no open order with {field} = {shown}"),
-                };
-                self.store.record_lost_signal(&lost).await?;
+                let reason = format!("no open order with {field} = {shown}");
+                self.list_unaddressed(sender, name, data, None, reason).await?;
                 Err(EngineError::UnknownOrder(format!("{field} = {shown}")))
             }
             [one] => {
@@ -144,6 +119,31 @@ impl Engine {
                 reason: format!("several open orders have {field} = {shown}: address the order by its number"),
             })),
         }
+    }
+
+    /// Lists a signal that found no order to go to.
+    async fn list_unaddressed(
+        &self,
+        sender: &Actor,
+        name: &str,
+        data: Data,
+        business_key: Option<String>,
+        reason: String,
+    ) -> Result<(), EngineError> {
+        let now = self.now();
+        let lost = LostSignal {
+            id: 0,
+            order: None,
+            business_key,
+            flow: None,
+            signal: name.to_string(),
+            data,
+            sender: Some(sender.id.clone()),
+            received_at: now,
+            lost_at: now,
+            reason,
+        };
+        Ok(self.store.record_lost_signal(&lost).await?)
     }
 
     /// Signals no order took, oldest first: kept too long, left when their order ended, or
