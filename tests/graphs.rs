@@ -10,6 +10,7 @@ const FLOWS: &[&str] = &[
     "bench/standard_order.flow",
     "fiber_home/fiber_home_new_phone.flow",
     "fiber_home/fiber_home_relocation_phone.flow",
+    "options/options_bundle_web.flow",
 ];
 
 #[test]

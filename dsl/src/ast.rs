@@ -382,6 +382,9 @@ pub enum StepKind {
     Decide(Decide),
     /// A parallel split.
     Parallel(Vec<Name>),
+    /// An inclusive (OR) split: every branch whose condition holds, else the default (never a
+    /// table). Its join waits for exactly the branches taken.
+    Inclusive(Decide),
     /// A parallel join.
     Join(Name),
     /// A wait for the first of signals and timers.
@@ -709,7 +712,9 @@ impl Step {
         match &self.kind {
             StepKind::Task(t) => t.outcomes.iter().map(|o| &o.next).chain(t.next.iter()).collect(),
             StepKind::Auto(a) => a.next.iter().collect(),
-            StepKind::Decide(d) => d.branches.iter().map(|(_, n)| n).chain(d.default.iter()).collect(),
+            StepKind::Decide(d) | StepKind::Inclusive(d) => {
+                d.branches.iter().map(|(_, n)| n).chain(d.default.iter()).collect()
+            }
             StepKind::Parallel(targets) => targets.iter().collect(),
             StepKind::Join(next) => vec![next],
             StepKind::Wait(arms) => arms.iter().map(WaitArm::next).collect(),
@@ -725,6 +730,7 @@ impl Step {
             StepKind::Auto(_) => "auto",
             StepKind::Decide(_) => "decide",
             StepKind::Parallel(_) => "parallel",
+            StepKind::Inclusive(_) => "inclusive",
             StepKind::Join(_) => "join",
             StepKind::Wait(_) => "wait",
             StepKind::Call(_) => "call",

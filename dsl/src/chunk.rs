@@ -13,12 +13,30 @@ const TOP_KEYWORDS: &[&str] = &["import", "rules", "lane", "role", "signal", "ac
 /// Top-level keywords that never appear inside a flow: at column 0 they end an unclosed block.
 const TOP_ONLY_KEYWORDS: &[&str] = &["import", "rules", "signal", "action", "table", "flow", "subflow"];
 const FLOW_ITEM_KEYWORDS: &[&str] = &[
-    "category", "owner", "channel", "calendar", "sla", "onestop", "data", "lane", "role", "start", "task", "auto",
-    "decide", "parallel", "join", "wait", "call", "end", "scenario",
+    "category",
+    "owner",
+    "channel",
+    "calendar",
+    "sla",
+    "onestop",
+    "data",
+    "lane",
+    "role",
+    "start",
+    "task",
+    "auto",
+    "decide",
+    "parallel",
+    "inclusive",
+    "join",
+    "wait",
+    "call",
+    "end",
+    "scenario",
 ];
 /// Keywords that only ever start a flow item, so seeing one deeper means a `}` is missing.
 const STEP_KEYWORDS: &[&str] =
-    &["data", "start", "task", "auto", "decide", "parallel", "join", "wait", "call", "end", "scenario"];
+    &["data", "start", "task", "auto", "decide", "parallel", "inclusive", "join", "wait", "call", "end", "scenario"];
 
 /// A top-level item of a file.
 #[derive(Debug)]

@@ -2,12 +2,13 @@
 //! and labels in the analyst's language (the step's label, or its id when it has none).
 //!
 //! Shapes follow BPMN habits where they stay readable with long Japanese labels: tasks are rounded
-//! boxes, automatic steps double boxes, subflow calls bold boxes, decisions and parallel gateways
-//! (marked ＋) diamonds, waits dashed ellipses, ends double-bordered boxes with their outcome.
+//! boxes, automatic steps double boxes, subflow calls bold boxes, decisions, parallel gateways
+//! (marked ＋) and inclusive gateways (marked ○, their joins too) diamonds, waits dashed ellipses,
+//! ends double-bordered boxes with their outcome.
 
 use crate::ast::{Expr, ExprKind, Flow, LaneDecl, LaneKind, Step, StepKind, Value, WaitArm};
 use crate::program::Program;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 
 /// The diagram languages.
@@ -98,7 +99,7 @@ fn edges(step: &Step) -> Vec<(&str, String)> {
             out.extend(t.next.iter().map(|n| (n.text.as_str(), String::new())));
             out
         }
-        StepKind::Decide(d) => {
+        StepKind::Decide(d) | StepKind::Inclusive(d) => {
             let mut out: Vec<(&str, String)> =
                 d.branches.iter().map(|(c, n)| (n.text.as_str(), short(&expr_text(c)))).collect();
             out.extend(d.default.iter().map(|n| (n.text.as_str(), "else".to_string())));
@@ -201,7 +202,43 @@ fn mermaid_text(text: &str) -> String {
     text.replace('"', "#quot;")
 }
 
-fn mermaid_node(step: &Step) -> String {
+/// The joins that close an inclusive split: the first join met walking forward from it at the
+/// same nesting depth (a nested split opens a level, its join closes it).
+fn inclusive_joins(flow: &Flow) -> BTreeSet<&str> {
+    let by_name: BTreeMap<&str, &Step> = flow.steps.iter().map(|s| (s.name.text.as_str(), s)).collect();
+    let mut joins = BTreeSet::new();
+    for split in flow.steps.iter().filter(|s| matches!(s.kind, StepKind::Inclusive(_))) {
+        let mut seen = BTreeSet::new();
+        let mut frontier: Vec<(&Step, usize)> = vec![(split, 0)];
+        while let Some((step, depth)) = frontier.pop() {
+            for next in step.successors().into_iter().filter_map(|n| by_name.get(n.text.as_str())) {
+                if !seen.insert((next.name.text.as_str(), depth)) {
+                    continue;
+                }
+                match next.kind {
+                    StepKind::Join(_) if depth == 0 => {
+                        joins.insert(next.name.text.as_str());
+                    }
+                    StepKind::Join(_) => frontier.push((next, depth - 1)),
+                    StepKind::Parallel(_) | StepKind::Inclusive(_) => frontier.push((next, depth + 1)),
+                    _ => frontier.push((next, depth)),
+                }
+            }
+        }
+    }
+    joins
+}
+
+/// The gateway mark of a split or join: ○ inclusive, ＋ parallel.
+fn gateway_mark(step: &Step, inclusive: &BTreeSet<&str>) -> &'static str {
+    if matches!(step.kind, StepKind::Inclusive(_)) || inclusive.contains(step.name.text.as_str()) {
+        "○"
+    } else {
+        "＋"
+    }
+}
+
+fn mermaid_node(step: &Step, inclusive: &BTreeSet<&str>) -> String {
     let id = format!("s_{}", step.name.text);
     let label = mermaid_text(title(step));
     match &step.kind {
@@ -212,7 +249,9 @@ fn mermaid_node(step: &Step) -> String {
             format!("{id}[[\"{label}{sub}\"]]")
         }
         StepKind::Decide(_) => format!("{id}{{\"{label}\"}}"),
-        StepKind::Parallel(_) | StepKind::Join(_) => format!("{id}{{\"＋ {label}\"}}"),
+        StepKind::Parallel(_) | StepKind::Inclusive(_) | StepKind::Join(_) => {
+            format!("{id}{{\"{} {label}\"}}", gateway_mark(step, inclusive))
+        }
         StepKind::Wait(_) => format!("{id}((\"{label}\"))"),
         StepKind::End(o) => format!("{id}(((\"{label} · {}\")))", o.text),
     }
@@ -229,18 +268,19 @@ fn lane_title(lane: &str, lanes: &BTreeMap<&str, &LaneDecl>) -> String {
 }
 
 fn mermaid(flow: &Flow, lanes: &BTreeMap<&str, &LaneDecl>) -> String {
+    let inclusive = inclusive_joins(flow);
     let mut out = String::from("flowchart TD\n");
     let _ = writeln!(out, "  %% {} ({})", flow.label.as_deref().unwrap_or(&flow.name.text), flow.name.text);
     out.push_str("  start_((\"開始 start\"))\n");
     for (lane, steps) in lane_groups(flow) {
         let _ = writeln!(out, "  subgraph lane_{lane}[\"{}\"]", mermaid_text(&lane_title(lane, lanes)));
         for step in steps {
-            let _ = writeln!(out, "    {}", mermaid_node(step));
+            let _ = writeln!(out, "    {}", mermaid_node(step, &inclusive));
         }
         out.push_str("  end\n");
     }
     for step in flow.steps.iter().filter(|s| !matches!(s.kind, StepKind::Task(_))) {
-        let _ = writeln!(out, "  {}", mermaid_node(step));
+        let _ = writeln!(out, "  {}", mermaid_node(step, &inclusive));
     }
     if let Some(start) = &flow.start {
         let _ = writeln!(out, "  start_ --> s_{}", start.text);
@@ -266,15 +306,16 @@ fn dot_text(text: &str) -> String {
     text.replace('\\', "\\\\").replace('"', "\\\"")
 }
 
-fn dot_node(step: &Step) -> String {
+fn dot_node(step: &Step, inclusive: &BTreeSet<&str>) -> String {
     let label = dot_text(title(step));
     let attributes = match &step.kind {
         StepKind::Task(_) => "shape=box, style=rounded".to_string(),
         StepKind::Auto(_) => "shape=box, peripheries=2".to_string(),
         StepKind::Call(_) => "shape=box, style=bold".to_string(),
         StepKind::Decide(_) => "shape=diamond".to_string(),
-        StepKind::Parallel(_) | StepKind::Join(_) => {
-            return format!("s_{} [label=\"＋ {label}\", shape=diamond];", step.name.text);
+        StepKind::Parallel(_) | StepKind::Inclusive(_) | StepKind::Join(_) => {
+            let mark = gateway_mark(step, inclusive);
+            return format!("s_{} [label=\"{mark} {label}\", shape=diamond];", step.name.text);
         }
         StepKind::Wait(_) => "shape=ellipse, style=dashed".to_string(),
         StepKind::End(o) => {
@@ -286,6 +327,7 @@ fn dot_node(step: &Step) -> String {
 }
 
 fn dot(flow: &Flow, lanes: &BTreeMap<&str, &LaneDecl>) -> String {
+    let inclusive = inclusive_joins(flow);
     let mut out = String::new();
     let _ = writeln!(out, "digraph \"{}\" {{", flow.name.text);
     let _ = writeln!(out, "  label=\"{}\";", dot_text(flow.label.as_deref().unwrap_or(&flow.name.text)));
@@ -296,12 +338,12 @@ fn dot(flow: &Flow, lanes: &BTreeMap<&str, &LaneDecl>) -> String {
         let _ = writeln!(out, "    label=\"{}\";", dot_text(&lane_title(lane, lanes)));
         out.push_str("    style=rounded;\n");
         for step in steps {
-            let _ = writeln!(out, "    {}", dot_node(step));
+            let _ = writeln!(out, "    {}", dot_node(step, &inclusive));
         }
         out.push_str("  }\n");
     }
     for step in flow.steps.iter().filter(|s| !matches!(s.kind, StepKind::Task(_))) {
-        let _ = writeln!(out, "  {}", dot_node(step));
+        let _ = writeln!(out, "  {}", dot_node(step, &inclusive));
     }
     if let Some(start) = &flow.start {
         let _ = writeln!(out, "  start_ -> s_{};", start.text);

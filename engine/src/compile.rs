@@ -168,7 +168,17 @@ pub enum NodeKind {
     },
     /// A parallel split into these branches, in the order written.
     Parallel(Vec<String>),
-    /// A parallel join waiting for this many arrivals.
+    /// An inclusive split: every branch whose condition holds, in order, else the default.
+    Inclusive {
+        /// Conditions with their targets, in order.
+        branches: Vec<(Condition, String)>,
+        /// The `else` target.
+        default: String,
+        /// The join that closes it, told how many branches were taken.
+        join: Option<String>,
+    },
+    /// A join waiting for this many arrivals (for an inclusive split's join, as many as the
+    /// split took: the order's state says).
     Join {
         /// How many branches it waits for.
         expected: usize,
@@ -370,6 +380,15 @@ fn compile_flow(flow: &Flow, scope: &Scope<'_>, scripts: &Scripts, source: &str)
             StepKind::Parallel(branches) => {
                 (NodeKind::Parallel(branches.iter().map(|b| b.text.clone()).collect()), None)
             }
+            StepKind::Inclusive(split) => {
+                let branches = split
+                    .branches
+                    .iter()
+                    .map(|(c, n)| Ok((condition(c)?, n.text.clone())))
+                    .collect::<Result<Vec<_>, CompileError>>()?;
+                let default = split.default.as_ref().map(|n| n.text.clone()).unwrap_or_default();
+                (NodeKind::Inclusive { branches, default, join: None }, None)
+            }
             StepKind::Join(next) => (NodeKind::Join { expected: 0 }, Some(next.text.clone())),
             StepKind::Wait(arms) => {
                 let arms = arms
@@ -421,13 +440,25 @@ fn compile_flow(flow: &Flow, scope: &Scope<'_>, scripts: &Scripts, source: &str)
         }
     }
     // A join waits for as many arrivals as its parallel has branches (the checker guarantees one
-    // parallel per join and that every branch reaches it exactly once).
+    // split per join and that every branch reaches it exactly once); an inclusive split tells
+    // its join, when it runs, how many of its branches it took.
     for step in &flow.steps {
-        if let StepKind::Parallel(branches) = &step.kind
-            && let Some(join) = find_join(&graph, index[&step.name.text])
-            && let NodeKind::Join { expected } = &mut graph[join].kind
-        {
-            *expected = branches.len();
+        let split = index[&step.name.text];
+        match &step.kind {
+            StepKind::Parallel(branches) => {
+                if let Some(join) = find_join(&graph, split)
+                    && let NodeKind::Join { expected } = &mut graph[join].kind
+                {
+                    *expected = branches.len();
+                }
+            }
+            StepKind::Inclusive(_) => {
+                let closing = find_join(&graph, split).map(|j| graph[j].id.clone());
+                if let NodeKind::Inclusive { join, .. } = &mut graph[split].kind {
+                    *join = closing;
+                }
+            }
+            _ => {}
         }
     }
     Ok(CompiledFlow {
@@ -459,7 +490,7 @@ fn find_join(graph: &DiGraph<Node, ()>, split: NodeIndex) -> Option<NodeIndex> {
             match graph[m].kind {
                 NodeKind::Join { .. } if depth == 0 => return Some(m),
                 NodeKind::Join { .. } => frontier.push((m, depth - 1)),
-                NodeKind::Parallel(_) => frontier.push((m, depth + 1)),
+                NodeKind::Parallel(_) | NodeKind::Inclusive { .. } => frontier.push((m, depth + 1)),
                 _ => frontier.push((m, depth)),
             }
         }

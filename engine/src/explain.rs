@@ -29,6 +29,11 @@ fn by(actor: &str, vendor: Option<&str>) -> String {
     }
 }
 
+/// ` on behalf of 田中` when a deputy acted.
+fn behalf(principal: &Option<String>) -> String {
+    principal.as_ref().map(|p| format!(" on behalf of {p}")).unwrap_or_default()
+}
+
 /// One event in words. `flow` (the order's flow version) supplies step labels.
 pub fn describe(event: &Event, flow: Option<&CompiledFlow>) -> String {
     let step = |id: &str| step(flow, id);
@@ -51,15 +56,20 @@ pub fn describe(event: &Event, flow: Option<&CompiledFlow>) -> String {
             let due = due_at.map(|d| format!(", due {d}")).unwrap_or_default();
             format!("task {} is ready for {role} ({lane} lane, {office}){due}", step(s))
         }
-        Event::TaskClaimed { instance, actor, vendor } => {
-            format!("task #{instance} taken by {}", by(actor, vendor.as_deref()))
+        Event::TaskClaimed { instance, actor, vendor, on_behalf_of } => {
+            format!("task #{instance} taken by {}{}", by(actor, vendor.as_deref()), behalf(on_behalf_of))
         }
-        Event::TaskReleased { instance, actor } => format!("task #{instance} released by {actor}"),
-        Event::TaskTransferred { instance, from, to } => format!("task #{instance} transferred from {from} to {to}"),
-        Event::TaskCompleted { step: s, actor, vendor, outcome, changes, .. } => {
+        Event::TaskReleased { instance, actor, on_behalf_of } => {
+            format!("task #{instance} released by {actor}{}", behalf(on_behalf_of))
+        }
+        Event::TaskTransferred { instance, from, to, on_behalf_of } => {
+            format!("task #{instance} transferred from {from} to {to}{}", behalf(on_behalf_of))
+        }
+        Event::TaskCompleted { step: s, actor, vendor, outcome, changes, on_behalf_of, .. } => {
             let outcome = outcome.as_ref().map(|o| format!(" as {o}")).unwrap_or_default();
             let changes = if changes.is_empty() { String::new() } else { format!("; entered {}", values(changes)) };
-            format!("task {} completed{outcome} by {}{changes}", step(s), by(actor, vendor.as_deref()))
+            let who = by(actor, vendor.as_deref());
+            format!("task {} completed{outcome} by {who}{}{changes}", step(s), behalf(on_behalf_of))
         }
         Event::TaskSkipped { step: s, rule, inputs, outcome, .. } => {
             let outcome = outcome.as_ref().map(|o| format!(" as {o}")).unwrap_or_default();
@@ -84,6 +94,23 @@ pub fn describe(event: &Event, flow: Option<&CompiledFlow>) -> String {
                 text.push_str(&format!("`{branch}` held with {}", values(inputs)));
             }
             format!("{text} -> {}", step(next))
+        }
+        Event::BranchesTaken { step: s, branches, next, inputs, .. } => {
+            let taken: Vec<String> = branches
+                .iter()
+                .zip(next)
+                .map(
+                    |(b, n)| if b == "else" { format!("else -> {}", step(n)) } else { format!("`{b}` -> {}", step(n)) },
+                )
+                .collect();
+            let all = if branches.iter().any(|b| b == "else") { "no condition held, so " } else { "" };
+            format!(
+                "inclusive {}: {all}{} branch(es) taken: {} (read {})",
+                step(s),
+                next.len(),
+                taken.join(", "),
+                values(inputs)
+            )
         }
         Event::ActionQueued { step: s, action, attempt, .. } => {
             format!("automatic step {} queued action {action} (attempt {attempt})", step(s))
@@ -126,10 +153,12 @@ pub fn describe(event: &Event, flow: Option<&CompiledFlow>) -> String {
             let sender = sender.as_ref().map(|s| format!(" from {s}")).unwrap_or_default();
             format!("kept signal {name}{sender} dropped ({reason}): listed among the lost signals")
         }
-        Event::SentBack { from, to, actor, reason, .. } => {
-            format!("sent back from {} to {} by {actor}: {reason}", step(from), step(to))
+        Event::SentBack { from, to, actor, reason, on_behalf_of, .. } => {
+            format!("sent back from {} to {} by {actor}{}: {reason}", step(from), step(to), behalf(on_behalf_of))
         }
-        Event::PulledBack { step: s, actor, .. } => format!("{actor} pulled back {}", step(s)),
+        Event::PulledBack { step: s, actor, on_behalf_of, .. } => {
+            format!("{actor}{} pulled back {}", behalf(on_behalf_of), step(s))
+        }
         Event::Held { actor, reason } => format!("put on hold by {actor}: {reason}"),
         Event::Resumed { actor } => format!("resumed by {actor}"),
         Event::Reminded { instance } => format!("reminder due for task #{instance}"),

@@ -23,4 +23,6 @@ pub mod store;
 pub mod table;
 
 pub use junro_dsl as dsl;
-pub use runtime::{ActionRequest, ActionResult, BatchItem, Engine, EngineError, EngineOptions, StartOrder};
+pub use runtime::{
+    ActionRequest, ActionResult, BatchItem, DeputyError, Engine, EngineError, EngineOptions, StartOrder,
+};

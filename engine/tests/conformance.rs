@@ -617,6 +617,12 @@ fn cases() -> Vec<(&'static str, Case)> {
             Box::pin(work_model::an_escalated_task_is_offered_to_the_escalation_role(b))
         }),
         ("cancellation_and_signals_record_who", |b| Box::pin(work_model::cancellation_and_signals_record_who(b))),
+        ("an_inclusive_join_waits_for_exactly_the_branches_taken", |b| {
+            Box::pin(work_model::an_inclusive_join_waits_for_exactly_the_branches_taken(b))
+        }),
+        ("a_deputy_works_the_principals_tasks_on_their_behalf", |b| {
+            Box::pin(work_model::a_deputy_works_the_principals_tasks_on_their_behalf(b))
+        }),
         ("tasks_are_released_transferred_and_pulled_back", |b| {
             Box::pin(work_model::tasks_are_released_transferred_and_pulled_back(b))
         }),

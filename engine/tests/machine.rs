@@ -249,7 +249,7 @@ fn claim_release_and_transfer_follow_the_assignee() {
     order.apply(&op(None), Command::Transfer { task: intake, to: other.clone() });
     assert!(matches!(order.state.tokens[&intake].activity, Activity::Task { assignee: Some(ref a), .. } if a == "op2"));
     order.apply(&other, Command::Release { task: intake });
-    assert_eq!(order.events, vec![Event::TaskReleased { instance: intake, actor: "op2".into() }]);
+    assert_eq!(order.events, vec![Event::TaskReleased { instance: intake, actor: "op2".into(), on_behalf_of: None }]);
 }
 
 #[test]
@@ -437,7 +437,7 @@ fn pull_back_reopens_a_task_while_the_next_one_is_unclaimed() {
         other.try_apply(&Actor::person("rev2", &["rev"], None), Command::PullBack { task: review }),
         Err(CommandError::NoPullBack {
             task: review,
-            reason: "only the person who completed it may pull it back".into()
+            reason: "only the person who completed it (or their deputy) may pull it back".into()
         })
     );
     other.apply(&reviewer(), Command::PullBack { task: review });

@@ -1,5 +1,5 @@
 //! Checks of the flow as a graph (petgraph): every step reachable from the start, every step
-//! able to reach an end, no loop without a way out, parallel splits matched by exactly one join,
+//! able to reach an end, no loop without a way out, parallel and inclusive splits matched by exactly one join,
 //! and send-backs that go to an earlier task.
 
 use super::flow::FlowCtx;
@@ -170,8 +170,8 @@ fn walk_branch(
                 walk.ends.insert(n);
                 continue;
             }
-            StepKind::Parallel(_) => {
-                // A nested parallel is a unit: continue after its own join.
+            StepKind::Parallel(_) | StepKind::Inclusive(_) => {
+                // A nested split is a unit: continue after its own join.
                 if let Some(&inner) = joins_of.get(&n) {
                     walk.region.insert(inner);
                     stack.extend(g.graph.neighbors(inner));
@@ -187,8 +187,12 @@ fn walk_branch(
 
 fn parallels(ctx: &mut FlowCtx<'_, '_>, g: &StepGraph) {
     let steps = &ctx.flow.steps;
-    let splits: Vec<NodeIndex> =
-        g.graph.node_indices().filter(|&n| matches!(steps[g.graph[n]].kind, StepKind::Parallel(_))).collect();
+    // Parallel and inclusive splits pair with joins alike; the words name which one it is.
+    let splits: Vec<NodeIndex> = g
+        .graph
+        .node_indices()
+        .filter(|&n| matches!(steps[g.graph[n]].kind, StepKind::Parallel(_) | StepKind::Inclusive(_)))
+        .collect();
     // Inner parallels first: those from which fewer other parallels can be reached.
     let mut ordered = splits.clone();
     ordered.sort_by_key(|&p| splits.iter().filter(|&&q| q != p && has_path_connecting(&g.graph, p, q, None)).count());
@@ -202,14 +206,19 @@ fn parallels(ctx: &mut FlowCtx<'_, '_>, g: &StepGraph) {
         let walks: Vec<BranchWalk> = g.graph.neighbors(p).map(|b| walk_branch(g, steps, p, b, &joins_of)).collect();
         let joins: BTreeSet<NodeIndex> = walks.iter().flat_map(|w| w.joins.iter().copied()).collect();
         let name = |n: NodeIndex| steps[g.graph[n]].name.text.clone();
+        let kind = step.keyword();
         if joins.is_empty() {
             ctx.out.push(
                 Diagnostic::error(
                     "E0305",
                     step.name.span,
-                    format!("the branches of parallel `{}` never meet at a `join`", step.name.text),
+                    format!("the branches of {kind} `{}` never meet at a `join`", step.name.text),
                 )
-                .with_help("lead every branch to one `join` step, which continues when all have arrived"),
+                .with_help(if kind == "parallel" {
+                    "lead every branch to one `join` step, which continues when all have arrived"
+                } else {
+                    "lead every branch, `else` too, to one `join` step, which continues when the branches taken have arrived"
+                }),
             );
             continue;
         }
@@ -219,13 +228,9 @@ fn parallels(ctx: &mut FlowCtx<'_, '_>, g: &StepGraph) {
                 Diagnostic::error(
                     "E0307",
                     step.name.span,
-                    format!(
-                        "the branches of parallel `{}` meet at different joins: {}",
-                        step.name.text,
-                        list.join(", ")
-                    ),
+                    format!("the branches of {kind} `{}` meet at different joins: {}", step.name.text, list.join(", ")),
                 )
-                .with_help("lead every branch of one parallel to the same join"),
+                .with_help(format!("lead every branch of `{}` to the same join", step.name.text)),
             );
             explained.extend(joins.iter().copied());
             continue;
@@ -237,7 +242,7 @@ fn parallels(ctx: &mut FlowCtx<'_, '_>, g: &StepGraph) {
                     Diagnostic::error(
                         "E0305",
                         step.name.span,
-                        format!("a branch of parallel `{}` can reach end `{}` without passing join `{}`, so the join can never fire", step.name.text, name(end), name(join)),
+                        format!("a branch of {kind} `{}` can reach end `{}` without passing join `{}`, so the join can never fire", step.name.text, name(end), name(join)),
                     )
                     .with_help("end the order after the join, not inside a branch"),
                 );
@@ -249,8 +254,9 @@ fn parallels(ctx: &mut FlowCtx<'_, '_>, g: &StepGraph) {
                 "E0306",
                 steps[g.graph[join]].name.span,
                 format!(
-                    "join `{}` closes both parallel `{}` and parallel `{}`; it would fire twice",
+                    "join `{}` closes both {} `{}` and {kind} `{}`; it would fire twice",
                     name(join),
+                    steps[g.graph[other]].keyword(),
                     name(other),
                     step.name.text
                 ),
@@ -272,9 +278,9 @@ fn parallels(ctx: &mut FlowCtx<'_, '_>, g: &StepGraph) {
                 Diagnostic::error(
                     "E0306",
                     join.name.span,
-                    format!("join `{}` does not close any parallel", join.name.text),
+                    format!("join `{}` does not close any parallel or inclusive split", join.name.text),
                 )
-                .with_help("a join waits for the branches of one `parallel`; use `->` directly instead"),
+                .with_help("a join waits for the branches of one `parallel` or `inclusive`; use `->` directly instead"),
             );
             continue;
         };
@@ -285,8 +291,11 @@ fn parallels(ctx: &mut FlowCtx<'_, '_>, g: &StepGraph) {
                     "E0306",
                     join.name.span,
                     format!(
-                        "join `{}` is also reached from `{}`, outside parallel `{}`; it could fire twice or never",
-                        join.name.text, steps[g.graph[pred]].name.text, steps[g.graph[p]].name.text
+                        "join `{}` is also reached from `{}`, outside {} `{}`; it could fire twice or never",
+                        join.name.text,
+                        steps[g.graph[pred]].name.text,
+                        steps[g.graph[p]].keyword(),
+                        steps[g.graph[p]].name.text
                     ),
                 ));
             }

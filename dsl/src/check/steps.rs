@@ -86,6 +86,34 @@ impl FlowCtx<'_, '_> {
                     );
                 }
             }
+            StepKind::Inclusive(split) => {
+                for (condition, _) in &split.branches {
+                    self.condition(condition);
+                }
+                if split.branches.is_empty() {
+                    self.out.push(
+                        Diagnostic::error(
+                            "E0311",
+                            step.name.span,
+                            format!("inclusive `{}` has no `when` branch", step.name.text),
+                        )
+                        .with_help(
+                            "list each branch as `when condition -> step`; every branch whose condition holds runs",
+                        ),
+                    );
+                }
+                if split.default.is_none() {
+                    self.out.push(
+                        Diagnostic::error(
+                            "E0304",
+                            step.name.span,
+                            format!("inclusive `{}` has no `else` branch", step.name.text),
+                        )
+                        .with_label("when no condition holds, the order would stop here")
+                        .with_help("add `else -> step` for the case where no branch applies"),
+                    );
+                }
+            }
             StepKind::Parallel(branches) => {
                 if branches.len() < 2 {
                     self.out.push(

@@ -12,7 +12,8 @@ use crate::span::Span;
 /// Names that a chunk which failed to parse would have defined: the name after each step
 /// keyword, and every field of a `data` block. Uses of them are then not reported as undefined.
 pub(super) fn salvage_names(slice: &str) -> Vec<String> {
-    const DEFINING: &[&str] = &["task", "auto", "decide", "parallel", "join", "wait", "call", "end", "outcome"];
+    const DEFINING: &[&str] =
+        &["task", "auto", "decide", "parallel", "inclusive", "join", "wait", "call", "end", "outcome"];
     let in_data = slice.trim_start().starts_with("data");
     let ident = |w: &str| -> String { w.chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '_').collect() };
     let mut names = Vec::new();

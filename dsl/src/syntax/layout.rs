@@ -77,6 +77,7 @@ fn is_block(rule: Rule) -> bool {
             | Rule::auto
             | Rule::decide
             | Rule::parallel
+            | Rule::inclusive
             | Rule::wait
             | Rule::call
             | Rule::scenario

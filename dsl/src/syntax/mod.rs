@@ -156,6 +156,7 @@ fn is_keyword(rule: Rule) -> bool {
             | Rule::kw_auto
             | Rule::kw_decide
             | Rule::kw_parallel
+            | Rule::kw_inclusive
             | Rule::kw_join
             | Rule::kw_wait
             | Rule::kw_call

@@ -1,4 +1,4 @@
-//! Lowering of steps: task, auto, decide, parallel, join, wait, call and end.
+//! Lowering of steps: task, auto, decide, parallel, inclusive, join, wait, call and end.
 
 use super::{Lower, Pair, Rule, expr};
 use crate::ast::{
@@ -26,6 +26,7 @@ pub(super) fn step(lower: &mut Lower<'_>, pair: Pair<'_>) -> Option<Step> {
         Rule::task => StepKind::Task(task(lower, body)),
         Rule::auto => StepKind::Auto(auto(lower, body)),
         Rule::decide => StepKind::Decide(decide(lower, body)),
+        Rule::inclusive => StepKind::Inclusive(decide(lower, body)),
         Rule::parallel => StepKind::Parallel(body.into_iter().filter_map(|g| goto(lower, g)).collect()),
         Rule::join => StepKind::Join(body.into_iter().find(|p| p.as_rule() == Rule::ident).map(|p| lower.name(&p))?),
         Rule::wait => StepKind::Wait(body.into_iter().filter_map(|p| wait_arm(lower, p)).collect()),

@@ -364,7 +364,7 @@ fn step_events(
             Event::TaskReady { instance, step, lane, .. } => {
                 open.insert(*instance, Open { step: step.clone(), lane: Some(lane.clone()), start: None });
             }
-            Event::TaskClaimed { instance, actor, vendor } => {
+            Event::TaskClaimed { instance, actor, vendor, .. } => {
                 // The last claim before the task ended is its start: a release and a new claim
                 // make the unclaimed gap waiting time.
                 if let Some(task) = open.get_mut(instance) {

@@ -254,9 +254,9 @@ mod tests {
                 role: "clerk".into(),
                 due_at: Some(at),
             },
-            Event::TaskClaimed { instance: 2, actor: "u1".into(), vendor: None },
-            Event::TaskReleased { instance: 2, actor: "u1".into() },
-            Event::TaskTransferred { instance: 2, from: "u1".into(), to: "u3".into() },
+            Event::TaskClaimed { instance: 2, actor: "u1".into(), vendor: None, on_behalf_of: None },
+            Event::TaskReleased { instance: 2, actor: "u1".into(), on_behalf_of: None },
+            Event::TaskTransferred { instance: 2, from: "u1".into(), to: "u3".into(), on_behalf_of: None },
             Event::TaskCompleted {
                 instance: 2,
                 step: "review".into(),
@@ -264,6 +264,7 @@ mod tests {
                 vendor: Some("v".into()),
                 outcome: None,
                 changes: serde_json::from_str(r#"{"ok":true}"#).expect("data"),
+                on_behalf_of: None,
             },
             Event::TaskSkipped {
                 instance: 3,
@@ -280,8 +281,15 @@ mod tests {
             Event::WaitEnded { instance: 6, by: "signal docs".into(), next: "n".into() },
             Event::Held { actor: "u".into(), reason: "r".into() },
             Event::Resumed { actor: "u".into() },
-            Event::SentBack { instance: 2, from: "b".into(), to: "a".into(), actor: "u".into(), reason: "r".into() },
-            Event::PulledBack { instance: 2, step: "a".into(), actor: "u".into() },
+            Event::SentBack {
+                instance: 2,
+                from: "b".into(),
+                to: "a".into(),
+                actor: "u".into(),
+                reason: "r".into(),
+                on_behalf_of: None,
+            },
+            Event::PulledBack { instance: 2, step: "a".into(), actor: "u".into(), on_behalf_of: None },
             Event::OrderClosed { outcome: "completed".into(), by: "done".into(), actor: Some("admin".into()) },
         ];
         for event in events {

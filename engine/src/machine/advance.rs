@@ -124,12 +124,14 @@ impl<'a> Run<'a> {
         match &node.kind {
             NodeKind::Parallel(branches) => return branches.clone(),
             NodeKind::Join { expected } => {
+                let expected = self.state.awaited.get(step).copied().unwrap_or(*expected);
                 let arrived = self.state.joins.entry(step.to_string()).or_insert(0);
                 *arrived += 1;
-                if *arrived < *expected {
+                if *arrived < expected {
                     return Vec::new();
                 }
                 self.state.joins.remove(step);
+                self.state.awaited.remove(step);
                 return node.next.iter().cloned().collect();
             }
             NodeKind::End(outcome) => {
@@ -162,6 +164,27 @@ impl<'a> Run<'a> {
                             table: decision.table,
                         });
                         vec![decision.next]
+                    }
+                    Err(message) => {
+                        self.stuck(instance, step, message);
+                        Vec::new()
+                    }
+                }
+            }
+            NodeKind::Inclusive { branches, default, join } => {
+                match choose(branches, default, &self.state.data, self.now(), self.ctx.calendar.zone()) {
+                    Ok(chosen) => {
+                        if let Some(join) = join {
+                            self.state.awaited.insert(join.clone(), chosen.next.len());
+                        }
+                        self.events.push(Event::BranchesTaken {
+                            instance,
+                            step: step.to_string(),
+                            branches: chosen.branches,
+                            next: chosen.next.clone(),
+                            inputs: chosen.inputs,
+                        });
+                        chosen.next
                     }
                     Err(message) => {
                         self.stuck(instance, step, message);
@@ -416,6 +439,7 @@ impl<'a> Run<'a> {
         }
         self.state.tokens.clear();
         self.state.joins.clear();
+        self.state.awaited.clear();
         self.drop_kept_signals();
         let timers: Vec<u64> = self.state.timers.keys().copied().collect();
         for id in timers {
@@ -480,4 +504,37 @@ pub(crate) fn decide(
         }
     }
     Ok(Decision { table: table_decision, branch: "else".into(), inputs: read, next: default.to_string() })
+}
+
+/// The branches an inclusive split takes.
+pub(crate) struct Chosen {
+    /// The conditions that held, or `["else"]`.
+    pub branches: Vec<String>,
+    /// Their targets, in the order written.
+    pub next: Vec<String>,
+    /// The values the conditions read.
+    pub inputs: Data,
+}
+
+/// Every branch whose condition holds, in the order written; the default when none does.
+pub(crate) fn choose(
+    branches: &[(crate::script::Condition, String)],
+    default: &str,
+    data: &Data,
+    now: jiff::Timestamp,
+    zone: &jiff::tz::TimeZone,
+) -> Result<Chosen, String> {
+    let mut chosen = Chosen { branches: Vec::new(), next: Vec::new(), inputs: Data::new() };
+    for (condition, target) in branches {
+        chosen.inputs.extend(condition.inputs(data));
+        if condition.test(data, now, zone).map_err(|e| e.to_string())? {
+            chosen.branches.push(condition.source().to_string());
+            chosen.next.push(target.clone());
+        }
+    }
+    if chosen.next.is_empty() {
+        chosen.branches.push("else".into());
+        chosen.next.push(default.to_string());
+    }
+    Ok(chosen)
 }

@@ -226,6 +226,7 @@ pub fn blank_state() -> OrderState {
         data: Default::default(),
         tokens: Default::default(),
         joins: Default::default(),
+        awaited: Default::default(),
         timers: Default::default(),
         completions: Vec::new(),
         inbox: Vec::new(),

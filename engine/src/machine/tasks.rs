@@ -136,14 +136,19 @@ impl<'a> Run<'a> {
         }
         self.eligible(actor, instance, spec)?;
         self.set_assignee(instance, Some(actor.id.clone()));
-        self.events.push(Event::TaskClaimed { instance, actor: actor.id.clone(), vendor: actor.vendor.clone() });
+        self.events.push(Event::TaskClaimed {
+            instance,
+            actor: actor.id.clone(),
+            vendor: actor.vendor.clone(),
+            on_behalf_of: actor.on_behalf_of.clone(),
+        });
         Ok(())
     }
 
     pub(super) fn release(&mut self, actor: &Actor, instance: u64) -> Result<(), CommandError> {
         let (_, assignee, _) = self.task(instance)?;
         match assignee {
-            Some(by) if by == actor.id || actor.admin => {}
+            Some(by) if actor.is_or_acts_for(&by) || actor.admin => {}
             Some(by) => return Err(CommandError::ClaimedByOther { task: instance, by }),
             None => {
                 return Err(CommandError::NotEligible {
@@ -154,14 +159,18 @@ impl<'a> Run<'a> {
             }
         }
         self.set_assignee(instance, None);
-        self.events.push(Event::TaskReleased { instance, actor: actor.id.clone() });
+        self.events.push(Event::TaskReleased {
+            instance,
+            actor: actor.id.clone(),
+            on_behalf_of: actor.on_behalf_of.clone(),
+        });
         Ok(())
     }
 
     pub(super) fn transfer(&mut self, actor: &Actor, instance: u64, to: &Actor) -> Result<(), CommandError> {
         let (_, assignee, spec) = self.task(instance)?;
         let from = match assignee {
-            Some(by) if by == actor.id || actor.admin => by,
+            Some(by) if actor.is_or_acts_for(&by) || actor.admin => by,
             Some(by) => return Err(CommandError::ClaimedByOther { task: instance, by }),
             None => {
                 return Err(CommandError::NotEligible {
@@ -173,15 +182,21 @@ impl<'a> Run<'a> {
         };
         self.eligible(to, instance, spec)?;
         self.set_assignee(instance, Some(to.id.clone()));
-        self.events.push(Event::TaskTransferred { instance, from, to: to.id.clone() });
+        self.events.push(Event::TaskTransferred {
+            instance,
+            from,
+            to: to.id.clone(),
+            on_behalf_of: actor.on_behalf_of.clone(),
+        });
         Ok(())
     }
 
-    /// Claims implicitly when the task is free; refuses when someone else holds it.
+    /// Claims implicitly when the task is free; refuses when someone else holds it (a deputy
+    /// may finish what their principal holds).
     fn hold_task(&mut self, actor: &Actor, instance: u64) -> Result<(String, &'a TaskSpec), CommandError> {
         let (step, assignee, spec) = self.task(instance)?;
         match assignee {
-            Some(by) if by != actor.id => return Err(CommandError::ClaimedByOther { task: instance, by }),
+            Some(by) if !actor.is_or_acts_for(&by) => return Err(CommandError::ClaimedByOther { task: instance, by }),
             Some(_) => {}
             None => self.claim(actor, instance)?,
         }
@@ -263,6 +278,7 @@ impl<'a> Run<'a> {
             vendor: actor.vendor.clone(),
             outcome: outcome.map(str::to_string),
             changes: data.clone(),
+            on_behalf_of: actor.on_behalf_of.clone(),
         });
         self.created.clear();
         for next in self.after_task(&step, outcome) {
@@ -292,6 +308,7 @@ impl<'a> Run<'a> {
             to: to.to_string(),
             actor: actor.id.clone(),
             reason: reason.to_string(),
+            on_behalf_of: actor.on_behalf_of.clone(),
         });
         self.go(to);
         Ok(())
@@ -306,8 +323,8 @@ impl<'a> Run<'a> {
             .rposition(|c| c.instance == instance)
             .ok_or_else(|| refuse("it was not completed"))?;
         let completion = self.state.completions[position].clone();
-        if completion.actor != actor.id {
-            return Err(refuse("only the person who completed it may pull it back"));
+        if !actor.is_or_acts_for(&completion.actor) {
+            return Err(refuse("only the person who completed it (or their deputy) may pull it back"));
         }
         if completion.created.is_empty() {
             return Err(refuse("nothing that followed is waiting in a queue"));
@@ -339,7 +356,12 @@ impl<'a> Run<'a> {
             }
         }
         self.state.completions.remove(position);
-        self.events.push(Event::PulledBack { instance, step: completion.step.clone(), actor: actor.id.clone() });
+        self.events.push(Event::PulledBack {
+            instance,
+            step: completion.step.clone(),
+            actor: actor.id.clone(),
+            on_behalf_of: actor.on_behalf_of.clone(),
+        });
         self.go(&completion.step);
         // The person who pulled the task back has it again.
         if let Some(&reopened) = self.created.last()
@@ -350,6 +372,7 @@ impl<'a> Run<'a> {
                 instance: reopened,
                 actor: actor.id.clone(),
                 vendor: actor.vendor.clone(),
+                on_behalf_of: actor.on_behalf_of.clone(),
             });
         }
         Ok(())

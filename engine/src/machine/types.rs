@@ -18,12 +18,17 @@ pub struct Actor {
     pub vendor: Option<String>,
     /// Administrators may hold, resume, cancel and retry incidents.
     pub admin: bool,
+    /// When a deputy (代理) works for someone: the principal whose tasks, roles and vendor
+    /// these are ([`crate::Engine::acting_for`] builds such an actor). `id` stays the deputy's,
+    /// so the history says who did it and on whose behalf.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub on_behalf_of: Option<String>,
 }
 
 impl Actor {
     /// The engine itself (timers, workers).
     pub fn system() -> Actor {
-        Actor { id: "system".into(), roles: Vec::new(), vendor: None, admin: true }
+        Actor { id: "system".into(), roles: Vec::new(), vendor: None, admin: true, on_behalf_of: None }
     }
 
     /// A person with roles, working for `vendor` when given.
@@ -33,7 +38,13 @@ impl Actor {
             roles: roles.iter().map(|r| (*r).to_string()).collect(),
             vendor: vendor.map(str::to_string),
             admin: false,
+            on_behalf_of: None,
         }
+    }
+
+    /// Whether this actor is `person`, or works on `person`'s behalf.
+    pub fn is_or_acts_for(&self, person: &str) -> bool {
+        self.id == person || self.on_behalf_of.as_deref() == Some(person)
     }
 }
 
@@ -240,6 +251,10 @@ pub struct OrderState {
     /// Arrivals counted at each join.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub joins: BTreeMap<String, usize>,
+    /// How many arrivals a join that closes an inclusive split waits for: the branches the
+    /// split took, set when it did.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub awaited: BTreeMap<String, usize>,
     /// Pending timers by id. The store keeps the earliest due time beside the state, so that a
     /// worker finds due orders without a row per timer.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
@@ -444,6 +459,9 @@ pub enum Event {
         actor: String,
         /// Their vendor.
         vendor: Option<String>,
+        /// The principal, when a deputy did it on their behalf.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        on_behalf_of: Option<String>,
     },
     /// The task went back to the queue.
     TaskReleased {
@@ -451,6 +469,9 @@ pub enum Event {
         instance: u64,
         /// Who released it.
         actor: String,
+        /// The principal, when a deputy did it on their behalf.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        on_behalf_of: Option<String>,
     },
     /// The task moved to another person.
     TaskTransferred {
@@ -460,6 +481,9 @@ pub enum Event {
         from: String,
         /// To whom.
         to: String,
+        /// The principal, when a deputy did it on their behalf.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        on_behalf_of: Option<String>,
     },
     /// A person finished the task.
     TaskCompleted {
@@ -475,6 +499,9 @@ pub enum Event {
         outcome: Option<String>,
         /// Fields changed on the form.
         changes: Data,
+        /// The principal, when a deputy did it on their behalf.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        on_behalf_of: Option<String>,
     },
     /// A rule completed the task: nobody worked it (one-stop is kept).
     TaskSkipped {
@@ -510,6 +537,19 @@ pub enum Event {
         inputs: Data,
         /// The table evaluated first, its rows used and its outputs.
         table: Option<TableDecision>,
+    },
+    /// An inclusive split chose its branches: every one whose condition held, or else the default.
+    BranchesTaken {
+        /// Step instance.
+        instance: u64,
+        /// Step id.
+        step: String,
+        /// The conditions that held, or `["else"]`.
+        branches: Vec<String>,
+        /// Where the order went, one step per branch, in the order written.
+        next: Vec<String>,
+        /// The values the conditions read.
+        inputs: Data,
     },
     /// An action is queued for a worker.
     ActionQueued {
@@ -654,6 +694,9 @@ pub enum Event {
         actor: String,
         /// Why.
         reason: String,
+        /// The principal, when a deputy did it on their behalf.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        on_behalf_of: Option<String>,
     },
     /// 引戻し.
     PulledBack {
@@ -663,6 +706,9 @@ pub enum Event {
         step: String,
         /// Who.
         actor: String,
+        /// The principal, when a deputy did it on their behalf.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        on_behalf_of: Option<String>,
     },
     /// Put on hold.
     Held {
@@ -851,6 +897,7 @@ impl Event {
             Event::TaskReady { step, .. }
             | Event::TaskSkipped { step, .. }
             | Event::Decided { step, .. }
+            | Event::BranchesTaken { step, .. }
             | Event::WaitStarted { step, .. }
             | Event::SubflowStarted { step, .. } => Some(step),
             Event::ActionQueued { step, attempt: 1, .. } => Some(step),

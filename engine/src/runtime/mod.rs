@@ -25,6 +25,7 @@ use std::sync::{Arc, RwLock};
 mod analytics;
 mod backtest;
 mod cache;
+mod deputies;
 pub mod migrate;
 pub mod signals;
 mod unit;
@@ -33,6 +34,7 @@ mod worker;
 pub use analytics::{KpiData, KpiQuery};
 
 pub use backtest::{BacktestReport, BacktestScope, ChangedDecision, OneStopMove, RuleChange};
+pub use deputies::DeputyError;
 pub use unit::BatchItem;
 use unit::Work;
 
@@ -67,6 +69,9 @@ pub enum EngineError {
     /// Subflows are started by calls, not as orders.
     #[error("`{0}` is a subflow; orders start flows")]
     Subflow(String),
+    /// A deputyship cannot be named, ended or used as asked.
+    #[error(transparent)]
+    Deputy(#[from] DeputyError),
     /// A backtest cannot run as asked (no such file or rule among the deployed flows).
     #[error("{0}")]
     Backtest(String),

@@ -688,7 +688,7 @@ mod tests {
     #[test]
     fn event_rows_match_the_general_path() {
         let events = [
-            Event::TaskClaimed { instance: 3, actor: "山田".into(), vendor: None },
+            Event::TaskClaimed { instance: 3, actor: "山田".into(), vendor: None, on_behalf_of: None },
             Event::Resumed { actor: "a\"b".into() },
             Event::OrderClosed { by: "done".into(), outcome: "completed".into(), actor: None },
         ];

@@ -39,6 +39,7 @@ const SQLITE: &Files = &[
     (8, "queue by due time", include_str!("../../../migrations/sqlite/0008_queue_due.sql")),
     (10, "lost signals", include_str!("../../../migrations/sqlite/0010_lost_signals.sql")),
     (11, "held tasks", include_str!("../../../migrations/sqlite/0011_held_tasks.sql")),
+    (12, "deputies", include_str!("../../../migrations/sqlite/0012_deputies.sql")),
 ];
 
 const POSTGRES: &Files = &[
@@ -52,6 +53,7 @@ const POSTGRES: &Files = &[
     (9, "queue of unclaimed tasks", include_str!("../../../migrations/postgres/0009_queue_unclaimed.sql")),
     (10, "lost signals", include_str!("../../../migrations/postgres/0010_lost_signals.sql")),
     (11, "held tasks", include_str!("../../../migrations/postgres/0011_held_tasks.sql")),
+    (12, "deputies", include_str!("../../../migrations/postgres/0012_deputies.sql")),
 ];
 
 /// Every table the PostgreSQL migrations create, as their `CREATE TABLE` statements name them.

@@ -10,6 +10,7 @@
 //! between. Nothing is lost: the caller re-reads and tries again, or reports the conflict.
 
 mod batch;
+mod deputies;
 mod group;
 mod lists;
 mod migrate;
@@ -25,6 +26,7 @@ use jiff::Timestamp;
 use std::future::Future;
 use std::pin::Pin;
 
+pub use deputies::{DeputyFilter, Deputyship};
 pub use lists::{Gauges, IncidentFilter, IncidentRow, LostSignal, LostSignalFilter};
 pub use migrate::migrator as embedded_migrator;
 pub use postgres::PostgresStore;
@@ -340,6 +342,18 @@ pub trait Store: Send + Sync {
     fn lost_signals<'a>(&'a self, filter: &'a LostSignalFilter) -> BoxFuture<'a, Result<Vec<LostSignal>, StoreError>>;
     /// Lists a signal no order took (one addressed to no order).
     fn record_lost_signal<'a>(&'a self, lost: &'a LostSignal) -> BoxFuture<'a, Result<(), StoreError>>;
+    /// Stores a deputyship (its `id` is ignored) and returns its number.
+    fn add_deputyship<'a>(&'a self, deputyship: &'a Deputyship) -> BoxFuture<'a, Result<i64, StoreError>>;
+    /// Ends deputyship `id` at `at` (not before it starts, not after it would end), recording
+    /// `by`; `None` when there is no such deputyship.
+    fn end_deputyship<'a>(
+        &'a self,
+        id: i64,
+        by: &'a str,
+        at: Timestamp,
+    ) -> BoxFuture<'a, Result<Option<Deputyship>, StoreError>>;
+    /// Deputyships, newest first.
+    fn deputyships<'a>(&'a self, filter: &'a DeputyFilter) -> BoxFuture<'a, Result<Vec<Deputyship>, StoreError>>;
     /// An order's history, in order.
     fn history<'a>(&'a self, id: &'a str) -> BoxFuture<'a, Result<Vec<HistoryEntry>, StoreError>>;
     /// Claims up to `limit` orders with a timer due at `now` for `lease_s` seconds, earliest

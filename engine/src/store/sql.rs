@@ -6,6 +6,7 @@
 //! `postgres.rs`), and migrations.
 
 use super::batch::{Batch, OrderRows, Sizing, chunk_rows, chunks};
+use super::deputies::{DeputyFilter, Deputyship, deputies_store, deputyship_of};
 use super::group::{self, GroupQueue, Outcome};
 use super::lists::lists_store;
 use super::summary::summary_store;
@@ -524,6 +525,23 @@ macro_rules! sql_store {
                 Box::pin(self.record_lost_signal_impl(lost))
             }
 
+            fn add_deputyship<'a>(&'a self, deputyship: &'a Deputyship) -> BoxFuture<'a, Result<i64, StoreError>> {
+                Box::pin(self.add_deputyship_impl(deputyship))
+            }
+
+            fn end_deputyship<'a>(
+                &'a self,
+                id: i64,
+                by: &'a str,
+                at: Timestamp,
+            ) -> BoxFuture<'a, Result<Option<Deputyship>, StoreError>> {
+                Box::pin(self.end_deputyship_impl(id, by, at))
+            }
+
+            fn deputyships<'a>(&'a self, filter: &'a DeputyFilter) -> BoxFuture<'a, Result<Vec<Deputyship>, StoreError>> {
+                Box::pin(self.deputyships_impl(filter))
+            }
+
             fn history<'a>(&'a self, id: &'a str) -> BoxFuture<'a, Result<Vec<HistoryEntry>, StoreError>> {
                 Box::pin(async move {
                     let rows = sqlx::query("SELECT record FROM events WHERE order_id = $1 ORDER BY seq").bind(id).fetch_all(&self.pool).await?;
@@ -681,3 +699,5 @@ summary_store!(PostgresStore, sqlx::Postgres, "SET TRANSACTION ISOLATION LEVEL R
 // A data field equals a value: the field's name and the value's JSON are bound between the pieces.
 lists_store!(SqliteStore, sqlx::Sqlite, ["json_extract(state, '$.data.\"' || ", " || '\"') = json_extract(", ", '$')"]);
 lists_store!(PostgresStore, sqlx::Postgres, ["(state::jsonb -> 'data' -> ", ") = ", "::jsonb"]);
+deputies_store!(SqliteStore, sqlx::Sqlite);
+deputies_store!(PostgresStore, sqlx::Postgres);

@@ -409,3 +409,162 @@ pub(super) async fn incidents_are_listed_then_resolved_or_cancelled(backend: &Ba
     engine.apply(&orders[1], &admin, Command::Cancel { reason: "回線手配不可".into() }).await.expect("cancels");
     assert!(engine.incidents(&IncidentFilter::default()).await.expect("incidents").is_empty());
 }
+
+/// Deputies (代理): a principal names a deputy for a period; the deputy finishes what the
+/// principal holds and takes from the principal's queue, each event saying on whose behalf;
+/// a deputy's deputy may not act for the first principal; an ended or future deputyship does
+/// not count; deputies work within one vendor.
+pub(super) async fn a_deputy_works_the_principals_tasks_on_their_behalf(backend: &Backend) {
+    use junro_engine::DeputyError;
+    use junro_engine::store::DeputyFilter;
+    let (engine, clock, _) = setup(backend).await;
+    let tanaka = Actor::person("tanaka", &["operator"], Some("vendor_a"));
+    let sato = Actor::person("sato", &[], Some("vendor_a"));
+    let kato = Actor::person("kato", &[], Some("vendor_a"));
+    let suzuki = Actor::person("suzuki", &["operator"], Some("vendor_b"));
+    let week = t0() + jiff::SignedDuration::from_hours(7 * 24);
+    fn refused<T: std::fmt::Debug>(result: Result<T, EngineError>) -> DeputyError {
+        match result {
+            Err(EngineError::Deputy(e)) => e,
+            other => panic!("expected a deputy refusal, got {other:?}"),
+        }
+    }
+    assert!(matches!(refused(engine.acting_for(&sato, &tanaka).await), DeputyError::NotDeputy { .. }));
+    assert!(matches!(
+        refused(engine.name_deputy(&sato, &tanaka, &sato, t0(), week).await),
+        DeputyError::NotAllowed { .. }
+    ));
+    assert!(matches!(
+        refused(engine.name_deputy(&tanaka, &tanaka, &suzuki, t0(), week).await),
+        DeputyError::OtherVendor { .. }
+    ));
+    assert!(matches!(
+        refused(engine.name_deputy(&tanaka, &tanaka, &tanaka, t0(), week).await),
+        DeputyError::SamePerson(_)
+    ));
+    assert!(matches!(
+        refused(engine.name_deputy(&tanaka, &tanaka, &sato, week, t0()).await),
+        DeputyError::BadPeriod { .. }
+    ));
+    let named = engine.name_deputy(&tanaka, &tanaka, &sato, t0(), week).await.expect("names a deputy");
+
+    // Tanaka took an order's intake and went on leave: Sato finishes it on Tanaka's behalf.
+    let first = engine.start("order", basic()).await.expect("starts");
+    let held = engine.take_next(&tanaka).await.expect("takes").expect("a task");
+    assert!(
+        matches!(
+            engine.apply(&first, &sato, Command::Release { task: held.instance }).await,
+            Err(EngineError::Command(CommandError::ClaimedByOther { .. }))
+        ),
+        "as themselves, Sato may not touch Tanaka's task"
+    );
+    let acting = engine.acting_for(&sato, &tanaka).await.expect("Sato is Tanaka's deputy");
+    assert_eq!((acting.id.as_str(), acting.on_behalf_of.as_deref()), ("sato", Some("tanaka")));
+    let form = json!({ "plan": "basic" }).as_object().cloned().unwrap_or_default();
+    engine.complete(&first, held.instance, &acting, None, form).await.expect("the deputy completes it");
+    let order = engine.order(&first).await.expect("order");
+    let done = order.history.iter().find_map(|h| match &h.event {
+        Event::TaskCompleted { actor, on_behalf_of, .. } => Some((actor.clone(), on_behalf_of.clone())),
+        _ => None,
+    });
+    assert_eq!(done, Some(("sato".to_string(), Some("tanaka".to_string()))));
+    let words: Vec<String> = order
+        .history
+        .iter()
+        .map(|h| junro_engine::explain::describe(&h.event, engine.flow("order", order.state.version).as_deref()))
+        .collect();
+    assert!(words.iter().any(|w| w.contains("completed by sato of vendor_a on behalf of tanaka")), "{words:?}");
+
+    // From Tanaka's queue: Sato, who has no operator role, takes the next task as deputy.
+    let second = engine
+        .start("order", StartOrder { business_key: Some("A-0002".into()), ..StartOrder::default() })
+        .await
+        .expect("starts");
+    assert_eq!(engine.take_next(&sato).await.expect("takes"), None, "not with Sato's own roles");
+    let taken = engine.take_next(&acting).await.expect("takes").expect("Tanaka's queue has a task");
+    assert_eq!((taken.order.as_str(), taken.assignee.as_deref()), (second.as_str(), Some("sato")));
+
+    // No deputy of a deputy: Kato, Sato's deputy, may not act for Tanaka.
+    engine.name_deputy(&sato, &sato, &kato, t0(), week).await.expect("Sato names a deputy of their own");
+    assert!(matches!(refused(engine.acting_for(&kato, &tanaka).await), DeputyError::NotDeputy { .. }));
+    assert!(matches!(refused(engine.acting_for(&kato, &acting).await), DeputyError::Chain(_)));
+    assert!(matches!(refused(engine.name_deputy(&acting, &tanaka, &kato, t0(), week).await), DeputyError::Chain(_)));
+
+    // Ended early: no longer in force. Named for later: not yet.
+    let mine = DeputyFilter { involving: Some("tanaka".into()), ..DeputyFilter::default() };
+    assert_eq!(engine.deputyships(&mine).await.expect("lists").len(), 1);
+    clock.advance(3600);
+    let ended = engine.end_deputyship(&tanaka, named.id).await.expect("ends");
+    assert_eq!(
+        (ended.ends_at, ended.ended_by.as_deref()),
+        (t0() + jiff::SignedDuration::from_hours(1), Some("tanaka"))
+    );
+    assert!(matches!(refused(engine.acting_for(&sato, &tanaka).await), DeputyError::NotDeputy { .. }));
+    let tomorrow = t0() + jiff::SignedDuration::from_hours(24);
+    engine.name_deputy(&tanaka, &tanaka, &sato, tomorrow, week).await.expect("names for tomorrow");
+    assert!(matches!(refused(engine.acting_for(&sato, &tanaka).await), DeputyError::NotDeputy { .. }));
+    clock.advance(24 * 3600);
+    engine.acting_for(&sato, &tanaka).await.expect("in force from tomorrow");
+    let current = DeputyFilter { current_at: Some(engine.now()), ..mine };
+    assert_eq!(engine.deputyships(&current).await.expect("lists").len(), 1, "the ended one is over");
+    assert!(matches!(refused(engine.end_deputyship(&tanaka, 9_999).await), DeputyError::Unknown(9_999)));
+}
+
+/// The inclusive gateway: every branch whose condition holds runs, `else` when none does, and
+/// the join waits for exactly the branches taken, also when the order is read back from the
+/// database by another engine between the branches.
+pub(super) async fn an_inclusive_join_waits_for_exactly_the_branches_taken(backend: &Backend) {
+    let (engine, clock, _) = setup(backend).await;
+    let reviewer = Actor::person("back-1", &["reviewer"], None);
+    let start = |key: &str, tv: bool, phone: bool| StartOrder {
+        business_key: Some(key.into()),
+        data: json!({ "tv": tv, "phone": phone }).as_object().cloned().unwrap_or_default(),
+        ..StartOrder::default()
+    };
+    async fn steps(engine: &Engine, id: String) -> Vec<String> {
+        let filter = TaskFilter { order: Some(id), ..TaskFilter::default() };
+        let mut steps: Vec<String> = engine.tasks(&filter).await.expect("tasks").into_iter().map(|t| t.step).collect();
+        steps.sort();
+        steps
+    }
+    let both = engine.start("bundle", start("B-1", true, true)).await.expect("starts");
+    assert_eq!(steps(&engine, both.clone()).await, ["phone_setup", "tv_setup"], "both branches run");
+    let taken = engine.order(&both).await.expect("order").history.into_iter().find_map(|h| match h.event {
+        Event::BranchesTaken { branches, next, .. } => Some((branches, next)),
+        _ => None,
+    });
+    assert_eq!(
+        taken,
+        Some((vec!["tv".to_string(), "phone".to_string()], vec!["tv_setup".to_string(), "phone_setup".to_string()]))
+    );
+    let tv = task_at(&engine, &both, "tv_setup").await;
+    engine.complete(&both, tv, &reviewer, None, Default::default()).await.expect("tv done");
+    assert_eq!(steps(&engine, both.clone()).await, ["phone_setup"], "the join waits for the other branch");
+    // Another engine on the same database (another process) finishes the other branch.
+    let other = backend.engine(clock.clone()).await;
+    other.deploy(&[flows_dir(FLOWS)], None).await.expect("deploys");
+    let phone = task_at(&other, &both, "phone_setup").await;
+    other.complete(&both, phone, &reviewer, None, Default::default()).await.expect("phone done");
+    assert_eq!(steps(&other, both.clone()).await, ["finish"], "both arrived: the join fired once");
+
+    let one = engine.start("bundle", start("B-2", false, true)).await.expect("starts");
+    assert_eq!(steps(&engine, one.clone()).await, ["phone_setup"], "only the branch whose condition holds");
+    let phone = task_at(&engine, &one, "phone_setup").await;
+    engine.complete(&one, phone, &reviewer, None, Default::default()).await.expect("phone done");
+    assert_eq!(steps(&engine, one.clone()).await, ["finish"], "the join waited for that one branch only");
+
+    let none = engine.start("bundle", start("B-3", false, false)).await.expect("starts");
+    assert_eq!(steps(&engine, none.clone()).await, ["ask"], "else when no condition holds");
+    let ask = task_at(&engine, &none, "ask").await;
+    engine.complete(&none, ask, &operator("vendor_a"), None, Default::default()).await.expect("asked");
+    assert_eq!(steps(&engine, none.clone()).await, ["finish"]);
+    let words: Vec<String> = engine
+        .order(&none)
+        .await
+        .expect("order")
+        .history
+        .iter()
+        .map(|h| junro_engine::explain::describe(&h.event, engine.flow("bundle", 1).as_deref()))
+        .collect();
+    assert!(words.iter().any(|w| w.contains("no condition held, so 1 branch(es) taken: else -> ask")), "{words:?}");
+}

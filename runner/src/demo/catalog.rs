@@ -67,7 +67,7 @@ impl Catalog {
             let nothing = Data::new();
             for node in flow.graph.node_weights() {
                 match &node.kind {
-                    NodeKind::Decide { branches, .. } => {
+                    NodeKind::Decide { branches, .. } | NodeKind::Inclusive { branches, .. } => {
                         rule_fields
                             .extend(branches.iter().flat_map(|(c, _)| c.inputs(&nothing).into_iter().map(|(f, _)| f)));
                     }
@@ -143,7 +143,10 @@ fn waits_after(flow: &CompiledFlow) -> BTreeSet<String> {
                 found.insert(node.id.clone());
                 break;
             }
-            if matches!(kind, NodeKind::Decide { .. } | NodeKind::Parallel(_) | NodeKind::Join { .. }) {
+            if matches!(
+                kind,
+                NodeKind::Decide { .. } | NodeKind::Inclusive { .. } | NodeKind::Parallel(_) | NodeKind::Join { .. }
+            ) {
                 queue.extend(flow.graph.neighbors(next));
             }
         }

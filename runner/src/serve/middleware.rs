@@ -29,6 +29,8 @@ pub struct AuditNote {
     always: bool,
     /// Record nothing: the request changed nothing (a worker's poll that found no job).
     skip: bool,
+    /// The principal, when a deputy acted.
+    on_behalf_of: Option<String>,
 }
 
 impl AuditNote {
@@ -40,6 +42,11 @@ impl AuditNote {
     /// Names the thing concerned and says more.
     pub fn about(target: impl Into<String>, detail: Option<String>) -> AuditNote {
         AuditNote { target: Some(target.into()), detail, ..AuditNote::default() }
+    }
+
+    /// Says on whose behalf the caller acted (a deputy's principal), when they did.
+    pub fn on_behalf_of(self, principal: Option<String>) -> AuditNote {
+        AuditNote { on_behalf_of: principal, ..self }
     }
 
     /// Records nothing: the request changed nothing and read nothing worth recording.
@@ -134,6 +141,7 @@ pub(crate) async fn audit(State(state): State<AppState>, request: Request, next:
     let mut record = note.record.unwrap_or_else(|| AuditRecord {
         target: Some(note.target.unwrap_or(path)),
         detail: note.detail,
+        on_behalf_of: note.on_behalf_of,
         ..AuditRecord::new(state.engine.now(), actor.as_deref(), action, 0, result.clone())
     });
     record.status = status.as_u16();

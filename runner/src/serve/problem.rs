@@ -146,6 +146,7 @@ impl From<EngineError> for Problem {
             EngineError::Invalid(report) => Problem::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_flows", report),
             EngineError::Load(e) => Problem::bad_request(e.to_string()),
             EngineError::Compile(e) => Problem::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_flows", e.to_string()),
+            EngineError::Deputy(e) => Problem::from(e),
             EngineError::Store(junro_engine::store::StoreError::Database(sqlx::Error::PoolTimedOut)) => Problem::busy(),
             other => Problem::internal(other),
         }
@@ -194,3 +195,21 @@ impl From<CommandError> for Problem {
 
 /// The result of a handler.
 pub type ApiResult<T> = Result<T, Problem>;
+
+impl From<junro_engine::DeputyError> for Problem {
+    fn from(error: junro_engine::DeputyError) -> Problem {
+        use junro_engine::DeputyError;
+        let field =
+            |field: &str| Problem::invalid(vec![FieldError { field: field.into(), message: error.to_string() }]);
+        match &error {
+            DeputyError::SamePerson(_) | DeputyError::OtherVendor { .. } => field("deputy"),
+            DeputyError::BadPeriod { .. } => field("ends_at"),
+            DeputyError::NotDeputy { .. } | DeputyError::Chain(_) => {
+                Problem::new(StatusCode::FORBIDDEN, "not_deputy", error.to_string())
+            }
+            DeputyError::NotAllowed { .. } => Problem::forbidden(error.to_string()),
+            DeputyError::Unknown(_) => Problem::not_found(error.to_string()),
+            _ => Problem::bad_request(error.to_string()),
+        }
+    }
+}

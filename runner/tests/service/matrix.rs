@@ -32,6 +32,8 @@ enum Stage {
     Incident,
     /// An order of `service_external` whose job waits for an external worker.
     Job,
+    /// Sup-a is op-a's deputy for the fixture's deputyship (its number is `task`).
+    Deputy,
 }
 
 struct Fixture {
@@ -119,6 +121,12 @@ fn request(route: &str, f: &Fixture) -> Option<(String, Option<Value>)> {
         "POST /api/v1/jobs/{order}/{instance}/extend" => {
             (format!("/api/v1/jobs/{o}/{t}/extend"), Some(json!({"lease_seconds": 60})))
         }
+        "GET /api/v1/deputies" => ("/api/v1/deputies".into(), None),
+        "POST /api/v1/deputies" => (
+            "/api/v1/deputies".into(),
+            Some(json!({"principal": "op-a", "deputy": "sup-a", "ends_at": "2099-01-01T00:00:00Z"})),
+        ),
+        "POST /api/v1/deputies/{id}/end" => (format!("/api/v1/deputies/{t}/end"), None),
         "GET /api/v1/users" => ("/api/v1/users".into(), None),
         "POST /api/v1/users" => ("/api/v1/users".into(), Some(json!({"id": "new-user", "roles": ["operator"]}))),
         "POST /api/v1/users/{user}/disable" => ("/api/v1/users/op-b/disable".into(), None),
@@ -149,6 +157,7 @@ fn stage(route: &str) -> Stage {
         "POST /api/v1/jobs/{order}/{instance}/complete"
         | "POST /api/v1/jobs/{order}/{instance}/fail"
         | "POST /api/v1/jobs/{order}/{instance}/extend" => Stage::Job,
+        "POST /api/v1/deputies/{id}/end" => Stage::Deputy,
         _ => Stage::Intake,
     }
 }
@@ -215,6 +224,12 @@ async fn fixture(service: &Service, stage: Stage) -> Fixture {
     }
     match stage {
         Stage::Intake => {}
+        Stage::Deputy => {
+            let sup_a = Actor::person("sup-a", &["operator"], Some("vendor-a"));
+            let until = engine.now() + jiff::SignedDuration::from_hours(24);
+            let named = engine.name_deputy(&op_a, &op_a, &sup_a, engine.now(), until).await.expect("named");
+            task = u64::try_from(named.id).expect("a positive number");
+        }
         Stage::Claimed => engine.apply(&id, &op_a, Command::Claim { task }).await.expect("claimed"),
         Stage::Held => {
             engine.apply(&id, &Actor::system(), Command::Hold { reason: "確認中".into() }).await.expect("held")
@@ -245,7 +260,7 @@ async fn fixture(service: &Service, stage: Stage) -> Fixture {
 /// Empties the database of orders and users (the audit trail stays: it is append-only).
 async fn empty(url: &str) {
     use sqlx::Executor as _;
-    const TABLES: [&str; 7] = ["sessions", "api_tokens", "users", "tasks", "jobs", "events", "orders"];
+    const TABLES: [&str; 8] = ["sessions", "api_tokens", "users", "tasks", "jobs", "events", "orders", "deputies"];
     if url.starts_with("sqlite:") {
         let pool = sqlx::SqlitePool::connect(url).await.expect("SQLite");
         for table in TABLES {

@@ -2,6 +2,7 @@
 //! (utoipa-axum's `routes!`), so the document at `/openapi.json` and the router cannot drift.
 
 pub mod admin;
+pub mod deputies;
 pub mod flows;
 pub mod incidents;
 pub mod jobs;
@@ -85,6 +86,8 @@ pub(crate) fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(tasks::transfer))
         .routes(routes!(tasks::team))
         .routes(routes!(tasks::reassign))
+        .routes(routes!(deputies::list, deputies::name))
+        .routes(routes!(deputies::end))
         .routes(routes!(jobs::fetch))
         .routes(routes!(jobs::complete))
         .routes(routes!(jobs::fail))

@@ -2,6 +2,7 @@
 //! (claim, release, complete, send back, pull back, transfer); the team view and bulk
 //! reassignment for supervisors.
 
+use super::deputies::{OnBehalf, acting};
 use super::{Body, Params, Segments, page};
 use crate::serve::auth::Identity;
 use crate::serve::middleware::AuditNote;
@@ -70,12 +71,17 @@ fn view(state: &AppState, t: TaskRow) -> TaskView {
     }
 }
 
-/// Tasks the caller holds, most urgent first.
-#[utoipa::path(get, path = "/api/v1/tasks/mine", tag = "tasks",
-    responses((status = 200, body = Vec<TaskView>), (status = 401, body = Problem)))]
-pub async fn mine(State(state): State<AppState>, identity: Identity) -> ApiResult<Json<Vec<TaskView>>> {
+/// Tasks the caller holds (as a deputy: the principal holds), most urgent first.
+#[utoipa::path(get, path = "/api/v1/tasks/mine", tag = "tasks", params(OnBehalf),
+    responses((status = 200, body = Vec<TaskView>), (status = 401, body = Problem), (status = 403, body = Problem)))]
+pub async fn mine(
+    State(state): State<AppState>,
+    identity: Identity,
+    Params(behalf): Params<OnBehalf>,
+) -> ApiResult<Json<Vec<TaskView>>> {
+    let actor = acting(&state, &identity, behalf.on_behalf_of.as_deref()).await?;
     let filter = TaskFilter {
-        assignee: Some(identity.user.id.clone()),
+        assignee: Some(actor.on_behalf_of.unwrap_or(actor.id)),
         limit: Some(state.config.limits.page_max),
         ..TaskFilter::default()
     };
@@ -102,6 +108,8 @@ pub struct QueueQuery {
     pub assignee: Option<String>,
     /// Rows (default 100).
     pub limit: Option<u32>,
+    /// The queue of this person, as their deputy (queue only).
+    pub on_behalf_of: Option<String>,
 }
 
 async fn filter_of(state: &AppState, identity: &Identity, query: QueueQuery) -> ApiResult<Option<TaskFilter>> {
@@ -127,7 +135,7 @@ async fn filter_of(state: &AppState, identity: &Identity, query: QueueQuery) -> 
 }
 
 /// The unclaimed tasks the caller may take (their roles; their vendor's or open to all),
-/// most urgent first.
+/// most urgent first; with `on_behalf_of`, those of the principal's roles.
 #[utoipa::path(get, path = "/api/v1/tasks/queue", tag = "tasks", params(QueueQuery),
     responses((status = 200, body = Vec<TaskView>), (status = 400, body = Problem), (status = 401, body = Problem)))]
 pub async fn queue(
@@ -135,24 +143,30 @@ pub async fn queue(
     identity: Identity,
     Params(query): Params<QueueQuery>,
 ) -> ApiResult<Json<Vec<TaskView>>> {
+    let actor = acting(&state, &identity, query.on_behalf_of.as_deref()).await?;
     let query = QueueQuery { assignee: None, ..query };
     let Some(filter) = filter_of(&state, &identity, query).await? else { return Ok(Json(Vec::new())) };
-    let filter = TaskFilter { roles: Some(identity.user.roles.clone()), unclaimed: true, takeable: true, ..filter };
+    let filter = TaskFilter { roles: Some(actor.roles), unclaimed: true, takeable: true, ..filter };
     let tasks = state.engine.tasks(&filter).await?;
     Ok(Json(tasks.into_iter().map(|t| view(&state, t)).collect()))
 }
 
 /// Takes the most urgent task the caller may work: claimed for them in one call. 204 when
 /// there is none.
-#[utoipa::path(post, path = "/api/v1/tasks/next", tag = "tasks",
-    responses((status = 200, body = TaskView, description = "the task, now the caller's"), (status = 204, description = "nothing to take"), (status = 401, body = Problem)))]
-pub async fn next(State(state): State<AppState>, identity: Identity) -> ApiResult<Response> {
+#[utoipa::path(post, path = "/api/v1/tasks/next", tag = "tasks", params(OnBehalf),
+    responses((status = 200, body = TaskView, description = "the task, now the caller's"), (status = 204, description = "nothing to take"), (status = 401, body = Problem), (status = 403, body = Problem)))]
+pub async fn next(
+    State(state): State<AppState>,
+    identity: Identity,
+    Params(behalf): Params<OnBehalf>,
+) -> ApiResult<Response> {
+    let actor = acting(&state, &identity, behalf.on_behalf_of.as_deref()).await?;
     let within = TaskFilter { order_vendor: identity.user.vendor.clone(), ..TaskFilter::default() };
-    match state.engine.take_next_where(&identity.actor(), within).await? {
+    match state.engine.take_next_where(&actor, within).await? {
         Some(task) => {
             let target = format!("{}#{}", task.order, task.instance);
             let mut response = Json(view(&state, task)).into_response();
-            response.extensions_mut().insert(AuditNote::about(target, None));
+            response.extensions_mut().insert(AuditNote::about(target, None).on_behalf_of(actor.on_behalf_of));
             Ok(response)
         }
         None => Ok(StatusCode::NO_CONTENT.into_response()),
@@ -176,32 +190,51 @@ async fn on_task(
 async fn applied(state: &AppState, order: &str, instance: u64, actor: &Actor, command: Command) -> ApiResult<Response> {
     state.engine.apply(order, actor, command).await?;
     let mut response = StatusCode::NO_CONTENT.into_response();
-    response.extensions_mut().insert(AuditNote::about(format!("{order}#{instance}"), None));
+    let note = AuditNote::about(format!("{order}#{instance}"), None).on_behalf_of(actor.on_behalf_of.clone());
+    response.extensions_mut().insert(note);
     Ok(response)
 }
 
 /// Claims a task.
 #[utoipa::path(post, path = "/api/v1/orders/{order}/tasks/{instance}/claim", tag = "tasks",
-    params(("order" = String, Path, description = "Order id or business key"), ("instance" = u64, Path, description = "The task's number")),
+    params(OnBehalf, ("order" = String, Path, description = "Order id or business key"), ("instance" = u64, Path, description = "The task's number")),
     responses((status = 204), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem)))]
 pub async fn claim(
     State(state): State<AppState>,
     identity: Identity,
     Segments((order, instance)): Segments<(String, u64)>,
+    Params(behalf): Params<OnBehalf>,
 ) -> ApiResult<Response> {
-    on_task(&state, &identity, &order, instance, &identity.actor(), Command::Claim { task: instance }).await
+    on_task(
+        &state,
+        &identity,
+        &order,
+        instance,
+        &acting(&state, &identity, behalf.on_behalf_of.as_deref()).await?,
+        Command::Claim { task: instance },
+    )
+    .await
 }
 
 /// Gives a claimed task back to the queue.
 #[utoipa::path(post, path = "/api/v1/orders/{order}/tasks/{instance}/release", tag = "tasks",
-    params(("order" = String, Path, description = "Order id or business key"), ("instance" = u64, Path, description = "The task's number")),
+    params(OnBehalf, ("order" = String, Path, description = "Order id or business key"), ("instance" = u64, Path, description = "The task's number")),
     responses((status = 204), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem)))]
 pub async fn release(
     State(state): State<AppState>,
     identity: Identity,
     Segments((order, instance)): Segments<(String, u64)>,
+    Params(behalf): Params<OnBehalf>,
 ) -> ApiResult<Response> {
-    on_task(&state, &identity, &order, instance, &identity.actor(), Command::Release { task: instance }).await
+    on_task(
+        &state,
+        &identity,
+        &order,
+        instance,
+        &acting(&state, &identity, behalf.on_behalf_of.as_deref()).await?,
+        Command::Release { task: instance },
+    )
+    .await
 }
 
 /// A completed form.
@@ -220,12 +253,13 @@ pub struct CompleteRequest {
 /// Completes a task with its form (validated as the flow declares: each wrong field is named).
 /// Of two people completing one task, exactly one succeeds; the other gets 409.
 #[utoipa::path(post, path = "/api/v1/orders/{order}/tasks/{instance}/complete", tag = "tasks", request_body = CompleteRequest,
-    params(("order" = String, Path, description = "Order id or business key"), ("instance" = u64, Path, description = "The task's number")),
+    params(OnBehalf, ("order" = String, Path, description = "Order id or business key"), ("instance" = u64, Path, description = "The task's number")),
     responses((status = 204), (status = 400, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem)))]
 pub async fn complete(
     State(state): State<AppState>,
     identity: Identity,
     Segments((order, instance)): Segments<(String, u64)>,
+    Params(behalf): Params<OnBehalf>,
     Body(body): Body<CompleteRequest>,
 ) -> ApiResult<Response> {
     let view = visible_state(&state, &identity, &order).await?;
@@ -239,7 +273,8 @@ pub async fn complete(
         }
     }
     let command = Command::Complete { task: instance, outcome: body.outcome, data: body.data };
-    applied(&state, &view.id, instance, &identity.actor(), command).await
+    applied(&state, &view.id, instance, &acting(&state, &identity, behalf.on_behalf_of.as_deref()).await?, command)
+        .await
 }
 
 /// A send-back.
@@ -254,12 +289,13 @@ pub struct SendBackRequest {
 
 /// Sends the order back (差戻し) from this task to an earlier one, with a reason.
 #[utoipa::path(post, path = "/api/v1/orders/{order}/tasks/{instance}/send-back", tag = "tasks", request_body = SendBackRequest,
-    params(("order" = String, Path, description = "Order id or business key"), ("instance" = u64, Path, description = "The task's number")),
+    params(OnBehalf, ("order" = String, Path, description = "Order id or business key"), ("instance" = u64, Path, description = "The task's number")),
     responses((status = 204), (status = 400, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem)))]
 pub async fn send_back(
     State(state): State<AppState>,
     identity: Identity,
     Segments((order, instance)): Segments<(String, u64)>,
+    Params(behalf): Params<OnBehalf>,
     Body(body): Body<SendBackRequest>,
 ) -> ApiResult<Response> {
     if body.reason.trim().is_empty() {
@@ -269,19 +305,36 @@ pub async fn send_back(
         }]));
     }
     let command = Command::SendBack { task: instance, to: body.to, reason: body.reason.trim().to_string() };
-    on_task(&state, &identity, &order, instance, &identity.actor(), command).await
+    on_task(
+        &state,
+        &identity,
+        &order,
+        instance,
+        &acting(&state, &identity, behalf.on_behalf_of.as_deref()).await?,
+        command,
+    )
+    .await
 }
 
 /// Pulls back (引戻し) a task the caller completed, while what followed is still unclaimed.
 #[utoipa::path(post, path = "/api/v1/orders/{order}/tasks/{instance}/pull-back", tag = "tasks",
-    params(("order" = String, Path, description = "Order id or business key"), ("instance" = u64, Path, description = "The completed task's number")),
+    params(OnBehalf, ("order" = String, Path, description = "Order id or business key"), ("instance" = u64, Path, description = "The completed task's number")),
     responses((status = 204), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem)))]
 pub async fn pull_back(
     State(state): State<AppState>,
     identity: Identity,
     Segments((order, instance)): Segments<(String, u64)>,
+    Params(behalf): Params<OnBehalf>,
 ) -> ApiResult<Response> {
-    on_task(&state, &identity, &order, instance, &identity.actor(), Command::PullBack { task: instance }).await
+    on_task(
+        &state,
+        &identity,
+        &order,
+        instance,
+        &acting(&state, &identity, behalf.on_behalf_of.as_deref()).await?,
+        Command::PullBack { task: instance },
+    )
+    .await
 }
 
 /// A hand-over.
@@ -295,7 +348,9 @@ pub struct TransferRequest {
 async fn person(state: &AppState, id: &str) -> ApiResult<Actor> {
     let user = state.db.user(id).await.map_err(Problem::internal)?;
     match user {
-        Some(u) if !u.disabled => Ok(Actor { id: u.id, roles: u.roles, vendor: u.vendor, admin: false }),
+        Some(u) if !u.disabled => {
+            Ok(Actor { id: u.id, roles: u.roles, vendor: u.vendor, admin: false, on_behalf_of: None })
+        }
         _ => Err(Problem::invalid(vec![FieldError {
             field: "to".into(),
             message: format!("no user `{id}` may take tasks"),
@@ -317,18 +372,26 @@ fn may_receive(to: &Actor, order: &junro_engine::machine::OrderState) -> Result<
 
 /// Hands a claimed task to another person who may work it.
 #[utoipa::path(post, path = "/api/v1/orders/{order}/tasks/{instance}/transfer", tag = "tasks", request_body = TransferRequest,
-    params(("order" = String, Path, description = "Order id or business key"), ("instance" = u64, Path, description = "The task's number")),
+    params(OnBehalf, ("order" = String, Path, description = "Order id or business key"), ("instance" = u64, Path, description = "The task's number")),
     responses((status = 204), (status = 400, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem)))]
 pub async fn transfer(
     State(state): State<AppState>,
     identity: Identity,
     Segments((order, instance)): Segments<(String, u64)>,
+    Params(behalf): Params<OnBehalf>,
     Body(body): Body<TransferRequest>,
 ) -> ApiResult<Response> {
     let to = person(&state, &body.to).await?;
     let view = visible_state(&state, &identity, &order).await?;
     may_receive(&to, &view)?;
-    applied(&state, &view.id, instance, &identity.actor(), Command::Transfer { task: instance, to }).await
+    applied(
+        &state,
+        &view.id,
+        instance,
+        &acting(&state, &identity, behalf.on_behalf_of.as_deref()).await?,
+        Command::Transfer { task: instance, to },
+    )
+    .await
 }
 
 /// The open tasks of the supervisor's scope (their vendor's, or all for the company's own),

@@ -56,6 +56,7 @@ impl Identity {
             roles: self.user.roles.clone(),
             vendor: self.user.vendor.clone(),
             admin: self.user.admin || self.user.supervisor,
+            on_behalf_of: None,
         }
     }
 
