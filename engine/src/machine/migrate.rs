@@ -1,13 +1,16 @@
 //! Moving a running order to another version of its flow: allowed when every step it stands
 //! at (tasks, jobs, waits, subflow calls, incidents), every join it counts at and every step a
 //! pending wait timer leads to exists in the new version by id and is of the same kind, and its
-//! data satisfies the new version's fields (required ones present, types and choices kept).
+//! data satisfies the new version's fields (those it newly requires present, types and choices
+//! kept). A field required in both versions is not a new demand: the task that fills it in
+//! still asks for it, whether or not the order has reached that task.
 
 use super::{Activity, Actor, Event, OrderState, Status, TimerPurpose, Transition};
 use crate::compile::{CompiledFlow, NodeKind};
 
-/// Why an order cannot move to another version, in words an administrator acts on.
-pub fn migration_blocker(state: &OrderState, to: &CompiledFlow) -> Option<String> {
+/// Why an order cannot move from version `from` of its flow (when still deployed) to `to`, in
+/// words an administrator acts on.
+pub fn migration_blocker(state: &OrderState, from: Option<&CompiledFlow>, to: &CompiledFlow) -> Option<String> {
     if matches!(state.status, Status::Closed { .. }) {
         return Some("the order is closed".into());
     }
@@ -27,7 +30,7 @@ pub fn migration_blocker(state: &OrderState, to: &CompiledFlow) -> Option<String
             return Some(format!("step `{}` is now a different kind of step", token.step));
         }
     }
-    for join in state.joins.keys() {
+    for join in state.joins.keys().chain(state.awaited.keys()) {
         if !matches!(to.node(join).map(|n| &n.kind), Some(NodeKind::Join { .. })) {
             return Some(format!("join `{join}` is removed"));
         }
@@ -41,7 +44,9 @@ pub fn migration_blocker(state: &OrderState, to: &CompiledFlow) -> Option<String
     }
     for field in &to.fields {
         match state.data.get(&field.id) {
-            None | Some(serde_json::Value::Null) if field.required => {
+            None | Some(serde_json::Value::Null)
+                if field.required && !from.and_then(|f| f.field(&field.id)).is_some_and(|f| f.required) =>
+            {
                 return Some(format!("field `{}` is now required and the order has no value", field.id));
             }
             Some(value) if !value.is_null() => {

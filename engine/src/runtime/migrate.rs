@@ -54,7 +54,7 @@ impl Engine {
             } else if state.version == to {
                 Some(format!("the order runs version {to} already"))
             } else {
-                machine::migration_blocker(&state, &target)
+                machine::migration_blocker(&state, self.flow(flow, state.version).as_deref(), &target)
             };
             if blocked.is_none() && !dry_run {
                 moves.push((verdicts.len(), state.clone()));

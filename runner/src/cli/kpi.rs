@@ -2,7 +2,7 @@
 //! in any report format (`crate::report`). Figures come from `Engine::kpi_data`, as
 //! `../shared/kpi.md` defines them.
 
-use super::orders::{DEMO_DB, ensure_exists, open};
+use super::orders::{DEMO_DB, ensure_exists};
 use crate::report::{self, ReportFormat};
 use anyhow::Context as _;
 use jiff::Timestamp;
@@ -129,14 +129,26 @@ fn config(source: &Source) -> anyhow::Result<KpiConfig> {
 }
 
 async fn engine(source: &Source) -> anyhow::Result<Engine> {
-    let Some((path, text)) = yaml(source.calendars.as_deref(), "examples/calendars.yaml")? else {
-        return open(&source.db).await;
-    };
-    let calendars =
-        Calendars::from_yaml(&text).with_context(|| format!("reading calendars from {}", path.display()))?;
     ensure_exists(&source.db)?;
-    let options = EngineOptions { calendars, ..EngineOptions::default() };
-    Engine::open_with(&source.db, options).await.with_context(|| format!("opening {}", source.db))
+    open_with_calendars(&source.db, source.calendars.as_deref()).await
+}
+
+/// The business calendars of a file given, or of `examples/calendars.yaml` when it exists, or
+/// the default ones.
+pub(crate) fn calendars(given: Option<&Path>) -> anyhow::Result<Calendars> {
+    match yaml(given, "examples/calendars.yaml")? {
+        Some((path, text)) => {
+            Calendars::from_yaml(&text).with_context(|| format!("reading calendars from {}", path.display()))
+        }
+        None => Ok(EngineOptions::default().calendars),
+    }
+}
+
+/// Opens (or creates) the database at `db` with the calendars of [`calendars`], so that flows
+/// naming a calendar deploy and compute their times as the service would.
+pub(crate) async fn open_with_calendars(db: &str, given: Option<&Path>) -> anyhow::Result<Engine> {
+    let options = EngineOptions { calendars: calendars(given)?, ..EngineOptions::default() };
+    Engine::open_with(db, options).await.with_context(|| format!("opening {db}"))
 }
 
 fn write(

@@ -2,9 +2,7 @@
 //! to another deployed version, or with `--dry-run` says for each whether it would move.
 
 use super::admin::DbArg;
-use anyhow::Context as _;
 use clap::Args;
-use junro_engine::Engine;
 use junro_engine::machine::Actor;
 use std::io::Write as _;
 use std::process::ExitCode;
@@ -23,12 +21,16 @@ pub(crate) struct MigrateArgs {
     /// Only say what would happen.
     #[arg(long)]
     dry_run: bool,
+    /// Business calendars (YAML) the flows name; default `examples/calendars.yaml` when it exists.
+    #[arg(long, env = "JUNRO_CALENDARS")]
+    calendars: Option<std::path::PathBuf>,
 }
 
 pub(crate) fn migrate(db: DbArg, args: MigrateArgs) -> anyhow::Result<ExitCode> {
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
     runtime.block_on(async {
-        let engine = Engine::open(&db.db).await.with_context(|| format!("opening {}", db.db))?;
+        super::orders::ensure_exists(&db.db)?;
+        let engine = super::kpi::open_with_calendars(&db.db, args.calendars.as_deref()).await?;
         let actor = Actor { admin: true, ..Actor::person(&whoami(), &[], None) };
         let verdicts = engine.migrate(&args.flow, args.to, args.orders.as_deref(), args.dry_run, &actor).await?;
         let mut out = std::io::stdout().lock();

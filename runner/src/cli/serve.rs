@@ -96,13 +96,17 @@ pub(crate) struct DeployArgs {
     /// The database.
     #[arg(long, env = "JUNRO_DB", default_value = "sqlite:junro.db")]
     db: String,
+    /// Business calendars (YAML) the flows may name; default `examples/calendars.yaml` when it
+    /// exists.
+    #[arg(long, env = "JUNRO_CALENDARS")]
+    calendars: Option<PathBuf>,
 }
 
 pub(crate) fn deploy(args: DeployArgs) -> anyhow::Result<ExitCode> {
     let effective_from = args.effective_from.as_deref().map(super::admin::moment).transpose()?;
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
     runtime.block_on(async {
-        let engine = junro_engine::Engine::open(&args.db).await.with_context(|| format!("opening {}", args.db))?;
+        let engine = super::kpi::open_with_calendars(&args.db, args.calendars.as_deref()).await?;
         let deployed = engine.deploy(&args.paths, effective_from).await;
         let deployed = match deployed {
             Ok(d) => d,
