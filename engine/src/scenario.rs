@@ -294,7 +294,8 @@ impl World<'_> {
         }
     }
 
-    /// Sends a signal to whichever order (a subflow first, then the root) waits for it.
+    /// Sends a signal to whichever order (a subflow first, then the root) waits for it, or else
+    /// has the root keep it for a later wait; `false` when no wait of the flow listens for it.
     async fn signal(&self, name: &str) -> Result<bool, String> {
         for target in self.orders().await?.iter().rev() {
             let command = Command::Signal { name: name.to_string(), data: Data::new() };
@@ -304,7 +305,15 @@ impl World<'_> {
                 Err(e) => return Err(failed(e)),
             }
         }
-        Ok(false)
+        // Nothing waits for it yet: the order keeps it for a later wait, as in production
+        // (refused when no wait of the flow ever listens for it).
+        let Some(root) = &self.root else { return Ok(false) };
+        let command = Command::KeepSignal { name: name.to_string(), data: Data::new() };
+        match self.engine.apply(root, &Actor::system(), command).await {
+            Ok(()) => Ok(true),
+            Err(EngineError::Command(CommandError::NoWaiter { .. } | CommandError::Closed(_))) => Ok(false),
+            Err(e) => Err(failed(e)),
+        }
     }
 }
 
