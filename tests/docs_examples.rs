@@ -1,6 +1,7 @@
 //! The examples in `docs/language.md` are real: every code block that names its file on its first
 //! line (`# file: flows/ref/task.flow`, `// file: flows/ref/credit.rhai`) is checked together with
-//! the others, and must give no error. Reference snippets may lack a scenario (warning W0503).
+//! the others, and must give no error. Reference snippets may lack a scenario (warning W0503);
+//! the scenarios they have pass.
 
 use junro_engine::dsl::Program;
 use std::path::Path;
@@ -39,4 +40,25 @@ fn every_named_example_in_the_language_guide_checks_without_errors() {
     assert!(results.len() >= 3, "expected the guide to show rule examples, found {}", results.len());
     let failures: Vec<_> = results.iter().filter(|r| r.failure.is_some()).collect();
     assert!(failures.is_empty(), "{failures:?}");
+
+    // The scenarios the guide shows pass on the engine.
+    let catalog = junro_engine::compile::compile(&program, &report).expect("the examples compile");
+    let runner = junro_engine::scenario::ScenarioRunner::new(&program, &catalog).expect("runner");
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+    let mut ran = 0;
+    let mut failed = Vec::new();
+    for file in program.files() {
+        for flow in &file.module.flows {
+            for scenario in &flow.scenarios {
+                let line = |offset: usize| file.index.line_col(&file.text, offset).0;
+                let result = runtime.block_on(runner.run(flow, scenario, &line));
+                ran += 1;
+                if let Some(failure) = result.failure {
+                    failed.push(format!("{}: {}::{}: {failure}", file.path, result.flow, result.title));
+                }
+            }
+        }
+    }
+    assert!(ran >= 5, "expected the guide to show scenarios, found {ran}");
+    assert!(failed.is_empty(), "{}", failed.join("\n"));
 }

@@ -598,6 +598,15 @@ pub enum ScenarioStmt {
     Signal(Name),
     /// `wait 3d`: advance the virtual clock.
     Advance(Duration),
+    /// `hold ["reason"]`: an administrator puts the order on hold.
+    Hold {
+        /// Why.
+        reason: Option<String>,
+        /// The statement.
+        span: Span,
+    },
+    /// `resume`: the order is taken off hold.
+    Resume(Span),
     /// `expect outcome [via a, b, ...]`.
     ExpectEnd {
         /// The expected outcome.

@@ -171,6 +171,10 @@ impl World<'_> {
         let mut earliest: Option<Timestamp> = None;
         for id in self.orders().await? {
             let state = self.state(&id).await?;
+            // A held order's timers wait for its resumption.
+            if matches!(state.status, Status::OnHold { .. }) {
+                continue;
+            }
             for timer in state.timers.values() {
                 let (at, retry) = (timer.at, matches!(timer.purpose, TimerPurpose::Retry { .. }));
                 if at <= until && (retry || !retries_only) {
@@ -237,6 +241,12 @@ impl World<'_> {
         self.engine.order(root).await.map_err(failed)
     }
 
+    /// An administrator's command (hold, resume) on the root order.
+    async fn apply_to_root(&self, command: Command) -> Result<(), String> {
+        let root = self.root.as_deref().ok_or("the order did not start")?;
+        self.engine.apply(root, &Actor::system(), command).await.map_err(failed)
+    }
+
     /// Steps the root order went through, in order (tasks, autos, decisions, waits, calls).
     async fn via(&self) -> Result<Vec<String>, String> {
         let view = self.root().await?;
@@ -301,7 +311,10 @@ impl World<'_> {
             let command = Command::Signal { name: name.to_string(), data: Data::new() };
             match self.engine.apply(target, &Actor::system(), command).await {
                 Ok(()) => return Ok(true),
-                Err(EngineError::Command(CommandError::NoWaiter { .. } | CommandError::Closed(_))) => {}
+                // A held order keeps it below, for when it is resumed.
+                Err(EngineError::Command(
+                    CommandError::NoWaiter { .. } | CommandError::Closed(_) | CommandError::OnHold(_),
+                )) => {}
                 Err(e) => return Err(failed(e)),
             }
         }
@@ -400,6 +413,13 @@ async fn run_statements(
                 }
             }
             ScenarioStmt::Advance(duration) => world.advance(duration.seconds).await?,
+            ScenarioStmt::Hold { reason, span } => {
+                let command = Command::Hold { reason: reason.clone().unwrap_or_else(|| "scenario".into()) };
+                world.apply_to_root(command).await.map_err(|e| format!("{}: hold: {e}", at(*span)))?;
+            }
+            ScenarioStmt::Resume(span) => {
+                world.apply_to_root(Command::Resume).await.map_err(|e| format!("{}: resume: {e}", at(*span)))?;
+            }
             ScenarioStmt::ExpectEnd { outcome, via } => {
                 let ended = matches!(&world.root().await?.state.status, Status::Closed { outcome: o, .. } if *o == outcome.text);
                 let went = world.via().await?;

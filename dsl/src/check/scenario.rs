@@ -32,7 +32,10 @@ impl FlowCtx<'_, '_> {
                     let known = self.scope.signals.keys().copied().collect();
                     self.defined("E0210", "signal", signal, known);
                 }
-                ScenarioStmt::Advance(_) | ScenarioStmt::ExpectOneStop { .. } => {}
+                ScenarioStmt::Advance(_)
+                | ScenarioStmt::Hold { .. }
+                | ScenarioStmt::Resume(_)
+                | ScenarioStmt::ExpectOneStop { .. } => {}
                 ScenarioStmt::ExpectEnd { outcome, via } => {
                     self.outcome_name(outcome);
                     for step in via {

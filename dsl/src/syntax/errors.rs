@@ -73,6 +73,8 @@ fn describe(rule: Rule) -> Option<&'static str> {
         Rule::kw_task => "`task`",
         Rule::kw_auto => "`auto`",
         Rule::kw_decide => "`decide`",
+        Rule::kw_hold => "`hold`",
+        Rule::kw_resume => "`resume`",
         Rule::kw_inclusive => "`inclusive`",
         Rule::kw_parallel => "`parallel`",
         Rule::kw_join => "`join`",
@@ -136,7 +138,7 @@ fn summarise(expected: &[&'static str]) -> Vec<&'static str> {
         ),
         (
             &["`given`", "`complete`", "`expect`"],
-            "a scenario statement (given, complete, action, signal, wait, sendback, expect)",
+            "a scenario statement (given, complete, action, signal, wait, sendback, hold, resume, expect)",
         ),
         (&["`import`", "`lane`", "`flow`"], "a definition (import, rules, lane, role, signal, action, table, flow)"),
         (&["`on`", "`after`", "`until`"], "`on`, `after` or `until`"),

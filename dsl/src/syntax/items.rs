@@ -445,6 +445,8 @@ fn scenario_stmt(lower: &mut Lower<'_>, pair: Pair<'_>) -> Option<ScenarioStmt> 
         }
         Rule::send_signal => ScenarioStmt::Signal(lower.name(&inner.next()?)),
         Rule::advance => ScenarioStmt::Advance(lower.duration(&inner.next()?)),
+        Rule::hold => ScenarioStmt::Hold { reason: inner.next().map(|p| lower.text(&p)), span },
+        Rule::resume => ScenarioStmt::Resume(span),
         Rule::expect => {
             let what = inner.next()?;
             match what.as_rule() {

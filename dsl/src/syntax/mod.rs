@@ -186,6 +186,8 @@ fn is_keyword(rule: Rule) -> bool {
             | Rule::kw_given
             | Rule::kw_complete
             | Rule::kw_expect
+            | Rule::kw_hold
+            | Rule::kw_resume
     )
 }
 
