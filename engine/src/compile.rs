@@ -107,6 +107,8 @@ pub struct TaskSpec {
     pub skip: Option<(Condition, Option<String>)>,
     /// Outcomes and where each leads (empty: a single `next`).
     pub outcomes: Vec<(String, String)>,
+    /// The outcomes' labels (`承認`), by outcome; the id when it has none.
+    pub outcome_labels: BTreeMap<String, String>,
 }
 
 /// An automatic step, resolved.
@@ -344,6 +346,11 @@ fn compile_flow(flow: &Flow, scope: &Scope<'_>, scripts: &Scripts, source: &str)
                     sendback: names(&t.sendback),
                     skip,
                     outcomes: t.outcomes.iter().map(|o| (o.name.text.clone(), o.next.text.clone())).collect(),
+                    outcome_labels: t
+                        .outcomes
+                        .iter()
+                        .map(|o| (o.name.text.clone(), o.label.clone().unwrap_or_else(|| o.name.text.clone())))
+                        .collect(),
                 };
                 (NodeKind::Task(Box::new(spec)), t.next.as_ref().map(|n| n.text.clone()))
             }

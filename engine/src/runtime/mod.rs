@@ -280,6 +280,11 @@ impl Engine {
         flow.calendar.as_deref().and_then(|name| self.calendars.get(name)).unwrap_or(self.calendars.default_calendar())
     }
 
+    /// The time zone people read times in: the default business calendar's.
+    pub fn zone(&self) -> jiff::tz::TimeZone {
+        self.calendars.default_calendar().zone().clone()
+    }
+
     /// Closes the database connections (SQLite checkpoints its write-ahead log).
     pub async fn close(self) {
         self.store.close().await;

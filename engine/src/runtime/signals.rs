@@ -33,6 +33,24 @@ impl Engine {
         name: &str,
         data: Data,
     ) -> Result<SignalOutcome, EngineError> {
+        // A sender cannot know that the worker was changing the order at that moment: a
+        // signal that met a concurrent change is tried again on the new state.
+        let mut attempt = 0;
+        loop {
+            match self.signal_once(sender, id_or_key, name, data.clone()).await {
+                Err(EngineError::Conflict(_)) if attempt < 3 => attempt += 1,
+                outcome => return outcome,
+            }
+        }
+    }
+
+    async fn signal_once(
+        &self,
+        sender: &Actor,
+        id_or_key: &str,
+        name: &str,
+        data: Data,
+    ) -> Result<SignalOutcome, EngineError> {
         let id = match self.resolve(id_or_key).await {
             Ok(id) => id,
             Err(EngineError::UnknownOrder(key)) => {

@@ -35,6 +35,7 @@ pub mod ops;
 pub mod problem;
 mod scope;
 pub mod state;
+mod web;
 mod worker;
 
 pub use config::ServeConfig;
@@ -57,6 +58,7 @@ pub fn app(state: AppState) -> Router {
     let body_limit = state.config.limits.body_bytes;
     Router::new()
         .merge(api)
+        .merge(web::router())
         .route("/openapi.json", get(move || ops::openapi(openapi.clone())))
         .fallback(|| async { Problem::not_found("no such route") })
         .method_not_allowed_fallback(|| async {

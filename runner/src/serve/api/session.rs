@@ -38,41 +38,40 @@ pub struct Me {
     pub via: String,
 }
 
-/// Signs in with a password and starts a browser session (a signed, HttpOnly cookie).
-#[utoipa::path(post, path = "/api/v1/session", tag = "session", security(()), request_body = Login,
-    responses((status = 200, body = Me), (status = 401, body = Problem), (status = 429, body = Problem)))]
-pub async fn login(
-    State(state): State<AppState>,
-    Extension(address): Extension<ClientAddress>,
-    jar: SignedCookieJar,
-    Body(login): Body<Login>,
-) -> ApiResult<Response> {
-    let keys = vec![format!("user:{}", login.user), format!("addr:{}", address.0)];
+/// What became of a sign-in.
+pub(crate) enum SignIn {
+    /// A session started: its cookie, the user and the session's CSRF token.
+    Started(Box<(Cookie<'static>, User, String)>),
+    /// Too many failures lately: try again after this many seconds.
+    Throttled(u64),
+    /// The user id or the password is wrong (or the user is disabled).
+    Refused,
+}
+
+/// Checks a password and starts a session, throttling repeated failures per user and per
+/// address; returns the outcome and the audit record the request must leave. The API and the
+/// sign-in page both sign in here.
+pub(crate) async fn sign_in(
+    state: &AppState,
+    address: &ClientAddress,
+    user_id: &str,
+    password: &str,
+) -> Result<(SignIn, AuditNote), Problem> {
+    let keys = vec![format!("user:{user_id}"), format!("addr:{}", address.0)];
     let now = state.engine.now();
-    let note = |result: &str| {
+    let note = |actor: Option<&str>, result: &str| {
         AuditNote::replace(AuditRecord {
-            target: Some(login.user.clone()),
-            ..AuditRecord::new(now, None, "login", 0, result)
+            target: Some(user_id.to_string()),
+            ..AuditRecord::new(now, actor, "login", 0, result)
         })
     };
     if let Some(wait) = state.throttle.blocked(&keys, Instant::now()) {
-        let problem = Problem::new(
-            StatusCode::TOO_MANY_REQUESTS,
-            "too_many_attempts",
-            format!("too many failed sign-ins; try again in {wait} s"),
-        );
-        let mut response = problem.into_response();
-        response.headers_mut().insert(axum::http::header::RETRY_AFTER, wait.into());
-        response.extensions_mut().insert(note("too_many_attempts"));
-        return Ok(response);
+        return Ok((SignIn::Throttled(wait), note(None, "too_many_attempts")));
     }
-    let user = state.db.check_password(&login.user, &login.password).await.map_err(Problem::internal)?;
+    let user = state.db.check_password(user_id, password).await.map_err(Problem::internal)?;
     let Some(user) = user else {
         state.throttle.failed(&keys, Instant::now());
-        let problem = Problem::new(StatusCode::UNAUTHORIZED, "bad_credentials", "the user id or the password is wrong");
-        let mut response = problem.into_response();
-        response.extensions_mut().insert(note("bad_credentials"));
-        return Ok(response);
+        return Ok((SignIn::Refused, note(None, "bad_credentials")));
     };
     let (id, csrf) =
         state.db.create_session(&user.id, state.config.session_hours, now).await.map_err(Problem::internal)?;
@@ -82,13 +81,41 @@ pub async fn login(
         .secure(state.config.cookie_secure)
         .path("/")
         .build();
-    let mut response =
-        (jar.add(cookie), Json(Me { user: user.clone(), csrf_token: Some(csrf), via: "session".into() }))
-            .into_response();
-    response.extensions_mut().insert(AuditNote::replace(AuditRecord {
-        target: Some(user.id.clone()),
-        ..AuditRecord::new(now, Some(&user.id), "login", 0, "ok")
-    }));
+    let note = note(Some(&user.id), "ok");
+    Ok((SignIn::Started(Box::new((cookie, user, csrf))), note))
+}
+
+/// Signs in with a password and starts a browser session (a signed, HttpOnly cookie).
+#[utoipa::path(post, path = "/api/v1/session", tag = "session", security(()), request_body = Login,
+    responses((status = 200, body = Me), (status = 401, body = Problem), (status = 429, body = Problem)))]
+pub async fn login(
+    State(state): State<AppState>,
+    Extension(address): Extension<ClientAddress>,
+    jar: SignedCookieJar,
+    Body(login): Body<Login>,
+) -> ApiResult<Response> {
+    let (outcome, note) = sign_in(&state, &address, &login.user, &login.password).await?;
+    let mut response = match outcome {
+        SignIn::Throttled(wait) => {
+            let problem = Problem::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                "too_many_attempts",
+                format!("too many failed sign-ins; try again in {wait} s"),
+            );
+            let mut response = problem.into_response();
+            response.headers_mut().insert(axum::http::header::RETRY_AFTER, wait.into());
+            response
+        }
+        SignIn::Refused => {
+            Problem::new(StatusCode::UNAUTHORIZED, "bad_credentials", "the user id or the password is wrong")
+                .into_response()
+        }
+        SignIn::Started(started) => {
+            let (cookie, user, csrf) = *started;
+            (jar.add(cookie), Json(Me { user, csrf_token: Some(csrf), via: "session".into() })).into_response()
+        }
+    };
+    response.extensions_mut().insert(note);
     Ok(response)
 }
 

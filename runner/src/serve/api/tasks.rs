@@ -49,7 +49,7 @@ pub struct TaskView {
     pub assignee: Option<String>,
 }
 
-fn view(state: &AppState, t: TaskRow) -> TaskView {
+pub(crate) fn view(state: &AppState, t: TaskRow) -> TaskView {
     let label = state
         .engine
         .latest_flow(&t.flow)
@@ -112,7 +112,11 @@ pub struct QueueQuery {
     pub on_behalf_of: Option<String>,
 }
 
-async fn filter_of(state: &AppState, identity: &Identity, query: QueueQuery) -> ApiResult<Option<TaskFilter>> {
+pub(crate) async fn filter_of(
+    state: &AppState,
+    identity: &Identity,
+    query: QueueQuery,
+) -> ApiResult<Option<TaskFilter>> {
     let order = match &query.business_key {
         Some(key) => match visible_state(state, identity, key).await {
             Ok(view) => Some(view.id),

@@ -106,14 +106,36 @@ pub(crate) async fn authenticate(
 ) -> Response {
     let authorization =
         request.headers().get(header::AUTHORIZATION).map(|v| v.to_str().map(str::to_string).unwrap_or_default());
-    let csrf = request.headers().get(CSRF_HEADER).and_then(|v| v.to_str().ok()).map(str::to_string);
+    let mut csrf = request.headers().get(CSRF_HEADER).and_then(|v| v.to_str().ok()).map(str::to_string);
     let safe = matches!(*request.method(), Method::GET | Method::HEAD | Method::OPTIONS);
+    // A page's plain form carries the token as its `_csrf` field (the body is already read
+    // into memory by the body limit, so looking at it costs no I/O).
+    let form = request
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
+    if csrf.is_none() && !safe && form {
+        let (parts, body) = request.into_parts();
+        let bytes = match axum::body::to_bytes(body, usize::MAX).await {
+            Ok(bytes) => bytes,
+            Err(_) => return Problem::bad_request("the form could not be read").into_response(),
+        };
+        csrf = form_field(&bytes, "_csrf");
+        request = Request::from_parts(parts, axum::body::Body::from(bytes));
+    }
     let caller = match resolve(&state, &jar, authorization, csrf, safe).await {
         Ok(caller) => caller,
         Err(problem) => return problem.into_response(),
     };
     request.extensions_mut().insert(caller);
     next.run(request).await
+}
+
+/// The value of field `name` of a URL-encoded form.
+fn form_field(body: &[u8], name: &str) -> Option<String> {
+    let pairs: Vec<(String, String)> = serde_urlencoded::from_bytes(body).ok()?;
+    pairs.into_iter().find(|(key, _)| key == name).map(|(_, value)| value)
 }
 
 async fn resolve(
@@ -150,7 +172,7 @@ async fn resolve(
     };
     if !safe && !same(csrf.as_deref().unwrap_or(""), &session.csrf) {
         return Ok(Caller::Refused(Problem::forbidden(format!(
-            "a changing request from a browser session must send its CSRF token in the `{CSRF_HEADER}` header"
+            "a changing request from a browser session must send its CSRF token in the `{CSRF_HEADER}` header (a page's form: the `_csrf` field)"
         ))));
     }
     Ok(Caller::Known(Identity { user: session.user, credential: Credential::Session { csrf: session.csrf } }))

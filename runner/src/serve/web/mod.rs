@@ -1,0 +1,211 @@
+//! The staff's web pages: server-rendered HTML (askama templates in `runner/templates`, checked
+//! at compile time), every action a plain form POST that works without JavaScript, htmx (one
+//! pinned file under `runner/static`) only to spare full reloads. The pages call what the API's
+//! handlers call (the engine's commands, the same scope and form checks), so they can do
+//! nothing the API does not offer and are refused what the API refuses; who is asking comes from
+//! the session cookie alone, and changing forms carry the session's CSRF token (`_csrf`).
+
+mod i18n;
+mod order;
+mod session;
+mod task;
+mod work;
+
+use super::auth::{Caller, Credential, Identity};
+use super::problem::Problem;
+use super::state::AppState;
+use askama::Template;
+use axum::Router;
+use axum::extract::{FromRequestParts, OriginalUri};
+use axum::http::request::Parts;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+pub(crate) use i18n::Lang;
+use i18n::Words;
+
+/// The pinned htmx, served from the binary: the pages need no network beyond the service.
+const HTMX: &[u8] = include_bytes!("../../../static/htmx-2.0.11.min.js");
+/// The pages' style sheet.
+const CSS: &str = include_str!("../../../static/junro.css");
+
+/// The pages' routes.
+pub(crate) fn router() -> Router<AppState> {
+    Router::new()
+        .route("/", get(work::page))
+        .route("/login", get(session::form).post(session::submit))
+        .route("/logout", post(session::sign_out))
+        .route("/lang", post(session::language))
+        .route("/work/next", post(work::take_next))
+        .route("/orders/{order}", get(order::page))
+        .route("/orders/{order}/tasks/{instance}", get(task::page))
+        .route("/orders/{order}/tasks/{instance}/claim", post(task::claim))
+        .route("/orders/{order}/tasks/{instance}/complete", post(task::complete))
+        .route("/orders/{order}/tasks/{instance}/release", post(task::release))
+        .route("/orders/{order}/tasks/{instance}/send-back", post(task::send_back))
+        .route("/static/htmx-2.0.11.min.js", get(htmx))
+        .route("/static/junro.css", get(css))
+}
+
+async fn htmx() -> Response {
+    static_file(HTMX, "text/javascript; charset=utf-8")
+}
+
+async fn css() -> Response {
+    static_file(CSS.as_bytes(), "text/css; charset=utf-8")
+}
+
+fn static_file(body: &'static [u8], kind: &'static str) -> Response {
+    let mut response = body.into_response();
+    let headers = response.headers_mut();
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(kind));
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=86400"));
+    response
+}
+
+/// What every page knows: the language and its words, who is signed in (with the CSRF token
+/// their forms carry).
+pub(crate) struct Chrome {
+    pub(crate) lang: Lang,
+    pub(crate) t: &'static Words,
+    pub(crate) user: Option<(String, String)>,
+    pub(crate) csrf: String,
+}
+
+impl Chrome {
+    fn new(lang: Lang, identity: Option<&Identity>) -> Chrome {
+        let csrf = match identity.map(|i| &i.credential) {
+            Some(Credential::Session { csrf }) => csrf.clone(),
+            _ => String::new(),
+        };
+        Chrome { lang, t: lang.words(), user: identity.map(|i| (i.user.id.clone(), i.user.display_name.clone())), csrf }
+    }
+}
+
+/// A signed-in person on a page: their identity and the page's chrome. Anyone else is sent to
+/// the sign-in page (and back here afterwards).
+pub(crate) struct Signed {
+    pub(crate) identity: Identity,
+    pub(crate) chrome: Chrome,
+}
+
+impl FromRequestParts<AppState> for Signed {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &AppState) -> Result<Self, Self::Rejection> {
+        let lang = Lang::of(&parts.headers);
+        match parts.extensions.get::<Caller>() {
+            Some(Caller::Known(identity)) => {
+                Ok(Signed { chrome: Chrome::new(lang, Some(identity)), identity: identity.clone() })
+            }
+            Some(Caller::Refused(problem)) => Err(WebError::from(problem.clone()).page(lang)),
+            _ => {
+                let here = parts.extensions.get::<OriginalUri>().map_or("/".to_string(), |u| u.0.to_string());
+                let next = if parts.method == axum::http::Method::GET { here } else { "/".to_string() };
+                Err(Redirect::to(&format!("/login?next={}", encode(&next))).into_response())
+            }
+        }
+    }
+}
+
+/// A page's language, for pages anyone may see.
+pub(crate) struct PageLang(pub Lang);
+
+impl<S: Send + Sync> FromRequestParts<S> for PageLang {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        Ok(PageLang(Lang::of(&parts.headers)))
+    }
+}
+
+/// Percent-encodes a path for a query parameter.
+fn encode(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => (b as char).to_string(),
+            other => format!("%{other:02X}"),
+        })
+        .collect()
+}
+
+/// Renders a template as a page.
+pub(crate) fn render(template: &impl Template) -> Response {
+    match template.render() {
+        Ok(html) => Html(html).into_response(),
+        Err(error) => Problem::internal(error).into_response(),
+    }
+}
+
+/// Why a page could not be shown or an action was refused: shown as a page in the person's
+/// language, with the service's own words for the reason.
+#[derive(Debug)]
+pub(crate) struct WebError {
+    status: StatusCode,
+    detail: String,
+}
+
+impl From<Problem> for WebError {
+    fn from(problem: Problem) -> WebError {
+        WebError { status: problem.status(), detail: problem.body().detail.clone() }
+    }
+}
+
+impl From<junro_engine::runtime::EngineError> for WebError {
+    fn from(error: junro_engine::runtime::EngineError) -> WebError {
+        WebError::from(Problem::from(error))
+    }
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+struct ErrorPage<'a> {
+    chrome: Chrome,
+    title: &'a str,
+    detail: &'a str,
+}
+
+impl WebError {
+    /// The error as a page.
+    pub(crate) fn page(&self, lang: Lang) -> Response {
+        let t = lang.words();
+        let title = match self.status {
+            StatusCode::NOT_FOUND => t.not_found,
+            StatusCode::FORBIDDEN => t.forbidden,
+            StatusCode::CONFLICT => t.conflict,
+            _ => t.bad_request,
+        };
+        let chrome = Chrome { lang, t, user: None, csrf: String::new() };
+        let mut response = render(&ErrorPage { chrome, title, detail: &self.detail });
+        *response.status_mut() = self.status;
+        response
+    }
+}
+
+/// A refusal on a page, in the person's language.
+pub(crate) struct Failure(pub Lang, pub WebError);
+
+impl IntoResponse for Failure {
+    fn into_response(self) -> Response {
+        self.1.page(self.0)
+    }
+}
+
+/// A page's result: the page, or the error page.
+pub(crate) type PageResult = Result<Response, Failure>;
+
+/// Attaches the language to an error, for `?`.
+pub(crate) trait InLang<T> {
+    fn in_lang(self, lang: Lang) -> Result<T, Failure>;
+}
+
+impl<T, E: Into<WebError>> InLang<T> for Result<T, E> {
+    fn in_lang(self, lang: Lang) -> Result<T, Failure> {
+        self.map_err(|e| Failure(lang, e.into()))
+    }
+}
+
+/// After a changing form: the page to show next (303, so a reload does not post again).
+pub(crate) fn see_other(to: &str) -> Response {
+    Redirect::to(to).into_response()
+}
