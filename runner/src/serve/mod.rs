@@ -51,6 +51,11 @@ use std::net::SocketAddr;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::trace::TraceLayer;
 
+/// Every route of the staff's pages as `METHOD /path` (the API's are in `/openapi.json`).
+pub fn page_routes() -> Vec<String> {
+    web::routes()
+}
+
 /// The service's router: the API, health, metrics and the OpenAPI document.
 pub fn app(state: AppState) -> Router {
     let (api, openapi) = api::router().split_for_parts();

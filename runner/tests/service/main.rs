@@ -7,6 +7,7 @@ mod jobs;
 mod kpi;
 mod malformed;
 mod matrix;
+mod pages;
 mod process;
 mod race;
 mod sessions;

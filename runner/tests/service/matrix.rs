@@ -17,7 +17,7 @@ const CALLERS: [&str; 8] = ["anonymous", "op_a", "op_b", "back", "sup_a", "manag
 
 /// Where the fixture order of vendor A stands when a cell runs.
 #[derive(Clone, Copy)]
-enum Stage {
+pub(super) enum Stage {
     /// Its intake is ready, unclaimed.
     Intake,
     /// Its intake is claimed by op-a.
@@ -36,13 +36,13 @@ enum Stage {
     Deputy,
 }
 
-struct Fixture {
-    order: String,
-    key: String,
+pub(super) struct Fixture {
+    pub(super) order: String,
+    pub(super) key: String,
     /// The intake (or the failed step of an incident).
-    task: u64,
+    pub(super) task: u64,
     /// The back-office review, once ready.
-    review: u64,
+    pub(super) review: u64,
 }
 
 /// The request a route is tried with: (stage, path, body).
@@ -163,13 +163,13 @@ fn stage(route: &str) -> Stage {
 }
 
 /// The callers, their tokens; op_a signs in with a browser session instead (cookie and CSRF).
-struct Callers {
+pub(super) struct Callers {
     tokens: BTreeMap<&'static str, String>,
     session: (String, String),
     op_b_token_id: String,
 }
 
-async fn callers(service: &Service) -> Callers {
+pub(super) async fn callers(service: &Service) -> Callers {
     let mut tokens = BTreeMap::new();
     tokens.insert("op_a", service.user("op-a", &["operator"], Some("vendor-a"), &[]).await);
     tokens.insert("op_b", service.user("op-b", &["operator"], Some("vendor-b"), &[]).await);
@@ -184,7 +184,7 @@ async fn callers(service: &Service) -> Callers {
     Callers { tokens, session, op_b_token_id }
 }
 
-async fn fixture(service: &Service, stage: Stage) -> Fixture {
+pub(super) async fn fixture(service: &Service, stage: Stage) -> Fixture {
     let engine = &service.state.engine;
     let op_a = Actor::person("op-a", &["operator"], Some("vendor-a"));
     let back = Actor::person("back", &["reviewer"], None);
@@ -258,7 +258,7 @@ async fn fixture(service: &Service, stage: Stage) -> Fixture {
 }
 
 /// Empties the database of orders and users (the audit trail stays: it is append-only).
-async fn empty(url: &str) {
+pub(super) async fn empty(url: &str) {
     use sqlx::Executor as _;
     const TABLES: [&str; 8] = ["sessions", "api_tokens", "users", "tasks", "jobs", "events", "orders", "deputies"];
     if url.starts_with("sqlite:") {
@@ -303,7 +303,7 @@ async fn cell(url: &str, route: &str, caller: &str) -> u16 {
 }
 
 /// The session cookie as the service signs it (`name=value`).
-fn signed_cookie(service: &Service, id: &str) -> String {
+pub(super) fn signed_cookie(service: &Service, id: &str) -> String {
     use axum::response::IntoResponse as _;
     use axum_extra::extract::SignedCookieJar;
     use axum_extra::extract::cookie::{Cookie, Key};

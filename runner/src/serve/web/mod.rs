@@ -20,7 +20,7 @@ use axum::extract::{FromRequestParts, OriginalUri};
 use axum::http::request::Parts;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
-use axum::routing::{get, post};
+use axum::routing::{MethodRouter, get, post};
 pub(crate) use i18n::Lang;
 use i18n::Words;
 
@@ -29,22 +29,35 @@ const HTMX: &[u8] = include_bytes!("../../../static/htmx-2.0.11.min.js");
 /// The pages' style sheet.
 const CSS: &str = include_str!("../../../static/junro.css");
 
+/// Every page route with its method: the one table the router is built from and the
+/// authorisation matrix of the pages (`runner/tests/service/pages.rs`) reads.
+fn table() -> Vec<(&'static str, &'static str, MethodRouter<AppState>)> {
+    vec![
+        ("GET", "/", get(work::page)),
+        ("GET", "/login", get(session::form)),
+        ("POST", "/login", post(session::submit)),
+        ("POST", "/logout", post(session::sign_out)),
+        ("POST", "/lang", post(session::language)),
+        ("POST", "/work/next", post(work::take_next)),
+        ("GET", "/orders/{order}", get(order::page)),
+        ("GET", "/orders/{order}/tasks/{instance}", get(task::page)),
+        ("POST", "/orders/{order}/tasks/{instance}/claim", post(task::claim)),
+        ("POST", "/orders/{order}/tasks/{instance}/complete", post(task::complete)),
+        ("POST", "/orders/{order}/tasks/{instance}/release", post(task::release)),
+        ("POST", "/orders/{order}/tasks/{instance}/send-back", post(task::send_back)),
+        ("GET", "/static/htmx-2.0.11.min.js", get(htmx)),
+        ("GET", "/static/junro.css", get(css)),
+    ]
+}
+
 /// The pages' routes.
 pub(crate) fn router() -> Router<AppState> {
-    Router::new()
-        .route("/", get(work::page))
-        .route("/login", get(session::form).post(session::submit))
-        .route("/logout", post(session::sign_out))
-        .route("/lang", post(session::language))
-        .route("/work/next", post(work::take_next))
-        .route("/orders/{order}", get(order::page))
-        .route("/orders/{order}/tasks/{instance}", get(task::page))
-        .route("/orders/{order}/tasks/{instance}/claim", post(task::claim))
-        .route("/orders/{order}/tasks/{instance}/complete", post(task::complete))
-        .route("/orders/{order}/tasks/{instance}/release", post(task::release))
-        .route("/orders/{order}/tasks/{instance}/send-back", post(task::send_back))
-        .route("/static/htmx-2.0.11.min.js", get(htmx))
-        .route("/static/junro.css", get(css))
+    table().into_iter().fold(Router::new(), |router, (_, path, handler)| router.route(path, handler))
+}
+
+/// Every page route as `METHOD /path`.
+pub(crate) fn routes() -> Vec<String> {
+    table().into_iter().map(|(method, path, _)| format!("{method} {path}")).collect()
 }
 
 async fn htmx() -> Response {
