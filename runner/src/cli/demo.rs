@@ -30,6 +30,75 @@ pub(crate) struct DemoArgs {
     /// Print `started <business_key> <order_id>` for each order as soon as it is stored.
     #[arg(long)]
     print_started: bool,
+    /// Then serve the staff's pages and the API on the month's orders, with demo users (an
+    /// operator of each vendor, a vendor supervisor, the back office, a manager, an
+    /// administrator), until Ctrl-C.
+    #[arg(long)]
+    serve: bool,
+    /// Where `--serve` listens.
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    listen: String,
+}
+
+/// The demo's people who may sign in: (id, name, roles, vendor, flags). Their ids are those the
+/// simulation worked under, so each finds the month's work of their kind.
+const DEMO_USERS: &[(&str, &str, &[&str], Option<&str>, &[&str])] = &[
+    ("op-a01", "山田 花子 (A社)", &["operator"], Some("vendor_a"), &[]),
+    ("op-b01", "佐藤 次郎 (B社)", &["operator"], Some("vendor_b"), &[]),
+    ("op-c01", "鈴木 三郎 (C社)", &["operator"], Some("vendor_c"), &[]),
+    ("sv-a01", "高橋 美咲 (A社SV)", &["operator"], Some("vendor_a"), &["supervisor"]),
+    ("bo-reviewer1", "伊藤 健 (審査)", &["reviewer"], None, &[]),
+    ("bo-credit1", "渡辺 恵 (与信)", &["credit_officer"], None, &[]),
+    ("bo-manager1", "中村 聡 (業務部長)", &["manager", "supervisor"], None, &["manager", "supervisor"]),
+    ("admin", "管理者", &[], None, &["admin"]),
+];
+
+/// A demo user's password: printed, never for production.
+fn demo_password(id: &str) -> String {
+    format!("{id}-demo")
+}
+
+fn serve(options: &crate::demo::Options, url: &str, listen: &str) -> anyhow::Result<()> {
+    use crate::serve::auth::users::NewUser;
+    use anyhow::Context as _;
+    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
+    runtime.block_on(async {
+        let config = crate::serve::config::ServeConfig {
+            listen: listen.to_string(),
+            database: url.to_string(),
+            flows: None,
+            calendars: crate::demo::calendars_file(options),
+            ..crate::serve::config::ServeConfig::default()
+        };
+        let (state, _) = crate::serve::open::open(config).await?;
+        crate::demo::register_actions(&state.engine, options.seed);
+        let now = state.engine.now();
+        println!();
+        println!("Demo users (password = id + \"-demo\"; for trying out only):");
+        for (id, name, roles, vendor, flags) in DEMO_USERS {
+            let new = NewUser {
+                id: (*id).to_string(),
+                display_name: Some((*name).to_string()),
+                roles: roles.iter().map(|r| (*r).to_string()).collect(),
+                vendor: vendor.map(str::to_string),
+                supervisor: flags.contains(&"supervisor"),
+                manager: flags.contains(&"manager"),
+                admin: flags.contains(&"admin"),
+                password: Some(demo_password(id)),
+            };
+            if state.db.user(id).await?.is_none() {
+                state.db.add_user(&new, now).await.with_context(|| format!("adding demo user {id}"))?;
+            }
+            let scope = vendor.unwrap_or("in-house");
+            let what = if flags.contains(&"admin") { "administrator".to_string() } else { roles.join(", ") };
+            println!("  {id:<13} {:<18} {name} — {what}, {scope}", demo_password(id));
+        }
+        let listener = tokio::net::TcpListener::bind(listen).await.with_context(|| format!("listening on {listen}"))?;
+        println!();
+        println!("Open http://{listen}/ and sign in as one of them (Ctrl-C stops).");
+        crate::serve::run(listener, state, super::serve::shutdown_signal()).await?;
+        Ok(())
+    })
 }
 
 pub(crate) fn run(args: DemoArgs) -> anyhow::Result<ExitCode> {
@@ -42,6 +111,9 @@ pub(crate) fn run(args: DemoArgs) -> anyhow::Result<ExitCode> {
         quiet: args.quiet,
         print_started: args.print_started,
     };
-    crate::demo::run(&options, &mut std::io::stdout().lock())?;
+    let url = crate::demo::run(&options, &mut std::io::stdout().lock())?;
+    if args.serve {
+        serve(&options, &url, &args.listen)?;
+    }
     Ok(ExitCode::SUCCESS)
 }

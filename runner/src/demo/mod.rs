@@ -76,8 +76,7 @@ fn fresh_default() -> anyhow::Result<String> {
 /// The business calendars: `--calendars`, else `calendars.yaml` beside the flows folder (as in
 /// `examples/`), else the engine's default.
 fn calendars(options: &Options) -> anyhow::Result<Calendars> {
-    let beside = options.flows.parent().map(|p| p.join("calendars.yaml")).filter(|p| p.is_file());
-    let Some(path) = options.calendars.clone().or(beside) else { return Ok(EngineOptions::default().calendars) };
+    let Some(path) = calendars_file(options) else { return Ok(EngineOptions::default().calendars) };
     let text = std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
     Calendars::from_yaml(&text).with_context(|| format!("reading calendars from {}", path.display()))
 }
@@ -103,12 +102,28 @@ fn report_folder(url: &str) -> PathBuf {
 }
 
 /// Runs the demo and prints its summary to `out`.
-pub(crate) fn run(options: &Options, out: &mut impl Write) -> anyhow::Result<()> {
+/// Simulates the month; returns the database's URL.
+pub(crate) fn run(options: &Options, out: &mut impl Write) -> anyhow::Result<String> {
     let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
     runtime.block_on(simulate(options, out))
 }
 
-async fn simulate(options: &Options, out: &mut impl Write) -> anyhow::Result<()> {
+/// Registers the simulation's stand-ins for the partner systems on a served engine, so that the
+/// automatic steps of orders worked in the pages run as they did during the month.
+pub(crate) fn register_actions(engine: &Arc<Engine>, seed: u64) {
+    let catalog = catalog::Catalog::new(&engine.latest_flows());
+    let shared = Arc::new(Mutex::new(actions::Shared::default()));
+    let clock = Arc::new(VirtualClock::new(engine.now()));
+    actions::register(engine, &catalog, &shared, &clock, seed);
+}
+
+/// The business calendars the demo ran with.
+pub(crate) fn calendars_file(options: &Options) -> Option<std::path::PathBuf> {
+    let beside = options.flows.parent().map(|p| p.join("calendars.yaml")).filter(|p| p.is_file());
+    options.calendars.clone().or(beside)
+}
+
+async fn simulate(options: &Options, out: &mut impl Write) -> anyhow::Result<String> {
     let wall = Instant::now();
     if !options.flows.is_dir() {
         bail!("no flows folder {} (run from the repository root, or pass --flows DIR)", options.flows.display());
@@ -216,7 +231,7 @@ async fn simulate(options: &Options, out: &mut impl Write) -> anyhow::Result<()>
     writeln!(out)?;
     look(out, &url)?;
     writeln!(out, "Wall time {:.1} s", wall.elapsed().as_secs_f64())?;
-    Ok(())
+    Ok(url)
 }
 
 /// How to look at the database.

@@ -13,6 +13,8 @@ use serde::Deserialize;
 /// A task as a row of a list.
 pub(crate) struct Row {
     pub(crate) task: TaskView,
+    /// The flow's label.
+    pub(crate) flow: String,
     pub(crate) href: String,
     pub(crate) due: String,
     pub(crate) ready: String,
@@ -41,6 +43,7 @@ pub(crate) fn rows(state: &AppState, chrome: &Chrome, tasks: Vec<junro_engine::s
                 _ => "",
             };
             Row {
+                flow: state.engine.latest_flow(&task.flow).map_or_else(|| task.flow.clone(), |f| f.label.clone()),
                 href: format!("/orders/{}/tasks/{}", task.order, task.instance),
                 due: task.due_at.map(|d| local_time(state, d)).unwrap_or_default(),
                 ready: local_time(state, task.ready_at),
