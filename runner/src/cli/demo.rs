@@ -40,9 +40,12 @@ pub(crate) struct DemoArgs {
     listen: String,
 }
 
-/// The demo's people who may sign in: (id, name, roles, vendor, flags). Their ids are those the
-/// simulation worked under, so each finds the month's work of their kind.
-const DEMO_USERS: &[(&str, &str, &[&str], Option<&str>, &[&str])] = &[
+/// A demo person who may sign in: id, name, roles, vendor, flags.
+type DemoUser = (&'static str, &'static str, &'static [&'static str], Option<&'static str>, &'static [&'static str]);
+
+/// The demo's people who may sign in. Their ids are those the simulation worked under, so each
+/// finds the month's work of their kind.
+const DEMO_USERS: &[DemoUser] = &[
     ("op-a01", "山田 花子 (A社)", &["operator"], Some("vendor_a"), &[]),
     ("op-b01", "佐藤 次郎 (B社)", &["operator"], Some("vendor_b"), &[]),
     ("op-c01", "鈴木 三郎 (C社)", &["operator"], Some("vendor_c"), &[]),
