@@ -52,7 +52,8 @@ fn driver() -> Option<Driver> {
     panic!("chromedriver did not start listening");
 }
 
-async fn browser(driver: &Driver) -> Client {
+/// A headless Chromium, Japanese, with JavaScript on or off.
+async fn browser(driver: &Driver, javascript: bool) -> Client {
     let mut capabilities = serde_json::Map::new();
     capabilities.insert(
         "goog:chromeOptions".into(),
@@ -61,7 +62,8 @@ async fn browser(driver: &Driver) -> Client {
             "args": ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
                 "--disable-dev-shm-usage", "--window-size=1280,800", "--lang=ja"],
-            "prefs": {"intl.accept_languages": "ja"}
+            "prefs": {"intl.accept_languages": "ja",
+                "profile.managed_default_content_settings.javascript": if javascript { 1 } else { 2 }}
         }),
     );
     let connector = hyper_util::client::legacy::connect::HttpConnector::new();
@@ -113,6 +115,16 @@ async fn sign_in(client: &Client, base: &str, user: &str) -> Result<(), String> 
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_operator_takes_next_fixes_a_field_and_another_vendor_sees_nothing() {
+    operator_takes_next_fixes_a_field(true).await;
+}
+
+/// The same with JavaScript disabled: every action is a plain form.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_same_works_without_javascript() {
+    operator_takes_next_fixes_a_field(false).await;
+}
+
+async fn operator_takes_next_fixes_a_field(javascript: bool) {
     let Some(driver) = driver() else { return };
     let service = Service::start().await;
     let base = service.base.clone();
@@ -125,7 +137,7 @@ async fn an_operator_takes_next_fixes_a_field_and_another_vendor_sees_nothing() 
     assert_eq!(status, 201, "{started}");
     let id = started["id"].as_str().expect("id").to_string();
 
-    let client = browser(&driver).await;
+    let client = browser(&driver, javascript).await;
     let c = &client;
     step!(c, "sign-in", sign_in(c, &base, "op-a").await);
     let heading =
@@ -212,6 +224,150 @@ async fn an_operator_takes_next_fixes_a_field_and_another_vendor_sees_nothing() 
         let page = c.source().await.map_err(text_err)?;
         if title != "見つかりません" || page.contains("山田太郎") {
             return Err(format!("vendor B reads {title:?}"));
+        }
+        Ok(())
+    });
+    client.close().await.expect("browser closed");
+    service.stop().await;
+}
+
+/// A supervisor gives a task to a colleague; a back-office reviewer sends an order back with a
+/// reason, and the front operator finds the task again with the reason in its history.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_supervisor_reassigns_and_a_sent_back_order_returns_to_the_front() {
+    let Some(driver) = driver() else { return };
+    let service = Service::start().await;
+    let base = service.base.clone();
+    let system = service.user("partner-gw", &[], None, &[]).await;
+    service.user("op-a", &["operator"], Some("vendor-a"), &["password"]).await;
+    service.user("op-a2", &["operator"], Some("vendor-a"), &[]).await;
+    service.user("sup-a", &["operator"], Some("vendor-a"), &["supervisor", "password"]).await;
+    service.user("back", &["reviewer"], None, &["password"]).await;
+    let start = |key: &str, building: &str| {
+        json!({"flow": "service_order", "business_key": key, "vendor": "vendor-a",
+            "data": {"customer_name": "佐藤花子", "building_type": building}})
+    };
+    let (_, first) = service.call("POST", "/api/v1/orders", Some(&system), Some(start("TEAM-1", "apartment"))).await;
+    let (_, second) = service.call("POST", "/api/v1/orders", Some(&system), Some(start("TEAM-2", "house"))).await;
+    let (first, second) =
+        (first["id"].as_str().expect("id").to_string(), second["id"].as_str().expect("id").to_string());
+    // The second order's intake is done: a house goes to the back-office review.
+    let engine = &service.state.engine;
+    let op_a = junro_engine::machine::Actor::person("op-a", &["operator"], Some("vendor-a"));
+    let intake = |order: String| async move {
+        *engine.order_state(&order).await.expect("order").tokens.keys().next().expect("a task")
+    };
+    engine
+        .complete(&second, intake(second.clone()).await, &op_a, None, serde_json::Map::new())
+        .await
+        .expect("intake done");
+
+    let client = browser(&driver, true).await;
+    let c = &client;
+    step!(c, "supervisor", sign_in(c, &base, "sup-a").await);
+    let task = intake(first.clone()).await;
+    step!(c, "reassign", {
+        c.goto(&format!("{base}/team")).await.map_err(text_err)?;
+        let pick = format!("pick-{first}-{task}");
+        c.wait().for_element(Locator::Id(&pick)).await.map_err(text_err)?.click().await.map_err(text_err)?;
+        c.find(Locator::Id("to")).await.map_err(text_err)?.select_by_value("op-a2").await.map_err(text_err)?;
+        c.find(Locator::Id("reassign")).await.map_err(text_err)?.click().await.map_err(text_err)?;
+        let done =
+            c.wait().for_element(Locator::Id("reassigned")).await.map_err(text_err)?.text().await.map_err(text_err)?;
+        if !done.ends_with("1/1") {
+            return Err(format!("the notice says {done:?}"));
+        }
+        Ok(())
+    });
+    snapshot(c, "team").await;
+    let state = engine.order_state(&first).await.expect("order");
+    let holder = state.tokens.values().find_map(|t| match &t.activity {
+        junro_engine::machine::Activity::Task { assignee, .. } => assignee.clone(),
+        _ => None,
+    });
+    assert_eq!(holder.as_deref(), Some("op-a2"), "the task is the colleague's now");
+
+    c.delete_all_cookies().await.expect("signed out");
+    step!(c, "back-office", sign_in(c, &base, "back").await);
+    step!(c, "send-back", {
+        c.find(Locator::Id("take-next")).await.map_err(text_err)?.click().await.map_err(text_err)?;
+        let reason = c.wait().for_element(Locator::Id("reason")).await.map_err(text_err)?;
+        reason.send_keys("建物種別を確認してください").await.map_err(text_err)?;
+        c.find(Locator::Css("form button.danger")).await.map_err(text_err)?.click().await.map_err(text_err)?;
+        let notice =
+            c.wait().for_element(Locator::Css("p.notice")).await.map_err(text_err)?.text().await.map_err(text_err)?;
+        if notice != "差し戻しました" {
+            return Err(format!("the notice says {notice:?}"));
+        }
+        Ok(())
+    });
+    c.delete_all_cookies().await.expect("signed out");
+    step!(c, "front-again", sign_in(c, &base, "op-a").await);
+    step!(c, "returned", {
+        let link = format!("a[href^='/orders/{second}/tasks/']");
+        c.find(Locator::Css(&link)).await.map_err(text_err)?.click().await.map_err(text_err)?;
+        c.wait().for_element(Locator::Id("f-customer_name")).await.map_err(text_err)?;
+        c.goto(&format!("{base}/orders/{second}")).await.map_err(text_err)?;
+        let history = c
+            .wait()
+            .for_element(Locator::Css("ol.timeline"))
+            .await
+            .map_err(text_err)?
+            .text()
+            .await
+            .map_err(text_err)?;
+        if !history.contains("建物種別を確認してください") {
+            return Err(format!("the reason is in the history: {history}"));
+        }
+        Ok(())
+    });
+    client.close().await.expect("browser closed");
+    service.stop().await;
+}
+
+/// A manager opens the dashboard: the KPI report of their scope, with its charts, in the page
+/// (the three orders received); an operator is refused it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_manager_reads_the_dashboard_and_an_operator_may_not() {
+    let Some(driver) = driver() else { return };
+    let service = Service::start().await;
+    let base = service.base.clone();
+    let system = service.user("partner-gw", &[], None, &[]).await;
+    service.user("manager", &[], None, &["manager", "password"]).await;
+    service.user("op-a", &["operator"], Some("vendor-a"), &["password"]).await;
+    for key in ["KPI-1", "KPI-2", "KPI-3"] {
+        let order = json!({"flow": "service_order", "business_key": key, "vendor": "vendor-a",
+            "data": {"customer_name": "山田太郎", "building_type": "apartment"}});
+        let (status, _) = service.call("POST", "/api/v1/orders", Some(&system), Some(order)).await;
+        assert_eq!(status, 201);
+    }
+    let client = browser(&driver, true).await;
+    let c = &client;
+    step!(c, "manager", sign_in(c, &base, "manager").await);
+    step!(c, "dashboard", {
+        c.goto(&format!("{base}/dashboard")).await.map_err(text_err)?;
+        let title = c.find(Locator::Css("h1")).await.map_err(text_err)?.text().await.map_err(text_err)?;
+        if title != "KPIダッシュボード" {
+            return Err(format!("the page is {title:?}"));
+        }
+        c.wait().for_element(Locator::Id("report")).await.map_err(text_err)?.enter_frame().await.map_err(text_err)?;
+        c.wait().for_element(Locator::Css("svg")).await.map_err(text_err)?;
+        let heading = c.find(Locator::Css("h1")).await.map_err(text_err)?.text().await.map_err(text_err)?;
+        let page = c.find(Locator::Css("body")).await.map_err(text_err)?.text().await.map_err(text_err)?;
+        if heading != "KPI report" || !page.contains("ORDERS RECEIVED\n3") {
+            return Err(format!("the report in the frame reads {heading:?}: {}", &page[..page.len().min(300)]));
+        }
+        c.enter_parent_frame().await.map_err(text_err)?;
+        Ok(())
+    });
+    snapshot(c, "dashboard").await;
+    c.delete_all_cookies().await.expect("signed out");
+    step!(c, "operator", sign_in(c, &base, "op-a").await);
+    step!(c, "operator-dashboard", {
+        c.goto(&format!("{base}/dashboard")).await.map_err(text_err)?;
+        let title = c.find(Locator::Css("h1")).await.map_err(text_err)?.text().await.map_err(text_err)?;
+        if title != "この操作は許可されていません" {
+            return Err(format!("the operator reads {title:?}"));
         }
         Ok(())
     });

@@ -20,9 +20,9 @@ const PEOPLE: [(&str, &str); 7] = [
 
 fn stage(route: &str) -> Stage {
     match route {
-        "POST /orders/{order}/tasks/{instance}/release" | "POST /orders/{order}/tasks/{instance}/complete" => {
-            Stage::Claimed
-        }
+        "POST /orders/{order}/tasks/{instance}/release"
+        | "POST /orders/{order}/tasks/{instance}/complete"
+        | "POST /team/reassign" => Stage::Claimed,
         "POST /orders/{order}/tasks/{instance}/send-back" => Stage::Review,
         _ => Stage::Intake,
     }
@@ -45,6 +45,7 @@ fn request(route: &str, order: &str, task: u64, review: u64) -> (String, Vec<(&'
         "POST /orders/{order}/tasks/{instance}/send-back" => {
             vec![("to", "intake".into()), ("reason", "建物種別を確認してください".into())]
         }
+        "POST /team/reassign" => vec![("task", format!("{order}:{task}")), ("to", "op-a".into())],
         _ => Vec::new(),
     };
     (path, form)

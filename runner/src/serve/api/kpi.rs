@@ -106,13 +106,24 @@ pub async fn kpi(
     identity: Identity,
     Params(params): Params<KpiParams>,
 ) -> ApiResult<Response> {
+    let (rendered, format) = kpi_rendered(&state, &identity, params).await?;
+    Ok(answer(rendered, format))
+}
+
+/// The KPI report as `GET /api/v1/kpi` renders it (bytes, file stem, filters in words), for
+/// the manager's scope; the dashboard page shows the HTML one.
+pub(crate) async fn kpi_rendered(
+    state: &AppState,
+    identity: &Identity,
+    params: KpiParams,
+) -> ApiResult<((Vec<u8>, String, String), ReportFormat)> {
     identity.require_manager()?;
     let format = report_format(params.format.as_deref())?;
     let (from, to) = (day("from", params.from.as_deref())?, day("to", params.to.as_deref())?);
     in_order(from, to)?;
     let now = moment("now", params.now.as_deref())?;
-    let vendor = scope(&identity, params.vendor)?;
-    let config = kpi_config(&state)?;
+    let vendor = scope(identity, params.vendor)?;
+    let config = kpi_config(state)?;
     let mut data = state.engine.kpi_data(now).await?;
     let zone = data.zone();
     let query = KpiQuery { from: start_of("from", from, &zone)?, to: start_of("to", to, &zone)?, now: None };
@@ -142,7 +153,7 @@ pub async fn kpi(
         Ok((bytes, name, filters.describe()))
     })
     .await?;
-    Ok(answer(rendered, format))
+    Ok((rendered, format))
 }
 
 /// The reminder list as `junro stalled` makes it: what to follow up by vendor and step, stalled

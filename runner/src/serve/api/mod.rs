@@ -11,6 +11,7 @@ pub mod orders;
 pub mod session;
 pub mod signals;
 pub mod tasks;
+pub mod team;
 
 use super::problem::Problem;
 use super::state::AppState;
@@ -84,8 +85,8 @@ pub(crate) fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(tasks::send_back))
         .routes(routes!(tasks::pull_back))
         .routes(routes!(tasks::transfer))
-        .routes(routes!(tasks::team))
-        .routes(routes!(tasks::reassign))
+        .routes(routes!(team::team))
+        .routes(routes!(team::reassign))
         .routes(routes!(deputies::list, deputies::name))
         .routes(routes!(deputies::end))
         .routes(routes!(jobs::fetch))

@@ -1,6 +1,5 @@
 //! Tasks: mine, the queue I may take from, take next, and what a person does with a task
-//! (claim, release, complete, send back, pull back, transfer); the team view and bulk
-//! reassignment for supervisors.
+//! (claim, release, complete, send back, pull back, transfer).
 
 use super::deputies::{OnBehalf, acting};
 use super::{Body, Params, Segments, page};
@@ -349,7 +348,7 @@ pub struct TransferRequest {
     pub to: String,
 }
 
-async fn person(state: &AppState, id: &str) -> ApiResult<Actor> {
+pub(crate) async fn person(state: &AppState, id: &str) -> ApiResult<Actor> {
     let user = state.db.user(id).await.map_err(Problem::internal)?;
     match user {
         Some(u) if !u.disabled => {
@@ -364,7 +363,7 @@ async fn person(state: &AppState, id: &str) -> ApiResult<Actor> {
 
 /// 400 unless `to` may see the order (another vendor's staff may not, even for a task the
 /// flow opens to any vendor).
-fn may_receive(to: &Actor, order: &junro_engine::machine::OrderState) -> Result<(), Problem> {
+pub(crate) fn may_receive(to: &Actor, order: &junro_engine::machine::OrderState) -> Result<(), Problem> {
     match (&to.vendor, &order.vendor) {
         (Some(theirs), Some(owner)) if theirs != owner => Err(Problem::invalid(vec![FieldError {
             field: "to".into(),
@@ -396,108 +395,4 @@ pub async fn transfer(
         Command::Transfer { task: instance, to },
     )
     .await
-}
-
-/// The open tasks of the supervisor's scope (their vendor's, or all for the company's own),
-/// claimed or not.
-#[utoipa::path(get, path = "/api/v1/team", tag = "team", params(QueueQuery),
-    responses((status = 200, body = Vec<TaskView>), (status = 403, body = Problem)))]
-pub async fn team(
-    State(state): State<AppState>,
-    identity: Identity,
-    Params(query): Params<QueueQuery>,
-) -> ApiResult<Json<Vec<TaskView>>> {
-    identity.require_supervisor()?;
-    let Some(filter) = filter_of(&state, &identity, query).await? else { return Ok(Json(Vec::new())) };
-    let tasks = state.engine.tasks(&filter).await?;
-    // A vendor's supervisor sees the tasks of their vendor's orders, not every task open to all.
-    let mut visible = Vec::with_capacity(tasks.len());
-    for task in tasks {
-        if identity.user.vendor.is_none() || visible_state(&state, &identity, &task.order).await.is_ok() {
-            visible.push(view(&state, task));
-        }
-    }
-    Ok(Json(visible))
-}
-
-/// A task to reassign.
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct TaskRef {
-    /// The order.
-    pub order: String,
-    /// The task's number.
-    pub instance: u64,
-}
-
-/// A bulk reassignment.
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct ReassignRequest {
-    /// The tasks (at most 500).
-    pub tasks: Vec<TaskRef>,
-    /// The person who gets them.
-    pub to: String,
-}
-
-/// What happened to one task of a reassignment.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct ReassignResult {
-    /// The order.
-    pub order: String,
-    /// The task's number.
-    pub instance: u64,
-    /// Whether the task is now the person's.
-    pub ok: bool,
-    /// Why not.
-    pub error: Option<Problem>,
-}
-
-/// Gives tasks to a person (supervisors): claimed ones are transferred, unclaimed ones claimed
-/// for them. Each task has its own answer.
-#[utoipa::path(post, path = "/api/v1/team/reassign", tag = "team", request_body = ReassignRequest,
-    responses((status = 200, body = Vec<ReassignResult>), (status = 400, body = Problem), (status = 403, body = Problem)))]
-pub async fn reassign(
-    State(state): State<AppState>,
-    identity: Identity,
-    Body(body): Body<ReassignRequest>,
-) -> ApiResult<Response> {
-    identity.require_supervisor()?;
-    if body.tasks.is_empty() || body.tasks.len() > 500 {
-        return Err(Problem::invalid(vec![FieldError {
-            field: "tasks".into(),
-            message: "name 1 to 500 tasks".into(),
-        }]));
-    }
-    let to = person(&state, &body.to).await?;
-    let mut results = Vec::with_capacity(body.tasks.len());
-    for task in body.tasks {
-        let outcome = async {
-            let view = visible_state(&state, &identity, &task.order).await?;
-            may_receive(&to, &view)?;
-            let claimed = view.tokens.get(&task.instance).is_some_and(|t| {
-                matches!(&t.activity, junro_engine::machine::Activity::Task { assignee: Some(_), .. })
-            });
-            if claimed {
-                state
-                    .engine
-                    .apply(&view.id, &identity.actor(), Command::Transfer { task: task.instance, to: to.clone() })
-                    .await?;
-            } else {
-                state.engine.apply(&view.id, &to, Command::Claim { task: task.instance }).await?;
-            }
-            Ok::<_, Problem>(())
-        }
-        .await;
-        results.push(ReassignResult {
-            order: task.order,
-            instance: task.instance,
-            ok: outcome.is_ok(),
-            error: outcome.err(),
-        });
-    }
-    let detail = format!("to {}: {} of {} reassigned", body.to, results.iter().filter(|r| r.ok).count(), results.len());
-    let mut response = Json(results).into_response();
-    response.extensions_mut().insert(AuditNote::about(body.to.clone(), Some(detail)));
-    Ok(response)
 }

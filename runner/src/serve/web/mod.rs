@@ -5,10 +5,12 @@
 //! nothing the API does not offer and are refused what the API refuses; who is asking comes from
 //! the session cookie alone, and changing forms carry the session's CSRF token (`_csrf`).
 
+mod dashboard;
 mod i18n;
 mod order;
 mod session;
 mod task;
+mod team;
 mod work;
 
 use super::auth::{Caller, Credential, Identity};
@@ -39,6 +41,10 @@ fn table() -> Vec<(&'static str, &'static str, MethodRouter<AppState>)> {
         ("POST", "/logout", post(session::sign_out)),
         ("POST", "/lang", post(session::language)),
         ("POST", "/work/next", post(work::take_next)),
+        ("GET", "/team", get(team::page)),
+        ("GET", "/dashboard", get(dashboard::page)),
+        ("GET", "/dashboard/report", get(dashboard::report)),
+        ("POST", "/team/reassign", post(team::reassign)),
         ("GET", "/orders/{order}", get(order::page)),
         ("GET", "/orders/{order}/tasks/{instance}", get(task::page)),
         ("POST", "/orders/{order}/tasks/{instance}/claim", post(task::claim)),
@@ -82,6 +88,10 @@ pub(crate) struct Chrome {
     pub(crate) lang: Lang,
     pub(crate) t: &'static Words,
     pub(crate) user: Option<(String, String)>,
+    /// Whether the person oversees a team (supervisors and administrators).
+    pub(crate) supervisor: bool,
+    /// Whether the person reads KPIs (managers and administrators).
+    pub(crate) manager: bool,
     pub(crate) csrf: String,
 }
 
@@ -91,7 +101,14 @@ impl Chrome {
             Some(Credential::Session { csrf }) => csrf.clone(),
             _ => String::new(),
         };
-        Chrome { lang, t: lang.words(), user: identity.map(|i| (i.user.id.clone(), i.user.display_name.clone())), csrf }
+        Chrome {
+            lang,
+            t: lang.words(),
+            user: identity.map(|i| (i.user.id.clone(), i.user.display_name.clone())),
+            supervisor: identity.is_some_and(|i| i.user.supervisor || i.user.admin),
+            manager: identity.is_some_and(|i| i.user.manager || i.user.admin),
+            csrf,
+        }
     }
 }
 
@@ -188,7 +205,7 @@ impl WebError {
             StatusCode::CONFLICT => t.conflict,
             _ => t.bad_request,
         };
-        let chrome = Chrome { lang, t, user: None, csrf: String::new() };
+        let chrome = Chrome { lang, t, user: None, supervisor: false, manager: false, csrf: String::new() };
         let mut response = render(&ErrorPage { chrome, title, detail: &self.detail });
         *response.status_mut() = self.status;
         response

@@ -1,0 +1,86 @@
+//! The manager's dashboard: the KPI report of the manager's scope (a vendor's manager sees
+//! that vendor's orders only) with filters by dates, flow and vendor, shown as the report's own
+//! HTML page (its charts and tables), with the downloads beside it. The figures and the
+//! rendering are the API's (`GET /api/v1/kpi`), so page and API never disagree.
+
+use super::{Chrome, InLang, PageResult, Signed, render};
+use crate::serve::api::kpi::{KpiParams, kpi_rendered};
+use crate::serve::middleware::AuditNote;
+use crate::serve::state::AppState;
+use askama::Template;
+use axum::extract::{Query, State};
+use axum::http::HeaderValue;
+use axum::http::header::{CONTENT_TYPE, X_CONTENT_TYPE_OPTIONS};
+use axum::response::IntoResponse;
+use serde::Deserialize;
+
+/// The dashboard's filters.
+#[derive(Debug, Default, Deserialize)]
+pub(crate) struct Filters {
+    #[serde(default)]
+    from: String,
+    #[serde(default)]
+    to: String,
+    #[serde(default)]
+    flow: String,
+    #[serde(default)]
+    vendor: String,
+}
+
+impl Filters {
+    fn params(&self, format: &str) -> KpiParams {
+        let some = |s: &str| (!s.trim().is_empty()).then(|| s.trim().to_string());
+        KpiParams {
+            from: some(&self.from),
+            to: some(&self.to),
+            flow: some(&self.flow),
+            vendor: some(&self.vendor),
+            format: Some(format.to_string()),
+            ..KpiParams::default()
+        }
+    }
+
+    /// The filters as a query string.
+    fn query(&self) -> String {
+        let pairs = [("from", &self.from), ("to", &self.to), ("flow", &self.flow), ("vendor", &self.vendor)];
+        let kept: Vec<(&str, &str)> =
+            pairs.iter().filter(|(_, v)| !v.trim().is_empty()).map(|(k, v)| (*k, v.trim())).collect();
+        serde_urlencoded::to_string(kept).unwrap_or_default()
+    }
+}
+
+#[derive(Template)]
+#[template(path = "dashboard.html")]
+struct DashboardPage {
+    chrome: Chrome,
+    filter: Filters,
+    query: String,
+    flows: Vec<(String, String)>,
+    vendor_fixed: Option<String>,
+}
+
+/// The page: filters, downloads, and the report in a frame.
+pub(crate) async fn page(State(state): State<AppState>, signed: Signed, Query(filter): Query<Filters>) -> PageResult {
+    signed.identity.require_manager().in_lang(signed.chrome.lang)?;
+    let flows = state.engine.latest_flows().iter().map(|f| (f.id.clone(), f.label.clone())).collect();
+    let page = DashboardPage {
+        vendor_fixed: signed.identity.user.vendor.clone(),
+        query: filter.query(),
+        filter,
+        flows,
+        chrome: signed.chrome,
+    };
+    Ok(render(&page))
+}
+
+/// The report itself, as HTML shown in the page (not a download).
+pub(crate) async fn report(State(state): State<AppState>, signed: Signed, Query(filter): Query<Filters>) -> PageResult {
+    let ((bytes, _, filters), _) =
+        kpi_rendered(&state, &signed.identity, filter.params("html")).await.in_lang(signed.chrome.lang)?;
+    let mut response = bytes.into_response();
+    let headers = response.headers_mut();
+    headers.insert(CONTENT_TYPE, HeaderValue::from_static("text/html; charset=utf-8"));
+    headers.insert(X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    response.extensions_mut().insert(AuditNote::read(format!("dashboard{filters}")));
+    Ok(response)
+}
