@@ -29,6 +29,8 @@ pub(crate) enum BenchCommand {
     Http(super::bench_http::HttpBench),
     /// Take-next in a deep queue (100,000 open tasks, the oldest on held orders), alone and at once.
     Queue(super::bench_queue::QueueBench),
+    /// The server time of the staff's pages with a deep queue (10,000 open tasks).
+    Pages(super::bench_pages::PagesBench),
 }
 
 pub(crate) fn run(what: BenchCommand) -> anyhow::Result<ExitCode> {
@@ -39,6 +41,7 @@ pub(crate) fn run(what: BenchCommand) -> anyhow::Result<ExitCode> {
         BenchCommand::Kpi(options) => super::bench_kpi::run(options),
         BenchCommand::Http(options) => super::bench_http::run(options),
         BenchCommand::Queue(options) => super::bench_queue::run(options),
+        BenchCommand::Pages(options) => super::bench_pages::run(options),
     }
 }
 

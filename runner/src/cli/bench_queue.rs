@@ -12,7 +12,7 @@ use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Instant;
 
-const FLOW: &str = r#"lane front "フロント" front
+pub(super) const FLOW: &str = r#"lane front "フロント" front
 role operator "オペレーター"
 
 flow bench_queue "キューベンチ" {
