@@ -286,6 +286,27 @@ async fn a_supervisor_reassigns_and_a_sent_back_order_returns_to_the_front() {
         _ => None,
     });
     assert_eq!(holder.as_deref(), Some("op-a2"), "the task is the colleague's now");
+    // The supervisor puts the order on hold for a reason, then resumes it.
+    step!(c, "hold", {
+        c.goto(&format!("{base}/orders/{first}")).await.map_err(text_err)?;
+        c.wait()
+            .for_element(Locator::Id("hold-reason"))
+            .await
+            .map_err(text_err)?
+            .send_keys("お客様の都合で工事延期")
+            .await
+            .map_err(text_err)?;
+        c.find(Locator::Id("hold")).await.map_err(text_err)?.click().await.map_err(text_err)?;
+        c.wait().for_element(Locator::Id("resume")).await.map_err(text_err)?;
+        let page = c.find(Locator::Css("main")).await.map_err(text_err)?.text().await.map_err(text_err)?;
+        if !page.contains("保留中") || !page.contains("お客様の都合で工事延期") {
+            return Err(format!("the order page says {page}"));
+        }
+        c.find(Locator::Id("resume")).await.map_err(text_err)?.click().await.map_err(text_err)?;
+        c.wait().for_element(Locator::Id("hold")).await.map_err(text_err)?;
+        Ok(())
+    });
+    snapshot(c, "order-resumed").await;
 
     c.delete_all_cookies().await.expect("signed out");
     step!(c, "back-office", sign_in(c, &base, "back").await);

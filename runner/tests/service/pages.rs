@@ -22,8 +22,13 @@ fn stage(route: &str) -> Stage {
     match route {
         "POST /orders/{order}/tasks/{instance}/release"
         | "POST /orders/{order}/tasks/{instance}/complete"
-        | "POST /team/reassign" => Stage::Claimed,
-        "POST /orders/{order}/tasks/{instance}/send-back" => Stage::Review,
+        | "POST /team/reassign"
+        | "POST /orders/{order}/tasks/{instance}/transfer"
+        | "POST /orders/{order}/hold" => Stage::Claimed,
+        "POST /orders/{order}/tasks/{instance}/send-back" | "POST /orders/{order}/tasks/{instance}/pull-back" => {
+            Stage::Review
+        }
+        "POST /orders/{order}/resume" => Stage::Held,
         _ => Stage::Intake,
     }
 }
@@ -46,6 +51,8 @@ fn request(route: &str, order: &str, task: u64, review: u64) -> (String, Vec<(&'
             vec![("to", "intake".into()), ("reason", "建物種別を確認してください".into())]
         }
         "POST /team/reassign" => vec![("task", format!("{order}:{task}")), ("to", "op-a".into())],
+        "POST /orders/{order}/hold" | "POST /orders/{order}/cancel" => vec![("reason", "お客様のご都合".into())],
+        "POST /orders/{order}/tasks/{instance}/transfer" => vec![("to", "sup-a".into())],
         _ => Vec::new(),
     };
     (path, form)

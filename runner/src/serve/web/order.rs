@@ -1,19 +1,26 @@
 //! An order: its facts, its data, where it stands (open tasks linked), and its history in
-//! plain words, each decision with the rule or table that made it and the values it read.
+//! plain words, each decision with the rule or table that made it and the values it read; and
+//! what a person may do to the whole order: hold and resume (保留), cancel (supervisors), pull
+//! back (引戻し) a task they completed.
 
 use super::work::local_time;
-use super::{Chrome, InLang, PageResult, Signed, render};
-use crate::serve::scope::visible_order;
+use super::{Chrome, InLang, PageResult, Signed, render, see_other};
+use crate::serve::scope::{visible_order, visible_state};
 use crate::serve::state::AppState;
 use askama::Template;
+use axum::body::Bytes;
 use axum::extract::{Path, State};
-use junro_engine::machine::{Activity, Status};
+use junro_engine::machine::{Activity, Command, Status};
 
 #[derive(Template)]
 #[template(path = "order.html")]
 struct OrderPage {
     chrome: Chrome,
+    id: String,
     key: String,
+    open_order: bool,
+    held: bool,
+    pull_back: Vec<(u64, String)>,
     flow: String,
     status: String,
     vendor: String,
@@ -51,7 +58,18 @@ pub(crate) async fn page(State(state): State<AppState>, signed: Signed, Path(ord
         .iter()
         .map(|h| (local_time(&state, h.at), junro_engine::explain::describe(&h.event, flow.as_deref())))
         .collect();
+    let me = signed.identity.user.id.clone();
+    let pull_back = order
+        .completions
+        .iter()
+        .filter(|c| c.actor == me && !c.created.is_empty())
+        .map(|c| (c.instance, step(&c.step)))
+        .collect();
     let page = OrderPage {
+        id: order.id.clone(),
+        open_order: matches!(order.status, Status::Open),
+        held: matches!(order.status, Status::OnHold { .. }),
+        pull_back,
         key: order.business_key.clone().unwrap_or_else(|| order.id.clone()),
         flow: flow.as_ref().map_or_else(|| order.flow.clone(), |f| f.label.clone()),
         status,
@@ -67,4 +85,62 @@ pub(crate) async fn page(State(state): State<AppState>, signed: Signed, Path(ord
         chrome: signed.chrome,
     };
     Ok(render(&page))
+}
+
+/// A reason from a form: 1 to 1,000 characters.
+fn reason(body: &[u8], lang: super::Lang) -> Result<String, super::Failure> {
+    let pairs: Vec<(String, String)> = serde_urlencoded::from_bytes(body).unwrap_or_default();
+    let text = pairs.into_iter().find(|(k, _)| k == "reason").map(|(_, v)| v.trim().to_string()).unwrap_or_default();
+    if text.is_empty() || text.chars().count() > 1000 {
+        let problem = crate::serve::problem::Problem::bad_request(lang.words().reason_needed);
+        return Err(super::Failure(lang, problem.into()));
+    }
+    Ok(text)
+}
+
+/// Applies a command to a visible order as the person and shows the order again.
+async fn act(state: &AppState, signed: &Signed, order: &str, command: Command) -> PageResult {
+    let lang = signed.chrome.lang;
+    let view = visible_state(state, &signed.identity, order).await.in_lang(lang)?;
+    state.engine.apply(&view.id, &signed.identity.actor(), command).await.in_lang(lang)?;
+    Ok(see_other(&format!("/orders/{}", view.id)))
+}
+
+/// Puts the order on hold, with a reason.
+pub(crate) async fn hold(
+    State(state): State<AppState>,
+    signed: Signed,
+    Path(order): Path<String>,
+    body: Bytes,
+) -> PageResult {
+    let reason = reason(&body, signed.chrome.lang)?;
+    act(&state, &signed, &order, Command::Hold { reason }).await
+}
+
+/// Resumes the order.
+pub(crate) async fn resume(State(state): State<AppState>, signed: Signed, Path(order): Path<String>) -> PageResult {
+    act(&state, &signed, &order, Command::Resume).await
+}
+
+/// Cancels the order (supervisors and administrators), with a reason.
+pub(crate) async fn cancel(
+    State(state): State<AppState>,
+    signed: Signed,
+    Path(order): Path<String>,
+    body: Bytes,
+) -> PageResult {
+    let lang = signed.chrome.lang;
+    let reason = reason(&body, lang)?;
+    visible_state(&state, &signed.identity, &order).await.in_lang(lang)?;
+    signed.identity.require_supervisor().in_lang(lang)?;
+    act(&state, &signed, &order, Command::Cancel { reason }).await
+}
+
+/// Pulls back a task the person completed, while what followed is untouched.
+pub(crate) async fn pull_back(
+    State(state): State<AppState>,
+    signed: Signed,
+    Path((order, instance)): Path<(String, u64)>,
+) -> PageResult {
+    act(&state, &signed, &order, Command::PullBack { task: instance }).await
 }

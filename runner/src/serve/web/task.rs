@@ -108,6 +108,7 @@ struct TaskPage {
     outcomes: Vec<(String, String)>,
     sendback: Vec<(String, String)>,
     errors: Vec<String>,
+    colleagues: Vec<(String, String)>,
     invalid: bool,
     reason: String,
     reason_error: Option<String>,
@@ -139,15 +140,22 @@ fn spec<'f>(flow: &'f CompiledFlow, step: &str) -> &'f TaskSpec {
     }
 }
 
+/// A form that came back: what was typed, the errors, the send-back reason.
+#[derive(Default)]
+struct Returned<'a> {
+    typed: Option<&'a BTreeMap<String, String>>,
+    errors: Vec<FieldError>,
+    reason: String,
+}
+
 /// The page, with what was typed and the errors when a form came back.
 fn task_page(
     state: &AppState,
     chrome: Chrome,
     (view, flow, step, assignee): (OrderState, std::sync::Arc<CompiledFlow>, String, Option<String>),
     instance: u64,
-    typed: Option<&BTreeMap<String, String>>,
-    errors: Vec<FieldError>,
-    reason: String,
+    Returned { typed, errors, reason }: Returned<'_>,
+    colleagues: Vec<(String, String)>,
 ) -> Response {
     let spec = spec(&flow, &step);
     let me = chrome.user.as_ref().map(|(id, _)| id.clone());
@@ -195,6 +203,7 @@ fn task_page(
             .map(|(o, _)| (o.clone(), spec.outcome_labels.get(o).cloned().unwrap_or_else(|| o.clone())))
             .collect(),
         sendback: spec.sendback.iter().map(|s| (s.clone(), step_label(s))).collect(),
+        colleagues,
         invalid: !field_errors.is_empty() || !general.is_empty(),
         errors: general,
         reason,
@@ -215,7 +224,8 @@ pub(crate) async fn page(
     Path((order, instance)): Path<(String, u64)>,
 ) -> PageResult {
     let task = open_task(&state, &signed, &order, instance).await.in_lang(signed.chrome.lang)?;
-    Ok(task_page(&state, signed.chrome, task, instance, None, Vec::new(), String::new()))
+    let colleagues = colleagues(&state, &signed, &task).await.in_lang(signed.chrome.lang)?;
+    Ok(task_page(&state, signed.chrome, task, instance, Returned::default(), colleagues))
 }
 
 /// The form's fields as typed (the last value of a name wins: a checkbox follows its hidden
@@ -305,7 +315,9 @@ pub(crate) async fn complete(
             }
         }
     }
-    Ok(task_page(&state, signed.chrome, task, instance, Some(&typed), errors, String::new()))
+    let colleagues = colleagues(&state, &signed, &task).await.in_lang(lang)?;
+    let returned = Returned { typed: Some(&typed), errors, reason: String::new() };
+    Ok(task_page(&state, signed.chrome, task, instance, returned, colleagues))
 }
 
 async fn command(state: &AppState, signed: &Signed, order: &str, command: Command) -> Result<String, WebError> {
@@ -348,9 +360,49 @@ pub(crate) async fn send_back(
     if reason.is_empty() {
         let task = open_task(&state, &signed, &order, instance).await.in_lang(lang)?;
         let error = FieldError { field: "reason".into(), message: lang.words().reason_needed.to_string() };
-        return Ok(task_page(&state, signed.chrome, task, instance, None, vec![error], reason));
+        let colleagues = colleagues(&state, &signed, &task).await.in_lang(lang)?;
+        let returned = Returned { typed: None, errors: vec![error], reason };
+        return Ok(task_page(&state, signed.chrome, task, instance, returned, colleagues));
     }
     let command_ = Command::SendBack { task: instance, to, reason };
     command(&state, &signed, &order, command_).await.in_lang(lang)?;
     Ok(see_other("/?notice=sent-back"))
+}
+
+/// The people the task may be handed to: enabled users with its role, of the order's vendor
+/// when it has one (the person's own vendor for vendor staff), not the person.
+async fn colleagues(
+    state: &AppState,
+    signed: &Signed,
+    (view, flow, step, _): &(OrderState, std::sync::Arc<CompiledFlow>, String, Option<String>),
+) -> Result<Vec<(String, String)>, WebError> {
+    let spec = spec(flow, step);
+    let users = state.db.users().await.map_err(Problem::internal)?;
+    let vendor = view.vendor.as_ref().or(signed.identity.user.vendor.as_ref());
+    Ok(users
+        .into_iter()
+        .filter(|u| !u.disabled && u.id != signed.identity.user.id && u.roles.contains(&spec.role))
+        .filter(|u| vendor.is_none() || u.vendor.is_none() || u.vendor.as_ref() == vendor)
+        .map(|u| (u.id, u.display_name))
+        .collect())
+}
+
+/// Hands the task the person holds to a colleague.
+pub(crate) async fn transfer(
+    State(state): State<AppState>,
+    signed: Signed,
+    Path((order, instance)): Path<(String, u64)>,
+    body: axum::body::Bytes,
+) -> PageResult {
+    let lang = signed.chrome.lang;
+    let to = typed(&body).get("to").cloned().unwrap_or_default();
+    let to = crate::serve::api::tasks::person(&state, &to).await.in_lang(lang)?;
+    let view = visible_state(&state, &signed.identity, &order).await.in_lang(lang)?;
+    crate::serve::api::tasks::may_receive(&to, &view).in_lang(lang)?;
+    state
+        .engine
+        .apply(&view.id, &signed.identity.actor(), Command::Transfer { task: instance, to })
+        .await
+        .in_lang(lang)?;
+    Ok(see_other("/?notice=transferred"))
 }

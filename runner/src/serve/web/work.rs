@@ -117,6 +117,7 @@ pub(crate) async fn page(
         Some("done") => Some(chrome.t.done_message),
         Some("sent-back") => Some(chrome.t.sent_back_message),
         Some("released") => Some(chrome.t.released_message),
+        Some("transferred") => Some(chrome.t.transferred_message),
         _ => None,
     };
     let page = WorkPage {
