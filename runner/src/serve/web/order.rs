@@ -53,10 +53,17 @@ pub(crate) async fn page(State(state): State<AppState>, signed: Signed, Path(ord
             (step(&t.step), link)
         })
         .collect();
+    let zone = state.engine.zone();
     let history = view
         .history
         .iter()
-        .map(|h| (local_time(&state, h.at), junro_engine::explain::describe(&h.event, flow.as_deref())))
+        .map(|h| {
+            let text = match lang {
+                super::Lang::Ja => junro_engine::explain::describe_ja(&h.event, flow.as_deref(), &zone),
+                super::Lang::En => junro_engine::explain::describe(&h.event, flow.as_deref()),
+            };
+            (local_time(&state, h.at), text)
+        })
         .collect();
     let me = signed.identity.user.id.clone();
     let pull_back = order

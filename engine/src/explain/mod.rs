@@ -1,6 +1,11 @@
 //! An order's history in words, one line per event, for people: the order page and
 //! `junro order`. Decisions say which rule or table decided, on which values, and where the order
 //! went, so "why did this order go to the back office?" has its answer in the history.
+//! [`describe_ja`] tells the same in Japanese for the staff's pages.
+
+mod ja;
+
+pub use ja::describe_ja;
 
 use crate::compile::CompiledFlow;
 use crate::machine::Event;
