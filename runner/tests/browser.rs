@@ -307,6 +307,18 @@ async fn a_supervisor_reassigns_and_a_sent_back_order_returns_to_the_front() {
         Ok(())
     });
     snapshot(c, "order-resumed").await;
+    // The follow-up list of the supervisor's scope.
+    step!(c, "follow-up", {
+        c.goto(&format!("{base}/stalled")).await.map_err(text_err)?;
+        let title = c.find(Locator::Css("h1")).await.map_err(text_err)?.text().await.map_err(text_err)?;
+        if title != "要フォロー一覧" {
+            return Err(format!("the page is {title:?}"));
+        }
+        c.wait().for_element(Locator::Id("report")).await.map_err(text_err)?.enter_frame().await.map_err(text_err)?;
+        c.wait().for_element(Locator::Css("h1")).await.map_err(text_err)?;
+        c.enter_parent_frame().await.map_err(text_err)?;
+        Ok(())
+    });
 
     c.delete_all_cookies().await.expect("signed out");
     step!(c, "back-office", sign_in(c, &base, "back").await);

@@ -157,8 +157,8 @@ pub(crate) async fn kpi_rendered(
 }
 
 /// The reminder list as `junro stalled` makes it: what to follow up by vendor and step, stalled
-/// orders, and overdue or at-risk tasks (managers and administrators; a vendor's manager reads
-/// only that vendor's orders). Downloads are recorded in the audit trail.
+/// orders, and overdue or at-risk tasks (supervisors, managers and administrators; a vendor's
+/// people read only that vendor's orders). Downloads are recorded in the audit trail.
 #[utoipa::path(get, path = "/api/v1/stalled", tag = "kpi", params(StalledParams),
     responses((status = 200, description = "the reminder list's views", content(
             (Object = "application/json"), (String = "text/csv"), (Vec<u8> = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"), (String = "text/html"))),
@@ -168,17 +168,30 @@ pub async fn stalled(
     identity: Identity,
     Params(params): Params<StalledParams>,
 ) -> ApiResult<Response> {
-    identity.require_manager()?;
+    let (rendered, format) = stalled_rendered(&state, &identity, params).await?;
+    Ok(answer(rendered, format))
+}
+
+/// The reminder list as `GET /api/v1/stalled` renders it, for the caller's scope (supervisors
+/// follow up their team's orders, managers read it too); the pages show the HTML one.
+pub(crate) async fn stalled_rendered(
+    state: &AppState,
+    identity: &Identity,
+    params: StalledParams,
+) -> ApiResult<((Vec<u8>, String, String), ReportFormat)> {
+    if !(identity.user.supervisor || identity.user.manager || identity.user.admin) {
+        return Err(Problem::forbidden("only supervisors, managers and administrators may read the reminder list"));
+    }
     let format = report_format(params.format.as_deref())?;
     let now = moment("now", params.now.as_deref())?;
-    let mut config = kpi_config(&state)?;
+    let mut config = kpi_config(state)?;
     if let Some(text) = params.business_hours.as_deref() {
         config.stalled_after_hours = match text.trim().parse::<f64>() {
             Ok(hours) if hours.is_finite() && hours >= 0.0 => hours,
             _ => return Err(invalid("business_hours", format!("a number of hours, 0 or more, not `{text}`"))),
         };
     }
-    let vendor = scope(&identity, params.vendor)?;
+    let vendor = scope(identity, params.vendor)?;
     let mut data = state.engine.kpi_data(now).await?;
     let zone = data.zone();
     let filters = Filters { from: None, to: None, flow: params.flow, vendor };
@@ -193,7 +206,7 @@ pub async fn stalled(
         Ok((render(&views, None, format, &zone)?, name, filters.describe()))
     })
     .await?;
-    Ok(answer(rendered, format))
+    Ok((rendered, format))
 }
 
 /// The event log for process-mining tools, as `junro export` writes it (managers and

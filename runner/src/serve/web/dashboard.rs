@@ -4,7 +4,7 @@
 //! rendering are the API's (`GET /api/v1/kpi`), so page and API never disagree.
 
 use super::{Chrome, InLang, PageResult, Signed, render};
-use crate::serve::api::kpi::{KpiParams, kpi_rendered};
+use crate::serve::api::kpi::{KpiParams, StalledParams, kpi_rendered, stalled_rendered};
 use crate::serve::middleware::AuditNote;
 use crate::serve::state::AppState;
 use askama::Template;
@@ -53,6 +53,8 @@ impl Filters {
 #[template(path = "dashboard.html")]
 struct DashboardPage {
     chrome: Chrome,
+    /// The follow-up list instead of the KPI report.
+    stalled: bool,
     filter: Filters,
     query: String,
     flows: Vec<(String, String)>,
@@ -64,6 +66,7 @@ pub(crate) async fn page(State(state): State<AppState>, signed: Signed, Query(fi
     signed.identity.require_manager().in_lang(signed.chrome.lang)?;
     let flows = state.engine.latest_flows().iter().map(|f| (f.id.clone(), f.label.clone())).collect();
     let page = DashboardPage {
+        stalled: false,
         vendor_fixed: signed.identity.user.vendor.clone(),
         query: filter.query(),
         filter,
@@ -82,5 +85,52 @@ pub(crate) async fn report(State(state): State<AppState>, signed: Signed, Query(
     headers.insert(CONTENT_TYPE, HeaderValue::from_static("text/html; charset=utf-8"));
     headers.insert(X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
     response.extensions_mut().insert(AuditNote::read(format!("dashboard{filters}")));
+    Ok(response)
+}
+
+/// The follow-up list (`junro stalled`): stalled orders and overdue or at-risk tasks of the
+/// person's scope, for supervisors and managers.
+pub(crate) async fn stalled_page(
+    State(state): State<AppState>,
+    signed: Signed,
+    Query(filter): Query<Filters>,
+) -> PageResult {
+    let user = &signed.identity.user;
+    if !(user.supervisor || user.manager || user.admin) {
+        let problem = crate::serve::problem::Problem::forbidden("supervisors, managers and administrators only");
+        return Err(super::Failure(signed.chrome.lang, problem.into()));
+    }
+    let flows = state.engine.latest_flows().iter().map(|f| (f.id.clone(), f.label.clone())).collect();
+    let page = DashboardPage {
+        stalled: true,
+        vendor_fixed: user.vendor.clone(),
+        query: filter.query(),
+        filter,
+        flows,
+        chrome: signed.chrome,
+    };
+    Ok(render(&page))
+}
+
+/// The follow-up list itself, as HTML shown in the page.
+pub(crate) async fn stalled_report(
+    State(state): State<AppState>,
+    signed: Signed,
+    Query(filter): Query<Filters>,
+) -> PageResult {
+    let some = |s: &str| (!s.trim().is_empty()).then(|| s.trim().to_string());
+    let params = StalledParams {
+        flow: some(&filter.flow),
+        vendor: some(&filter.vendor),
+        format: Some("html".into()),
+        ..StalledParams::default()
+    };
+    let ((bytes, _, filters), _) =
+        stalled_rendered(&state, &signed.identity, params).await.in_lang(signed.chrome.lang)?;
+    let mut response = bytes.into_response();
+    let headers = response.headers_mut();
+    headers.insert(CONTENT_TYPE, HeaderValue::from_static("text/html; charset=utf-8"));
+    headers.insert(X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    response.extensions_mut().insert(AuditNote::read(format!("follow-up list{filters}")));
     Ok(response)
 }

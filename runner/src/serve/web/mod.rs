@@ -44,6 +44,8 @@ fn table() -> Vec<(&'static str, &'static str, MethodRouter<AppState>)> {
         ("GET", "/team", get(team::page)),
         ("GET", "/dashboard", get(dashboard::page)),
         ("GET", "/dashboard/report", get(dashboard::report)),
+        ("GET", "/stalled", get(dashboard::stalled_page)),
+        ("GET", "/stalled/report", get(dashboard::stalled_report)),
         ("POST", "/team/reassign", post(team::reassign)),
         ("GET", "/orders/{order}", get(order::page)),
         ("POST", "/orders/{order}/hold", post(order::hold)),
