@@ -204,6 +204,11 @@ async fn operator_takes_next_fixes_a_field(javascript: bool) {
         if !history.contains("受付入力") {
             return Err(format!("the history names the step by its label: {history}"));
         }
+        let picture = c.find(Locator::Css(".diagram svg")).await.map_err(text_err)?;
+        let drawn = picture.html(false).await.map_err(text_err)?;
+        if !drawn.contains("お客様確認連絡") || !drawn.contains("#ffd27a") {
+            return Err("the flow diagram marks the step the order stands at".into());
+        }
         Ok(())
     });
     snapshot(c, "order").await;

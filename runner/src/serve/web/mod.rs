@@ -6,6 +6,7 @@
 //! the session cookie alone, and changing forms carry the session's CSRF token (`_csrf`).
 
 mod dashboard;
+mod diagram;
 mod i18n;
 mod order;
 mod session;

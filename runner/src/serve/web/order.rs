@@ -21,6 +21,8 @@ struct OrderPage {
     open_order: bool,
     held: bool,
     pull_back: Vec<(u64, String)>,
+    /// The flow as SVG with the order's path and position.
+    diagram: Option<String>,
     flow: String,
     status: String,
     vendor: String,
@@ -72,7 +74,12 @@ pub(crate) async fn page(State(state): State<AppState>, signed: Signed, Path(ord
         .filter(|c| c.actor == me && !c.created.is_empty())
         .map(|c| (c.instance, step(&c.step)))
         .collect();
+    let passed: std::collections::BTreeSet<String> =
+        view.history.iter().filter_map(|h| h.event.entered_step().map(str::to_string)).collect();
+    let current: std::collections::BTreeSet<String> = order.tokens.values().map(|t| t.step.clone()).collect();
+    let diagram = flow.as_deref().and_then(|f| super::diagram::svg(f, &passed, &current));
     let page = OrderPage {
+        diagram,
         id: order.id.clone(),
         open_order: matches!(order.status, Status::Open),
         held: matches!(order.status, Status::OnHold { .. }),
