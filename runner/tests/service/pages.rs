@@ -29,6 +29,9 @@ fn stage(route: &str) -> Stage {
             Stage::Review
         }
         "POST /orders/{order}/resume" => Stage::Held,
+        "GET /incidents"
+        | "POST /incidents/{order}/{instance}/retry"
+        | "POST /incidents/{order}/{instance}/resolve" => Stage::Incident,
         _ => Stage::Intake,
     }
 }
@@ -53,6 +56,7 @@ fn request(route: &str, order: &str, task: u64, review: u64) -> (String, Vec<(&'
         "POST /team/reassign" => vec![("task", format!("{order}:{task}")), ("to", "op-a".into())],
         "POST /orders/{order}/hold" | "POST /orders/{order}/cancel" => vec![("reason", "お客様のご都合".into())],
         "POST /orders/{order}/tasks/{instance}/transfer" => vec![("to", "sup-a".into())],
+        "POST /incidents/{order}/{instance}/resolve" => vec![("out.line_id", "L-9".into())],
         _ => Vec::new(),
     };
     (path, form)

@@ -8,6 +8,7 @@
 mod dashboard;
 mod diagram;
 mod i18n;
+mod incidents;
 mod order;
 mod session;
 mod task;
@@ -45,6 +46,9 @@ fn table() -> Vec<(&'static str, &'static str, MethodRouter<AppState>)> {
         ("GET", "/team", get(team::page)),
         ("GET", "/dashboard", get(dashboard::page)),
         ("GET", "/dashboard/report", get(dashboard::report)),
+        ("GET", "/incidents", get(incidents::page)),
+        ("POST", "/incidents/{order}/{instance}/retry", post(incidents::retry)),
+        ("POST", "/incidents/{order}/{instance}/resolve", post(incidents::resolve)),
         ("GET", "/stalled", get(dashboard::stalled_page)),
         ("GET", "/stalled/report", get(dashboard::stalled_report)),
         ("POST", "/team/reassign", post(team::reassign)),
@@ -100,6 +104,8 @@ pub(crate) struct Chrome {
     pub(crate) supervisor: bool,
     /// Whether the person reads KPIs (managers and administrators).
     pub(crate) manager: bool,
+    /// Whether the person is an administrator.
+    pub(crate) admin: bool,
     pub(crate) csrf: String,
 }
 
@@ -115,6 +121,7 @@ impl Chrome {
             user: identity.map(|i| (i.user.id.clone(), i.user.display_name.clone())),
             supervisor: identity.is_some_and(|i| i.user.supervisor || i.user.admin),
             manager: identity.is_some_and(|i| i.user.manager || i.user.admin),
+            admin: identity.is_some_and(|i| i.user.admin),
             csrf,
         }
     }
@@ -213,7 +220,8 @@ impl WebError {
             StatusCode::CONFLICT => t.conflict,
             _ => t.bad_request,
         };
-        let chrome = Chrome { lang, t, user: None, supervisor: false, manager: false, csrf: String::new() };
+        let chrome =
+            Chrome { lang, t, user: None, supervisor: false, manager: false, admin: false, csrf: String::new() };
         let mut response = render(&ErrorPage { chrome, title, detail: &self.detail });
         *response.status_mut() = self.status;
         response
