@@ -412,3 +412,54 @@ async fn a_manager_reads_the_dashboard_and_an_operator_may_not() {
     client.close().await.expect("browser closed");
     service.stop().await;
 }
+
+/// A deputy (代理) works the principal's queue from the pages: the "work as" link, take next
+/// with the principal's roles, the form, and the history saying on whose behalf.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_deputy_works_the_principals_queue_from_the_pages() {
+    let Some(driver) = driver() else { return };
+    let service = Service::start().await;
+    let base = service.base.clone();
+    let system = service.user("partner-gw", &[], None, &[]).await;
+    service.user("tanaka", &["operator"], Some("vendor-a"), &[]).await;
+    service.user("sato", &[], Some("vendor-a"), &["password"]).await;
+    let order = json!({"flow": "service_order", "business_key": "DEP-W", "vendor": "vendor-a",
+        "data": {"customer_name": "山田太郎", "building_type": "apartment"}});
+    let (_, started) = service.call("POST", "/api/v1/orders", Some(&system), Some(order)).await;
+    let id = started["id"].as_str().expect("id").to_string();
+    let engine = &service.state.engine;
+    let tanaka = junro_engine::machine::Actor::person("tanaka", &["operator"], Some("vendor-a"));
+    let sato = junro_engine::machine::Actor::person("sato", &[], Some("vendor-a"));
+    let until = engine.now() + jiff::SignedDuration::from_hours(24);
+    engine.name_deputy(&tanaka, &tanaka, &sato, engine.now(), until).await.expect("named");
+
+    let client = browser(&driver, true).await;
+    let c = &client;
+    step!(c, "deputy", sign_in(c, &base, "sato").await);
+    step!(c, "work-as", {
+        let own = c.source().await.map_err(text_err)?;
+        if own.contains("受付入力") {
+            return Err("without acting, Sato's own queue is empty".into());
+        }
+        c.find(Locator::Id("as-tanaka")).await.map_err(text_err)?.click().await.map_err(text_err)?;
+        c.wait().for_element(Locator::Css("h1 span.count")).await.map_err(text_err)?;
+        c.find(Locator::Id("take-next")).await.map_err(text_err)?.click().await.map_err(text_err)?;
+        c.wait().for_element(Locator::Id("complete")).await.map_err(text_err)?.click().await.map_err(text_err)?;
+        let notice =
+            c.wait().for_element(Locator::Css("p.notice")).await.map_err(text_err)?.text().await.map_err(text_err)?;
+        if notice != "完了しました" {
+            return Err(format!("the notice says {notice:?}"));
+        }
+        Ok(())
+    });
+    let history = engine.order(&id).await.expect("order").history;
+    let done = history.iter().find_map(|h| match &h.event {
+        junro_engine::machine::Event::TaskCompleted { actor, on_behalf_of, .. } => {
+            Some((actor.clone(), on_behalf_of.clone()))
+        }
+        _ => None,
+    });
+    assert_eq!(done, Some(("sato".to_string(), Some("tanaka".to_string()))));
+    client.close().await.expect("browser closed");
+    service.stop().await;
+}

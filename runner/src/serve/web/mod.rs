@@ -107,6 +107,12 @@ pub(crate) struct Chrome {
     /// Whether the person is an administrator.
     pub(crate) admin: bool,
     pub(crate) csrf: String,
+    /// The principal the person works for as deputy on this page (`?as=`), if any.
+    pub(crate) acting_for: Option<String>,
+    /// The principals whose deputy the person is now (links to work as each).
+    pub(crate) principals: Vec<String>,
+    /// `?as=<principal>` while working as a deputy, for the page's links and forms.
+    pub(crate) as_query: String,
 }
 
 impl Chrome {
@@ -123,26 +129,86 @@ impl Chrome {
             manager: identity.is_some_and(|i| i.user.manager || i.user.admin),
             admin: identity.is_some_and(|i| i.user.admin),
             csrf,
+            acting_for: None,
+            principals: Vec::new(),
+            as_query: String::new(),
+        }
+    }
+
+    /// `path` for the same person in the same capacity: with `as=<principal>` while working as a
+    /// deputy, so links and forms stay on the principal's work.
+    pub(crate) fn keep(&self, path: &str) -> String {
+        match &self.acting_for {
+            Some(principal) => {
+                let join = if path.contains('?') { '&' } else { '?' };
+                format!("{path}{join}as={}", encode(principal))
+            }
+            None => path.to_string(),
         }
     }
 }
 
-/// A signed-in person on a page: their identity and the page's chrome. Anyone else is sent to
-/// the sign-in page (and back here afterwards).
+/// A signed-in person on a page: their identity, who they work as (themselves, or with `?as=`
+/// a principal whose deputy they are now), and the page's chrome. Anyone else is sent to the
+/// sign-in page (and back here afterwards).
 pub(crate) struct Signed {
     pub(crate) identity: Identity,
+    /// The engine's actor for the tasks: the person, or the person as a deputy.
+    pub(crate) actor: junro_engine::machine::Actor,
     pub(crate) chrome: Chrome,
+}
+
+impl Signed {
+    async fn of(state: &AppState, identity: &Identity, lang: Lang, asked: Option<String>) -> Result<Signed, Response> {
+        let mut chrome = Chrome::new(lang, Some(identity));
+        let now = state.engine.now();
+        let filter = junro_engine::store::DeputyFilter {
+            deputy: Some(identity.user.id.clone()),
+            current_at: Some(now),
+            ..Default::default()
+        };
+        let found = state.engine.deputyships(&filter).await.map_err(|e| WebError::from(e).page(lang))?;
+        chrome.principals = found.into_iter().filter(|d| d.active_at(now)).map(|d| d.principal).collect();
+        chrome.principals.dedup();
+        let actor = match asked {
+            None => identity.actor(),
+            Some(principal) => {
+                let actor = crate::serve::api::deputies::acting(state, identity, Some(&principal))
+                    .await
+                    .map_err(|problem| WebError::from(problem).page(lang))?;
+                chrome.as_query = format!("?as={}", encode(&principal));
+                chrome.acting_for = Some(principal);
+                actor
+            }
+        };
+        Ok(Signed { identity: identity.clone(), actor, chrome })
+    }
+
+    /// After a changing form: `to`, kept in the same capacity, recording on whose behalf the
+    /// person acted in the audit trail.
+    pub(crate) fn done(&self, to: &str) -> Response {
+        let mut response = see_other(&self.chrome.keep(to));
+        response
+            .extensions_mut()
+            .insert(crate::serve::middleware::AuditNote::default().on_behalf_of(self.actor.on_behalf_of.clone()));
+        response
+    }
+}
+
+/// `?as=` of a page's address.
+fn asked_principal(parts: &Parts) -> Option<String> {
+    let query = parts.uri.query()?;
+    let pairs: Vec<(String, String)> = serde_urlencoded::from_str(query).ok()?;
+    pairs.into_iter().find(|(k, _)| k == "as").map(|(_, v)| v).filter(|v| !v.is_empty())
 }
 
 impl FromRequestParts<AppState> for Signed {
     type Rejection = Response;
 
-    async fn from_request_parts(parts: &mut Parts, _state: &AppState) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
         let lang = Lang::of(&parts.headers);
         match parts.extensions.get::<Caller>() {
-            Some(Caller::Known(identity)) => {
-                Ok(Signed { chrome: Chrome::new(lang, Some(identity)), identity: identity.clone() })
-            }
+            Some(Caller::Known(identity)) => Signed::of(state, identity, lang, asked_principal(parts)).await,
             Some(Caller::Refused(problem)) => Err(WebError::from(problem.clone()).page(lang)),
             _ => {
                 let here = parts.extensions.get::<OriginalUri>().map_or("/".to_string(), |u| u.0.to_string());
@@ -220,8 +286,18 @@ impl WebError {
             StatusCode::CONFLICT => t.conflict,
             _ => t.bad_request,
         };
-        let chrome =
-            Chrome { lang, t, user: None, supervisor: false, manager: false, admin: false, csrf: String::new() };
+        let chrome = Chrome {
+            lang,
+            t,
+            user: None,
+            supervisor: false,
+            manager: false,
+            admin: false,
+            csrf: String::new(),
+            acting_for: None,
+            principals: Vec::new(),
+            as_query: String::new(),
+        };
         let mut response = render(&ErrorPage { chrome, title, detail: &self.detail });
         *response.status_mut() = self.status;
         response

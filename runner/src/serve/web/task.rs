@@ -3,7 +3,7 @@
 //! as buttons; claim, release and send back (差戻し).
 
 use super::work::local_time;
-use super::{Chrome, InLang, PageResult, Signed, WebError, render, see_other};
+use super::{Chrome, InLang, PageResult, Signed, WebError, render};
 use crate::serve::forms;
 use crate::serve::problem::{FieldError, Problem};
 use crate::serve::scope::visible_state;
@@ -158,7 +158,9 @@ fn task_page(
     colleagues: Vec<(String, String)>,
 ) -> Response {
     let spec = spec(&flow, &step);
+    // As a deputy, what the principal holds is the person's to work too.
     let me = chrome.user.as_ref().map(|(id, _)| id.clone());
+    let principal = chrome.acting_for.clone();
     let mut field_errors: BTreeMap<&str, String> = BTreeMap::new();
     let mut general = Vec::new();
     let mut reason_error = None;
@@ -193,7 +195,7 @@ fn task_page(
         step: step_label(&step),
         received: local_time(state, view.received_at),
         vendor: view.vendor.clone().unwrap_or_default(),
-        mine: assignee.is_some() && assignee == me,
+        mine: assignee.is_some() && (assignee == me || assignee == principal),
         assignee,
         shown: spec.show.iter().map(|f| (label(f), shown(view.data.get(f)))).collect(),
         widgets,
@@ -299,8 +301,8 @@ pub(crate) async fn complete(
     if errors.is_empty() {
         let outcome = typed.get("_outcome").filter(|o| !o.is_empty()).cloned();
         let command = Command::Complete { task: instance, outcome, data };
-        match state.engine.apply(&view.id, &signed.identity.actor(), command).await {
-            Ok(()) => return Ok(see_other("/?notice=done")),
+        match state.engine.apply(&view.id, &signed.actor, command).await {
+            Ok(()) => return Ok(signed.done("/?notice=done")),
             Err(error) => {
                 let problem = Problem::from(error);
                 if problem.status() != StatusCode::BAD_REQUEST {
@@ -322,7 +324,7 @@ pub(crate) async fn complete(
 
 async fn command(state: &AppState, signed: &Signed, order: &str, command: Command) -> Result<String, WebError> {
     let view = visible_state(state, &signed.identity, order).await?;
-    state.engine.apply(&view.id, &signed.identity.actor(), command).await?;
+    state.engine.apply(&view.id, &signed.actor, command).await?;
     Ok(view.id)
 }
 
@@ -333,7 +335,7 @@ pub(crate) async fn claim(
     Path((order, instance)): Path<(String, u64)>,
 ) -> PageResult {
     let id = command(&state, &signed, &order, Command::Claim { task: instance }).await.in_lang(signed.chrome.lang)?;
-    Ok(see_other(&format!("/orders/{id}/tasks/{instance}")))
+    Ok(signed.done(&format!("/orders/{id}/tasks/{instance}")))
 }
 
 /// Gives the task back to the queue.
@@ -343,7 +345,7 @@ pub(crate) async fn release(
     Path((order, instance)): Path<(String, u64)>,
 ) -> PageResult {
     command(&state, &signed, &order, Command::Release { task: instance }).await.in_lang(signed.chrome.lang)?;
-    Ok(see_other("/?notice=released"))
+    Ok(signed.done("/?notice=released"))
 }
 
 /// Sends the order back to an earlier task with a reason; without one, the form again.
@@ -366,7 +368,7 @@ pub(crate) async fn send_back(
     }
     let command_ = Command::SendBack { task: instance, to, reason };
     command(&state, &signed, &order, command_).await.in_lang(lang)?;
-    Ok(see_other("/?notice=sent-back"))
+    Ok(signed.done("/?notice=sent-back"))
 }
 
 /// The people the task may be handed to: enabled users with its role, of the order's vendor
@@ -399,10 +401,6 @@ pub(crate) async fn transfer(
     let to = crate::serve::api::tasks::person(&state, &to).await.in_lang(lang)?;
     let view = visible_state(&state, &signed.identity, &order).await.in_lang(lang)?;
     crate::serve::api::tasks::may_receive(&to, &view).in_lang(lang)?;
-    state
-        .engine
-        .apply(&view.id, &signed.identity.actor(), Command::Transfer { task: instance, to })
-        .await
-        .in_lang(lang)?;
-    Ok(see_other("/?notice=transferred"))
+    state.engine.apply(&view.id, &signed.actor, Command::Transfer { task: instance, to }).await.in_lang(lang)?;
+    Ok(signed.done("/?notice=transferred"))
 }

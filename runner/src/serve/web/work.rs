@@ -1,7 +1,7 @@
 //! My work: the tasks I hold, a prominent "take next", and the queue I may take from, with
 //! filters and counts; overdue and soon-due tasks marked.
 
-use super::{Chrome, InLang, PageResult, Signed, render, see_other};
+use super::{Chrome, InLang, PageResult, Signed, render};
 use crate::serve::api::tasks::{QueueQuery, TaskView, filter_of, view};
 use crate::serve::state::AppState;
 use askama::Template;
@@ -43,8 +43,8 @@ pub(crate) fn rows(state: &AppState, chrome: &Chrome, tasks: Vec<junro_engine::s
                 _ => "",
             };
             Row {
+                href: chrome.keep(&format!("/orders/{}/tasks/{}", task.order, task.instance)),
                 flow: state.engine.latest_flow(&task.flow).map_or_else(|| task.flow.clone(), |f| f.label.clone()),
-                href: format!("/orders/{}/tasks/{}", task.order, task.instance),
                 due: task.due_at.map(|d| local_time(state, d)).unwrap_or_default(),
                 ready: local_time(state, task.ready_at),
                 priority: chrome.t.priorities[usize::from(task.priority.min(3))],
@@ -87,12 +87,14 @@ fn some(text: &str) -> Option<String> {
 /// The page.
 pub(crate) async fn page(
     State(state): State<AppState>,
-    Signed { identity, chrome }: Signed,
+    Signed { identity, actor, chrome }: Signed,
     Query(filter): Query<Filters>,
 ) -> PageResult {
     let lang = chrome.lang;
     let limit = state.config.limits.page_max.min(100);
-    let mine = TaskFilter { assignee: Some(identity.user.id.clone()), limit: Some(limit), ..TaskFilter::default() };
+    // As a deputy: what the principal holds, and the queue of the principal's roles.
+    let holder = actor.on_behalf_of.clone().unwrap_or_else(|| actor.id.clone());
+    let mine = TaskFilter { assignee: Some(holder), limit: Some(limit), ..TaskFilter::default() };
     let mine = state.engine.tasks(&mine).await.in_lang(lang)?;
     let query = QueueQuery {
         flow: some(&filter.flow),
@@ -133,11 +135,11 @@ pub(crate) async fn page(
 }
 
 /// Takes the most urgent task the person may work and opens it.
-pub(crate) async fn take_next(State(state): State<AppState>, Signed { identity, chrome }: Signed) -> PageResult {
-    let within = TaskFilter { order_vendor: identity.user.vendor.clone(), ..TaskFilter::default() };
-    let taken = state.engine.take_next_where(&identity.actor(), within).await.in_lang(chrome.lang)?;
+pub(crate) async fn take_next(State(state): State<AppState>, signed: Signed) -> PageResult {
+    let within = TaskFilter { order_vendor: signed.identity.user.vendor.clone(), ..TaskFilter::default() };
+    let taken = state.engine.take_next_where(&signed.actor, within).await.in_lang(signed.chrome.lang)?;
     Ok(match taken {
-        Some(task) => see_other(&format!("/orders/{}/tasks/{}", task.order, task.instance)),
-        None => see_other("/?notice=nothing"),
+        Some(task) => signed.done(&format!("/orders/{}/tasks/{}", task.order, task.instance)),
+        None => signed.done("/?notice=nothing"),
     })
 }
