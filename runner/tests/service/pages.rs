@@ -40,6 +40,8 @@ fn stage(route: &str) -> Stage {
 fn request(route: &str, order: &str, task: u64, review: u64) -> (String, Vec<(&'static str, String)>) {
     let path = route.split_once(' ').map_or(route, |(_, p)| p);
     let path = path
+        .replace("{flow}", "service_order")
+        .replace("{version}", "1")
         .replace("{order}", order)
         .replace("{instance}", &if route.ends_with("send-back") { review } else { task }.to_string());
     let form = match route {

@@ -7,6 +7,7 @@
 
 mod dashboard;
 mod diagram;
+mod flows;
 mod i18n;
 mod incidents;
 mod order;
@@ -46,6 +47,8 @@ fn table() -> Vec<(&'static str, &'static str, MethodRouter<AppState>)> {
         ("GET", "/team", get(team::page)),
         ("GET", "/dashboard", get(dashboard::page)),
         ("GET", "/dashboard/report", get(dashboard::report)),
+        ("GET", "/flows", get(flows::list)),
+        ("GET", "/flows/{flow}/versions/{version}", get(flows::version)),
         ("GET", "/incidents", get(incidents::page)),
         ("POST", "/incidents/{order}/{instance}/retry", post(incidents::retry)),
         ("POST", "/incidents/{order}/{instance}/resolve", post(incidents::resolve)),
