@@ -5,6 +5,7 @@
 //! nothing the API does not offer and are refused what the API refuses; who is asking comes from
 //! the session cookie alone, and changing forms carry the session's CSRF token (`_csrf`).
 
+mod admin;
 mod dashboard;
 mod diagram;
 mod flows;
@@ -47,6 +48,8 @@ fn table() -> Vec<(&'static str, &'static str, MethodRouter<AppState>)> {
         ("GET", "/team", get(team::page)),
         ("GET", "/dashboard", get(dashboard::page)),
         ("GET", "/dashboard/report", get(dashboard::report)),
+        ("GET", "/users", get(admin::users)),
+        ("GET", "/audit", get(admin::audit)),
         ("GET", "/flows", get(flows::list)),
         ("GET", "/flows/{flow}/versions/{version}", get(flows::version)),
         ("GET", "/incidents", get(incidents::page)),
