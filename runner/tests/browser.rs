@@ -443,6 +443,10 @@ async fn a_deputy_works_the_principals_queue_from_the_pages() {
         }
         c.find(Locator::Id("as-tanaka")).await.map_err(text_err)?.click().await.map_err(text_err)?;
         c.wait().for_element(Locator::Css("h1 span.count")).await.map_err(text_err)?;
+        let count = c.find(Locator::Id("queue-count")).await.map_err(text_err)?.text().await.map_err(text_err)?;
+        if count != "1件" {
+            return Err(format!("as Tanaka's deputy, the queue is Tanaka's: {count:?}"));
+        }
         c.find(Locator::Id("take-next")).await.map_err(text_err)?.click().await.map_err(text_err)?;
         c.wait().for_element(Locator::Id("complete")).await.map_err(text_err)?.click().await.map_err(text_err)?;
         let notice =

@@ -639,6 +639,11 @@ impl Engine {
         Ok(self.store.tasks(filter).await?)
     }
 
+    /// How many tasks match `filter` (its limit ignored): a queue's length.
+    pub async fn count_tasks(&self, filter: &TaskFilter) -> Result<u64, EngineError> {
+        Ok(self.store.count_tasks(filter).await?)
+    }
+
     /// Orders matching `filter`.
     pub async fn orders(&self, filter: &OrderFilter) -> Result<Vec<OrderRow>, EngineError> {
         Ok(self.store.orders(filter).await?)

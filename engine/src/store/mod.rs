@@ -332,6 +332,8 @@ pub trait Store: Send + Sync {
     /// Open tasks matching `filter`, most urgent first: priority, then due time (none last),
     /// then ready time.
     fn tasks<'a>(&'a self, filter: &'a TaskFilter) -> BoxFuture<'a, Result<Vec<TaskRow>, StoreError>>;
+    /// How many tasks match `filter` (its limit ignored).
+    fn count_tasks<'a>(&'a self, filter: &'a TaskFilter) -> BoxFuture<'a, Result<u64, StoreError>>;
     /// Orders matching `filter`, newest first.
     fn orders<'a>(&'a self, filter: &'a OrderFilter) -> BoxFuture<'a, Result<Vec<OrderRow>, StoreError>>;
     /// Open incidents matching `filter`, oldest first.

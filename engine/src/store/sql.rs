@@ -40,6 +40,55 @@ fn is_unique_violation(error: &sqlx::Error) -> bool {
 macro_rules! sql_store {
     ($store:ident, $db:ty, $skip_locked:literal, $sizing:expr, $placeholders:expr, $scan_sql:expr) => {
         impl $store {
+            /// Adds `filter`'s conditions to a query of the `tasks` table; `false` when nothing
+            /// can match (no roles).
+            fn push_task_filter(q: &mut QueryBuilder<$db>, filter: &TaskFilter) -> bool {
+                if let Some(roles) = &filter.roles {
+                    if roles.is_empty() {
+                        return false;
+                    }
+                    q.push(" AND role IN (");
+                    let mut list = q.separated(", ");
+                    for r in roles {
+                        list.push_bind(r.clone());
+                    }
+                    q.push(")");
+                }
+                if let Some(vendor) = &filter.vendor {
+                    q.push(" AND (vendor IS NULL OR vendor = ").push_bind(vendor.clone()).push(")");
+                }
+                if filter.unclaimed {
+                    q.push(" AND assignee IS NULL");
+                }
+                if let Some(assignee) = &filter.assignee {
+                    q.push(" AND assignee = ").push_bind(assignee.clone());
+                }
+                if let Some(order) = &filter.order {
+                    q.push(" AND order_id = ").push_bind(order.clone());
+                }
+                if let Some(step) = &filter.step {
+                    q.push(" AND step = ").push_bind(step.clone());
+                }
+                if let Some(flow) = &filter.flow {
+                    q.push(" AND flow_id = ").push_bind(flow.clone());
+                }
+                if let Some(priority) = filter.min_priority {
+                    q.push(" AND priority >= ").push_bind(i64::from(priority));
+                }
+                if let Some(due) = filter.due_before {
+                    q.push(" AND due_at < ").push_bind(micros(due));
+                }
+                if let Some(vendor) = &filter.order_vendor {
+                    q.push(" AND NOT EXISTS (SELECT 1 FROM orders o WHERE o.id = tasks.order_id AND o.vendor IS NOT NULL AND o.vendor <> ")
+                        .push_bind(vendor.clone())
+                        .push(")");
+                }
+                if filter.takeable {
+                    q.push(" AND held = 0");
+                }
+                true
+            }
+
             /// The texts of this backend's multi-row statements (`text.rs`).
             fn texts() -> &'static Texts {
                 static TEXTS: std::sync::OnceLock<Texts> = std::sync::OnceLock::new();
@@ -440,48 +489,8 @@ macro_rules! sql_store {
                     let mut q = QueryBuilder::<$db>::new(
                         "SELECT order_id, instance, flow_id, step, role, lane, vendor, priority, due_at, ready_at, assignee FROM tasks WHERE 1 = 1",
                     );
-                    if let Some(roles) = &filter.roles {
-                        if roles.is_empty() {
-                            return Ok(Vec::new());
-                        }
-                        q.push(" AND role IN (");
-                        let mut list = q.separated(", ");
-                        for r in roles {
-                            list.push_bind(r.clone());
-                        }
-                        q.push(")");
-                    }
-                    if let Some(vendor) = &filter.vendor {
-                        q.push(" AND (vendor IS NULL OR vendor = ").push_bind(vendor.clone()).push(")");
-                    }
-                    if filter.unclaimed {
-                        q.push(" AND assignee IS NULL");
-                    }
-                    if let Some(assignee) = &filter.assignee {
-                        q.push(" AND assignee = ").push_bind(assignee.clone());
-                    }
-                    if let Some(order) = &filter.order {
-                        q.push(" AND order_id = ").push_bind(order.clone());
-                    }
-                    if let Some(step) = &filter.step {
-                        q.push(" AND step = ").push_bind(step.clone());
-                    }
-                    if let Some(flow) = &filter.flow {
-                        q.push(" AND flow_id = ").push_bind(flow.clone());
-                    }
-                    if let Some(priority) = filter.min_priority {
-                        q.push(" AND priority >= ").push_bind(i64::from(priority));
-                    }
-                    if let Some(due) = filter.due_before {
-                        q.push(" AND due_at < ").push_bind(micros(due));
-                    }
-                    if let Some(vendor) = &filter.order_vendor {
-                        q.push(" AND NOT EXISTS (SELECT 1 FROM orders o WHERE o.id = tasks.order_id AND o.vendor IS NOT NULL AND o.vendor <> ")
-                            .push_bind(vendor.clone())
-                            .push(")");
-                    }
-                    if filter.takeable {
-                        q.push(" AND held = 0");
+                    if !Self::push_task_filter(&mut q, filter) {
+                        return Ok(Vec::new());
                     }
                     q.push(" ORDER BY priority DESC, coalesce(due_at, 9223372036854775807), ready_at, order_id, instance LIMIT ").push_bind(i64::from(filter.limit.unwrap_or(100)));
                     let rows = q.build().fetch_all(&self.pool).await?;
@@ -502,6 +511,17 @@ macro_rules! sql_store {
                             })
                         })
                         .collect()
+                })
+            }
+
+            fn count_tasks<'a>(&'a self, filter: &'a TaskFilter) -> BoxFuture<'a, Result<u64, StoreError>> {
+                Box::pin(async move {
+                    let mut q = QueryBuilder::<$db>::new("SELECT count(*) FROM tasks WHERE 1 = 1");
+                    if !Self::push_task_filter(&mut q, filter) {
+                        return Ok(0);
+                    }
+                    let n: i64 = q.build_query_scalar().fetch_one(&self.pool).await?;
+                    Ok(u64::try_from(n).unwrap_or(0))
                 })
             }
 

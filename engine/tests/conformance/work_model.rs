@@ -349,6 +349,11 @@ pub(super) async fn the_queue_orders_tasks_by_due_time_then_ready_time(backend: 
     let queue = engine.tasks(&TaskFilter { unclaimed: true, ..TaskFilter::default() }).await.expect("queue");
     let order: Vec<&str> = queue.iter().map(|t| t.order.as_str()).collect();
     assert_eq!(order, vec![early.as_str(), later.as_str(), undated.as_str()], "{queue:?}");
+    // The queue's length, whatever the page size.
+    let one_row = TaskFilter { unclaimed: true, limit: Some(1), ..TaskFilter::default() };
+    assert_eq!(engine.count_tasks(&one_row).await.expect("count"), 3);
+    let no_role = TaskFilter { roles: Some(Vec::new()), ..TaskFilter::default() };
+    assert_eq!(engine.count_tasks(&no_role).await.expect("count"), 0);
     let person = operator("vendor_a");
     let mut taken = Vec::new();
     while let Some(task) = engine.take_next(&person).await.expect("takes") {

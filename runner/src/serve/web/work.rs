@@ -61,7 +61,8 @@ struct WorkPage {
     chrome: Chrome,
     mine: Vec<Row>,
     queue: Vec<Row>,
-    more: bool,
+    /// The queue's whole length (the page shows its first rows).
+    count: u64,
     flows: Vec<(String, String)>,
     filter: Filters,
     notice: Option<&'static str>,
@@ -100,19 +101,23 @@ pub(crate) async fn page(
         flow: some(&filter.flow),
         step: some(&filter.step),
         business_key: some(&filter.business_key),
-        limit: Some(limit + 1),
+        limit: Some(limit),
         ..QueueQuery::default()
     };
-    let queue = match filter_of(&state, &identity, query).await.in_lang(lang)? {
+    let (queue, count) = match filter_of(&state, &identity, query).await.in_lang(lang)? {
         Some(within) => {
-            let within =
-                TaskFilter { roles: Some(identity.user.roles.clone()), unclaimed: true, takeable: true, ..within };
-            state.engine.tasks(&within).await.in_lang(lang)?
+            let within = TaskFilter {
+                roles: Some(actor.roles.clone()),
+                unclaimed: true,
+                takeable: true,
+                limit: Some(limit),
+                ..within
+            };
+            let count = state.engine.count_tasks(&within).await.in_lang(lang)?;
+            (state.engine.tasks(&within).await.in_lang(lang)?, count)
         }
-        None => Vec::new(),
+        None => (Vec::new(), 0),
     };
-    let more = queue.len() > limit as usize;
-    let queue: Vec<_> = queue.into_iter().take(limit as usize).collect();
     let flows = state.engine.latest_flows().iter().map(|f| (f.id.clone(), f.label.clone())).collect();
     let notice = match filter.notice.as_deref() {
         Some("nothing") => Some(chrome.t.nothing_to_take),
@@ -125,7 +130,7 @@ pub(crate) async fn page(
     let page = WorkPage {
         mine: rows(&state, &chrome, mine),
         queue: rows(&state, &chrome, queue),
-        more,
+        count,
         flows,
         filter,
         notice,
