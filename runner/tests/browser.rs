@@ -97,6 +97,11 @@ fn text_err(e: impl std::fmt::Display) -> String {
     e.to_string()
 }
 
+/// The page's heading.
+async fn heading(client: &Client) -> Result<String, String> {
+    client.find(Locator::Css("h1")).await.map_err(text_err)?.text().await.map_err(text_err)
+}
+
 async fn sign_in(client: &Client, base: &str, user: &str) -> Result<(), String> {
     client.goto(&format!("{base}/login")).await.map_err(text_err)?;
     client.find(Locator::Id("user")).await.map_err(text_err)?.send_keys(user).await.map_err(text_err)?;
@@ -140,9 +145,8 @@ async fn operator_takes_next_fixes_a_field(javascript: bool) {
     let client = browser(&driver, javascript).await;
     let c = &client;
     step!(c, "sign-in", sign_in(c, &base, "op-a").await);
-    let heading =
-        step!(c, "my-work", c.find(Locator::Css("h1")).await.map_err(text_err)?.text().await.map_err(text_err));
-    assert_eq!(heading, "マイワーク", "Japanese by default");
+    let title = step!(c, "my-work", heading(c).await);
+    assert_eq!(title, "マイワーク", "Japanese by default");
     step!(c, "take-next", {
         c.find(Locator::Id("take-next")).await.map_err(text_err)?.click().await.map_err(text_err)?;
         c.wait().for_element(Locator::Id("f-phone")).await.map_err(text_err)?;
@@ -225,7 +229,7 @@ async fn operator_takes_next_fixes_a_field(javascript: bool) {
     });
     step!(c, "vendor-b-order", {
         c.goto(&format!("{base}/orders/{id}")).await.map_err(text_err)?;
-        let title = c.find(Locator::Css("h1")).await.map_err(text_err)?.text().await.map_err(text_err)?;
+        let title = heading(c).await?;
         let page = c.source().await.map_err(text_err)?;
         if title != "見つかりません" || page.contains("山田太郎") {
             return Err(format!("vendor B reads {title:?}"));
@@ -315,7 +319,7 @@ async fn a_supervisor_reassigns_and_a_sent_back_order_returns_to_the_front() {
     // The follow-up list of the supervisor's scope.
     step!(c, "follow-up", {
         c.goto(&format!("{base}/stalled")).await.map_err(text_err)?;
-        let title = c.find(Locator::Css("h1")).await.map_err(text_err)?.text().await.map_err(text_err)?;
+        let title = heading(c).await?;
         if title != "要フォロー一覧" {
             return Err(format!("the page is {title:?}"));
         }
@@ -384,13 +388,13 @@ async fn a_manager_reads_the_dashboard_and_an_operator_may_not() {
     step!(c, "manager", sign_in(c, &base, "manager").await);
     step!(c, "dashboard", {
         c.goto(&format!("{base}/dashboard")).await.map_err(text_err)?;
-        let title = c.find(Locator::Css("h1")).await.map_err(text_err)?.text().await.map_err(text_err)?;
+        let title = heading(c).await?;
         if title != "KPIダッシュボード" {
             return Err(format!("the page is {title:?}"));
         }
         c.wait().for_element(Locator::Id("report")).await.map_err(text_err)?.enter_frame().await.map_err(text_err)?;
         c.wait().for_element(Locator::Css("svg")).await.map_err(text_err)?;
-        let heading = c.find(Locator::Css("h1")).await.map_err(text_err)?.text().await.map_err(text_err)?;
+        let heading = heading(c).await?;
         let page = c.find(Locator::Css("body")).await.map_err(text_err)?.text().await.map_err(text_err)?;
         if heading != "KPI report" || !page.contains("ORDERS RECEIVED\n3") {
             return Err(format!("the report in the frame reads {heading:?}: {}", &page[..page.len().min(300)]));
@@ -403,7 +407,7 @@ async fn a_manager_reads_the_dashboard_and_an_operator_may_not() {
     step!(c, "operator", sign_in(c, &base, "op-a").await);
     step!(c, "operator-dashboard", {
         c.goto(&format!("{base}/dashboard")).await.map_err(text_err)?;
-        let title = c.find(Locator::Css("h1")).await.map_err(text_err)?.text().await.map_err(text_err)?;
+        let title = heading(c).await?;
         if title != "この操作は許可されていません" {
             return Err(format!("the operator reads {title:?}"));
         }

@@ -27,6 +27,15 @@ fn label(text: &str) -> String {
 /// The DOT text layout-rs draws: one node per step, one edge per transition.
 fn dot(flow: &CompiledFlow, passed: &BTreeSet<String>, current: &BTreeSet<String>) -> String {
     let mut out = String::from("digraph flow {\n");
+    // The joins an inclusive split names are marked ○ like their split, as in `junro graph`.
+    let inclusive_joins: BTreeSet<&str> = flow
+        .graph
+        .node_weights()
+        .filter_map(|n| match &n.kind {
+            NodeKind::Inclusive { join, .. } => join.as_deref(),
+            _ => None,
+        })
+        .collect();
     for index in flow.graph.node_indices() {
         let node = &flow.graph[index];
         let (shape, mark) = match &node.kind {
@@ -34,6 +43,7 @@ fn dot(flow: &CompiledFlow, passed: &BTreeSet<String>, current: &BTreeSet<String
             NodeKind::Auto(_) => ("box", "⚙ "),
             NodeKind::Call { .. } => ("box", "⇒ "),
             NodeKind::Decide { .. } => ("box", "◇ "),
+            NodeKind::Join { .. } if inclusive_joins.contains(node.id.as_str()) => ("box", "○ "),
             NodeKind::Parallel(_) | NodeKind::Join { .. } => ("box", "＋ "),
             NodeKind::Inclusive { .. } => ("box", "○ "),
             NodeKind::Wait(_) => ("box", "… "),
@@ -75,4 +85,56 @@ pub(crate) fn svg(flow: &CompiledFlow, passed: &BTreeSet<String>, current: &BTre
     let svg = writer.finalize();
     // The document's XML header is not wanted inside a page.
     Some(svg.find("<svg").map_or(svg.clone(), |at| svg[at..].to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const FLOW: &str = r#"lane back "バックオフィス" back
+role reviewer "審査担当"
+flow opts "オプション" {
+  data {
+    tv "テレビ" boolean = false
+  }
+  start -> pick
+  inclusive pick "選択" {
+    when tv -> setup
+    else -> ask
+  }
+  task setup "テレビ手配" {
+    lane back
+    role reviewer
+    sla 1d
+    -> arranged
+  }
+  task ask "確認" {
+    lane back
+    role reviewer
+    sla 1d
+    -> arranged
+  }
+  join arranged "手配完了" -> done
+  end done "完了" completed
+}
+"#;
+
+    #[test]
+    fn an_inclusive_split_and_its_join_are_marked_and_the_position_is_filled() {
+        let mut program = junro_engine::dsl::Program::new();
+        program.add("opts.flow", FLOW.as_bytes());
+        let report = program.check();
+        assert_eq!(report.errors(), 0, "{}", report.render(&program));
+        let catalog = junro_engine::compile::compile(&program, &report).expect("compiles");
+        let flow = catalog.get("opts").expect("the flow");
+        let passed = BTreeSet::from(["pick".to_string()]);
+        let current = BTreeSet::from(["setup".to_string()]);
+        let text = dot(flow, &passed, &current);
+        assert!(text.contains("label=\"○ 選択\"") && text.contains("label=\"○ 手配完了\""), "{text}");
+        assert!(
+            text.contains(&format!("label=\"テレビ手配\", shape=Mrecord, style=filled, fillcolor=\"{CURRENT}\"")),
+            "{text}"
+        );
+        assert!(svg(flow, &passed, &current).is_some_and(|s| s.starts_with("<svg")));
+    }
 }

@@ -4,7 +4,7 @@
 //! back (引戻し) a task they completed.
 
 use super::work::local_time;
-use super::{Chrome, InLang, PageResult, Signed, render, see_other};
+use super::{Chrome, InLang, PageResult, Signed, render};
 use crate::serve::scope::{visible_order, visible_state};
 use crate::serve::state::AppState;
 use askama::Template;
@@ -51,7 +51,7 @@ pub(crate) async fn page(State(state): State<AppState>, signed: Signed, Path(ord
         .values()
         .map(|t| {
             let link = matches!(t.activity, Activity::Task { .. })
-                .then(|| format!("/orders/{}/tasks/{}", order.id, t.instance));
+                .then(|| signed.chrome.keep(&format!("/orders/{}/tasks/{}", order.id, t.instance)));
             (step(&t.step), link)
         })
         .collect();
@@ -67,11 +67,10 @@ pub(crate) async fn page(State(state): State<AppState>, signed: Signed, Path(ord
             (local_time(&state, h.at), text)
         })
         .collect();
-    let me = signed.identity.user.id.clone();
     let pull_back = order
         .completions
         .iter()
-        .filter(|c| c.actor == me && !c.created.is_empty())
+        .filter(|c| signed.actor.is_or_acts_for(&c.actor) && !c.created.is_empty())
         .map(|c| (c.instance, step(&c.step)))
         .collect();
     let passed: std::collections::BTreeSet<String> =
@@ -116,8 +115,8 @@ fn reason(body: &[u8], lang: super::Lang) -> Result<String, super::Failure> {
 async fn act(state: &AppState, signed: &Signed, order: &str, command: Command) -> PageResult {
     let lang = signed.chrome.lang;
     let view = visible_state(state, &signed.identity, order).await.in_lang(lang)?;
-    state.engine.apply(&view.id, &signed.identity.actor(), command).await.in_lang(lang)?;
-    Ok(see_other(&format!("/orders/{}", view.id)))
+    state.engine.apply(&view.id, &signed.actor, command).await.in_lang(lang)?;
+    Ok(signed.done(&format!("/orders/{}", view.id)))
 }
 
 /// Puts the order on hold, with a reason.
