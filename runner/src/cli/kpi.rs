@@ -40,6 +40,10 @@ pub(crate) struct Source {
     /// Write here instead of to standard output (needed for xlsx).
     #[arg(long)]
     out: Option<PathBuf>,
+    /// The language of the HTML page and the workbook's headers (CSV, JSON and the terminal
+    /// table keep the column keys and English).
+    #[arg(long, value_enum, default_value_t = report::Language::Ja)]
+    lang: report::Language,
 }
 
 /// The views `--by` selects.
@@ -157,18 +161,19 @@ fn write(
     report: Option<&junro_engine::kpi::KpiReport>,
     zone: &jiff::tz::TimeZone,
 ) -> anyhow::Result<()> {
+    let how = report::Presentation::in_language(source.lang);
     match &source.out {
         Some(path) => {
             let mut file = std::io::BufWriter::new(
                 std::fs::File::create(path).with_context(|| format!("creating {}", path.display()))?,
             );
-            report::render(views, report, source.format, zone, &mut file)?;
+            report::render(views, report, source.format, zone, &how, &mut file)?;
             eprintln!("written to {}", path.display());
         }
         None if source.format == ReportFormat::Xlsx => {
             anyhow::bail!("an XLSX workbook is binary: name a file with --out report.xlsx")
         }
-        None => report::render(views, report, source.format, zone, &mut std::io::stdout().lock())?,
+        None => report::render(views, report, source.format, zone, &how, &mut std::io::stdout().lock())?,
     }
     Ok(())
 }

@@ -186,7 +186,13 @@ async fn simulate(options: &Options, out: &mut impl Write) -> anyhow::Result<Str
     writeln!(out)?;
     summary::print(out, &report)?;
     let folder = report_folder(&url);
-    let written = crate::report::write_report_folder(&report, Some(&stalled), &folder, &data.zone())?;
+    let written = crate::report::write_report_folder(
+        &report,
+        Some(&stalled),
+        &folder,
+        &data.zone(),
+        crate::report::Language::Ja,
+    )?;
     let (calls, failures) = {
         let shared = actions::lock(&shared);
         (shared.calls, shared.failures)

@@ -139,6 +139,8 @@ pub(super) struct Bar {
     pub(super) color: RGBColor,
     /// A target for this bar, drawn as a dark tick across it.
     pub(super) target: Option<f64>,
+    /// Where the bar's row leads (an escaped address), on the dashboard.
+    pub(super) link: Option<String>,
 }
 
 /// A reference line across a chart: its value and its label.
@@ -166,6 +168,8 @@ pub(super) struct BarChart<'a> {
     pub(super) marker: Option<Marker>,
     /// The axis' end; by default a little past the longest bar.
     pub(super) x_max: Option<f64>,
+    /// The key's word for the target ticks.
+    pub(super) target_word: &'a str,
 }
 
 /// Pixels of one bar's row.
@@ -173,7 +177,8 @@ const BAR_ROW: u32 = 30;
 
 /// Draws `chart` as an SVG string.
 pub(super) fn horizontal_bars(chart: &BarChart<'_>) -> anyhow::Result<String> {
-    let BarChart { title, axis, bars, tick, ref marker, x_max } = *chart;
+    let BarChart { title, axis, bars, tick, ref marker, x_max, target_word } = *chart;
+    let mut spots = Vec::new();
     // plotters' integer ranges include their end, so `0..rows - 1` has one segment per bar; a
     // single bar gets a second, empty slot below it (a range of one value cannot be mapped).
     let n = bars.len();
@@ -282,11 +287,60 @@ pub(super) fn horizontal_bars(chart: &BarChart<'_>) -> anyhow::Result<String> {
             right = legend_entry(&root, right, y, &marker.label, LegendMark::Dashed(marker.color))?;
         }
         if has_targets {
-            legend_entry(&root, right, y, "target", LegendMark::Tick)?;
+            legend_entry(&root, right, y, target_word, LegendMark::Tick)?;
+        }
+        // Each linked row, label and bar, is one target to click or tab to.
+        for (k, bar) in bars.iter().enumerate() {
+            let Some(link) = &bar.link else { continue };
+            let (_, top) = chart.backend_coord(&(0.0, SegmentValue::Exact(slot(k) + 1)));
+            let (_, bottom) = chart.backend_coord(&(0.0, SegmentValue::Exact(slot(k))));
+            spots.push(Hotspot {
+                x: 0,
+                y: top,
+                width: i32::try_from(WIDTH).unwrap_or(960),
+                height: bottom - top,
+                link: link.clone(),
+                title: format!("{} · {}", bar.label, bar.note),
+            });
         }
         root.present().map_err(drawing_error)?;
     }
+    add_hotspots(&mut svg, &spots);
     Ok(svg)
+}
+
+/// A clickable area over a chart: a bar's row, a histogram's column, a day.
+pub(super) struct Hotspot {
+    pub(super) x: i32,
+    pub(super) y: i32,
+    pub(super) width: i32,
+    pub(super) height: i32,
+    /// The address, escaped.
+    pub(super) link: String,
+    /// What it counts, shown on hover and read by screen readers.
+    pub(super) title: String,
+}
+
+/// Puts `spots` over the drawing as links (to the top page: the report is in a frame), each an
+/// invisible rectangle that the page's style outlines on hover and keyboard focus.
+pub(super) fn add_hotspots(svg: &mut String, spots: &[Hotspot]) {
+    if spots.is_empty() {
+        return;
+    }
+    let Some(end) = svg.rfind("</svg>") else { return };
+    let mut links = String::new();
+    for s in spots {
+        let title = super::html::escape(&s.title);
+        links.push_str(&format!(
+            "<a class=\"behind\" href=\"{}\" target=\"_top\" aria-label=\"{title}\"><rect x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" fill=\"#ffffff\" fill-opacity=\"0\"><title>{title}</title></rect></a>\n",
+            s.link,
+            s.x,
+            s.y,
+            s.width.max(1),
+            s.height.max(1)
+        ));
+    }
+    svg.insert_str(end, &links);
 }
 
 /// How a key entry is drawn.

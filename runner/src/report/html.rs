@@ -3,25 +3,28 @@
 //! fetched: the style is inline and the charts are inline SVG, so the file reads offline and
 //! survives being mailed. Every text from the data is escaped.
 
+use super::Presentation;
 use super::cells;
 use super::charts::Charts;
+use super::words::Language;
 use jiff::tz::TimeZone;
 use junro_engine::kpi::view::local_time;
-use junro_engine::kpi::{KpiReport, View};
+use junro_engine::kpi::{Cell, Column, KpiReport, View};
 use std::fmt::Write as _;
 
 /// Tables longer than this are folded in a `<details>` element.
 const FOLD_AFTER_ROWS: usize = 50;
 
-/// The page's sections: heading, the views they hold (by id), and which charts lead them.
-const SECTIONS: &[(&str, &[&str], Chart)] = &[
-    ("Summary", &["summary"], Chart::LeadTime),
-    ("Vendors and one-stop", &["vendors", "vendor_steps"], Chart::OneStop),
-    ("Flows and channels", &["flows", "channels"], Chart::None),
-    ("Bottlenecks", &["bottlenecks_overall", "bottlenecks"], Chart::Bottlenecks),
-    ("Steps", &["steps"], Chart::None),
-    ("Over time", &["flow_over_time", "days", "weeks", "months"], Chart::FlowOverTime),
-    ("Stalled orders and tasks due", &["stalled", "tasks_due"], Chart::None),
+/// The page's sections: heading (Japanese, English), the views they hold (by id), and which
+/// charts lead them.
+const SECTIONS: &[((&str, &str), &[&str], Chart)] = &[
+    (("概要", "Summary"), &["summary"], Chart::LeadTime),
+    (("委託先とワンストップ", "Vendors and one-stop"), &["vendors", "vendor_steps"], Chart::OneStop),
+    (("フローと受付チャネル", "Flows and channels"), &["flows", "channels"], Chart::None),
+    (("ボトルネック", "Bottlenecks"), &["bottlenecks_overall", "bottlenecks"], Chart::Bottlenecks),
+    (("ステップ", "Steps"), &["steps"], Chart::None),
+    (("推移", "Over time"), &["flow_over_time", "days", "weeks", "months"], Chart::FlowOverTime),
+    (("停滞案件と期限のタスク", "Stalled orders and tasks due"), &["stalled", "tasks_due"], Chart::None),
 ];
 
 /// The charts a section starts with.
@@ -67,28 +70,40 @@ td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
 tbody tr:nth-child(even) { background: #fbfcfd; }
 .empty { color: var(--muted); font-style: italic; }
 details > summary { cursor: pointer; color: var(--accent); margin: 8px 0; }
+svg a.behind rect { cursor: pointer; }
+svg a.behind:hover rect, svg a.behind:focus rect { fill: var(--accent); fill-opacity: 0.08; stroke: var(--accent); stroke-width: 2; }
+svg a.behind:focus { outline: none; }
 footer { margin-top: 48px; color: var(--muted); font-size: 12px; }
 @media print { h2 { break-before: page; } .scroll { overflow: visible; border: 0; } }
 "#;
 
 /// The whole page.
-pub(super) fn page(views: &[View], report: Option<&KpiReport>, zone: &TimeZone) -> anyhow::Result<String> {
-    let charts = report.map(Charts::draw).transpose()?;
+pub(super) fn page(
+    views: &[View],
+    report: Option<&KpiReport>,
+    zone: &TimeZone,
+    how: &Presentation,
+) -> anyhow::Result<String> {
+    let lang = how.language;
+    let charts = report.map(|r| Charts::draw(r, lang, how.orders_link.as_ref())).transpose()?;
     let mut html = String::with_capacity(64 * 1024);
     let title = match report {
-        Some(_) => "KPI report".to_string(),
-        None => views.first().map_or_else(|| "Report".to_string(), |v| v.title.to_string()),
+        Some(_) => lang.pick("KPIレポート", "KPI report").to_string(),
+        None => views
+            .first()
+            .map_or_else(|| lang.pick("レポート", "Report").to_string(), |v| lang.view_title(v).to_string()),
     };
-    html.push_str("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n");
+    let _ = write!(html, "<!DOCTYPE html>\n<html lang=\"{}\">\n<head>\n<meta charset=\"utf-8\">\n", lang.code());
     html.push_str("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n");
     let _ = writeln!(html, "<title>Junro — {}</title>", escape(&title));
     let _ = writeln!(html, "<style>{STYLE}</style>\n</head>\n<body>\n<main>");
     let _ = writeln!(html, "<h1>{}</h1>", escape(&title));
     if let Some(report) = report {
-        header(&mut html, report, zone);
+        header(&mut html, report, zone, lang);
     }
     let mut shown: Vec<&str> = Vec::new();
-    for (heading, ids, chart) in SECTIONS {
+    for ((ja, en), ids, chart) in SECTIONS {
+        let heading = lang.pick(ja, en);
         let section: Vec<&View> = ids.iter().filter_map(|id| views.iter().find(|v| v.id == *id)).collect();
         let figures = charts.as_ref().map_or_else(Vec::new, |c| chart_svgs(c, *chart));
         if section.is_empty() && figures.is_empty() {
@@ -99,31 +114,31 @@ pub(super) fn page(views: &[View], report: Option<&KpiReport>, zone: &TimeZone) 
             let _ = writeln!(html, "<figure>\n{svg}</figure>");
         }
         for view in section {
-            table(&mut html, view, zone);
+            table(&mut html, view, zone, lang);
             shown.push(view.id);
         }
         html.push_str("</section>\n");
     }
     let rest: Vec<&View> = views.iter().filter(|v| !shown.contains(&v.id) && v.id != "orders").collect();
     if !rest.is_empty() {
-        html.push_str("<section>\n<h2>More tables</h2>\n");
+        let _ = writeln!(html, "<section>\n<h2>{}</h2>", lang.pick("その他の表", "More tables"));
         for view in rest {
-            table(&mut html, view, zone);
+            table(&mut html, view, zone, lang);
         }
         html.push_str("</section>\n");
     }
     if let Some(orders) = views.iter().find(|v| v.id == "orders") {
-        html.push_str("<section>\n<h2>Orders</h2>\n");
-        table(&mut html, orders, zone);
+        let _ = writeln!(html, "<section>\n<h2>{}</h2>", lang.pick("案件", "Orders"));
+        table(&mut html, orders, zone, lang);
         html.push_str("</section>\n");
     }
     let zone_name =
         report.map_or_else(|| zone.iana_name().unwrap_or("UTC").to_string(), |r| r.window.time_zone.clone());
-    let _ = writeln!(
-        html,
-        "<footer>Written by <code>junro</code> · durations in hours · times in {}</footer>",
-        escape(&zone_name)
-    );
+    let footer = match lang {
+        Language::Ja => format!("<code>junro</code> が作成 · 時間の単位は時間 · 日時は {} の時刻", escape(&zone_name)),
+        Language::En => format!("Written by <code>junro</code> · durations in hours · times in {}", escape(&zone_name)),
+    };
+    let _ = writeln!(html, "<footer>{footer}</footer>");
     html.push_str("</main>\n</body>\n</html>\n");
     Ok(html)
 }
@@ -142,59 +157,92 @@ fn chart_svgs(charts: &Charts, chart: Chart) -> Vec<&str> {
 }
 
 /// The window line and the total cards.
-fn header(html: &mut String, report: &KpiReport, zone: &TimeZone) {
+fn header(html: &mut String, report: &KpiReport, zone: &TimeZone, lang: Language) {
     let w = &report.window;
-    let from = w.from.map_or_else(|| "the first order".to_string(), |t| local_time(t, zone));
-    let to = w.to.map_or_else(|| "now".to_string(), |t| local_time(t, zone));
-    let _ = writeln!(
-        html,
-        "<p class=\"window\">Orders closed from {} to {} ({}) · computed {}</p>",
-        escape(&from),
-        escape(&to),
-        escape(&w.time_zone),
-        escape(&local_time(w.now, zone))
-    );
+    let ja = lang == Language::Ja;
+    let from = w.from.map_or_else(|| lang.pick("最初の案件", "the first order").to_string(), |t| local_time(t, zone));
+    let to = w.to.map_or_else(|| lang.pick("現在", "now").to_string(), |t| local_time(t, zone));
+    let (zone_name, computed) = (escape(&w.time_zone), escape(&local_time(w.now, zone)));
+    let window = if ja {
+        format!("{} から {} までに終了した案件（{zone_name}）· 集計 {computed}", escape(&from), escape(&to))
+    } else {
+        format!("Orders closed from {} to {} ({zone_name}) · computed {computed}", escape(&from), escape(&to))
+    };
+    let _ = writeln!(html, "<p class=\"window\">{window}</p>");
     let o = &report.overall;
     let n = |v: u64| cells::thousands(i64::try_from(v).unwrap_or(i64::MAX));
-    let hours = |v: Option<i64>| v.map_or_else(|| "–".to_string(), |s| format!("{} h", cells::hours(s as f64)));
+    let unit = lang.pick("時間", "h");
+    let hours = |v: Option<i64>| v.map_or_else(|| "–".to_string(), |s| format!("{} {unit}", cells::hours(s as f64)));
     let rate = |v: Option<f64>| v.map_or_else(|| "–".to_string(), cells::percent);
     let share = |num: u64, den: u64| if den == 0 { None } else { Some(num as f64 / den as f64) };
-    let target = match o.target {
-        Some(t) => format!(" · target {}", cells::percent(t)),
-        None => String::new(),
+    let target = match (o.target, ja) {
+        (Some(t), true) => format!(" · 目標 {}", cells::percent(t)),
+        (Some(t), false) => format!(" · target {}", cells::percent(t)),
+        (None, _) => String::new(),
     };
     let f = &report.flow_over_time;
+    let either = |j: String, e: String| if ja { j } else { e };
+    let (wip, littles) = (
+        f.mean_wip.map_or_else(|| "–".to_string(), |m| cells::decimal(m, 1)),
+        f.littles_ratio.map_or_else(|| "–".to_string(), |r| cells::decimal(r, 2)),
+    );
     let cards = [
-        ("Orders received", n(o.received), format!("{} closed in the window", n(o.closed))),
-        ("Completed", n(o.completed), format!("{} cancelled · {} other outcome", n(o.cancelled), n(o.other_outcome))),
         (
-            "One-stop rate",
-            rate(o.one_stop_rate),
-            format!("{} of {} eligible completed{target}", n(o.one_stop), n(o.eligible_completed)),
+            lang.pick("受付件数", "Orders received"),
+            n(o.received),
+            either(format!("期間内の終了 {}件", n(o.closed)), format!("{} closed in the window", n(o.closed))),
         ),
-        ("Lead time, median", hours(o.lead_time.p50), format!("p90 {}", hours(o.lead_time.p90))),
         (
-            "Business lead time, median",
+            lang.pick("完了", "Completed"),
+            n(o.completed),
+            either(
+                format!("キャンセル {}件 · その他の結果 {}件", n(o.cancelled), n(o.other_outcome)),
+                format!("{} cancelled · {} other outcome", n(o.cancelled), n(o.other_outcome)),
+            ),
+        ),
+        (
+            lang.pick("ワンストップ率", "One-stop rate"),
+            rate(o.one_stop_rate),
+            either(
+                format!("対象の完了 {}件中 {}件{target}", n(o.eligible_completed), n(o.one_stop)),
+                format!("{} of {} eligible completed{target}", n(o.one_stop), n(o.eligible_completed)),
+            ),
+        ),
+        (
+            lang.pick("リードタイム中央値", "Lead time, median"),
+            hours(o.lead_time.p50),
+            format!("p90 {}", hours(o.lead_time.p90)),
+        ),
+        (
+            lang.pick("営業時間リードタイム中央値", "Business lead time, median"),
             hours(o.business_lead_time.p50),
             format!("p90 {}", hours(o.business_lead_time.p90)),
         ),
         (
-            "Order SLA met",
+            lang.pick("案件のSLA達成率", "Order SLA met"),
             rate(share(o.sla_met, o.sla_total)),
-            format!("{} of {} completed with an SLA", n(o.sla_met), n(o.sla_total)),
+            either(
+                format!("SLAのある完了 {}件中 {}件", n(o.sla_total), n(o.sla_met)),
+                format!("{} of {} completed with an SLA", n(o.sla_met), n(o.sla_total)),
+            ),
         ),
         (
-            "Rework rate",
+            lang.pick("手戻り率", "Rework rate"),
             rate(o.rework_rate),
-            format!("{} of {} closed orders sent or pulled back", n(o.rework_orders), n(o.closed)),
+            either(
+                format!("終了 {}件中 {}件が差戻し・引戻し", n(o.closed), n(o.rework_orders)),
+                format!("{} of {} closed orders sent or pulled back", n(o.rework_orders), n(o.closed)),
+            ),
         ),
         (
-            "Throughput",
-            f.throughput_per_day.map_or_else(|| "–".to_string(), |t| format!("{} / day", cells::decimal(t, 1))),
-            format!(
-                "mean WIP {} · Little's ratio {}",
-                f.mean_wip.map_or_else(|| "–".to_string(), |m| cells::decimal(m, 1)),
-                f.littles_ratio.map_or_else(|| "–".to_string(), |r| cells::decimal(r, 2))
+            lang.pick("スループット", "Throughput"),
+            f.throughput_per_day.map_or_else(
+                || "–".to_string(),
+                |t| either(format!("{} 件/日", cells::decimal(t, 1)), format!("{} / day", cells::decimal(t, 1))),
+            ),
+            either(
+                format!("平均仕掛り {wip} · リトルの比 {littles}"),
+                format!("mean WIP {wip} · Little's ratio {littles}"),
             ),
         ),
     ];
@@ -211,36 +259,50 @@ fn header(html: &mut String, report: &KpiReport, zone: &TimeZone) {
     html.push_str("</div>\n");
 }
 
+/// A cell as the reader reads it, flags in their language.
+fn shown(cell: &Cell, column: &Column, zone: &TimeZone, lang: Language) -> String {
+    match cell {
+        Cell::Flag(b) => lang.yes_no(*b).to_string(),
+        _ => cells::human(cell, column.unit, zone),
+    }
+}
+
 /// A view as a titled table, folded when long.
-fn table(html: &mut String, view: &View, zone: &TimeZone) {
+fn table(html: &mut String, view: &View, zone: &TimeZone, lang: Language) {
     let rows = view.rows.len();
-    let count = if rows == 1 { "1 row".to_string() } else { format!("{} rows", cells::thousands(rows as i64)) };
+    let count = match lang {
+        Language::Ja => format!("{}行", cells::thousands(rows as i64)),
+        Language::En if rows == 1 => "1 row".to_string(),
+        Language::En => format!("{} rows", cells::thousands(rows as i64)),
+    };
+    let title = lang.view_title(view);
     let fold = rows > FOLD_AFTER_ROWS;
     if fold {
-        let _ = writeln!(html, "<details>\n<summary>{} ({count})</summary>", escape(view.title));
+        let _ = writeln!(html, "<details>\n<summary>{} ({count})</summary>", escape(title));
     } else {
-        let _ = writeln!(html, "<h3>{}</h3>", escape(view.title));
+        let _ = writeln!(html, "<h3>{}</h3>", escape(title));
     }
     if rows == 0 {
-        html.push_str("<p class=\"empty\">No rows in this window.</p>\n");
+        let empty = lang.pick("この期間に該当する行はありません。", "No rows in this window.");
+        let _ = writeln!(html, "<p class=\"empty\">{empty}</p>");
         return;
     }
     if rows == 1 && view.id == "summary" {
         // One wide row reads better as a list of figures than as a table to scroll sideways.
-        transposed(html, view, zone);
+        transposed(html, view, zone, lang);
         return;
     }
     html.push_str("<div class=\"scroll\"><table>\n<thead><tr>");
     for column in &view.columns {
         let class = if cells::is_numeric(column.unit) { " class=\"num\"" } else { "" };
-        let _ = write!(html, "<th{class} title=\"{}\">{}</th>", escape(column.key), escape(column.label));
+        let _ = write!(html, "<th{class} title=\"{}\">{}</th>", escape(column.key), escape(lang.column_label(column)));
     }
     html.push_str("</tr></thead>\n<tbody>\n");
     for row in &view.rows {
         html.push_str("<tr>");
         for (column, cell) in view.columns.iter().zip(row) {
             let class = if cells::is_numeric(column.unit) { " class=\"num\"" } else { "" };
-            let _ = write!(html, "<td{class}>{}</td>", escape(&cells::human(cell, column.unit, zone)));
+            let _ = write!(html, "<td{class}>{}</td>", escape(&shown(cell, column, zone, lang)));
         }
         html.push_str("</tr>\n");
     }
@@ -251,15 +313,15 @@ fn table(html: &mut String, view: &View, zone: &TimeZone) {
 }
 
 /// A one-row view as a grid of figures, each heading beside its value.
-fn transposed(html: &mut String, view: &View, zone: &TimeZone) {
+fn transposed(html: &mut String, view: &View, zone: &TimeZone, lang: Language) {
     html.push_str("<dl class=\"figures\">\n");
     for (column, cell) in view.columns.iter().zip(view.rows.iter().flatten()) {
         let _ = writeln!(
             html,
             "<div title=\"{}\"><dt>{}</dt><dd>{}</dd></div>",
             escape(column.key),
-            escape(column.label),
-            escape(&cells::human(cell, column.unit, zone))
+            escape(lang.column_label(column)),
+            escape(&shown(cell, column, zone, lang))
         );
     }
     html.push_str("</dl>\n");

@@ -10,6 +10,8 @@
 //! - [`cells`]: one cell as people read it and as machines read it.
 //! - [`text_table`], [`csv_writer`], [`json_writer`], [`workbook`], [`html`]: one format each.
 //! - [`charts`], [`chart_parts`]: the HTML page's charts, drawn with plotters as inline SVG.
+//! - [`words`]: the people's formats in Japanese (the default) or English.
+//! - [`links`]: on the dashboard, where each bar leads (the orders it counts).
 
 mod cells;
 mod chart_parts;
@@ -17,8 +19,13 @@ mod charts;
 mod csv_writer;
 mod html;
 mod json_writer;
+mod links;
 mod text_table;
+mod words;
 mod workbook;
+
+pub(crate) use links::OrdersLink;
+pub(crate) use words::Language;
 
 #[cfg(test)]
 mod tests;
@@ -44,6 +51,23 @@ pub(crate) enum ReportFormat {
     Html,
 }
 
+/// How a report for people reads: its language (the HTML page's words, the workbook's
+/// headers), and on the dashboard where its bars lead. Machine formats ignore it.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Presentation {
+    /// Japanese unless asked otherwise.
+    pub(crate) language: Language,
+    /// The page of the orders behind a bar; none in a file or a download.
+    pub(crate) orders_link: Option<OrdersLink>,
+}
+
+impl Presentation {
+    /// A report in `language`, without links.
+    pub(crate) fn in_language(language: Language) -> Self {
+        Self { language, orders_link: None }
+    }
+}
+
 /// Writes `views` in `format` to `out`. `report`, when given, adds the header figures and the
 /// charts of the HTML page; other formats do not need it. Moments are shown in `zone`.
 pub(crate) fn render(
@@ -51,6 +75,7 @@ pub(crate) fn render(
     report: Option<&KpiReport>,
     format: ReportFormat,
     zone: &TimeZone,
+    how: &Presentation,
     out: &mut dyn Write,
 ) -> anyhow::Result<()> {
     match format {
@@ -63,8 +88,8 @@ pub(crate) fn render(
             csv_writer::write(view, zone, out)?;
         }
         ReportFormat::Json => json_writer::write(views, zone, out)?,
-        ReportFormat::Xlsx => out.write_all(&workbook::to_bytes(views, zone)?)?,
-        ReportFormat::Html => out.write_all(html::page(views, report, zone)?.as_bytes())?,
+        ReportFormat::Xlsx => out.write_all(&workbook::to_bytes(views, zone, how.language)?)?,
+        ReportFormat::Html => out.write_all(html::page(views, report, zone, how)?.as_bytes())?,
     }
     out.flush()?;
     Ok(())
@@ -78,6 +103,7 @@ pub(crate) fn write_report_folder(
     stalled: Option<&StalledReport>,
     dir: &Path,
     zone: &TimeZone,
+    language: Language,
 ) -> anyhow::Result<Vec<PathBuf>> {
     std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
     let mut views = report.views();
@@ -91,8 +117,9 @@ pub(crate) fn write_report_folder(
         written.push(path);
         Ok(())
     };
-    save("kpi.html".to_string(), html::page(&views, Some(report), zone)?.as_bytes())?;
-    save("kpi.xlsx".to_string(), &workbook::to_bytes(&views, zone)?)?;
+    let how = Presentation::in_language(language);
+    save("kpi.html".to_string(), html::page(&views, Some(report), zone, &how)?.as_bytes())?;
+    save("kpi.xlsx".to_string(), &workbook::to_bytes(&views, zone, language)?)?;
     for view in &views {
         let mut bytes = Vec::new();
         csv_writer::write(view, zone, &mut bytes)?;

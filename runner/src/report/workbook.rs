@@ -4,6 +4,7 @@
 //! so a manager can sort, filter and sum without converting text.
 
 use super::cells;
+use super::words::Language;
 use jiff::Timestamp;
 use jiff::tz::TimeZone;
 use junro_engine::kpi::{Cell, Unit, View};
@@ -46,23 +47,30 @@ impl Formats {
 }
 
 /// The workbook as the bytes of an `.xlsx` file.
-pub(super) fn to_bytes(views: &[View], zone: &TimeZone) -> Result<Vec<u8>, XlsxError> {
+pub(super) fn to_bytes(views: &[View], zone: &TimeZone, lang: Language) -> Result<Vec<u8>, XlsxError> {
     let mut workbook = Workbook::new();
     let formats = Formats::new();
     for (view, name) in views.iter().zip(sheet_names(views)) {
         let sheet = workbook.add_worksheet();
         sheet.set_name(name)?;
-        write_sheet(sheet, view, &formats, zone)?;
+        write_sheet(sheet, view, &formats, zone, lang)?;
     }
     workbook.save_to_buffer()
 }
 
-fn write_sheet(sheet: &mut Worksheet, view: &View, formats: &Formats, zone: &TimeZone) -> Result<(), XlsxError> {
+fn write_sheet(
+    sheet: &mut Worksheet,
+    view: &View,
+    formats: &Formats,
+    zone: &TimeZone,
+    lang: Language,
+) -> Result<(), XlsxError> {
     let mut widths: Vec<usize> = Vec::with_capacity(view.columns.len());
     let mut wrapped = false;
     for (c, column) in view.columns.iter().enumerate() {
-        sheet.write_string_with_format(0, col_num(c), column.label, &formats.header)?;
-        let label = column.label.width();
+        let label = lang.column_label(column);
+        sheet.write_string_with_format(0, col_num(c), label, &formats.header)?;
+        let label = label.width();
         wrapped |= label > HEADER_WRAP_WIDTH;
         widths.push(label.min(HEADER_WRAP_WIDTH));
     }

@@ -2,7 +2,10 @@
 
 mod fixture;
 
-use super::{ReportFormat, cells, chart_parts, charts, csv_writer::BOM, render, workbook, write_report_folder};
+use super::{
+    Language, OrdersLink, Presentation, ReportFormat, cells, chart_parts, charts, csv_writer::BOM, render, workbook,
+    write_report_folder,
+};
 use calamine::{Data, Reader, Xlsx};
 use fixture::{STEP_JA, VENDOR_ESCAPED, VENDOR_JA, month_report, small_report, small_stalled};
 use jiff::tz::TimeZone;
@@ -13,9 +16,14 @@ fn tokyo() -> TimeZone {
     TimeZone::get("Asia/Tokyo").expect("the bundled time zone database has Asia/Tokyo")
 }
 
+/// In English, as most of these tests read it; the Japanese words have tests of their own.
 fn rendered(views: &[View], report: Option<&KpiReport>, format: ReportFormat) -> Vec<u8> {
+    rendered_as(views, report, format, &Presentation::in_language(Language::En))
+}
+
+fn rendered_as(views: &[View], report: Option<&KpiReport>, format: ReportFormat, how: &Presentation) -> Vec<u8> {
     let mut out = Vec::new();
-    render(views, report, format, &tokyo(), &mut out).expect("rendering succeeds");
+    render(views, report, format, &tokyo(), how, &mut out).expect("rendering succeeds");
     out
 }
 
@@ -238,7 +246,8 @@ fn the_report_folder_holds_the_page_the_workbook_and_a_csv_per_view() {
     );
     let report = month_report();
     let stalled = small_stalled();
-    let written = write_report_folder(&report, Some(&stalled), &dir, &tokyo()).expect("the folder is written");
+    let written =
+        write_report_folder(&report, Some(&stalled), &dir, &tokyo(), Language::Ja).expect("the folder is written");
     let names: Vec<String> =
         written.iter().filter_map(|p| p.file_name()).map(|n| n.to_string_lossy().into_owned()).collect();
     let mut expected = vec!["kpi.html".to_string(), "kpi.xlsx".to_string()];
@@ -275,4 +284,78 @@ fn the_planned_target_is_drawn_only_when_no_vendor_has_one() {
     }
     let html = text(rendered(&report.views(), Some(&report), ReportFormat::Html));
     assert!(html.contains("planned target 70.0%"));
+}
+
+/// A Japanese reader gets every heading, card, column and chart in Japanese; the keys machines
+/// read stay as they are (in the headings' `title`).
+#[test]
+fn the_page_reads_in_japanese_by_default() {
+    let report = small_report();
+    let mut views = report.views();
+    views.extend(small_stalled().views());
+    let html = text(rendered_as(&views, Some(&report), ReportFormat::Html, &Presentation::default()));
+    assert!(html.contains("<html lang=\"ja\">"));
+    for words in [
+        "<h1>KPIレポート</h1>",
+        "<h2>概要</h2>",
+        "<h2>委託先とワンストップ</h2>",
+        "<h2>ボトルネック</h2>",
+        "受付件数",
+        "ワンストップ率",
+        "完了した案件のリードタイム",
+        "委託先別のワンストップ率",
+        "日別の仕掛り（WIP）とスループット",
+        "<th class=\"num\" title=\"one_stop_rate\">ワンストップ率</th>",
+        "停滞案件（しきい値より長く動きのない案件）",
+    ] {
+        assert!(html.contains(words), "the page has {words}");
+    }
+    for english in ["<h2>Summary</h2>", "Lead time of completed orders", "One-stop rate per vendor", "No rows in"] {
+        assert!(!html.contains(english), "no English {english:?} left");
+    }
+    assert!(!html.contains("class=\"behind\""), "a page on its own links nowhere");
+}
+
+/// Every view and column the engine makes has Japanese words: a column added to the engine
+/// without them would show English in a Japanese report.
+#[test]
+fn every_view_and_column_has_japanese_words() {
+    let report = small_report();
+    let mut views = report.views();
+    views.extend(small_stalled().views());
+    for view in &views {
+        assert!(!Language::Ja.view_title(view).is_ascii(), "view {} has a Japanese title", view.id);
+        for column in &view.columns {
+            let ja = Language::Ja.column_label(column);
+            assert!(!ja.is_ascii(), "{}.{} reads {ja:?}", view.id, column.key);
+        }
+    }
+}
+
+/// On the dashboard each vendor's bar, each lead-time column, each day and each waiting step
+/// leads to the orders behind it, keeping the report's filters.
+#[test]
+fn on_the_dashboard_every_bar_links_to_its_orders() {
+    let report = small_report();
+    let how = Presentation {
+        language: Language::Ja,
+        orders_link: Some(OrdersLink::new("/dashboard/orders", &[("from", "2026-11-01")])),
+    };
+    let html = text(rendered_as(&report.views(), Some(&report), ReportFormat::Html, &how));
+    let links: Vec<&str> =
+        html.split("<a class=\"behind\" href=\"").skip(1).filter_map(|a| a.split('"').next()).collect();
+    assert!(links.iter().all(|l| l.starts_with("/dashboard/orders?from=2026-11-01")), "{links:?}");
+    assert!(links.iter().any(|l| l.ends_with("&amp;counted=one_stop")), "a vendor's bar: {links:?}");
+    assert!(links.iter().any(|l| l.contains("&amp;lead_from=")), "a lead-time column: {links:?}");
+    assert!(links.iter().any(|l| l.contains("&amp;received=")), "a day: {links:?}");
+    assert!(links.iter().any(|l| l.contains("&amp;step=")), "a waiting step: {links:?}");
+    let vendors = report.vendors.len() + 1;
+    let days = report.flow_over_time.days.len();
+    let steps = report.bottlenecks_overall.len().min(10)
+        + charts::busiest_flows(&report)
+            .iter()
+            .map(|f| report.bottlenecks.iter().filter(|b| b.flow == f.key).count().min(6))
+            .sum::<usize>();
+    assert!(links.len() > vendors + days + steps, "one link per bar, day and column: {}", links.len());
+    assert!(html.contains("target=\"_top\""), "the whole dashboard goes to the list, not the frame");
 }

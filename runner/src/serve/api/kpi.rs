@@ -24,7 +24,7 @@ use jiff::civil::Date;
 use jiff::tz::TimeZone;
 use junro_engine::calendar::{Calendar, Calendars};
 use junro_engine::export::{self, Case};
-use junro_engine::kpi::{KpiConfig, View};
+use junro_engine::kpi::{KpiConfig, KpiReport, View};
 use junro_engine::runtime::{KpiData, KpiQuery};
 use serde::Deserialize;
 use std::io::Write;
@@ -55,6 +55,8 @@ pub struct KpiParams {
     pub vendor: Option<String>,
     /// `json` (default), or a download: `csv`, `xlsx` or `html`.
     pub format: Option<String>,
+    /// The language of the HTML page and the workbook's headers: `ja` (default) or `en`.
+    pub lang: Option<String>,
 }
 
 /// What `GET /api/v1/stalled` lists: the options of `junro stalled`, narrowed by flow and vendor.
@@ -75,6 +77,8 @@ pub struct StalledParams {
     pub vendor: Option<String>,
     /// `json` (default), or a download: `csv`, `xlsx` or `html`.
     pub format: Option<String>,
+    /// The language of the HTML page and the workbook's headers: `ja` (default) or `en`.
+    pub lang: Option<String>,
 }
 
 /// What `GET /api/v1/export` writes: the options of `junro export`, narrowed by flow and vendor.
@@ -106,32 +110,25 @@ pub async fn kpi(
     identity: Identity,
     Params(params): Params<KpiParams>,
 ) -> ApiResult<Response> {
-    let (rendered, format) = kpi_rendered(&state, &identity, params).await?;
+    let (rendered, format) = kpi_rendered(&state, &identity, params, None).await?;
     Ok(answer(rendered, format))
 }
 
 /// The KPI report as `GET /api/v1/kpi` renders it (bytes, file stem, filters in words), for
-/// the manager's scope; the dashboard page shows the HTML one.
+/// the manager's scope; the dashboard page shows the HTML one, its bars leading to
+/// `orders_link`.
 pub(crate) async fn kpi_rendered(
     state: &AppState,
     identity: &Identity,
     params: KpiParams,
+    orders_link: Option<report::OrdersLink>,
 ) -> ApiResult<((Vec<u8>, String, String), ReportFormat)> {
     identity.require_manager()?;
     let format = report_format(params.format.as_deref())?;
-    let (from, to) = (day("from", params.from.as_deref())?, day("to", params.to.as_deref())?);
-    in_order(from, to)?;
-    let now = moment("now", params.now.as_deref())?;
-    let vendor = scope(identity, params.vendor)?;
-    let config = kpi_config(state)?;
-    let mut data = state.engine.kpi_data(now).await?;
-    let zone = data.zone();
-    let query = KpiQuery { from: start_of("from", from, &zone)?, to: start_of("to", to, &zone)?, now: None };
-    let filters = Filters { from, to, flow: params.flow, vendor };
-    let (by, view) = (params.by, params.view);
+    let how = report::Presentation { language: language(params.lang.as_deref())?, orders_link };
+    let (by, view) = (params.by.clone(), params.view.clone());
+    let Computed { report, zone, filters } = kpi_computed(state, identity, params).await?;
     let rendered = blocking(move || {
-        filters.narrow(&mut data);
-        let report = data.report(&query, &config);
         let views = match by.as_deref() {
             Some(name) => report.views_by(name).ok_or_else(|| {
                 invalid("by", "use order, vendor, flow, step, channel, day, week or month".to_string())
@@ -149,11 +146,49 @@ pub(crate) async fn kpi_rendered(
         {
             name = format!("{name}-{}", first.id);
         }
-        let bytes = render(&views, Some(&report), format, &zone)?;
+        let bytes = render(&views, Some(&report), format, &zone, &how)?;
         Ok((bytes, name, filters.describe()))
     })
     .await?;
     Ok((rendered, format))
+}
+
+/// A KPI report computed for a caller's scope: the figures, the zone its days are taken in,
+/// and the filters that made it.
+pub(crate) struct Computed {
+    /// The figures.
+    pub(crate) report: KpiReport,
+    /// The calendars' zone.
+    pub(crate) zone: TimeZone,
+    filters: Filters,
+}
+
+impl Computed {
+    /// The filters in words, for the audit trail.
+    pub(crate) fn describe(&self) -> String {
+        self.filters.describe()
+    }
+}
+
+/// The KPI report of `params`' window, flow and vendor, within what the caller may read
+/// (managers and administrators; a vendor's manager reads only that vendor's orders).
+pub(crate) async fn kpi_computed(state: &AppState, identity: &Identity, params: KpiParams) -> ApiResult<Computed> {
+    identity.require_manager()?;
+    let (from, to) = (day("from", params.from.as_deref())?, day("to", params.to.as_deref())?);
+    in_order(from, to)?;
+    let now = moment("now", params.now.as_deref())?;
+    let vendor = scope(identity, params.vendor)?;
+    let config = kpi_config(state)?;
+    let mut data = state.engine.kpi_data(now).await?;
+    let zone = data.zone();
+    let query = KpiQuery { from: start_of("from", from, &zone)?, to: start_of("to", to, &zone)?, now: None };
+    let filters = Filters { from, to, flow: params.flow, vendor };
+    blocking(move || {
+        filters.narrow(&mut data);
+        let report = data.report(&query, &config);
+        Ok(Computed { report, zone, filters })
+    })
+    .await
 }
 
 /// The reminder list as `junro stalled` makes it: what to follow up by vendor and step, stalled
@@ -196,6 +231,7 @@ pub(crate) async fn stalled_rendered(
     let zone = data.zone();
     let filters = Filters { from: None, to: None, flow: params.flow, vendor };
     let view = params.view;
+    let how = report::Presentation::in_language(language(params.lang.as_deref())?);
     let rendered = blocking(move || {
         filters.narrow(&mut data);
         let views = pick(data.stalled(&config).views(), view.as_deref())?;
@@ -203,7 +239,7 @@ pub(crate) async fn stalled_rendered(
             (Some(_), Some(first)) => format!("junro-stalled-{}", first.id),
             _ => "junro-stalled".to_string(),
         };
-        Ok((render(&views, None, format, &zone)?, name, filters.describe()))
+        Ok((render(&views, None, format, &zone, &how)?, name, filters.describe()))
     })
     .await?;
     Ok((rendered, format))
@@ -317,6 +353,15 @@ fn report_format(asked: Option<&str>) -> Result<ReportFormat, Problem> {
     }
 }
 
+fn language(asked: Option<&str>) -> Result<report::Language, Problem> {
+    match asked {
+        None => Ok(report::Language::Ja),
+        Some(code) => {
+            report::Language::parse(code).ok_or_else(|| invalid("lang", format!("use ja or en, not `{code}`")))
+        }
+    }
+}
+
 fn day(field: &str, text: Option<&str>) -> Result<Option<Date>, Problem> {
     text.map(|t| t.trim().parse::<Date>().map_err(|_| invalid(field, format!("a day as YYYY-MM-DD, not `{t}`"))))
         .transpose()
@@ -372,12 +417,13 @@ fn pick(views: Vec<View>, id: Option<&str>) -> Result<Vec<View>, Problem> {
 
 fn render(
     views: &[View],
-    report: Option<&junro_engine::kpi::KpiReport>,
+    report: Option<&KpiReport>,
     format: ReportFormat,
     zone: &TimeZone,
+    how: &report::Presentation,
 ) -> Result<Vec<u8>, Problem> {
     let mut bytes = Vec::new();
-    report::render(views, report, format, zone, &mut bytes).map_err(Problem::internal)?;
+    report::render(views, report, format, zone, how, &mut bytes).map_err(Problem::internal)?;
     Ok(bytes)
 }
 

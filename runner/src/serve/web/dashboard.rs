@@ -4,6 +4,7 @@
 //! rendering are the API's (`GET /api/v1/kpi`), so page and API never disagree.
 
 use super::{Chrome, InLang, PageResult, Signed, render};
+use crate::report::OrdersLink;
 use crate::serve::api::kpi::{KpiParams, StalledParams, kpi_rendered, stalled_rendered};
 use crate::serve::middleware::AuditNote;
 use crate::serve::state::AppState;
@@ -78,8 +79,13 @@ pub(crate) async fn page(State(state): State<AppState>, signed: Signed, Query(fi
 
 /// The report itself, as HTML shown in the page (not a download).
 pub(crate) async fn report(State(state): State<AppState>, signed: Signed, Query(filter): Query<Filters>) -> PageResult {
-    let ((bytes, _, filters), _) =
-        kpi_rendered(&state, &signed.identity, filter.params("html")).await.in_lang(signed.chrome.lang)?;
+    let lang = signed.chrome.lang;
+    let mut params = filter.params("html");
+    params.lang = Some(lang.code().to_string());
+    let pairs = [("from", &filter.from), ("to", &filter.to), ("flow", &filter.flow), ("vendor", &filter.vendor)];
+    let pairs: Vec<(&str, &str)> = pairs.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let link = OrdersLink::new("/dashboard/orders", &pairs);
+    let ((bytes, _, filters), _) = kpi_rendered(&state, &signed.identity, params, Some(link)).await.in_lang(lang)?;
     let mut response = bytes.into_response();
     let headers = response.headers_mut();
     headers.insert(CONTENT_TYPE, HeaderValue::from_static("text/html; charset=utf-8"));
@@ -123,6 +129,7 @@ pub(crate) async fn stalled_report(
         flow: some(&filter.flow),
         vendor: some(&filter.vendor),
         format: Some("html".into()),
+        lang: Some(signed.chrome.lang.code().to_string()),
         ..StalledParams::default()
     };
     let ((bytes, _, filters), _) =

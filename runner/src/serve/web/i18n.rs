@@ -164,6 +164,13 @@ pub(crate) struct Words {
     pub(crate) released_message: &'static str,
     pub(crate) transferred_message: &'static str,
     pub(crate) count_suffix: &'static str,
+    pub(crate) behind_title: &'static str,
+    pub(crate) lead_time_h: &'static str,
+    pub(crate) waiting_h: &'static str,
+    pub(crate) one_stop: &'static str,
+    pub(crate) outcome: &'static str,
+    pub(crate) back_to_dashboard: &'static str,
+    pub(crate) more_rows: &'static str,
 }
 
 static JA: Words = Words {
@@ -270,6 +277,13 @@ static JA: Words = Words {
     released_message: "担当を外しました",
     transferred_message: "担当を渡しました",
     count_suffix: "件",
+    behind_title: "グラフの案件",
+    lead_time_h: "リードタイム（時間）",
+    waiting_h: "待ち時間（時間）",
+    one_stop: "ワンストップ",
+    outcome: "結果",
+    back_to_dashboard: "ダッシュボードへ戻る",
+    more_rows: "先頭の500件を表示しています。すべての案件はCSVでダウンロードできます。",
 };
 
 static EN: Words = Words {
@@ -376,6 +390,13 @@ static EN: Words = Words {
     released_message: "Released",
     transferred_message: "Handed over",
     count_suffix: "",
+    behind_title: "Orders behind the chart",
+    lead_time_h: "Lead time (h)",
+    waiting_h: "Waiting (h)",
+    one_stop: "One-stop",
+    outcome: "Outcome",
+    back_to_dashboard: "Back to the dashboard",
+    more_rows: "The first 500 are shown. Download the CSV for every order.",
 };
 
 #[cfg(test)]

@@ -6,6 +6,7 @@
 //! the session cookie alone, and changing forms carry the session's CSRF token (`_csrf`).
 
 mod admin;
+mod behind;
 mod dashboard;
 mod diagram;
 mod flows;
@@ -48,6 +49,7 @@ fn table() -> Vec<(&'static str, &'static str, MethodRouter<AppState>)> {
         ("GET", "/team", get(team::page)),
         ("GET", "/dashboard", get(dashboard::page)),
         ("GET", "/dashboard/report", get(dashboard::report)),
+        ("GET", "/dashboard/orders", get(behind::page)),
         ("GET", "/users", get(admin::users)),
         ("GET", "/audit", get(admin::audit)),
         ("GET", "/flows", get(flows::list)),
