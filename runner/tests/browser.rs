@@ -505,3 +505,7 @@ async fn a_deputy_works_the_principals_queue_from_the_pages() {
     client.close().await.expect("browser closed");
     service.stop().await;
 }
+
+// After the helpers and the `step!` macro, which it uses.
+#[path = "browser/admin.rs"]
+mod admin;

@@ -89,8 +89,20 @@ impl Service {
 
     /// A service on an existing database URL (several may share one).
     pub(crate) async fn start_at(url: &str, worker: bool) -> Service {
+        Service::start_configured(url, worker, None).await
+    }
+
+    /// A service on SQLite whose flows folder is `folder` (deployed at start, and again from the
+    /// pages), as `junro serve` with `JUNRO_FLOWS`.
+    #[allow(dead_code, reason = "the browser tests use it, the service tests do not")]
+    pub(crate) async fn start_with_folder(folder: PathBuf) -> Service {
+        let url = fresh_database(&Backend::Sqlite).await;
+        Service::start_configured(&url, true, Some(folder)).await
+    }
+
+    async fn start_configured(url: &str, worker: bool, folder: Option<PathBuf>) -> Service {
         let engine = Engine::open(url).await.expect("engine opens");
-        engine.deploy(&[flows()], None).await.expect("test flows deploy");
+        engine.deploy(&[folder.clone().unwrap_or_else(flows)], None).await.expect("test flows deploy");
         engine.register_action("check_credit", |request: junro_engine::ActionRequest| async move {
             let name = request.inputs.get("name").and_then(Value::as_str).unwrap_or("").to_string();
             let mut out = serde_json::Map::new();
@@ -112,7 +124,7 @@ impl Service {
             database: url.to_string(),
             worker,
             worker_interval_ms: 20,
-            flows: None,
+            flows: folder,
             ..ServeConfig::default()
         };
         let state = AppState::new(Arc::new(engine), db, config).await.expect("state");

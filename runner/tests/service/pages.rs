@@ -43,7 +43,10 @@ fn request(route: &str, order: &str, task: u64, review: u64) -> (String, Vec<(&'
         .replace("{flow}", "service_order")
         .replace("{version}", "1")
         .replace("{order}", order)
-        .replace("{instance}", &if route.ends_with("send-back") { review } else { task }.to_string());
+        .replace("{instance}", &if route.ends_with("send-back") { review } else { task }.to_string())
+        .replace("{user}", "op-b")
+        .replace("{token}", "tok_0000000000000000")
+        .replace("{id}", "1");
     let form = match route {
         "POST /login" => vec![("user", "back".into()), ("password", "back-password".into()), ("next", "/".into())],
         "POST /lang" => vec![("lang", "en".into())],
@@ -59,6 +62,16 @@ fn request(route: &str, order: &str, task: u64, review: u64) -> (String, Vec<(&'
         "POST /orders/{order}/hold" | "POST /orders/{order}/cancel" => vec![("reason", "お客様のご都合".into())],
         "POST /orders/{order}/tasks/{instance}/transfer" => vec![("to", "sup-a".into())],
         "POST /incidents/{order}/{instance}/resolve" => vec![("out.line_id", "L-9".into())],
+        "POST /users" => vec![
+            ("id", "hanako".into()),
+            ("display_name", "山田花子".into()),
+            ("roles", "operator".into()),
+            ("vendor", "vendor-a".into()),
+            ("password", "hanako-password".into()),
+        ],
+        "POST /tokens" => vec![("user", "op-a".into()), ("expires_days", "30".into())],
+        "POST /deputies" => vec![("deputy", "sup-a".into()), ("ends_at", "2030-01-01T00:00".into())],
+        "POST /flows/{flow}/versions/{version}/migrate" => vec![("mode", "check".into())],
         _ => Vec::new(),
     };
     (path, form)

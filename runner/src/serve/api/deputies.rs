@@ -106,6 +106,8 @@ pub struct DeputyQuery {
     pub deputy: Option<String>,
     /// Leave out those already over (default true).
     pub current: Option<bool>,
+    /// Everyone's (administrators: of the people of their vendor, or all for the company's).
+    pub all: Option<bool>,
 }
 
 /// The deputyships the caller is principal or deputy of; administrators may list anyone's.
@@ -116,8 +118,13 @@ pub async fn list(
     identity: Identity,
     Params(query): Params<DeputyQuery>,
 ) -> ApiResult<Json<Vec<DeputyView>>> {
+    Ok(Json(listed(&state, &identity, query).await?))
+}
+
+/// The deputyships `query` asks for that the caller may see (the pages list them too).
+pub(crate) async fn listed(state: &AppState, identity: &Identity, query: DeputyQuery) -> ApiResult<Vec<DeputyView>> {
     let now = state.engine.now();
-    let others = query.principal.is_some() || query.deputy.is_some();
+    let others = query.principal.is_some() || query.deputy.is_some() || query.all == Some(true);
     let filter = DeputyFilter {
         principal: query.principal,
         deputy: query.deputy,
@@ -130,11 +137,11 @@ pub async fn list(
     let mut visible = Vec::with_capacity(found.len());
     for d in found {
         // A vendor's administrator sees the deputyships of their vendor's people only.
-        if identity.user.vendor.is_none() || person(&state, &identity, &d.principal).await?.is_some() {
+        if identity.user.vendor.is_none() || person(state, identity, &d.principal).await?.is_some() {
             visible.push(view(d, now));
         }
     }
-    Ok(Json(visible))
+    Ok(visible)
 }
 
 /// A deputy to name.
@@ -163,6 +170,11 @@ pub async fn name(
     identity: Identity,
     Body(body): Body<NameDeputy>,
 ) -> ApiResult<(StatusCode, Json<DeputyView>)> {
+    Ok((StatusCode::CREATED, Json(named(&state, &identity, body).await?)))
+}
+
+/// Names the deputy `body` asks for, as the caller may (the pages name them too).
+pub(crate) async fn named(state: &AppState, identity: &Identity, body: NameDeputy) -> ApiResult<DeputyView> {
     let no_user = |field: &str, id: &str| {
         Problem::invalid(vec![FieldError { field: field.into(), message: format!("no user `{id}` to name") }])
     };
@@ -171,13 +183,13 @@ pub async fn name(
         Some(id) if id == identity.user.id => Actor { admin: false, ..identity.actor() },
         Some(id) => {
             identity.require_admin()?;
-            person(&state, &identity, id).await?.ok_or_else(|| no_user("principal", id))?
+            person(state, identity, id).await?.ok_or_else(|| no_user("principal", id))?
         }
     };
-    let deputy = person(&state, &identity, &body.deputy).await?.ok_or_else(|| no_user("deputy", &body.deputy))?;
+    let deputy = person(state, identity, &body.deputy).await?.ok_or_else(|| no_user("deputy", &body.deputy))?;
     let starts_at = body.starts_at.unwrap_or_else(|| state.engine.now());
-    let named = state.engine.name_deputy(&caller(&identity), &principal, &deputy, starts_at, body.ends_at).await?;
-    Ok((StatusCode::CREATED, Json(view(named, state.engine.now()))))
+    let named = state.engine.name_deputy(&caller(identity), &principal, &deputy, starts_at, body.ends_at).await?;
+    Ok(view(named, state.engine.now()))
 }
 
 /// Ends a deputyship now (or cancels one not yet begun): its principal, or an administrator.
@@ -189,14 +201,19 @@ pub async fn end(
     identity: Identity,
     Segments(id): Segments<i64>,
 ) -> ApiResult<Json<DeputyView>> {
+    Ok(Json(ended(&state, &identity, id).await?))
+}
+
+/// Ends deputyship `id` if the caller may (the pages end them too).
+pub(crate) async fn ended(state: &AppState, identity: &Identity, id: i64) -> ApiResult<DeputyView> {
     let found = state.engine.deputyship(id).await?;
     // Other people's deputyships do not exist for the caller (an administrator's: those of
     // their vendor's people, or all for the company's).
     let involved = found.principal == identity.user.id || found.deputy == identity.user.id;
-    let administered = identity.user.admin && person(&state, &identity, &found.principal).await?.is_some();
+    let administered = identity.user.admin && person(state, identity, &found.principal).await?.is_some();
     if !involved && !administered {
         return Err(Problem::not_found(format!("no deputyship {id}")));
     }
-    let ended = state.engine.end_deputyship(&caller(&identity), id).await?;
-    Ok(Json(view(ended, state.engine.now())))
+    let ended = state.engine.end_deputyship(&caller(identity), id).await?;
+    Ok(view(ended, state.engine.now()))
 }

@@ -8,6 +8,7 @@
 mod admin;
 mod behind;
 mod dashboard;
+mod deputies;
 mod diagram;
 mod flows;
 mod i18n;
@@ -51,9 +52,19 @@ fn table() -> Vec<(&'static str, &'static str, MethodRouter<AppState>)> {
         ("GET", "/dashboard/report", get(dashboard::report)),
         ("GET", "/dashboard/orders", get(behind::page)),
         ("GET", "/users", get(admin::users)),
+        ("POST", "/users", post(admin::add_user)),
+        ("POST", "/users/{user}/disable", post(admin::disable_user)),
+        ("GET", "/tokens", get(admin::tokens)),
+        ("POST", "/tokens", post(admin::create_token)),
+        ("POST", "/tokens/{token}/revoke", post(admin::revoke_token)),
+        ("GET", "/deputies", get(deputies::page)),
+        ("POST", "/deputies", post(deputies::name)),
+        ("POST", "/deputies/{id}/end", post(deputies::end)),
         ("GET", "/audit", get(admin::audit)),
         ("GET", "/flows", get(flows::list)),
+        ("POST", "/flows/deploy", post(flows::deploy)),
         ("GET", "/flows/{flow}/versions/{version}", get(flows::version)),
+        ("POST", "/flows/{flow}/versions/{version}/migrate", post(flows::migrate)),
         ("GET", "/incidents", get(incidents::page)),
         ("POST", "/incidents/{order}/{instance}/retry", post(incidents::retry)),
         ("POST", "/incidents/{order}/{instance}/resolve", post(incidents::resolve)),
