@@ -380,8 +380,23 @@ pub struct OrderDetail {
     pub open_steps: Vec<OpenStep>,
     /// Its pending timers, earliest first.
     pub timers: Vec<PendingTimer>,
+    /// The subflow orders it started (those the caller may see), oldest first.
+    pub subflows: Vec<OrderSummary>,
     /// Its history.
     pub history: Vec<HistoryLine>,
+}
+
+/// The subflow orders `order` started that the caller may see: the company's staff all of
+/// them, a vendor's people those of their vendor or of none.
+pub(crate) async fn subflows_of(state: &AppState, identity: &Identity, order: &str) -> ApiResult<Vec<OrderSummary>> {
+    let filter = OrderFilter { parent: Some(order.to_string()), limit: Some(100), ..OrderFilter::default() };
+    let rows = state.engine.orders(&filter).await?;
+    let own = identity.user.vendor.as_deref().filter(|_| !identity.user.admin);
+    Ok(rows
+        .into_iter()
+        .filter(|row| own.is_none() || row.vendor.is_none() || row.vendor.as_deref() == own)
+        .map(OrderSummary::from)
+        .collect())
 }
 
 /// One order (by id or business key) with its data, where it stands and its history.
@@ -446,6 +461,7 @@ pub async fn show(
             event: serde_json::to_value(&h.event).unwrap_or(Value::Null),
         })
         .collect();
+    let subflows = subflows_of(&state, &identity, &view.state.id).await?;
     Ok(Json(OrderDetail {
         order: OrderSummary::from(&view.state),
         channel: view.state.channel.clone(),
@@ -453,6 +469,7 @@ pub async fn show(
         data: view.state.data.clone(),
         open_steps,
         timers,
+        subflows,
         history,
     }))
 }

@@ -194,12 +194,12 @@ impl Criteria {
 }
 
 /// An order's outcome in the reader's words (an outcome the flow names itself stays as written).
-fn outcome(outcome: &str, lang: Lang) -> String {
+pub(crate) fn outcome(outcome: &str, lang: Lang) -> String {
     let ja = match outcome {
         "completed" => "完了",
         "cancelled" => "キャンセル",
         "open" => "進行中",
-        "held" => "保留中",
+        "held" | "on_hold" => "保留中",
         other => return other.to_string(),
     };
     if lang == Lang::Ja { ja.to_string() } else { outcome.to_string() }

@@ -10,7 +10,8 @@ use crate::serve::state::AppState;
 use askama::Template;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
-use junro_engine::machine::{Activity, Command, Status};
+use junro_engine::dsl::ast::Type;
+use junro_engine::machine::{Activity, Command, Status, TimerPurpose};
 
 #[derive(Template)]
 #[template(path = "order.html")]
@@ -28,8 +29,157 @@ struct OrderPage {
     vendor: String,
     received: String,
     data: Vec<(String, String)>,
-    open: Vec<(String, Option<String>)>,
+    /// Live steps: label, link to the task, what it is doing.
+    open: Vec<(String, Option<String>, String)>,
+    /// Pending timers: when, and what for.
+    timers: Vec<(String, String)>,
+    /// Subflow orders: id, business key or id, flow, status.
+    subflows: Vec<(String, String, String, String)>,
     history: Vec<(String, String)>,
+}
+
+/// A value as people read it: money in yen with separators, yes/no, lists joined.
+fn shown(value: &serde_json::Value, ty: Option<&Type>, lang: super::Lang) -> String {
+    use serde_json::Value;
+    let ja = lang == super::Lang::Ja;
+    match (value, ty) {
+        (Value::Null, _) => String::new(),
+        (Value::Bool(b), _) => (if ja {
+            if *b { "はい" } else { "いいえ" }
+        } else if *b {
+            "yes"
+        } else {
+            "no"
+        })
+        .into(),
+        (Value::Number(n), Some(Type::Money)) => {
+            let amount = n.as_f64().unwrap_or(0.0);
+            let whole = separated(amount.trunc() as i64);
+            let fraction = amount.fract().abs();
+            let text = if fraction > 0.0 { format!("{whole}{}", &format!("{fraction:.2}")[1..]) } else { whole };
+            if ja { format!("{text}円") } else { format!("¥{text}") }
+        }
+        (Value::Number(n), Some(Type::Integer)) => n.as_i64().map_or_else(|| n.to_string(), separated),
+        (Value::Array(items), Some(Type::List(inner))) => {
+            items.iter().map(|v| shown(v, Some(inner), lang)).collect::<Vec<_>>().join(if ja { "、" } else { ", " })
+        }
+        (Value::String(s), _) => s.clone(),
+        (other, _) => other.to_string(),
+    }
+}
+
+/// `1234567` → `1,234,567`.
+fn separated(n: i64) -> String {
+    let digits = n.unsigned_abs().to_string();
+    let mut out = String::new();
+    for (i, d) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(d);
+    }
+    if n < 0 { format!("-{out}") } else { out }
+}
+
+/// What a live step is doing, in words.
+fn doing(activity: &Activity, state: &AppState, lang: super::Lang) -> String {
+    let ja = lang == super::Lang::Ja;
+    match activity {
+        Activity::Task { assignee, due_at, .. } => {
+            let who = match (assignee, ja) {
+                (Some(a), true) => format!("担当 {a}"),
+                (Some(a), false) => format!("held by {a}"),
+                (None, true) => "未割当".to_string(),
+                (None, false) => "unclaimed".to_string(),
+            };
+            match (due_at, ja) {
+                (Some(due), true) => format!("{who} · 期限 {}", local_time(state, *due)),
+                (Some(due), false) => format!("{who} · due {}", local_time(state, *due)),
+                (None, _) => who,
+            }
+        }
+        Activity::Job { incident: Some(message), .. } => {
+            if ja {
+                format!("障害: {message}")
+            } else {
+                format!("incident: {message}")
+            }
+        }
+        Activity::Job { attempt, .. } => {
+            if ja {
+                format!("自動処理中（{attempt}回目）")
+            } else {
+                format!("automatic, attempt {attempt}")
+            }
+        }
+        Activity::Waiting { customer: true, .. } => {
+            (if ja { "お客様の連絡待ち" } else { "waiting for the customer" }).into()
+        }
+        Activity::Waiting { .. } => (if ja { "連絡・期日待ち" } else { "waiting for a signal or a date" }).into(),
+        Activity::Calling { flow } => {
+            let flow = state
+                .engine
+                .latest_flows()
+                .into_iter()
+                .find(|f| f.id == *flow)
+                .map_or(flow.clone(), |f| f.label.clone());
+            if ja {
+                format!("サブフロー「{flow}」の終了待ち")
+            } else {
+                format!("waiting for subflow {flow}")
+            }
+        }
+        Activity::Stuck { message } => {
+            if ja {
+                format!("障害: {message}")
+            } else {
+                format!("incident: {message}")
+            }
+        }
+    }
+}
+
+/// What a timer is for, in words.
+fn timer_purpose(purpose: &TimerPurpose, step: &dyn Fn(u64) -> String, lang: super::Lang) -> String {
+    let ja = lang == super::Lang::Ja;
+    match purpose {
+        TimerPurpose::Wait { instance, .. } => {
+            if ja {
+                format!("{} の待機期限", step(*instance))
+            } else {
+                format!("{}: the wait's time", step(*instance))
+            }
+        }
+        TimerPurpose::Remind { instance } => {
+            if ja {
+                format!("{} のリマインド", step(*instance))
+            } else {
+                format!("{}: reminder", step(*instance))
+            }
+        }
+        TimerPurpose::Due { instance } => {
+            if ja {
+                format!("{} の期限", step(*instance))
+            } else {
+                format!("{}: due", step(*instance))
+            }
+        }
+        TimerPurpose::Escalate { instance, role } => {
+            if ja {
+                format!("{} を {role} へエスカレーション", step(*instance))
+            } else {
+                format!("{}: escalate to {role}", step(*instance))
+            }
+        }
+        TimerPurpose::Retry { instance } => {
+            if ja {
+                format!("{} の再試行", step(*instance))
+            } else {
+                format!("{}: retry", step(*instance))
+            }
+        }
+        TimerPurpose::ExpireSignals => (if ja { "保留中の連絡の破棄" } else { "kept signals expire" }).into(),
+    }
 }
 
 /// The page.
@@ -52,7 +202,30 @@ pub(crate) async fn page(State(state): State<AppState>, signed: Signed, Path(ord
         .map(|t| {
             let link = matches!(t.activity, Activity::Task { .. })
                 .then(|| signed.chrome.keep(&format!("/orders/{}/tasks/{}", order.id, t.instance)));
-            (step(&t.step), link)
+            (step(&t.step), link, doing(&t.activity, &state, lang))
+        })
+        .collect();
+    let step_of = |instance: u64| {
+        let id = order.tokens.get(&instance).map(|t| t.step.clone()).unwrap_or_else(|| format!("#{instance}"));
+        step(&id)
+    };
+    let mut timers: Vec<_> = order.timers.values().collect();
+    timers.sort_by_key(|t| t.at);
+    let timers =
+        timers.into_iter().map(|t| (local_time(&state, t.at), timer_purpose(&t.purpose, &step_of, lang))).collect();
+    let subflows = crate::serve::api::orders::subflows_of(&state, &signed.identity, &order.id)
+        .await
+        .in_lang(lang)?
+        .into_iter()
+        .map(|s| {
+            let flow = state
+                .engine
+                .latest_flows()
+                .into_iter()
+                .find(|f| f.id == s.flow)
+                .map_or(s.flow.clone(), |f| f.label.clone());
+            let status = super::behind::outcome(s.outcome.as_deref().unwrap_or(&s.status), lang);
+            (s.id.clone(), s.business_key.clone().unwrap_or_else(|| s.id.clone()), flow, status)
         })
         .collect();
     let zone = state.engine.zone();
@@ -91,9 +264,14 @@ pub(crate) async fn page(State(state): State<AppState>, signed: Signed, Path(ord
         data: order
             .data
             .iter()
-            .map(|(k, v)| (label(k), v.as_str().map_or_else(|| v.to_string(), str::to_string)))
+            .map(|(k, v)| {
+                let ty = flow.as_ref().and_then(|f| f.field(k)).map(|f| f.ty.clone());
+                (label(k), shown(v, ty.as_ref(), lang))
+            })
             .collect(),
         open,
+        timers,
+        subflows,
         history,
         chrome: signed.chrome,
     };
@@ -156,4 +334,22 @@ pub(crate) async fn pull_back(
     Path((order, instance)): Path<(String, u64)>,
 ) -> PageResult {
     act(&state, &signed, &order, Command::PullBack { task: instance }).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn values_read_as_people_read_them() {
+        let ja = super::super::Lang::Ja;
+        assert_eq!(shown(&json!(1234500), Some(&Type::Money), ja), "1,234,500円");
+        assert_eq!(shown(&json!(1234.5), Some(&Type::Money), super::super::Lang::En), "¥1,234.50");
+        assert_eq!(shown(&json!(true), Some(&Type::Boolean), ja), "はい");
+        assert_eq!(shown(&json!(-12000), Some(&Type::Integer), ja), "-12,000");
+        assert_eq!(shown(&json!(["a", "b"]), Some(&Type::List(Box::new(Type::Text))), ja), "a、b");
+        assert_eq!(shown(&json!("山田"), Some(&Type::Text), ja), "山田");
+        assert_eq!(shown(&serde_json::Value::Null, None, ja), "");
+    }
 }
