@@ -10,6 +10,7 @@ use serde_json::{Value, json};
 
 /// Starts an order of `vendor` (an apartment: intake, then the confirmation call) and completes
 /// the steps named in `steps`.
+/// Orders of the KPI tests come by phone, except `-W` ones, by web.
 async fn order(service: &Service, key: &str, vendor: &str, steps: &[&str]) -> String {
     let engine = &service.state.engine;
     let operator = Actor::person(&format!("op-{vendor}"), &["operator"], Some(vendor));
@@ -20,7 +21,7 @@ async fn order(service: &Service, key: &str, vendor: &str, steps: &[&str]) -> St
         business_key: Some(key.into()),
         data,
         vendor: Some(vendor.into()),
-        channel: Some("phone".into()),
+        channel: Some(if key.ends_with("-W") { "web" } else { "phone" }.into()),
         ..StartOrder::default()
     };
     let id = engine.start("service_order", start).await.expect("order started");
@@ -68,13 +69,17 @@ async fn managers_read_kpis_stalled_lists_and_exports_of_their_scope() {
         order(&service, key, vendor, &["intake", "confirm"]).await;
     }
     order(&service, "KPI-B2", "vendor-b", &[]).await;
+    order(&service, "KPI-B3-W", "vendor-b", &["intake", "confirm"]).await;
 
     // The company's manager: every order.
     let (status, report) = service.call("GET", "/api/v1/kpi", Some(&manager), None).await;
     assert_eq!(status, 200, "{report}");
     let summary = &rows(&report, "summary")[0];
-    assert_eq!((summary["received"].as_u64(), summary["completed"].as_u64()), (Some(4), Some(3)), "{summary}");
-    assert_eq!(keys(&report, "orders"), ["KPI-A1", "KPI-A2", "KPI-B1", "KPI-B2"]);
+    assert_eq!((summary["received"].as_u64(), summary["completed"].as_u64()), (Some(5), Some(4)), "{summary}");
+    assert_eq!(keys(&report, "orders"), ["KPI-A1", "KPI-A2", "KPI-B1", "KPI-B2", "KPI-B3-W"]);
+    let (status, web) = service.call("GET", "/api/v1/kpi?channel=web", Some(&manager), None).await;
+    assert_eq!(status, 200, "{web}");
+    assert_eq!(keys(&web, "orders"), ["KPI-B3-W"], "only the web's orders");
     let (status, by_vendor) = service.call("GET", "/api/v1/kpi?by=vendor", Some(&manager), None).await;
     assert_eq!(status, 200, "{by_vendor}");
     let mut ids: Vec<&String> = by_vendor.as_object().expect("views").keys().collect();
@@ -92,7 +97,7 @@ async fn managers_read_kpis_stalled_lists_and_exports_of_their_scope() {
     assert_eq!(status, 403, "{problem}");
     let (status, only_b) = service.call("GET", "/api/v1/kpi?vendor=vendor-b", Some(&manager), None).await;
     assert_eq!(status, 200, "{only_b}");
-    assert_eq!(keys(&only_b, "orders"), ["KPI-B1", "KPI-B2"]);
+    assert_eq!(keys(&only_b, "orders"), ["KPI-B1", "KPI-B2", "KPI-B3-W"]);
 
     // Downloads.
     let (status, content_type, disposition, body) =

@@ -53,6 +53,8 @@ pub struct KpiParams {
     pub flow: Option<String>,
     /// Only orders attributed to this vendor (a vendor's managers read only their own).
     pub vendor: Option<String>,
+    /// Only orders received through this channel (`phone`, `web`, …).
+    pub channel: Option<String>,
     /// `json` (default), or a download: `csv`, `xlsx` or `html`.
     pub format: Option<String>,
     /// The language of the HTML page and the workbook's headers: `ja` (default) or `en`.
@@ -182,7 +184,7 @@ pub(crate) async fn kpi_computed(state: &AppState, identity: &Identity, params: 
     let mut data = state.engine.kpi_data(now).await?;
     let zone = data.zone();
     let query = KpiQuery { from: start_of("from", from, &zone)?, to: start_of("to", to, &zone)?, now: None };
-    let filters = Filters { from, to, flow: params.flow, vendor };
+    let filters = Filters { from, to, flow: params.flow, vendor, channel: params.channel };
     blocking(move || {
         filters.narrow(&mut data);
         let report = data.report(&query, &config);
@@ -229,7 +231,7 @@ pub(crate) async fn stalled_rendered(
     let vendor = scope(identity, params.vendor)?;
     let mut data = state.engine.kpi_data(now).await?;
     let zone = data.zone();
-    let filters = Filters { from: None, to: None, flow: params.flow, vendor };
+    let filters = Filters { from: None, to: None, flow: params.flow, vendor, channel: None };
     let view = params.view;
     let how = report::Presentation::in_language(language(params.lang.as_deref())?);
     let rendered = blocking(move || {
@@ -271,7 +273,7 @@ pub async fn export(
     let zone = calendar_zone(&state)?;
     let window = export::Window { from: start_of("from", from, &zone)?, to: start_of("to", to, &zone)? };
     let mut cases = export::read_cases(&state.engine, &window).await.map_err(Problem::internal)?;
-    let filters = Filters { from, to, flow: params.flow, vendor };
+    let filters = Filters { from, to, flow: params.flow, vendor, channel: None };
     cases.retain(|case| filters.keeps(&case.flow, &case.vendor));
     let (content_type, extension) = match format {
         LogFormat::Xes => ("application/xml", "xes"),
@@ -297,6 +299,8 @@ struct Filters {
     to: Option<Date>,
     flow: Option<String>,
     vendor: Option<String>,
+    /// Only orders of this channel (the KPI report; the reminder list and exports do not take one).
+    channel: Option<String>,
 }
 
 impl Filters {
@@ -306,8 +310,11 @@ impl Filters {
 
     /// Keeps in `data` only the orders of the flow and the vendor asked for.
     fn narrow(&self, data: &mut KpiData) {
-        if self.flow.is_some() || self.vendor.is_some() {
-            data.retain(|order| self.keeps(&order.flow, &order.vendor));
+        if self.flow.is_some() || self.vendor.is_some() || self.channel.is_some() {
+            data.retain(|order| {
+                self.keeps(&order.flow, &order.vendor)
+                    && self.channel.as_deref().is_none_or(|c| order.channel.as_deref() == Some(c))
+            });
         }
     }
 
@@ -318,6 +325,7 @@ impl Filters {
             self.to.map(|d| format!("to {d}")),
             self.flow.as_ref().map(|f| format!("flow {f}")),
             self.vendor.as_ref().map(|v| format!("vendor {v}")),
+            self.channel.as_ref().map(|c| format!("channel {c}")),
         ]
         .into_iter()
         .flatten()

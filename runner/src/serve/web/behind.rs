@@ -32,6 +32,8 @@ pub(crate) struct BehindQuery {
     flow: String,
     #[serde(default)]
     vendor: String,
+    #[serde(default)]
+    channel: String,
     /// `one_stop`: only the orders a one-stop rate counts.
     #[serde(default)]
     counted: String,
@@ -91,13 +93,20 @@ impl BehindQuery {
             to: some(&self.to),
             flow: some(&self.flow),
             vendor: some(&self.vendor),
+            channel: some(&self.channel),
             ..KpiParams::default()
         }
     }
 
     /// The dashboard with the same filters.
     fn dashboard(&self) -> String {
-        let pairs = [("from", &self.from), ("to", &self.to), ("flow", &self.flow), ("vendor", &self.vendor)];
+        let pairs = [
+            ("from", &self.from),
+            ("to", &self.to),
+            ("flow", &self.flow),
+            ("vendor", &self.vendor),
+            ("channel", &self.channel),
+        ];
         let kept: Vec<(&str, &str)> =
             pairs.iter().filter(|(_, v)| !v.trim().is_empty()).map(|(k, v)| (*k, v.trim())).collect();
         let query = serde_urlencoded::to_string(kept).unwrap_or_default();
@@ -121,6 +130,10 @@ impl BehindQuery {
             } else {
                 format!("flow {}", self.flow.trim())
             });
+        }
+        if !self.channel.trim().is_empty() {
+            let channel = self.channel.trim();
+            parts.push(if ja { format!("受付チャネル {channel}") } else { format!("channel {channel}") });
         }
         if self.counted.trim() == "one_stop" {
             parts.push(

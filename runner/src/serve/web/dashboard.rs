@@ -26,6 +26,8 @@ pub(crate) struct Filters {
     flow: String,
     #[serde(default)]
     vendor: String,
+    #[serde(default)]
+    channel: String,
 }
 
 impl Filters {
@@ -36,6 +38,7 @@ impl Filters {
             to: some(&self.to),
             flow: some(&self.flow),
             vendor: some(&self.vendor),
+            channel: some(&self.channel),
             format: Some(format.to_string()),
             ..KpiParams::default()
         }
@@ -43,7 +46,13 @@ impl Filters {
 
     /// The filters as a query string.
     fn query(&self) -> String {
-        let pairs = [("from", &self.from), ("to", &self.to), ("flow", &self.flow), ("vendor", &self.vendor)];
+        let pairs = [
+            ("from", &self.from),
+            ("to", &self.to),
+            ("flow", &self.flow),
+            ("vendor", &self.vendor),
+            ("channel", &self.channel),
+        ];
         let kept: Vec<(&str, &str)> =
             pairs.iter().filter(|(_, v)| !v.trim().is_empty()).map(|(k, v)| (*k, v.trim())).collect();
         serde_urlencoded::to_string(kept).unwrap_or_default()
@@ -59,7 +68,17 @@ struct DashboardPage {
     filter: Filters,
     query: String,
     flows: Vec<(String, String)>,
+    /// The channels the deployed flows take orders through.
+    channels: Vec<String>,
     vendor_fixed: Option<String>,
+}
+
+/// The channels of the deployed flows, sorted.
+fn channels(state: &AppState) -> Vec<String> {
+    let mut channels: Vec<String> = state.engine.latest_flows().iter().filter_map(|f| f.channel.clone()).collect();
+    channels.sort();
+    channels.dedup();
+    channels
 }
 
 /// The page: filters, downloads, and the report in a frame.
@@ -67,6 +86,7 @@ pub(crate) async fn page(State(state): State<AppState>, signed: Signed, Query(fi
     signed.identity.require_manager().in_lang(signed.chrome.lang)?;
     let flows = state.engine.latest_flows().iter().map(|f| (f.id.clone(), f.label.clone())).collect();
     let page = DashboardPage {
+        channels: channels(&state),
         stalled: false,
         vendor_fixed: signed.identity.user.vendor.clone(),
         query: filter.query(),
@@ -82,7 +102,13 @@ pub(crate) async fn report(State(state): State<AppState>, signed: Signed, Query(
     let lang = signed.chrome.lang;
     let mut params = filter.params("html");
     params.lang = Some(lang.code().to_string());
-    let pairs = [("from", &filter.from), ("to", &filter.to), ("flow", &filter.flow), ("vendor", &filter.vendor)];
+    let pairs = [
+        ("from", &filter.from),
+        ("to", &filter.to),
+        ("flow", &filter.flow),
+        ("vendor", &filter.vendor),
+        ("channel", &filter.channel),
+    ];
     let pairs: Vec<(&str, &str)> = pairs.iter().map(|(k, v)| (*k, v.as_str())).collect();
     let link = OrdersLink::new("/dashboard/orders", &pairs);
     let ((bytes, _, filters), _) = kpi_rendered(&state, &signed.identity, params, Some(link)).await.in_lang(lang)?;
@@ -108,6 +134,7 @@ pub(crate) async fn stalled_page(
     }
     let flows = state.engine.latest_flows().iter().map(|f| (f.id.clone(), f.label.clone())).collect();
     let page = DashboardPage {
+        channels: Vec::new(),
         stalled: true,
         vendor_fixed: user.vendor.clone(),
         query: filter.query(),
