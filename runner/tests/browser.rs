@@ -509,3 +509,5 @@ async fn a_deputy_works_the_principals_queue_from_the_pages() {
 // After the helpers and the `step!` macro, which it uses.
 #[path = "browser/admin.rs"]
 mod admin;
+#[path = "browser/layout.rs"]
+mod layout;
