@@ -4,9 +4,10 @@
 //! that were not one-stop first; a lead-time column the completed orders in that range; a day
 //! the orders received that day; a waiting step its flow's orders, most waiting first.
 
+use super::dashboard::Filters;
 use super::i18n::Lang;
 use super::{Chrome, InLang, PageResult, Signed, render};
-use crate::serve::api::kpi::{KpiParams, kpi_computed};
+use crate::serve::api::kpi::kpi_computed;
 use crate::serve::middleware::AuditNote;
 use crate::serve::problem::{FieldError, Problem};
 use crate::serve::state::AppState;
@@ -24,16 +25,9 @@ const MOST_ROWS: usize = 500;
 /// The report's filters and what the bar counts.
 #[derive(Debug, Default, Deserialize)]
 pub(crate) struct BehindQuery {
-    #[serde(default)]
-    from: String,
-    #[serde(default)]
-    to: String,
-    #[serde(default)]
-    flow: String,
-    #[serde(default)]
-    vendor: String,
-    #[serde(default)]
-    channel: String,
+    /// The report's own filters.
+    #[serde(flatten)]
+    filters: Filters,
     /// `one_stop`: only the orders a one-stop rate counts.
     #[serde(default)]
     counted: String,
@@ -86,30 +80,9 @@ impl BehindQuery {
         Ok(Criteria { one_stop_counted, lead, received, by_waiting: !self.step.trim().is_empty() })
     }
 
-    fn params(&self) -> KpiParams {
-        let some = |s: &str| (!s.trim().is_empty()).then(|| s.trim().to_string());
-        KpiParams {
-            from: some(&self.from),
-            to: some(&self.to),
-            flow: some(&self.flow),
-            vendor: some(&self.vendor),
-            channel: some(&self.channel),
-            ..KpiParams::default()
-        }
-    }
-
     /// The dashboard with the same filters.
     fn dashboard(&self) -> String {
-        let pairs = [
-            ("from", &self.from),
-            ("to", &self.to),
-            ("flow", &self.flow),
-            ("vendor", &self.vendor),
-            ("channel", &self.channel),
-        ];
-        let kept: Vec<(&str, &str)> =
-            pairs.iter().filter(|(_, v)| !v.trim().is_empty()).map(|(k, v)| (*k, v.trim())).collect();
-        let query = serde_urlencoded::to_string(kept).unwrap_or_default();
+        let query = self.filters.query();
         if query.is_empty() { "/dashboard".to_string() } else { format!("/dashboard?{query}") }
     }
 
@@ -117,22 +90,22 @@ impl BehindQuery {
     fn describe(&self, lang: Lang) -> String {
         let ja = lang == Lang::Ja;
         let mut parts: Vec<String> = Vec::new();
-        if !self.vendor.trim().is_empty() {
+        if !self.filters.vendor.trim().is_empty() {
             parts.push(if ja {
-                format!("委託先 {}", self.vendor.trim())
+                format!("委託先 {}", self.filters.vendor.trim())
             } else {
-                format!("vendor {}", self.vendor.trim())
+                format!("vendor {}", self.filters.vendor.trim())
             });
         }
-        if !self.flow.trim().is_empty() {
+        if !self.filters.flow.trim().is_empty() {
             parts.push(if ja {
-                format!("フロー {}", self.flow.trim())
+                format!("フロー {}", self.filters.flow.trim())
             } else {
-                format!("flow {}", self.flow.trim())
+                format!("flow {}", self.filters.flow.trim())
             });
         }
-        if !self.channel.trim().is_empty() {
-            let channel = self.channel.trim();
+        if !self.filters.channel.trim().is_empty() {
+            let channel = self.filters.channel.trim();
             parts.push(if ja { format!("受付チャネル {channel}") } else { format!("channel {channel}") });
         }
         if self.counted.trim() == "one_stop" {
@@ -166,7 +139,7 @@ impl BehindQuery {
                 format!("most waiting first (from the bottleneck at step {step})")
             });
         }
-        for (name, day) in [("from", &self.from), ("to", &self.to)] {
+        for (name, day) in [("from", &self.filters.from), ("to", &self.filters.to)] {
             let day = day.trim();
             if !day.is_empty() {
                 parts.push(match (ja, name) {
@@ -249,7 +222,7 @@ pub(crate) async fn page(
 ) -> PageResult {
     let lang = signed.chrome.lang;
     let criteria = query.criteria().in_lang(lang)?;
-    let computed = kpi_computed(&state, &signed.identity, query.params()).await.in_lang(lang)?;
+    let computed = kpi_computed(&state, &signed.identity, query.filters.params(None)).await.in_lang(lang)?;
     let zone = &computed.zone;
     let mut orders: Vec<&OrderKpi> = computed.report.orders.iter().filter(|o| criteria.keeps(o, zone)).collect();
     if criteria.by_waiting {
@@ -343,6 +316,10 @@ mod tests {
         // 2026-11-01T20:00Z is the 2nd in Tokyo: days are the calendar's.
         assert!(keeps("received=2026-11-02", &order("open", None, None, "2026-11-01T20:00:00Z")));
         assert!(!keeps("received=2026-11-01", &order("open", None, None, "2026-11-01T20:00:00Z")));
+        // The report's filters ride along, for the report and the way back to the dashboard.
+        let q = query("vendor=A%E7%A4%BE&channel=web&lead_from=1");
+        assert_eq!((q.filters.vendor.as_str(), q.filters.channel.as_str()), ("A社", "web"));
+        assert_eq!(q.dashboard(), "/dashboard?vendor=A%E7%A4%BE&channel=web");
     }
 
     #[test]

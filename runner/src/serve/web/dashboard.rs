@@ -15,23 +15,39 @@ use axum::http::header::{CONTENT_TYPE, X_CONTENT_TYPE_OPTIONS};
 use axum::response::IntoResponse;
 use serde::Deserialize;
 
-/// The dashboard's filters.
+/// The dashboard's filters (the orders behind a bar keep them too).
 #[derive(Debug, Default, Deserialize)]
 pub(crate) struct Filters {
     #[serde(default)]
-    from: String,
+    pub(crate) from: String,
     #[serde(default)]
-    to: String,
+    pub(crate) to: String,
     #[serde(default)]
-    flow: String,
+    pub(crate) flow: String,
     #[serde(default)]
-    vendor: String,
+    pub(crate) vendor: String,
     #[serde(default)]
-    channel: String,
+    pub(crate) channel: String,
 }
 
 impl Filters {
-    fn params(&self, format: &str) -> KpiParams {
+    /// The filters given, trimmed, by name.
+    pub(crate) fn pairs(&self) -> Vec<(&'static str, &str)> {
+        [
+            ("from", &self.from),
+            ("to", &self.to),
+            ("flow", &self.flow),
+            ("vendor", &self.vendor),
+            ("channel", &self.channel),
+        ]
+        .into_iter()
+        .filter(|(_, v)| !v.trim().is_empty())
+        .map(|(k, v)| (k, v.trim()))
+        .collect()
+    }
+
+    /// The KPI report's parameters for these filters.
+    pub(crate) fn params(&self, format: Option<&str>) -> KpiParams {
         let some = |s: &str| (!s.trim().is_empty()).then(|| s.trim().to_string());
         KpiParams {
             from: some(&self.from),
@@ -39,23 +55,14 @@ impl Filters {
             flow: some(&self.flow),
             vendor: some(&self.vendor),
             channel: some(&self.channel),
-            format: Some(format.to_string()),
+            format: format.map(str::to_string),
             ..KpiParams::default()
         }
     }
 
     /// The filters as a query string.
-    fn query(&self) -> String {
-        let pairs = [
-            ("from", &self.from),
-            ("to", &self.to),
-            ("flow", &self.flow),
-            ("vendor", &self.vendor),
-            ("channel", &self.channel),
-        ];
-        let kept: Vec<(&str, &str)> =
-            pairs.iter().filter(|(_, v)| !v.trim().is_empty()).map(|(k, v)| (*k, v.trim())).collect();
-        serde_urlencoded::to_string(kept).unwrap_or_default()
+    pub(crate) fn query(&self) -> String {
+        serde_urlencoded::to_string(self.pairs()).unwrap_or_default()
     }
 }
 
@@ -100,17 +107,9 @@ pub(crate) async fn page(State(state): State<AppState>, signed: Signed, Query(fi
 /// The report itself, as HTML shown in the page (not a download).
 pub(crate) async fn report(State(state): State<AppState>, signed: Signed, Query(filter): Query<Filters>) -> PageResult {
     let lang = signed.chrome.lang;
-    let mut params = filter.params("html");
+    let mut params = filter.params(Some("html"));
     params.lang = Some(lang.code().to_string());
-    let pairs = [
-        ("from", &filter.from),
-        ("to", &filter.to),
-        ("flow", &filter.flow),
-        ("vendor", &filter.vendor),
-        ("channel", &filter.channel),
-    ];
-    let pairs: Vec<(&str, &str)> = pairs.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    let link = OrdersLink::new("/dashboard/orders", &pairs);
+    let link = OrdersLink::new("/dashboard/orders", &filter.pairs());
     let ((bytes, _, filters), _) = kpi_rendered(&state, &signed.identity, params, Some(link)).await.in_lang(lang)?;
     let mut response = bytes.into_response();
     let headers = response.headers_mut();
