@@ -2,6 +2,7 @@
 
 use super::audit::AuditLog;
 use super::auth::throttle::LoginThrottle;
+use super::auth::token_cache::TokenCache;
 use super::config::ServeConfig;
 use super::db::Pool;
 use axum::extract::FromRef;
@@ -28,6 +29,8 @@ pub struct Service {
     pub audit: AuditLog,
     /// Sign-in failures.
     pub throttle: LoginThrottle,
+    /// Bearer tokens looked up a moment ago.
+    pub tokens: TokenCache,
 }
 
 impl AppState {
@@ -42,7 +45,8 @@ impl AppState {
         let cookie_key = Key::try_from(bytes.as_slice()).unwrap_or_else(|_| Key::generate());
         let audit = AuditLog::start(db.clone(), engine.clone());
         let throttle = LoginThrottle::new(config.limits.login_failures_per_minute);
-        Ok(AppState(Arc::new(Service { engine, db, config, cookie_key, audit, throttle })))
+        let tokens = TokenCache::default();
+        Ok(AppState(Arc::new(Service { engine, db, config, cookie_key, audit, throttle, tokens })))
     }
 }
 

@@ -63,6 +63,7 @@ pub async fn disable_user(
 ) -> ApiResult<Response> {
     identity.require_admin()?;
     state.db.disable_user(&user, state.engine.now()).await?;
+    state.tokens.forget_all();
     let mut response = StatusCode::NO_CONTENT.into_response();
     response.extensions_mut().insert(AuditNote::about(user, None));
     Ok(response)
@@ -138,6 +139,7 @@ pub async fn revoke_token(
     if !state.db.revoke_token(&token, state.engine.now()).await? {
         return Err(Problem::not_found(format!("no live token {token}")));
     }
+    state.tokens.forget_all();
     let mut response = StatusCode::NO_CONTENT.into_response();
     response.extensions_mut().insert(AuditNote::about(token, None));
     Ok(response)

@@ -5,6 +5,7 @@
 mod secrets;
 pub mod sessions;
 pub mod throttle;
+pub mod token_cache;
 pub mod tokens;
 pub mod users;
 
@@ -155,8 +156,15 @@ async fn resolve(
                 "the Authorization header must be `Bearer <token>`",
             )));
         };
+        let hash = secrets::sha256_hex(secret);
+        if let Some((user, token)) = state.tokens.get(&hash, std::time::Instant::now()) {
+            return Ok(Caller::Known(Identity { user, credential: Credential::Token(token) }));
+        }
         return Ok(match state.db.authenticate_token(secret, now).await.map_err(Problem::internal)? {
-            Some((user, token)) => Caller::Known(Identity { user, credential: Credential::Token(token) }),
+            Some((user, token)) => {
+                state.tokens.put(hash, user.clone(), token.clone(), std::time::Instant::now());
+                Caller::Known(Identity { user, credential: Credential::Token(token) })
+            }
             None => Caller::Refused(Problem::new(
                 axum::http::StatusCode::UNAUTHORIZED,
                 "unauthenticated",

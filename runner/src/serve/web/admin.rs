@@ -167,6 +167,7 @@ pub(crate) async fn disable_user(
     let lang = signed.chrome.lang;
     signed.identity.require_admin().in_lang(lang)?;
     state.db.disable_user(&user, state.engine.now()).await.map_err(Problem::from).in_lang(lang)?;
+    state.tokens.forget_all();
     let mut response = see_other("/users?notice=disabled");
     response.extensions_mut().insert(AuditNote::about(user, None));
     Ok(response)
@@ -284,6 +285,7 @@ pub(crate) async fn revoke_token(
     if !state.db.revoke_token(&token, state.engine.now()).await.map_err(Problem::internal).in_lang(lang)? {
         return Err(super::Failure(lang, Problem::not_found(format!("no live token {token}")).into()));
     }
+    state.tokens.forget_all();
     let mut response = see_other("/tokens?notice=revoked");
     response.extensions_mut().insert(AuditNote::about(token, None));
     Ok(response)
