@@ -24,7 +24,11 @@ const SECTIONS: &[((&str, &str), &[&str], Chart)] = &[
     (("ボトルネック", "Bottlenecks"), &["bottlenecks_overall", "bottlenecks"], Chart::Bottlenecks),
     (("ステップ", "Steps"), &["steps"], Chart::None),
     (("推移", "Over time"), &["flow_over_time", "days", "weeks", "months"], Chart::FlowOverTime),
-    (("停滞案件と期限のタスク", "Stalled orders and tasks due"), &["stalled", "tasks_due"], Chart::None),
+    (
+        ("要フォローの案件とタスク", "To follow up: stalled orders and tasks due"),
+        &["follow_up", "stalled", "tasks_due"],
+        Chart::None,
+    ),
 ];
 
 /// The charts a section starts with.
@@ -89,6 +93,7 @@ pub(super) fn page(
     let mut html = String::with_capacity(64 * 1024);
     let title = match report {
         Some(_) => lang.pick("KPIレポート", "KPI report").to_string(),
+        None if views.iter().any(|v| v.id == "follow_up") => lang.pick("要フォロー一覧", "Follow-up list").to_string(),
         None => views
             .first()
             .map_or_else(|| lang.pick("レポート", "Report").to_string(), |v| lang.view_title(v).to_string()),
@@ -259,10 +264,11 @@ fn header(html: &mut String, report: &KpiReport, zone: &TimeZone, lang: Language
     html.push_str("</div>\n");
 }
 
-/// A cell as the reader reads it, flags in their language.
+/// A cell as the reader reads it, flags and the engine's fixed words in their language.
 fn shown(cell: &Cell, column: &Column, zone: &TimeZone, lang: Language) -> String {
     match cell {
         Cell::Flag(b) => lang.yes_no(*b).to_string(),
+        Cell::Text(text) => lang.value(column, text).map_or_else(|| text.clone(), str::to_string),
         _ => cells::human(cell, column.unit, zone),
     }
 }

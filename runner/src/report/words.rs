@@ -78,6 +78,27 @@ impl Language {
         }
     }
 
+    /// A fixed word the engine writes in a text column (a task's state, an order's outcome, an
+    /// aging bucket), in Japanese; `None` for data, which is shown as it is.
+    pub(crate) fn value(self, column: &Column, text: &str) -> Option<&'static str> {
+        if self == Language::En {
+            return None;
+        }
+        match (column.key, text) {
+            ("state", "overdue") => Some("期限超過"),
+            ("state", "at risk") => Some("期限間近"),
+            ("outcome", "completed") => Some("完了"),
+            ("outcome", "cancelled") => Some("キャンセル"),
+            ("outcome", "open") => Some("進行中"),
+            ("outcome", "on_hold") => Some("保留中"),
+            ("aging_bucket", "0-1d") => Some("1営業日未満"),
+            ("aging_bucket", "1-3d") => Some("1〜3営業日"),
+            ("aging_bucket", "3-7d") => Some("3〜7営業日"),
+            ("aging_bucket", ">7d") => Some("7営業日超"),
+            _ => None,
+        }
+    }
+
     /// A column's heading.
     pub(crate) fn column_label(self, column: &Column) -> &'static str {
         if self == Language::En {

@@ -307,6 +307,9 @@ fn the_page_reads_in_japanese_by_default() {
         "日別の仕掛り（WIP）とスループット",
         "<th class=\"num\" title=\"one_stop_rate\">ワンストップ率</th>",
         "停滞案件（しきい値より長く動きのない案件）",
+        "<h2>要フォローの案件とタスク</h2>",
+        "<td>期限超過</td>",
+        "<td>7営業日超</td>",
     ] {
         assert!(html.contains(words), "the page has {words}");
     }

@@ -149,7 +149,8 @@ pub async fn start(
         }
     }
     if let Some(flow) = state.engine.latest_flow(&request.flow) {
-        let errors = crate::serve::forms::problems(&flow, &request.data, None, &Map::new());
+        let errors =
+            crate::serve::forms::problems(&flow, &request.data, None, &Map::new(), crate::serve::forms::Reader::Api);
         if !errors.is_empty() {
             let errors = errors.into_iter().map(|e| FieldError { field: format!("data.{}", e.field), ..e }).collect();
             return Err(Problem::invalid(errors));

@@ -270,7 +270,13 @@ pub async fn complete(
         && let Some(token) = view.tokens.get(&instance)
         && let Some(junro_engine::compile::NodeKind::Task(spec)) = flow.node(&token.step).map(|n| &n.kind)
     {
-        let errors = crate::serve::forms::problems(&flow, &body.data, Some((&token.step, spec)), &view.data);
+        let errors = crate::serve::forms::problems(
+            &flow,
+            &body.data,
+            Some((&token.step, spec)),
+            &view.data,
+            crate::serve::forms::Reader::Api,
+        );
         if !errors.is_empty() {
             return Err(Problem::invalid(errors));
         }
