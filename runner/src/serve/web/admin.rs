@@ -6,7 +6,7 @@ use super::work::local_time;
 use super::{Chrome, InLang, PageResult, Signed, render, see_other};
 use crate::serve::audit::{AuditQuery, AuditRecord};
 use crate::serve::auth::tokens::TokenInfo;
-use crate::serve::auth::users::{NewUser, User};
+use crate::serve::auth::users::{NewUser, User, UserError};
 use crate::serve::middleware::AuditNote;
 use crate::serve::problem::{FieldError, Problem};
 use crate::serve::state::AppState;
@@ -139,15 +139,12 @@ pub(crate) async fn add_user(State(state): State<AppState>, signed: Signed, Form
             response.extensions_mut().insert(AuditNote::about(user.id.clone(), Some(user.scope_text())));
             Ok(response)
         }
+        // The database failed: an error page, not the form.
+        Err(UserError::Db(e)) => Err(super::Failure(lang, Problem::internal(e).into())),
         Err(error) => {
+            let japanese = lang == super::Lang::Ja;
+            let errors = vec![user_problem(&error, japanese)];
             let problem = Problem::from(error);
-            let body = problem.body();
-            let errors = if body.errors.is_empty() {
-                // A user that exists already is the id's problem.
-                vec![FieldError { field: "id".into(), message: body.detail.clone() }]
-            } else {
-                body.errors.clone()
-            };
             let users = state.db.users().await.map_err(Problem::internal).in_lang(lang)?;
             let form = UserForm { password: String::new(), ..form };
             let mut response =
@@ -156,6 +153,33 @@ pub(crate) async fn add_user(State(state): State<AppState>, signed: Signed, Form
             Ok(response)
         }
     }
+}
+
+/// What is wrong with a user to add, beside its field, in the reader's words.
+fn user_problem(error: &UserError, japanese: bool) -> FieldError {
+    let (field, message) = match error {
+        // A user that exists already is the id's problem.
+        UserError::Exists(_) => ("id", japanese.then(|| "このIDのユーザーはすでにいます".to_string())),
+        UserError::Invalid { field, .. } => (
+            *field,
+            japanese.then(|| {
+                match *field {
+                    "id" => "英数字と . _ - @ で、64文字以内で入力してください",
+                    "roles" => "ロールの名前をカンマ区切りで入力してください",
+                    "vendor" => "委託先の名前を入力してください",
+                    "password" => "8文字以上にしてください",
+                    _ => "入力内容を確認してください",
+                }
+                .to_string()
+            }),
+        ),
+        UserError::Unknown(_) | UserError::Db(_) => ("id", None),
+    };
+    let message = message.unwrap_or_else(|| match error {
+        UserError::Invalid { message, .. } => message.clone(),
+        other => other.to_string(),
+    });
+    FieldError { field: field.to_string(), message }
 }
 
 /// Disables a user: their sessions end and their tokens stop working at once.
