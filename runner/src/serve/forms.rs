@@ -11,13 +11,15 @@ use std::collections::HashMap;
 use std::sync::{Mutex, OnceLock};
 
 /// Who reads the messages: a program through the API (English, with the rule broken), or a
-/// person on a Japanese page (plain Japanese, no regular expressions).
+/// person on a page (plain words, no regular expressions).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Reader {
     /// The API's callers.
     Api,
     /// A person on a page in Japanese.
     Japanese,
+    /// A person on a page in English.
+    English,
 }
 
 /// Every problem of `data` for `flow`, for a task's form when `task` is given (what it may
@@ -84,10 +86,10 @@ pub(crate) fn problems(
                 && !text.is_empty()
                 && !matches(pattern, text)
             {
-                let message = if ja {
-                    format!("「{text}」は入力の形式に合いません")
-                } else {
-                    format!("\"{text}\" is not in the expected form ({pattern})")
+                let message = match reader {
+                    Reader::Japanese => format!("「{text}」は入力の形式に合いません"),
+                    Reader::English => format!("\"{text}\" is not in the expected form"),
+                    Reader::Api => format!("\"{text}\" is not in the expected form ({pattern})"),
                 };
                 push(&mut errors, field, message);
             }
@@ -174,6 +176,8 @@ flow f "F" {
             errors.iter().find(|e| e.field == field).map(|e| e.message.clone()).unwrap_or_default()
         };
         assert_eq!(say(&ja, "phone"), "「12345」は入力の形式に合いません");
+        let en = problems(&flow, &data, Some(("entry", spec)), &Map::new(), Reader::English);
+        assert_eq!(say(&en, "phone"), "\"12345\" is not in the expected form");
         assert!(say(&api, "phone").contains("^0[0-9]{9,10}$"));
         assert_eq!(say(&ja, "floors"), "120 は大きすぎます。99 以下で入力してください");
         assert_eq!(say(&ja, "note"), "4文字あります。3文字以内で入力してください");

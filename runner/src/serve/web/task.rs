@@ -297,7 +297,7 @@ pub(crate) async fn complete(
     let (view, flow, step) = (&task.0, &task.1, task.2.clone());
     let spec = spec(flow, &step);
     let (data, mut errors) = values(flow, spec, &typed, &view.data);
-    let reader = if lang == super::Lang::Ja { forms::Reader::Japanese } else { forms::Reader::Api };
+    let reader = if lang == super::Lang::Ja { forms::Reader::Japanese } else { forms::Reader::English };
     errors.extend(forms::problems(flow, &data, Some((&step, spec)), &view.data, reader));
     if errors.is_empty() {
         let outcome = typed.get("_outcome").filter(|o| !o.is_empty()).cloned();
