@@ -15,6 +15,7 @@ mod bench_queue;
 mod bench_rules;
 mod check;
 mod demo;
+mod deputies;
 mod export;
 mod fmt;
 mod graph;
@@ -105,6 +106,13 @@ enum Command {
         #[command(subcommand)]
         command: admin::TokensCommand,
     },
+    /// Name, end and list deputies (代理): who works whose tasks, for a period.
+    Deputies {
+        #[command(flatten)]
+        db: admin::DbArg,
+        #[command(subcommand)]
+        command: deputies::DeputiesCommand,
+    },
     /// Read the audit trail: sign-ins, changes, exports, administrators' actions.
     Audit {
         #[command(flatten)]
@@ -172,6 +180,7 @@ pub fn run() -> ExitCode {
         Command::Deploy(args) => serve::deploy(args),
         Command::Users { db, command } => admin::users(db, command),
         Command::Tokens { db, command } => admin::tokens(db, command),
+        Command::Deputies { db, command } => deputies::deputies(db, command),
         Command::Audit { db, args } => admin::audit(db, args),
         Command::LostSignals { db, args } => signals::lost_signals(db, args),
         Command::Migrate { db, args } => migrate::migrate(db, args),

@@ -281,3 +281,45 @@ fn backtest_re_evaluates_a_changed_rule_over_recorded_decisions() {
     assert!(String::from_utf8_lossy(&wrong_file.stderr).contains("no deployed program has a file named `other.rhai`"));
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// An administrator names a deputy from the command line, the engine refuses one of another
+/// vendor with a reason, and ending it is in the list and the audit trail.
+#[test]
+fn deputies_are_named_listed_and_ended_from_the_command_line() {
+    let dir = std::env::temp_dir().join(format!("junro-cli-deputies-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("a folder");
+    let db = format!("sqlite:{}", dir.join("d.db").display());
+    let run = |args: &[&str]| {
+        let mut all = args.to_vec();
+        all.extend(["--db", &db]);
+        let out = junro(&all);
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stdout).to_string(),
+            String::from_utf8_lossy(&out.stderr).to_string(),
+        )
+    };
+    for (id, vendor) in [("tanaka", "vendor-a"), ("sato", "vendor-a"), ("suzuki", "vendor-b")] {
+        assert_eq!(run(&["users", "add", id, "--role", "operator", "--vendor", vendor]).0, Some(0));
+    }
+    let (code, out, err) = run(&["deputies", "name", "tanaka", "sato", "--until", "2030-01-01"]);
+    assert_eq!(code, Some(0), "{err}");
+    assert!(
+        out.starts_with("named 1 sato for tanaka from ") && out.contains("until 2030-01-01 00:00 (in force"),
+        "{out}"
+    );
+    let (code, _, err) = run(&["deputies", "name", "tanaka", "suzuki", "--until", "2030-01-01"]);
+    assert_eq!(code, Some(2), "another vendor's deputy is refused");
+    assert!(err.contains("same vendor"), "{err}");
+    let (_, listed, _) = run(&["deputies", "list"]);
+    assert_eq!(listed.lines().count(), 1, "{listed}");
+    let (code, ended, err) = run(&["deputies", "end", "1"]);
+    assert_eq!(code, Some(0), "{err}");
+    assert!(ended.contains("ended by cli:"), "{ended}");
+    assert_eq!(run(&["deputies", "list"]).1, "", "none in force");
+    assert!(run(&["deputies", "list", "--all"]).1.contains("ended by"));
+    let (_, audit, _) = run(&["audit"]);
+    assert!(audit.contains("deputies name 1") && audit.contains("deputies end 1"), "{audit}");
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -108,7 +108,7 @@ pub(crate) fn moment(text: &str) -> anyhow::Result<jiff::Timestamp> {
 }
 
 /// Who runs a command, for the audit trail: the operating system's user.
-fn operator() -> String {
+pub(crate) fn operator() -> String {
     format!("cli:{}", std::env::var("USER").unwrap_or_else(|_| "unknown".into()))
 }
 
