@@ -45,13 +45,13 @@ pub(super) fn percent(fraction: f64) -> String {
 }
 
 /// A whole number with thousands separators: `12,345`.
-pub(super) fn thousands(n: i64) -> String {
+pub(crate) fn thousands(n: i64) -> String {
     let grouped = group_digits(&n.unsigned_abs().to_string());
     if n < 0 { format!("-{grouped}") } else { grouped }
 }
 
 /// A number with `places` decimals and thousands separators; blank when not finite.
-pub(super) fn decimal(x: f64, places: usize) -> String {
+pub(crate) fn decimal(x: f64, places: usize) -> String {
     if !x.is_finite() {
         return String::new();
     }

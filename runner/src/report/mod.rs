@@ -13,7 +13,7 @@
 //! - [`words`]: the people's formats in Japanese (the default) or English.
 //! - [`links`]: on the dashboard, where each bar leads (the orders it counts).
 
-mod cells;
+pub(crate) mod cells;
 mod chart_parts;
 mod charts;
 mod csv_writer;

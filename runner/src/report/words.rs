@@ -87,14 +87,26 @@ impl Language {
         match (column.key, text) {
             ("state", "overdue") => Some("期限超過"),
             ("state", "at risk") => Some("期限間近"),
-            ("outcome", "completed") => Some("完了"),
-            ("outcome", "cancelled") => Some("キャンセル"),
-            ("outcome", "open") => Some("進行中"),
-            ("outcome", "on_hold") => Some("保留中"),
+            ("outcome", outcome) => self.outcome(outcome),
             ("aging_bucket", "0-1d") => Some("1営業日未満"),
             ("aging_bucket", "1-3d") => Some("1〜3営業日"),
             ("aging_bucket", "3-7d") => Some("3〜7営業日"),
             ("aging_bucket", ">7d") => Some("7営業日超"),
+            _ => None,
+        }
+    }
+
+    /// An order's status or outcome as the engine names it, in Japanese; `None` in English
+    /// and for an outcome the flow names itself (shown as written).
+    pub(crate) fn outcome(self, outcome: &str) -> Option<&'static str> {
+        if self == Language::En {
+            return None;
+        }
+        match outcome {
+            "completed" => Some("完了"),
+            "cancelled" => Some("キャンセル"),
+            "open" => Some("進行中"),
+            "held" | "on_hold" => Some("保留中"),
             _ => None,
         }
     }

@@ -7,6 +7,7 @@
 use super::dashboard::Filters;
 use super::i18n::Lang;
 use super::{Chrome, InLang, PageResult, Signed, render};
+use crate::report::Language;
 use crate::serve::api::kpi::kpi_computed;
 use crate::serve::middleware::AuditNote;
 use crate::serve::problem::{FieldError, Problem};
@@ -181,14 +182,8 @@ impl Criteria {
 
 /// An order's outcome in the reader's words (an outcome the flow names itself stays as written).
 pub(crate) fn outcome(outcome: &str, lang: Lang) -> String {
-    let ja = match outcome {
-        "completed" => "完了",
-        "cancelled" => "キャンセル",
-        "open" => "進行中",
-        "held" | "on_hold" => "保留中",
-        other => return other.to_string(),
-    };
-    if lang == Lang::Ja { ja.to_string() } else { outcome.to_string() }
+    let language = if lang == Lang::Ja { Language::Ja } else { Language::En };
+    language.outcome(outcome).map_or_else(|| outcome.to_string(), str::to_string)
 }
 
 /// One order of the list, as shown.

@@ -5,6 +5,7 @@
 
 use super::work::local_time;
 use super::{Chrome, InLang, PageResult, Signed, render};
+use crate::report::cells::{decimal, thousands};
 use crate::serve::scope::{visible_order, visible_state};
 use crate::serve::state::AppState;
 use askama::Template;
@@ -54,31 +55,16 @@ fn shown(value: &serde_json::Value, ty: Option<&Type>, lang: super::Lang) -> Str
         .into(),
         (Value::Number(n), Some(Type::Money)) => {
             let amount = n.as_f64().unwrap_or(0.0);
-            let whole = separated(amount.trunc() as i64);
-            let fraction = amount.fract().abs();
-            let text = if fraction > 0.0 { format!("{whole}{}", &format!("{fraction:.2}")[1..]) } else { whole };
+            let text = if amount.fract() == 0.0 { thousands(amount as i64) } else { decimal(amount, 2) };
             if ja { format!("{text}円") } else { format!("¥{text}") }
         }
-        (Value::Number(n), Some(Type::Integer)) => n.as_i64().map_or_else(|| n.to_string(), separated),
+        (Value::Number(n), Some(Type::Integer)) => n.as_i64().map_or_else(|| n.to_string(), thousands),
         (Value::Array(items), Some(Type::List(inner))) => {
             items.iter().map(|v| shown(v, Some(inner), lang)).collect::<Vec<_>>().join(if ja { "、" } else { ", " })
         }
         (Value::String(s), _) => s.clone(),
         (other, _) => other.to_string(),
     }
-}
-
-/// `1234567` → `1,234,567`.
-fn separated(n: i64) -> String {
-    let digits = n.unsigned_abs().to_string();
-    let mut out = String::new();
-    for (i, d) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(d);
-    }
-    if n < 0 { format!("-{out}") } else { out }
 }
 
 /// What a live step is doing, in words.
