@@ -584,6 +584,63 @@ async fn a_large_batch_gives_each_item_its_answer(backend: &Backend) {
     assert!(engine.tasks(&filter).await.expect("tasks").is_empty(), "every intake completed");
 }
 
+/// Rows of the embedding application's own table (the service's audit trail) are appended with
+/// the engine's commits, concurrent ones too, values bound as given; a malformed row is refused.
+async fn rows_of_the_applications_table_are_appended(backend: &Backend) {
+    use junro_engine::store::{Appended, Cell};
+    let (engine, _, _) = setup(backend).await;
+    let engine = Arc::new(engine);
+    let ddl = ["CREATE TABLE IF NOT EXISTS side_rows (n BIGINT NOT NULL, t TEXT)", "DELETE FROM side_rows"];
+    let read = "SELECT n, t FROM side_rows ORDER BY n";
+    // Makes the table empty (`clear`), then reads it.
+    let side = async |url: &str, clear: bool| -> Vec<(i64, Option<String>)> {
+        let ddl = if clear { &ddl[..] } else { &[] };
+        match backend {
+            Backend::Sqlite(_) => {
+                let pool = sqlx::SqlitePool::connect(url).await.expect("connects");
+                for sql in ddl {
+                    sqlx::query(*sql).execute(&pool).await.expect("side table");
+                }
+                sqlx::query_as(read).fetch_all(&pool).await.expect("reads")
+            }
+            Backend::Postgres(_) => {
+                let pool = sqlx::PgPool::connect(url).await.expect("connects");
+                for sql in ddl {
+                    sqlx::query(*sql).execute(&pool).await.expect("side table");
+                }
+                sqlx::query_as(read).fetch_all(&pool).await.expect("reads")
+            }
+        }
+    };
+    assert!(side(&backend.url(), true).await.is_empty());
+    let mut handles = Vec::new();
+    for n in 0..20_i64 {
+        let engine = engine.clone();
+        handles.push(tokio::spawn(async move {
+            let start = StartOrder { business_key: Some(format!("SIDE-{n}")), ..StartOrder::default() };
+            let order = engine.start("order", start);
+            let text = (n % 2 == 0).then(|| format!("行{n}"));
+            let rows = Appended {
+                head: "INSERT INTO side_rows (n, t) ",
+                columns: 2,
+                rows: vec![vec![Cell::Int(n), Cell::Text(text)]],
+            };
+            let (started, appended) = tokio::join!(order, engine.append(rows));
+            started.expect("starts");
+            appended.expect("appends");
+        }));
+    }
+    for h in handles {
+        h.await.expect("joins");
+    }
+    let rows = side(&backend.url(), false).await;
+    let expected: Vec<(i64, Option<String>)> = (0..20).map(|n| (n, (n % 2 == 0).then(|| format!("行{n}")))).collect();
+    assert_eq!(rows, expected);
+    let malformed = Appended { head: "INSERT INTO side_rows (n, t) ", columns: 2, rows: vec![vec![Cell::Int(1)]] };
+    let refused = engine.append(malformed).await;
+    assert!(matches!(refused, Err(EngineError::Store(junro_engine::store::StoreError::Malformed(_)))), "{refused:?}");
+}
+
 type Case = for<'a> fn(&'a Backend) -> std::pin::Pin<Box<dyn std::future::Future<Output = ()> + 'a>>;
 
 fn cases() -> Vec<(&'static str, Case)> {
@@ -644,6 +701,7 @@ fn cases() -> Vec<(&'static str, Case)> {
             Box::pin(an_engine_answers_from_the_stored_state_not_from_its_cache(b))
         }),
         ("a_large_batch_gives_each_item_its_answer", |b| Box::pin(a_large_batch_gives_each_item_its_answer(b))),
+        ("rows_of_the_applications_table_are_appended", |b| Box::pin(rows_of_the_applications_table_are_appended(b))),
     ]
 }
 

@@ -135,11 +135,33 @@ mod tests {
 }
 
 /// Tasks being claimed by callers of this engine right now, so that concurrent callers of
-/// `take_next` try different tasks.
+/// `take_next` try different tasks; and the tasks it claimed since a caller read its
+/// candidates, so that the caller does not try those either.
+///
+/// A caller notes the [`Reservations::epoch`] before it reads its candidates; every claim
+/// committed afterwards carries a later epoch. Under many concurrent callers a page of candidates
+/// read a moment ago is mostly taken by the time it is tried; trying each meant running the
+/// command on the order's state to learn it was claimed by someone else (and reading that state
+/// when another command held it), which at sixty-four concurrent operators cost more than the
+/// claims themselves (BENCHMARKS.md, "twelfth session").
 #[derive(Default)]
 pub(super) struct Reservations {
     held: std::sync::Mutex<std::collections::HashSet<(String, u64)>>,
+    claimed: std::sync::Mutex<Claimed>,
+    epoch: std::sync::atomic::AtomicU64,
 }
+
+/// Claims this engine committed, by the epoch they were committed in: two generations, the
+/// older dropped when the newer is full. A claim forgotten early costs one futile try, nothing
+/// worse.
+#[derive(Default)]
+struct Claimed {
+    newer: std::collections::HashMap<(String, u64), u64>,
+    older: std::collections::HashMap<(String, u64), u64>,
+}
+
+/// Claims kept per generation.
+const CLAIMS_KEPT: usize = 4_096;
 
 /// A task reserved until this is dropped.
 pub(super) struct Reservation<'a> {
@@ -148,17 +170,61 @@ pub(super) struct Reservation<'a> {
 }
 
 impl Reservations {
-    /// Reserves a task, unless another caller holds it.
-    pub(super) fn reserve(&self, order: &str, instance: u64) -> Option<Reservation<'_>> {
+    /// The epoch to note before reading candidates.
+    pub(super) fn epoch(&self) -> u64 {
+        self.epoch.load(std::sync::atomic::Ordering::Acquire)
+    }
+
+    /// Reserves a task of candidates read at `read_at`, unless another caller holds it or this
+    /// engine has claimed it since.
+    pub(super) fn reserve(&self, order: &str, instance: u64, read_at: u64) -> Option<Reservation<'_>> {
         let task = (order.to_string(), instance);
+        {
+            let claimed = self.claimed.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+            let since = claimed.newer.get(&task).or_else(|| claimed.older.get(&task));
+            if since.is_some_and(|&at| at > read_at) {
+                return None;
+            }
+        }
         let mut held = self.held.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         // Lazily: a reservation made and dropped here would lock `held` again in its `drop`.
         held.insert(task.clone()).then(|| Reservation { of: self, task })
     }
 }
 
+impl Reservation<'_> {
+    /// The claim of the reserved task was committed: callers whose candidates were read before
+    /// now skip it.
+    pub(super) fn claimed(self) {
+        let at = self.of.epoch.fetch_add(1, std::sync::atomic::Ordering::AcqRel) + 1;
+        let mut claimed = self.of.claimed.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if claimed.newer.len() >= CLAIMS_KEPT {
+            claimed.older = std::mem::take(&mut claimed.newer);
+        }
+        claimed.newer.insert(self.task.clone(), at);
+    }
+}
+
 impl Drop for Reservation<'_> {
     fn drop(&mut self) {
         self.of.held.lock().unwrap_or_else(std::sync::PoisonError::into_inner).remove(&self.task);
+    }
+}
+
+#[cfg(test)]
+mod reservation_tests {
+    use super::Reservations;
+
+    #[test]
+    fn a_task_claimed_after_the_candidates_were_read_is_skipped_but_not_by_later_readers() {
+        let taking = Reservations::default();
+        let before = taking.epoch();
+        let held = taking.reserve("o1", 1, before).expect("free");
+        assert!(taking.reserve("o1", 1, before).is_none(), "held by another caller");
+        held.claimed();
+        assert!(taking.reserve("o1", 1, before).is_none(), "claimed since these candidates were read");
+        let after = taking.epoch();
+        assert!(taking.reserve("o1", 1, after).is_some(), "a later read that lists it unclaimed saw it released");
+        assert!(taking.reserve("o2", 1, before).is_some(), "other tasks are untouched");
     }
 }

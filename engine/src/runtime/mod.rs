@@ -33,6 +33,9 @@ mod worker;
 
 pub use analytics::{KpiData, KpiQuery};
 
+/// Candidates a take-next reads at a time.
+const TAKE_NEXT_PAGE: u32 = 64;
+
 pub use backtest::{BacktestReport, BacktestScope, ChangedDecision, OneStopMove, RuleChange};
 pub use deputies::DeputyError;
 pub use unit::BatchItem;
@@ -298,6 +301,14 @@ impl Engine {
         self.store.hold_writes().await
     }
 
+    /// Appends rows to a table of the embedding application in the same database (the
+    /// service's audit trail) and returns once they are committed. On SQLite they join the
+    /// engine's next group commit, sharing its transaction and `fsync` with the orders' changes
+    /// written at the same moment (`store/appended.rs`).
+    pub async fn append(&self, rows: store::Appended) -> Result<(), EngineError> {
+        Ok(self.store.append(rows).await?)
+    }
+
     /// The clock's time.
     pub fn now(&self) -> Timestamp {
         self.clock.now()
@@ -546,9 +557,12 @@ impl Engine {
     pub async fn take_next_where(&self, actor: &Actor, within: TaskFilter) -> Result<Option<TaskRow>, EngineError> {
         // The query leaves out what this person may not take (other roles, other vendors,
         // held orders). When every candidate of a full page is being claimed by someone else,
-        // was taken meanwhile or turned out not to be takeable, look eight times further down,
-        // until a page is not full: every eligible task is considered, however many are ahead.
-        let mut limit: u32 = 64;
+        // was taken meanwhile or turned out not to be takeable, the next page is read from
+        // after the last one, until a page is not full: every eligible task is considered,
+        // however many are ahead, and each page costs the same however deep it is (with a
+        // hundred people waiting for their next task at once, the first pages are all being
+        // claimed).
+        let mut after = None;
         loop {
             let filter = TaskFilter {
                 roles: Some(actor.roles.clone()),
@@ -556,26 +570,37 @@ impl Engine {
                 unclaimed: true,
                 assignee: None,
                 takeable: true,
-                limit: Some(limit),
+                after,
+                limit: Some(TAKE_NEXT_PAGE),
                 ..within.clone()
             };
+            let read_at = self.taking.epoch();
             let candidates = self.store.tasks(&filter).await?;
-            let full = candidates.len() == limit as usize;
-            let taken = self.claim_first(actor, candidates).await?;
+            let full = candidates.len() == TAKE_NEXT_PAGE as usize;
+            after = candidates.last().map(TaskRow::position);
+            let taken = self.claim_first(actor, candidates, read_at).await?;
             if taken.is_some() || !full {
                 return Ok(taken);
             }
-            limit = limit.saturating_mul(8);
         }
     }
 
-    /// Claims the first of `candidates` the actor may work, skipping those another caller is
-    /// claiming or has just taken, and those that turn out not to be takeable.
-    async fn claim_first(&self, actor: &Actor, candidates: Vec<TaskRow>) -> Result<Option<TaskRow>, EngineError> {
+    /// Claims the first of `candidates` (read at epoch `read_at`) the actor may work, skipping
+    /// those another caller is claiming or this engine has claimed since, and those that turn
+    /// out not to be takeable.
+    async fn claim_first(
+        &self,
+        actor: &Actor,
+        candidates: Vec<TaskRow>,
+        read_at: u64,
+    ) -> Result<Option<TaskRow>, EngineError> {
         for task in candidates {
-            let Some(_reservation) = self.taking.reserve(&task.order, task.instance) else { continue };
+            let Some(reservation) = self.taking.reserve(&task.order, task.instance, read_at) else { continue };
             match self.apply(&task.order, actor, Command::Claim { task: task.instance }).await {
-                Ok(()) => return Ok(Some(TaskRow { assignee: Some(actor.id.clone()), ..task })),
+                Ok(()) => {
+                    reservation.claimed();
+                    return Ok(Some(TaskRow { assignee: Some(actor.id.clone()), ..task }));
+                }
                 // Someone was faster, the order moved on, closed or was held meanwhile, or its
                 // vendor rules this person out: try the next.
                 Err(

@@ -9,6 +9,7 @@
 //! [`Store::commit`] fails with [`StoreError::Conflict`] when someone else changed the order in
 //! between. Nothing is lost: the caller re-reads and tries again, or reports the conflict.
 
+mod appended;
 mod batch;
 mod deputies;
 mod group;
@@ -26,6 +27,7 @@ use jiff::Timestamp;
 use std::future::Future;
 use std::pin::Pin;
 
+pub use appended::{Appended, Cell};
 pub use deputies::{DeputyFilter, Deputyship};
 pub use lists::{Gauges, IncidentFilter, IncidentRow, LostSignal, LostSignalFilter};
 pub use migrate::migrator as embedded_migrator;
@@ -55,6 +57,9 @@ pub enum StoreError {
     /// An order with this business key exists already.
     #[error("an order with business key {0} exists already")]
     DuplicateKey(String),
+    /// Rows handed to [`Store::append`] do not fit their statement.
+    #[error("rows to append are malformed: {0}")]
+    Malformed(String),
     /// The database URL names no backend Junro supports.
     #[error("unsupported database URL {0} (use sqlite:… or postgres://…)")]
     UnsupportedUrl(String),
@@ -171,8 +176,39 @@ pub struct TaskFilter {
     pub order_vendor: Option<String>,
     /// Only tasks that can be taken now: none of an order on hold.
     pub takeable: bool,
+    /// Only tasks after this one in the queue's order (the next page of a queue read before).
+    pub after: Option<QueuePosition>,
     /// At most this many (default 100).
     pub limit: Option<u32>,
+}
+
+/// Where a task stands in the queue's order: priority (highest first), due time (none last),
+/// ready time, order, instance.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QueuePosition {
+    /// The task's priority.
+    pub priority: u8,
+    /// Its due time.
+    pub due_at: Option<Timestamp>,
+    /// When it became ready.
+    pub ready_at: Timestamp,
+    /// Its order.
+    pub order: String,
+    /// Its number in the order.
+    pub instance: u64,
+}
+
+impl TaskRow {
+    /// Where this task stands in the queue's order.
+    pub fn position(&self) -> QueuePosition {
+        QueuePosition {
+            priority: self.priority,
+            due_at: self.due_at,
+            ready_at: self.ready_at,
+            order: self.order.clone(),
+            instance: self.instance,
+        }
+    }
 }
 
 /// Which orders to list.
@@ -329,6 +365,9 @@ pub trait Store: Send + Sync {
     fn find_by_key<'a>(&'a self, business_key: &'a str) -> BoxFuture<'a, Result<Option<String>, StoreError>>;
     /// Writes changes of one or more orders in one transaction.
     fn commit<'a>(&'a self, changes: &'a [Change]) -> BoxFuture<'a, Result<(), StoreError>>;
+    /// Appends rows to a table of the embedding application (`appended.rs`): on SQLite with the
+    /// next group commit, on PostgreSQL in a transaction of their own. Returns once committed.
+    fn append(&self, rows: Appended) -> BoxFuture<'_, Result<(), StoreError>>;
     /// Open tasks matching `filter`, most urgent first: priority, then due time (none last),
     /// then ready time.
     fn tasks<'a>(&'a self, filter: &'a TaskFilter) -> BoxFuture<'a, Result<Vec<TaskRow>, StoreError>>;

@@ -12,9 +12,9 @@ use super::lists::lists_store;
 use super::summary::summary_store;
 use super::text::{Placeholders, Texts};
 use super::{
-    BoxFuture, Change, Deployment, Gauges, HistoryEntry, IncidentFilter, IncidentRow, InstanceSink, JobRow, KpiChunk,
-    LostSignal, LostSignalFilter, NewKpiChunk, OrderFilter, OrderRow, Store, StoreError, TaskFilter, TaskRow,
-    from_micros, micros,
+    Appended, BoxFuture, Cell, Change, Deployment, Gauges, HistoryEntry, IncidentFilter, IncidentRow, InstanceSink,
+    JobRow, KpiChunk, LostSignal, LostSignalFilter, NewKpiChunk, OrderFilter, OrderRow, Store, StoreError, TaskFilter,
+    TaskRow, from_micros, micros,
 };
 use super::{PostgresStore, SqliteStore};
 use crate::machine::OrderState;
@@ -85,6 +85,19 @@ macro_rules! sql_store {
                 }
                 if filter.takeable {
                     q.push(" AND held = 0");
+                }
+                if let Some(after) = &filter.after {
+                    // After `after` in the queue's order (`ORDER BY` in `tasks`).
+                    let (priority, due) = (i64::from(after.priority), after.due_at.map_or(i64::MAX, micros));
+                    q.push(" AND (priority < ").push_bind(priority);
+                    q.push(" OR (priority = ").push_bind(priority);
+                    q.push(" AND (coalesce(due_at, 9223372036854775807) > ").push_bind(due);
+                    q.push(" OR (coalesce(due_at, 9223372036854775807) = ").push_bind(due);
+                    q.push(" AND (ready_at > ").push_bind(micros(after.ready_at));
+                    q.push(" OR (ready_at = ").push_bind(micros(after.ready_at));
+                    q.push(" AND (order_id > ").push_bind(after.order.clone());
+                    q.push(" OR (order_id = ").push_bind(after.order.clone());
+                    q.push(" AND instance > ").push_bind(after.instance as i64).push("))))))))");
                 }
                 true
             }
@@ -256,14 +269,36 @@ macro_rules! sql_store {
                 for order in batch.incidents_closed {
                     sqlx::query("DELETE FROM incidents WHERE order_id = $1").bind(order).execute(&mut **tx).await?;
                 }
+                for appended in batch.appended {
+                    let (head, columns) = (appended.head, appended.columns);
+                    for chunk in chunks(appended.rows, columns, $sizing) {
+                        let mut q = sqlx::query(texts.values(head, columns, chunk.len(), ""));
+                        for cell in chunk.into_iter().flatten() {
+                            q = match cell {
+                                Cell::Int(n) => q.bind(n),
+                                Cell::Text(t) => q.bind(t),
+                            };
+                        }
+                        q.execute(&mut **tx).await?;
+                    }
+                }
                 Ok(())
             }
 
             /// Group commit (`group.rs`): queues `batch` (the net writes of `changes`) and waits
             /// until a group holding it has been written, or for the writer, in which case it
             /// starts the group itself.
-            async fn commit_in_group(&self, queue: &GroupQueue, changes: &[Change], batch: Batch) -> Result<(), StoreError> {
-                let mut outcome = queue.push(batch, changes.iter().map(|c| c.state.id.clone()).collect());
+            ///
+            /// `orders` are the orders the batch touches; `again` builds the batch anew when it
+            /// must be written alone after its group failed.
+            async fn commit_in_group(
+                &self,
+                queue: &GroupQueue,
+                orders: Vec<String>,
+                batch: Batch,
+                again: impl FnOnce() -> Result<Batch, StoreError>,
+            ) -> Result<(), StoreError> {
+                let mut outcome = queue.push(batch, orders);
                 let ended = loop {
                     let writer = tokio::select! {
                         biased;
@@ -297,7 +332,7 @@ macro_rules! sql_store {
                     Outcome::Alone => {
                         // Written again alone, while holding the writer.
                         let _writer = self.owned_writer().await;
-                        self.write_alone(Batch::of(changes)?).await
+                        self.write_alone(again()?).await
                     }
                 }
             }
@@ -479,7 +514,29 @@ macro_rules! sql_store {
                     let batch = Batch::of_in_turns(changes).await?;
                     match self.group_queue() {
                         None => self.write_alone(batch).await,
-                        Some(queue) => self.commit_in_group(queue, changes, batch).await,
+                        Some(queue) => {
+                            let orders = changes.iter().map(|c| c.state.id.clone()).collect();
+                            self.commit_in_group(queue, orders, batch, || Batch::of(changes)).await
+                        }
+                    }
+                })
+            }
+
+            fn append(&self, rows: Appended) -> BoxFuture<'_, Result<(), StoreError>> {
+                Box::pin(async move {
+                    if !rows.well_formed() {
+                        return Err(StoreError::Malformed(format!("rows for `{}` do not all have {} cells", rows.head.trim(), rows.columns)));
+                    }
+                    if rows.rows.is_empty() {
+                        return Ok(());
+                    }
+                    let batch = |rows: Appended| Batch { appended: vec![rows], ..Batch::default() };
+                    match self.group_queue() {
+                        None => self.write_alone(batch(rows)).await,
+                        Some(queue) => {
+                            let again = rows.clone();
+                            self.commit_in_group(queue, Vec::new(), batch(rows), move || Ok(batch(again))).await
+                        }
                     }
                 })
             }

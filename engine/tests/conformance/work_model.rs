@@ -349,6 +349,16 @@ pub(super) async fn the_queue_orders_tasks_by_due_time_then_ready_time(backend: 
     let queue = engine.tasks(&TaskFilter { unclaimed: true, ..TaskFilter::default() }).await.expect("queue");
     let order: Vec<&str> = queue.iter().map(|t| t.order.as_str()).collect();
     assert_eq!(order, vec![early.as_str(), later.as_str(), undated.as_str()], "{queue:?}");
+    // Read a page at a time, each after the last task of the one before: the same queue.
+    let (mut paged, mut after) = (Vec::new(), None);
+    loop {
+        let page = TaskFilter { unclaimed: true, after, limit: Some(1), ..TaskFilter::default() };
+        let rows = engine.tasks(&page).await.expect("page");
+        let Some(last) = rows.last() else { break };
+        after = Some(last.position());
+        paged.extend(rows.iter().map(|t| t.order.clone()));
+    }
+    assert_eq!(paged, order, "paging with `after` gives the queue's order");
     // The queue's length, whatever the page size.
     let one_row = TaskFilter { unclaimed: true, limit: Some(1), ..TaskFilter::default() };
     assert_eq!(engine.count_tasks(&one_row).await.expect("count"), 3);

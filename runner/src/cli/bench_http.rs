@@ -251,21 +251,31 @@ async fn bench(options: HttpBench) -> anyhow::Result<ExitCode> {
             .map(|c| {
                 let bench = bench.clone();
                 tokio::spawn(async move {
-                    let mut done = 0u64;
+                    let (mut done, mut failed) = (Vec::new(), None);
                     while Instant::now() < deadline {
                         match bench.pair(c, Instant::now()).await {
-                            Pair::Done { .. } => done += 1,
-                            Pair::Empty | Pair::Failed(_) => break,
+                            Pair::Done { next_us, complete_us } => done.push((next_us, complete_us)),
+                            Pair::Empty => break,
+                            Pair::Failed(e) => {
+                                failed = Some(e);
+                                break;
+                            }
                         }
                     }
-                    done
+                    (done, failed)
                 })
             })
             .collect();
-        let mut done = 0;
+        let (mut next, mut complete, mut failures) = (Latencies::default(), Latencies::default(), Vec::new());
         for client in clients {
-            done += client.await?;
+            let (pairs, failed) = client.await?;
+            for (next_us, complete_us) in pairs {
+                next.0.push(next_us);
+                complete.0.push(complete_us);
+            }
+            failures.extend(failed);
         }
+        let done = next.0.len();
         let elapsed = t0.elapsed().as_secs_f64();
         writeln!(
             out,
@@ -274,6 +284,19 @@ async fn bench(options: HttpBench) -> anyhow::Result<ExitCode> {
             elapsed,
             done as f64 / elapsed
         )?;
+        writeln!(
+            out,
+            "  take-next p50/p99/max {:.2} / {:.2} / {:.2} ms, complete {:.2} / {:.2} / {:.2} ms",
+            next.quantile(0.5),
+            next.quantile(0.99),
+            next.quantile(1.0),
+            complete.quantile(0.5),
+            complete.quantile(0.99),
+            complete.quantile(1.0),
+        )?;
+        if let Some(e) = failures.first() {
+            writeln!(out, "  {} operators stopped on an error; the first: {e}", failures.len())?;
+        }
     }
     for stop in stops {
         let _ = stop.send(());

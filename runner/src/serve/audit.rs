@@ -4,10 +4,12 @@
 //! it).
 //!
 //! Requests wait until their record is committed before they are answered, so an acknowledged
-//! change is always in the trail; records arriving together share one transaction (one `fsync`
-//! on SQLite) through a writer task, as the engine's group commit does for orders.
+//! change is always in the trail. A writer task hands the records arriving together to the
+//! engine (`Engine::append`): on SQLite they join its group commit, sharing one transaction and
+//! one `fsync` with the orders' changes written at the same moment.
 
 use super::db::{DbError, Pool, from_micros, micros, on_pool};
+use junro_engine::store::{Appended, Cell};
 use serde::Serialize;
 use sqlx::Row;
 use tokio::sync::{mpsc, oneshot};
@@ -78,18 +80,17 @@ pub struct AuditLog {
 const GROUP: usize = 256;
 
 impl AuditLog {
-    /// Starts the writer task on `db`, the database `engine` writes too: on SQLite each group
-    /// of records is written while holding the engine's writer, so the two take turns instead
-    /// of waiting in SQLite's busy handler.
-    pub fn start(db: Pool, engine: std::sync::Arc<junro_engine::Engine>) -> AuditLog {
+    /// Starts the writer task, which appends records through `engine`, whose database holds
+    /// the trail: on SQLite each group of records joins the engine's next group commit, one
+    /// transaction and one `fsync` with the orders' changes committed at the same moment,
+    /// instead of a transaction of its own taking turns with them.
+    pub fn start(engine: std::sync::Arc<junro_engine::Engine>) -> AuditLog {
         let (sender, mut receiver) = mpsc::channel::<Pending>(4096);
         tokio::spawn(async move {
             let mut group = Vec::with_capacity(GROUP);
             while receiver.recv_many(&mut group, GROUP).await > 0 {
-                let records: Vec<&AuditRecord> = group.iter().map(|(r, _)| r).collect();
-                let held = engine.hold_writes().await;
-                let outcome = db.append_audit(&records).await.map_err(|e| e.to_string());
-                drop(held);
+                let rows = appended(group.iter().map(|(r, _)| r));
+                let outcome = engine.append(rows).await.map_err(|e| e.to_string());
                 for (_, reply) in group.drain(..) {
                     let _ = reply.send(outcome.clone());
                 }
@@ -103,6 +104,32 @@ impl AuditLog {
         let (reply, answer) = oneshot::channel();
         self.sender.send((record, reply)).await.map_err(|_| "the audit writer has stopped".to_string())?;
         answer.await.map_err(|_| "the audit writer has stopped".to_string())?
+    }
+}
+
+/// The records as rows of the `audit` table, for the engine to append.
+fn appended<'a>(records: impl Iterator<Item = &'a AuditRecord>) -> Appended {
+    let text = |t: &Option<String>| Cell::Text(t.clone());
+    let rows = records
+        .map(|r| {
+            vec![
+                Cell::Int(micros(r.at)),
+                text(&r.actor),
+                text(&r.on_behalf_of),
+                Cell::Text(Some(r.action.clone())),
+                text(&r.target),
+                text(&r.address),
+                Cell::Int(i64::from(r.status)),
+                Cell::Text(Some(r.result.clone())),
+                text(&r.detail),
+                text(&r.request_id),
+            ]
+        })
+        .collect();
+    Appended {
+        head: "INSERT INTO audit (at, actor, on_behalf_of, action, target, address, status, result, detail, request_id) ",
+        columns: 10,
+        rows,
     }
 }
 

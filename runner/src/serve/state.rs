@@ -43,7 +43,7 @@ impl AppState {
         let bytes: Vec<u8> =
             (0..key.len() / 2).filter_map(|i| u8::from_str_radix(&key[i * 2..i * 2 + 2], 16).ok()).collect();
         let cookie_key = Key::try_from(bytes.as_slice()).unwrap_or_else(|_| Key::generate());
-        let audit = AuditLog::start(db.clone(), engine.clone());
+        let audit = AuditLog::start(engine.clone());
         let throttle = LoginThrottle::new(config.limits.login_failures_per_minute);
         let tokens = TokenCache::default();
         Ok(AppState(Arc::new(Service { engine, db, config, cookie_key, audit, throttle, tokens })))
