@@ -641,6 +641,85 @@ async fn rows_of_the_applications_table_are_appended(backend: &Backend) {
     assert!(matches!(refused, Err(EngineError::Store(junro_engine::store::StoreError::Malformed(_)))), "{refused:?}");
 }
 
+/// An engine opened with notices writes one for a task's reminder and one for its escalation,
+/// in the transaction of the change that caused them, naming the holder, the escalation role and
+/// the due time; a deliverer claims each once per lease, and a delivered notice is gone. An
+/// engine opened without notices (the default) writes none.
+async fn notices_are_written_with_their_change_and_claimed_once(backend: &Backend) {
+    let (plain, clock, _) = setup(backend).await;
+    let person = Actor::person("op-1", &["operator"], None);
+    let quiet = plain.start("reminded", StartOrder::default()).await.expect("starts");
+    clock.advance(3600 + 600);
+    while plain.run_due().await.expect("a round") > 0 {}
+    assert!(
+        plain.order(&quiet).await.expect("order").history.iter().any(|h| matches!(h.event, Event::Reminded { .. }))
+    );
+    assert!(plain.claim_notices(10, 60).await.expect("claims").is_empty(), "no outbox by default");
+    plain.close().await;
+
+    let options = EngineOptions {
+        durability: Durability::Normal,
+        clock: clock.clone(),
+        notices: true,
+        ..EngineOptions::default()
+    };
+    let engine = Engine::open_with(&backend.url(), options).await.expect("opens");
+    engine.deploy(&[flows_dir(FLOWS)], None).await.expect("deploys");
+    let start = StartOrder { business_key: Some("N-1".into()), ..StartOrder::default() };
+    let id = engine.start("reminded", start).await.expect("starts");
+    let task = engine.take_next(&person).await.expect("takes").expect("a task");
+    assert_eq!(task.order, id);
+    let due = task.due_at.expect("an SLA");
+    clock.advance(3600 + 600);
+    while engine.run_due().await.expect("a round") > 0 {}
+    let notices = engine.claim_notices(10, 60).await.expect("claims");
+    let summary: Vec<_> = notices
+        .iter()
+        .map(|n| {
+            (
+                n.kind,
+                n.order.as_str(),
+                n.business_key.as_deref(),
+                n.step.as_deref(),
+                n.role.as_deref(),
+                n.person.as_deref(),
+                n.due_at,
+                n.attempts,
+            )
+        })
+        .collect();
+    use junro_engine::store::NoticeKind;
+    assert_eq!(
+        summary,
+        vec![
+            (NoticeKind::Reminder, id.as_str(), Some("N-1"), Some("call"), None, Some("op-1"), Some(due), 1),
+            (
+                NoticeKind::Escalation,
+                id.as_str(),
+                Some("N-1"),
+                Some("call"),
+                Some("reviewer"),
+                Some("op-1"),
+                Some(due),
+                1
+            ),
+        ]
+    );
+    assert!(notices[0].at <= notices[1].at, "oldest first");
+    assert!(engine.claim_notices(10, 60).await.expect("claims").is_empty(), "leased");
+    clock.advance(61);
+    let again = engine.claim_notices(10, 60).await.expect("claims");
+    assert_eq!(
+        again.iter().map(|n| (n.key.clone(), n.attempts)).collect::<Vec<_>>(),
+        notices.iter().map(|n| (n.key.clone(), 2)).collect::<Vec<_>>(),
+        "a lapsed lease hands them out again"
+    );
+    let keys: Vec<String> = again.iter().map(|n| n.key.clone()).collect();
+    engine.notices_done(&keys).await.expect("done");
+    clock.advance(61);
+    assert!(engine.claim_notices(10, 60).await.expect("claims").is_empty(), "delivered notices are gone");
+}
+
 type Case = for<'a> fn(&'a Backend) -> std::pin::Pin<Box<dyn std::future::Future<Output = ()> + 'a>>;
 
 fn cases() -> Vec<(&'static str, Case)> {
@@ -702,6 +781,9 @@ fn cases() -> Vec<(&'static str, Case)> {
         }),
         ("a_large_batch_gives_each_item_its_answer", |b| Box::pin(a_large_batch_gives_each_item_its_answer(b))),
         ("rows_of_the_applications_table_are_appended", |b| Box::pin(rows_of_the_applications_table_are_appended(b))),
+        ("notices_are_written_with_their_change_and_claimed_once", |b| {
+            Box::pin(notices_are_written_with_their_change_and_claimed_once(b))
+        }),
     ]
 }
 

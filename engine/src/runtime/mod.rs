@@ -136,6 +136,10 @@ pub struct EngineOptions {
     /// most one chunk holds, so a value above it stores nothing (every report then reads every
     /// order's events).
     pub kpi_summary_min: usize,
+    /// Whether commits write notices of the events people should hear of (reminders,
+    /// escalations, transfers, send-backs, incidents, dropped signals) for a deliverer to
+    /// claim ([`Engine::claim_notices`]). Off by default: nobody would empty the outbox.
+    pub notices: bool,
 }
 
 impl Default for EngineOptions {
@@ -145,6 +149,7 @@ impl Default for EngineOptions {
             clock: Arc::new(SystemClock),
             calendars: Calendars::only(Calendar::japan_office()),
             kpi_summary_min: crate::kpi::CHUNK_ORDERS,
+            notices: false,
         }
     }
 }
@@ -238,6 +243,7 @@ impl Engine {
     /// Opens an engine with options; flows deployed earlier are compiled again from the database.
     pub async fn open_with(url: &str, options: EngineOptions) -> Result<Engine, EngineError> {
         let store = store::open(url, options.durability).await?;
+        store.keep_notices(options.notices);
         let engine = Engine {
             store,
             clock: options.clock,
@@ -299,6 +305,18 @@ impl Engine {
     /// handler. `None` on PostgreSQL, whose writers run side by side.
     pub async fn hold_writes(&self) -> Option<store::WritesHeld> {
         self.store.hold_writes().await
+    }
+
+    /// Claims up to `limit` notices nobody holds (oldest first) for `lease_s` seconds: a
+    /// deliverer that stops before [`Engine::notices_done`] leaves them to the next claim once
+    /// the lease has run out. Only engines opened with [`EngineOptions::notices`] write them.
+    pub async fn claim_notices(&self, limit: u32, lease_s: u64) -> Result<Vec<store::Notice>, EngineError> {
+        Ok(self.store.claim_notices(self.now(), limit, lease_s).await?)
+    }
+
+    /// Removes notices that were delivered (by their keys).
+    pub async fn notices_done(&self, keys: &[String]) -> Result<(), EngineError> {
+        Ok(self.store.notices_done(keys).await?)
     }
 
     /// Appends rows to a table of the embedding application in the same database (the

@@ -149,6 +149,8 @@ pub(crate) struct Batch {
     pub(crate) incident_deletes: Vec<(String, i64)>,
     /// Orders that closed: none of their incidents is open any more.
     pub(crate) incidents_closed: Vec<String>,
+    /// Notices of the changes' events (`notices.rs`), when the store keeps them.
+    pub(crate) notices: Vec<super::Notice>,
     /// Rows of the embedding application's tables (`appended.rs`), written last.
     pub(crate) appended: Vec<super::Appended>,
 }
@@ -175,6 +177,7 @@ impl Batch {
     /// Adds the writes of `other`, which touches none of this batch's orders.
     pub(crate) fn append(&mut self, mut other: Batch) {
         self.appended.append(&mut other.appended);
+        self.notices.append(&mut other.notices);
         self.orders.append(&mut other.orders);
         self.events.append(&mut other.events);
         self.task_inserts.append(&mut other.task_inserts);

@@ -40,6 +40,7 @@ const SQLITE: &Files = &[
     (10, "lost signals", include_str!("../../../migrations/sqlite/0010_lost_signals.sql")),
     (11, "held tasks", include_str!("../../../migrations/sqlite/0011_held_tasks.sql")),
     (12, "deputies", include_str!("../../../migrations/sqlite/0012_deputies.sql")),
+    (13, "notices", include_str!("../../../migrations/sqlite/0013_notices.sql")),
 ];
 
 const POSTGRES: &Files = &[
@@ -54,6 +55,7 @@ const POSTGRES: &Files = &[
     (10, "lost signals", include_str!("../../../migrations/postgres/0010_lost_signals.sql")),
     (11, "held tasks", include_str!("../../../migrations/postgres/0011_held_tasks.sql")),
     (12, "deputies", include_str!("../../../migrations/postgres/0012_deputies.sql")),
+    (13, "notices", include_str!("../../../migrations/postgres/0013_notices.sql")),
 ];
 
 /// Every table the PostgreSQL migrations create, as their `CREATE TABLE` statements name them.

@@ -15,6 +15,7 @@ mod deputies;
 mod group;
 mod lists;
 mod migrate;
+mod notices;
 mod postgres;
 mod scan;
 mod sql;
@@ -31,6 +32,7 @@ pub use appended::{Appended, Cell};
 pub use deputies::{DeputyFilter, Deputyship};
 pub use lists::{Gauges, IncidentFilter, IncidentRow, LostSignal, LostSignalFilter};
 pub use migrate::migrator as embedded_migrator;
+pub use notices::{Notice, NoticeKind};
 pub use postgres::PostgresStore;
 pub use sqlite::SqliteStore;
 pub use summary::{KpiChunk, NewKpiChunk};
@@ -368,6 +370,14 @@ pub trait Store: Send + Sync {
     /// Appends rows to a table of the embedding application (`appended.rs`): on SQLite with the
     /// next group commit, on PostgreSQL in a transaction of their own. Returns once committed.
     fn append(&self, rows: Appended) -> BoxFuture<'_, Result<(), StoreError>>;
+    /// Writes notices of the events people should hear of with each commit from now on
+    /// (`notices.rs`); off by default, so an application that delivers none keeps no outbox.
+    fn keep_notices(&self, on: bool);
+    /// Claims up to `limit` notices nobody holds, oldest first, for `lease_s` seconds.
+    fn claim_notices(&self, now: Timestamp, limit: u32, lease_s: u64)
+    -> BoxFuture<'_, Result<Vec<Notice>, StoreError>>;
+    /// Removes delivered notices.
+    fn notices_done<'a>(&'a self, keys: &'a [String]) -> BoxFuture<'a, Result<(), StoreError>>;
     /// Open tasks matching `filter`, most urgent first: priority, then due time (none last),
     /// then ready time.
     fn tasks<'a>(&'a self, filter: &'a TaskFilter) -> BoxFuture<'a, Result<Vec<TaskRow>, StoreError>>;

@@ -10,6 +10,8 @@ pub struct PostgresStore {
     pub(super) pool: sqlx::PgPool,
     /// The same pool: PostgreSQL has many writers.
     pub(super) writes: sqlx::PgPool,
+    /// Whether commits write notices (`notices.rs`).
+    pub(super) notices: std::sync::Arc<std::sync::atomic::AtomicBool>,
 }
 
 impl PostgresStore {
@@ -21,7 +23,7 @@ impl PostgresStore {
             .options([("max_parallel_workers_per_gather", "0")]);
         let pool = sqlx::postgres::PgPoolOptions::new().max_connections(8).connect_with(options).await?;
         super::migrate::postgres().run(&pool).await?;
-        Ok(PostgresStore { writes: pool.clone(), pool })
+        Ok(PostgresStore { writes: pool.clone(), pool, notices: std::sync::Arc::default() })
     }
 
     /// PostgreSQL locks rows, not the database: writers need no queue.

@@ -9,12 +9,13 @@ use super::batch::{Batch, OrderRows, Sizing, chunk_rows, chunks};
 use super::deputies::{DeputyFilter, Deputyship, deputies_store, deputyship_of};
 use super::group::{self, GroupQueue, Outcome};
 use super::lists::lists_store;
+use super::notices::{NoticeKind, notices_store};
 use super::summary::summary_store;
 use super::text::{Placeholders, Texts};
 use super::{
     Appended, BoxFuture, Cell, Change, Deployment, Gauges, HistoryEntry, IncidentFilter, IncidentRow, InstanceSink,
-    JobRow, KpiChunk, LostSignal, LostSignalFilter, NewKpiChunk, OrderFilter, OrderRow, Store, StoreError, TaskFilter,
-    TaskRow, from_micros, micros,
+    JobRow, KpiChunk, LostSignal, LostSignalFilter, NewKpiChunk, Notice, OrderFilter, OrderRow, Store, StoreError,
+    TaskFilter, TaskRow, from_micros, micros,
 };
 use super::{PostgresStore, SqliteStore};
 use crate::machine::OrderState;
@@ -269,6 +270,20 @@ macro_rules! sql_store {
                 for order in batch.incidents_closed {
                     sqlx::query("DELETE FROM incidents WHERE order_id = $1").bind(order).execute(&mut **tx).await?;
                 }
+                for chunk in chunks(batch.notices, 14, $sizing) {
+                    let mut q = sqlx::query(texts.values(
+                        "INSERT INTO notices (id, kind, order_id, business_key, flow_id, instance, step, role, vendor, person, detail, due_at, at, attempts) ",
+                        14,
+                        chunk.len(),
+                        " ON CONFLICT (id) DO NOTHING",
+                    ));
+                    for n in chunk {
+                        q = q.bind(n.key).bind(n.kind.as_str()).bind(n.order).bind(n.business_key).bind(n.flow);
+                        q = q.bind(n.instance.map(|i| i as i64)).bind(n.step).bind(n.role).bind(n.vendor).bind(n.person);
+                        q = q.bind(n.detail).bind(n.due_at.map(micros)).bind(micros(n.at)).bind(0_i64);
+                    }
+                    q.execute(&mut **tx).await?;
+                }
                 for appended in batch.appended {
                     let (head, columns) = (appended.head, appended.columns);
                     for chunk in chunks(appended.rows, columns, $sizing) {
@@ -511,15 +526,34 @@ macro_rules! sql_store {
 
             fn commit<'a>(&'a self, changes: &'a [Change]) -> BoxFuture<'a, Result<(), StoreError>> {
                 Box::pin(async move {
-                    let batch = Batch::of_in_turns(changes).await?;
+                    let notices = self.notices.load(std::sync::atomic::Ordering::Relaxed);
+                    let with_notices = |mut batch: Batch| {
+                        if notices {
+                            batch.notices = changes.iter().flat_map(super::notices::of).collect();
+                        }
+                        batch
+                    };
+                    let batch = with_notices(Batch::of_in_turns(changes).await?);
                     match self.group_queue() {
                         None => self.write_alone(batch).await,
                         Some(queue) => {
                             let orders = changes.iter().map(|c| c.state.id.clone()).collect();
-                            self.commit_in_group(queue, orders, batch, || Batch::of(changes)).await
+                            self.commit_in_group(queue, orders, batch, || Batch::of(changes).map(with_notices)).await
                         }
                     }
                 })
+            }
+
+            fn keep_notices(&self, on: bool) {
+                self.notices.store(on, std::sync::atomic::Ordering::Relaxed);
+            }
+
+            fn claim_notices(&self, now: Timestamp, limit: u32, lease_s: u64) -> BoxFuture<'_, Result<Vec<Notice>, StoreError>> {
+                Box::pin(self.claim_notices_impl(now, limit, lease_s))
+            }
+
+            fn notices_done<'a>(&'a self, keys: &'a [String]) -> BoxFuture<'a, Result<(), StoreError>> {
+                Box::pin(self.notices_done_impl(keys))
             }
 
             fn append(&self, rows: Appended) -> BoxFuture<'_, Result<(), StoreError>> {
@@ -778,3 +812,5 @@ lists_store!(SqliteStore, sqlx::Sqlite, ["json_extract(state, '$.data.\"' || ", 
 lists_store!(PostgresStore, sqlx::Postgres, ["(state::jsonb -> 'data' -> ", ") = ", "::jsonb"]);
 deputies_store!(SqliteStore, sqlx::Sqlite);
 deputies_store!(PostgresStore, sqlx::Postgres);
+notices_store!(SqliteStore, sqlx::Sqlite, "");
+notices_store!(PostgresStore, sqlx::Postgres, " FOR UPDATE SKIP LOCKED");

@@ -27,6 +27,8 @@ pub struct SqliteStore {
     pub(super) queue: std::sync::Arc<GroupQueue>,
     /// Where group commits are written.
     pub(super) writer_thread: std::sync::Arc<WriterThread>,
+    /// Whether commits write notices (`notices.rs`).
+    pub(super) notices: std::sync::Arc<std::sync::atomic::AtomicBool>,
 }
 
 /// A thread of its own, with a runtime of its own, on which group commits are written (`sql.rs`,
@@ -114,6 +116,7 @@ impl SqliteStore {
             writer: std::sync::Arc::default(),
             queue: std::sync::Arc::default(),
             writer_thread: std::sync::Arc::new(WriterThread::start()?),
+            notices: std::sync::Arc::default(),
         })
     }
 
