@@ -44,10 +44,14 @@ macro_rules! on_pool {
 }
 pub(crate) use on_pool;
 
-const SQLITE: &[(i64, &str, &str)] =
-    &[(1, "identities", include_str!("../../../migrations/sqlite/service/0001_identities.sql"))];
-const POSTGRES: &[(i64, &str, &str)] =
-    &[(1, "identities", include_str!("../../../migrations/postgres/service/0001_identities.sql"))];
+const SQLITE: &[(i64, &str, &str)] = &[
+    (1, "identities", include_str!("../../../migrations/sqlite/service/0001_identities.sql")),
+    (2, "inbox", include_str!("../../../migrations/sqlite/service/0002_inbox.sql")),
+];
+const POSTGRES: &[(i64, &str, &str)] = &[
+    (1, "identities", include_str!("../../../migrations/postgres/service/0001_identities.sql")),
+    (2, "inbox", include_str!("../../../migrations/postgres/service/0002_inbox.sql")),
+];
 
 fn migrator(files: &'static [(i64, &'static str, &'static str)]) -> Migrator {
     let mut migrator = junro_engine::store::embedded_migrator(files);

@@ -56,7 +56,8 @@ pub async fn open(config: ServeConfig) -> Result<(AppState, Vec<Deployed>), Open
         }
         None => EngineOptions::default().calendars,
     };
-    let options = EngineOptions { calendars, ..EngineOptions::default() };
+    // The worker of this process or another delivers the notices (`notifier.rs`).
+    let options = EngineOptions { calendars, notices: true, ..EngineOptions::default() };
     let engine = Engine::open_with(&config.database, options).await.map_err(OpenError::Engine)?;
     let deployed = match &config.flows {
         Some(path) => {

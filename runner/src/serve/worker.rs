@@ -1,5 +1,5 @@
-//! The worker inside `junro serve`: fires due timers and runs due jobs of the outbox every
-//! interval, so one process is a complete installation. Several processes may each run one on
+//! The worker inside `junro serve`: fires due timers, runs due jobs of the outbox and delivers
+//! notices (`notifier.rs`) every interval, so one process is a complete installation. Several processes may each run one on
 //! a shared PostgreSQL database: the engine claims each due timer and job for one of them.
 
 use super::state::AppState;
@@ -18,6 +18,10 @@ pub(crate) async fn run(state: AppState, mut stop: watch::Receiver<bool>) {
                 }
             }
             Err(error) => tracing::warn!(%error, "worker round failed; trying again next round"),
+        }
+        // Notices wait for nobody's request: a failed round leaves them to the next.
+        if let Err(error) = super::notifier::deliver(&state).await {
+            tracing::warn!(%error, "delivering notices failed; trying again next round");
         }
         metrics::histogram!("junro_worker_round_seconds").record(started.elapsed().as_secs_f64());
         tokio::select! {

@@ -101,7 +101,9 @@ impl Service {
     }
 
     async fn start_configured(url: &str, worker: bool, folder: Option<PathBuf>) -> Service {
-        let engine = Engine::open(url).await.expect("engine opens");
+        // As `junro serve` opens it: with the outbox of notices its worker delivers.
+        let options = junro_engine::EngineOptions { notices: true, ..junro_engine::EngineOptions::default() };
+        let engine = Engine::open_with(url, options).await.expect("engine opens");
         engine.deploy(&[folder.clone().unwrap_or_else(flows)], None).await.expect("test flows deploy");
         engine.register_action("check_credit", |request: junro_engine::ActionRequest| async move {
             let name = request.inputs.get("name").and_then(Value::as_str).unwrap_or("").to_string();

@@ -127,6 +127,9 @@ fn request(route: &str, f: &Fixture) -> Option<(String, Option<Value>)> {
             Some(json!({"principal": "op-a", "deputy": "sup-a", "ends_at": "2099-01-01T00:00:00Z"})),
         ),
         "POST /api/v1/deputies/{id}/end" => (format!("/api/v1/deputies/{t}/end"), None),
+        "GET /api/v1/inbox" => ("/api/v1/inbox".into(), None),
+        // Nobody's message: everyone's inbox is their own, so every caller gets 404.
+        "POST /api/v1/inbox/{id}/read" => ("/api/v1/inbox/999999/read".into(), None),
         "GET /api/v1/users" => ("/api/v1/users".into(), None),
         "POST /api/v1/users" => ("/api/v1/users".into(), Some(json!({"id": "new-user", "roles": ["operator"]}))),
         "POST /api/v1/users/{user}/disable" => ("/api/v1/users/op-b/disable".into(), None),

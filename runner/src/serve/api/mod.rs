@@ -4,6 +4,7 @@
 pub mod admin;
 pub mod deputies;
 pub mod flows;
+pub mod inbox;
 pub mod incidents;
 pub mod jobs;
 pub mod kpi;
@@ -89,6 +90,8 @@ pub(crate) fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(team::reassign))
         .routes(routes!(deputies::list, deputies::name))
         .routes(routes!(deputies::end))
+        .routes(routes!(inbox::list))
+        .routes(routes!(inbox::read))
         .routes(routes!(jobs::fetch))
         .routes(routes!(jobs::complete))
         .routes(routes!(jobs::fail))

@@ -1,0 +1,124 @@
+//! The notifier inside `junro serve`'s worker: claims the engine's notices (`Engine::claim_notices`),
+//! decides who hears of each, words it in Japanese and puts it in their inboxes (`inbox.rs`),
+//! then tells the engine they were delivered. A notice claimed again after a crash between the
+//! two is shown once: inbox rows are keyed by person and notice.
+//!
+//! Who hears of what:
+//! - a reminder: the task's holder; nobody holds it: the people who may take it (its role,
+//!   of the order's vendor or in-house);
+//! - an escalation: the holder, the people of the escalation role, and the supervisors;
+//! - a transfer: the person the task went to; a send-back: the person who did the earlier
+//!   step (or, nobody holding it, the people who may take it);
+//! - an incident and a signal dropped unmatched: the administrators (and the signal's sender).
+//!
+//! Nobody hears of an order their vendor scope hides: vendor staff only of their vendor's
+//! orders and of orders of no vendor yet.
+
+use super::auth::users::User;
+use super::inbox::NewInboxItem;
+use super::state::AppState;
+use junro_engine::store::{Notice, NoticeKind, TaskFilter};
+
+/// Notices claimed per round.
+const ROUND: u32 = 200;
+/// How long a claim lasts before another process may deliver the notice.
+const LEASE_S: u64 = 120;
+
+/// Delivers the notices due; returns how many.
+pub(crate) async fn deliver(state: &AppState) -> Result<usize, String> {
+    let notices = state.engine.claim_notices(ROUND, LEASE_S).await.map_err(|e| e.to_string())?;
+    if notices.is_empty() {
+        return Ok(0);
+    }
+    let users = state.db.users().await.map_err(|e| e.to_string())?;
+    let mut items = Vec::new();
+    for notice in &notices {
+        let role = match (&notice.kind, &notice.role, notice.instance) {
+            (_, Some(role), _) => Some(role.clone()),
+            (NoticeKind::Reminder | NoticeKind::SentBack, None, Some(instance)) if notice.person.is_none() => {
+                task_role(state, &notice.order, instance).await
+            }
+            _ => None,
+        };
+        let message = words(state, notice);
+        let link = format!("/orders/{}", notice.order);
+        for user in recipients(notice, role.as_deref(), &users) {
+            items.push(NewInboxItem {
+                user,
+                notice: notice.key.clone(),
+                kind: notice.kind.as_str().to_string(),
+                order: notice.order.clone(),
+                message: message.clone(),
+                link: link.clone(),
+            });
+        }
+    }
+    {
+        // The service's tables share SQLite's one writer with the engine: take turns.
+        let _held = state.engine.hold_writes().await;
+        state.db.add_to_inboxes(&items, state.engine.now()).await.map_err(|e| e.to_string())?;
+    }
+    let keys: Vec<String> = notices.iter().map(|n| n.key.clone()).collect();
+    state.engine.notices_done(&keys).await.map_err(|e| e.to_string())?;
+    metrics::counter!("junro_notices_delivered_total").increment(notices.len() as u64);
+    metrics::counter!("junro_inbox_messages_total").increment(items.len() as u64);
+    Ok(notices.len())
+}
+
+/// The role of an open task.
+async fn task_role(state: &AppState, order: &str, instance: u64) -> Option<String> {
+    let filter = TaskFilter { order: Some(order.to_string()), limit: Some(1000), ..TaskFilter::default() };
+    let tasks = state.engine.tasks(&filter).await.ok()?;
+    tasks.into_iter().find(|t| t.instance == instance).map(|t| t.role)
+}
+
+/// Who hears of `notice` (`role`: the role concerned, when people of a role do), each once.
+pub(crate) fn recipients(notice: &Notice, role: Option<&str>, users: &[User]) -> Vec<String> {
+    let sees = |u: &User| !u.disabled && (u.vendor.is_none() || notice.vendor.is_none() || u.vendor == notice.vendor);
+    let of_role = |u: &User| role.is_some_and(|r| u.roles.iter().any(|ur| ur == r));
+    let person = |u: &User| notice.person.as_deref() == Some(u.id.as_str());
+    let chosen = |u: &User| match notice.kind {
+        NoticeKind::Reminder | NoticeKind::SentBack => {
+            if notice.person.is_some() {
+                person(u)
+            } else {
+                of_role(u)
+            }
+        }
+        NoticeKind::Escalation => person(u) || of_role(u) || u.supervisor,
+        NoticeKind::Transferred => person(u),
+        NoticeKind::Incident => u.admin,
+        NoticeKind::SignalExpired => u.admin || person(u),
+    };
+    let mut ids: Vec<String> = users.iter().filter(|u| sees(u) && chosen(u)).map(|u| u.id.clone()).collect();
+    ids.sort();
+    ids.dedup();
+    ids
+}
+
+/// The message, in Japanese, naming the step by its label and the order by its business key.
+fn words(state: &AppState, notice: &Notice) -> String {
+    let flow = state.engine.latest_flow(&notice.flow);
+    let step = notice
+        .step
+        .as_deref()
+        .map(|s| flow.as_ref().and_then(|f| f.node(s)).map_or_else(|| s.to_string(), |n| n.label.clone()))
+        .unwrap_or_default();
+    let order = notice.business_key.clone().unwrap_or_else(|| notice.order.clone());
+    let zone = state.engine.zone();
+    let due = notice
+        .due_at
+        .map(|t| t.to_zoned(zone.clone()).strftime("%-m月%-d日 %H:%M").to_string())
+        .map_or_else(String::new, |d| format!("（期限 {d}）"));
+    let detail = notice.detail.clone().unwrap_or_default();
+    match notice.kind {
+        NoticeKind::Reminder => format!("催促: 注文 {order} の「{step}」の期限が近づいています{due}"),
+        NoticeKind::Escalation => format!("エスカレーション: 注文 {order} の「{step}」が期限を過ぎました{due}"),
+        NoticeKind::Transferred => format!("注文 {order} の「{step}」があなたに引き継がれました{due}"),
+        NoticeKind::SentBack => format!("差戻し: 注文 {order} が「{step}」に戻りました。理由: {detail}"),
+        NoticeKind::Incident => format!("インシデント: 注文 {order} の「{step}」が失敗しました: {detail}"),
+        NoticeKind::SignalExpired => {
+            format!("シグナル「{detail}」は待つ注文がないまま期限切れになり破棄されました（注文 {order}）")
+        }
+    }
+}

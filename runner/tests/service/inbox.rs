@@ -1,0 +1,90 @@
+//! The in-app inbox: a send-back reaches the front operators who may take the returned task
+//! (of the order's vendor, not another's), an incident reaches the administrators, worded in
+//! Japanese with the order number; each person reads and marks only their own messages.
+
+use crate::common::Service;
+use serde_json::{Value, json};
+
+async fn inbox(service: &Service, token: &str) -> Value {
+    let (status, page) = service.call("GET", "/api/v1/inbox", Some(token), None).await;
+    assert_eq!(status, 200, "{page}");
+    page
+}
+
+/// Waits until the worker has put `count` messages in `token`'s inbox.
+async fn messages(service: &Service, token: &str, count: usize) -> Vec<Value> {
+    for _ in 0..300 {
+        let page = inbox(service, token).await;
+        let found = page["messages"].as_array().cloned().unwrap_or_default();
+        if found.len() >= count {
+            return found;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    panic!("{count} messages never came")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_send_back_and_an_incident_reach_the_people_concerned() {
+    let service = Service::start().await;
+    let op_a = service.user("op-a", &["operator"], Some("vendor-a"), &[]).await;
+    let op_b = service.user("op-b", &["operator"], Some("vendor-b"), &[]).await;
+    let back = service.user("back-1", &["reviewer"], None, &[]).await;
+    let admin = service.user("admin", &[], None, &["admin"]).await;
+    let system = service.user("order-gw", &[], None, &[]).await;
+
+    let start = json!({"flow": "service_order", "business_key": "ORD-IN-1", "channel": "phone",
+        "data": {"customer_name": "山田太郎", "building_type": "house"}});
+    let (status, order) = service.call("POST", "/api/v1/orders", Some(&op_a), Some(start)).await;
+    assert_eq!(status, 201, "{order}");
+    let id = order["id"].as_str().expect("id").to_string();
+    let (_, task) = service.call("POST", "/api/v1/tasks/next", Some(&op_a), None).await;
+    let intake = task["instance"].as_u64().expect("instance");
+    let path = format!("/api/v1/orders/{id}/tasks/{intake}/complete");
+    let (status, _) = service.call("POST", &path, Some(&op_a), Some(json!({"data": {}}))).await;
+    assert_eq!(status, 204);
+    let (_, review) = service.call("POST", "/api/v1/tasks/next", Some(&back), None).await;
+    let instance = review["instance"].as_u64().expect("instance");
+    let body = json!({"to": "intake", "reason": "建物種別を確認してください"});
+    let send_back = format!("/api/v1/orders/{id}/tasks/{instance}/send-back");
+    let (status, answer) = service.call("POST", &send_back, Some(&back), Some(body)).await;
+    assert_eq!(status, 204, "{answer}");
+
+    let got = messages(&service, &op_a, 1).await;
+    assert_eq!(got.len(), 1, "{got:?}");
+    let message = &got[0];
+    assert_eq!((message["kind"].as_str(), message["order"].as_str()), (Some("sent_back"), Some(id.as_str())));
+    let text = message["message"].as_str().expect("words");
+    assert!(text.contains("差戻し") && text.contains("ORD-IN-1") && text.contains("受付入力"), "{text}");
+    assert!(text.contains("建物種別を確認してください"), "the reason: {text}");
+    assert_eq!(message["link"], format!("/orders/{id}"));
+    assert_eq!(inbox(&service, &op_a).await["unread"], 1);
+
+    // The incident of another order reaches the administrator.
+    let body = json!({"flow": "service_incident", "business_key": "INC-IN-1", "vendor": "vendor-a",
+        "data": {"customer_name": "障害テスト"}});
+    let (status, _) = service.call("POST", "/api/v1/orders", Some(&system), Some(body)).await;
+    assert_eq!(status, 201);
+    let got = messages(&service, &admin, 1).await;
+    assert_eq!(got[0]["kind"], "incident", "{got:?}");
+    assert!(got[0]["message"].as_str().is_some_and(|m| m.contains("INC-IN-1") && m.contains("設備障害")), "{got:?}");
+
+    // Nobody else heard of either: not vendor B, not the reviewer who sent it back.
+    for other in [&op_b, &back] {
+        let page = inbox(&service, other).await;
+        assert_eq!((page["messages"].as_array().map(Vec::len), &page["unread"]), (Some(0), &json!(0)), "{page}");
+    }
+    assert_eq!(messages(&service, &op_a, 1).await.len(), 1, "the incident is not the operator's");
+
+    // Marked read by its reader; another person cannot touch it, not even learn it exists.
+    let read = format!("/api/v1/inbox/{}/read", message["id"]);
+    let (status, _) = service.call("POST", &read, Some(&op_b), None).await;
+    assert_eq!(status, 404);
+    let (status, _) = service.call("POST", &read, Some(&op_a), None).await;
+    assert_eq!(status, 204);
+    let page = inbox(&service, &op_a).await;
+    assert_eq!(page["unread"], 0);
+    assert!(page["messages"][0]["read_at"].is_string(), "{page}");
+    let (status, unread) = service.call("GET", "/api/v1/inbox?unread=true", Some(&op_a), None).await;
+    assert_eq!((status, unread["messages"].as_array().map(Vec::len)), (200, Some(0)));
+}
