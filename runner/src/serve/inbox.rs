@@ -74,7 +74,7 @@ impl Pool {
     /// A person's newest messages (`unread_only`: those not read yet), newest first, and how
     /// many are unread in all.
     pub async fn inbox(&self, user: &str, unread_only: bool, limit: u32) -> Result<(Vec<InboxItem>, u64), DbError> {
-        on_pool!(self, p => {
+        let items = on_pool!(self, p => {
             let rows = sqlx::query(
                 "SELECT id, kind, order_id, message, link, created_at, read_at FROM inbox \
                  WHERE user_id = $1 AND ($2 = 0 OR read_at IS NULL) ORDER BY id DESC LIMIT $3",
@@ -84,10 +84,6 @@ impl Pool {
             .bind(i64::from(limit))
             .fetch_all(p)
             .await?;
-            let unread: i64 = sqlx::query_scalar("SELECT count(*) FROM inbox WHERE user_id = $1 AND read_at IS NULL")
-                .bind(user)
-                .fetch_one(p)
-                .await?;
             let items = rows
                 .iter()
                 .map(|r| {
@@ -102,7 +98,19 @@ impl Pool {
                     })
                 })
                 .collect::<Result<Vec<_>, DbError>>()?;
-            Ok((items, u64::try_from(unread).unwrap_or(0)))
+            Ok::<_, DbError>(items)
+        })?;
+        Ok((items, self.unread(user).await?))
+    }
+
+    /// How many of `user`'s messages are unread.
+    pub async fn unread(&self, user: &str) -> Result<u64, DbError> {
+        on_pool!(self, p => {
+            let unread: i64 = sqlx::query_scalar("SELECT count(*) FROM inbox WHERE user_id = $1 AND read_at IS NULL")
+                .bind(user)
+                .fetch_one(p)
+                .await?;
+            Ok(u64::try_from(unread).unwrap_or(0))
         })
     }
 

@@ -27,7 +27,7 @@ async fn messages(service: &Service, token: &str, count: usize) -> Vec<Value> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_send_back_and_an_incident_reach_the_people_concerned() {
     let service = Service::start().await;
-    let op_a = service.user("op-a", &["operator"], Some("vendor-a"), &[]).await;
+    let op_a = service.user("op-a", &["operator"], Some("vendor-a"), &["password"]).await;
     let op_b = service.user("op-b", &["operator"], Some("vendor-b"), &[]).await;
     let back = service.user("back-1", &["reviewer"], None, &[]).await;
     let admin = service.user("admin", &[], None, &["admin"]).await;
@@ -76,12 +76,37 @@ async fn a_send_back_and_an_incident_reach_the_people_concerned() {
     }
     assert_eq!(messages(&service, &op_a, 1).await.len(), 1, "the incident is not the operator's");
 
-    // Marked read by its reader; another person cannot touch it, not even learn it exists.
+    // Another person cannot mark it read, not even learn it exists.
     let read = format!("/api/v1/inbox/{}/read", message["id"]);
     let (status, _) = service.call("POST", &read, Some(&op_b), None).await;
     assert_eq!(status, 404);
-    let (status, _) = service.call("POST", &read, Some(&op_a), None).await;
-    assert_eq!(status, 204);
+
+    // On the pages: the header counts it, the inbox shows it with a link to the order, and
+    // its reader marks it read there.
+    let session = service
+        .request("POST", "/api/v1/session", None)
+        .json(&json!({"user": "op-a", "password": "op-a-password"}))
+        .send()
+        .await
+        .expect("signs in");
+    let cookie = session.headers().get("set-cookie").and_then(|v| v.to_str().ok()).expect("a cookie");
+    let cookie = cookie.split(';').next().unwrap_or_default().to_string();
+    let csrf = session.json::<Value>().await.expect("json")["csrf_token"].as_str().expect("csrf").to_string();
+    let page = |path: &str| service.request("GET", path, None).header("cookie", &cookie).send();
+    let html = page("/inbox").await.expect("the inbox").text().await.expect("html");
+    assert!(html.contains("建物種別を確認してください") && html.contains(&format!("href=\"/orders/{id}\"")), "{html}");
+    assert!(html.contains("1 未読のお知らせ"), "the header counts the unread message: {html}");
+    let marked = service
+        .request("POST", &format!("/inbox/{}/read", message["id"]), None)
+        .header("cookie", &cookie)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(format!("_csrf={csrf}"))
+        .send()
+        .await
+        .expect("marks");
+    assert!(marked.status().is_success() || marked.status().is_redirection(), "{}", marked.status());
+    let html = page("/").await.expect("the work page").text().await.expect("html");
+    assert!(!html.contains("未読のお知らせ"), "no unread count once read: {html}");
     let page = inbox(&service, &op_a).await;
     assert_eq!(page["unread"], 0);
     assert!(page["messages"][0]["read_at"].is_string(), "{page}");

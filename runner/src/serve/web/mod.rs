@@ -12,6 +12,7 @@ mod deputies;
 mod diagram;
 mod flows;
 mod i18n;
+mod inbox;
 mod incidents;
 mod order;
 mod session;
@@ -65,6 +66,8 @@ fn table() -> Vec<(&'static str, &'static str, MethodRouter<AppState>)> {
         ("POST", "/flows/deploy", post(flows::deploy)),
         ("GET", "/flows/{flow}/versions/{version}", get(flows::version)),
         ("POST", "/flows/{flow}/versions/{version}/migrate", post(flows::migrate)),
+        ("GET", "/inbox", get(inbox::page)),
+        ("POST", "/inbox/{id}/read", post(inbox::read)),
         ("GET", "/incidents", get(incidents::page)),
         ("POST", "/incidents/{order}/{instance}/retry", post(incidents::retry)),
         ("POST", "/incidents/{order}/{instance}/resolve", post(incidents::resolve)),
@@ -132,6 +135,8 @@ pub(crate) struct Chrome {
     pub(crate) principals: Vec<String>,
     /// `?as=<principal>` while working as a deputy, for the page's links and forms.
     pub(crate) as_query: String,
+    /// How many of the person's inbox messages are unread.
+    pub(crate) unread: u64,
 }
 
 impl Chrome {
@@ -151,6 +156,7 @@ impl Chrome {
             acting_for: None,
             principals: Vec::new(),
             as_query: String::new(),
+            unread: 0,
         }
     }
 
@@ -188,6 +194,8 @@ impl Signed {
         };
         let found = state.engine.deputyships(&filter).await.map_err(|e| WebError::from(e).page(lang))?;
         chrome.principals = found.into_iter().filter(|d| d.active_at(now)).map(|d| d.principal).collect();
+        chrome.unread =
+            state.db.unread(&identity.user.id).await.map_err(|e| WebError::from(Problem::internal(e)).page(lang))?;
         chrome.principals.dedup();
         let actor = match asked {
             None => identity.actor(),
@@ -305,18 +313,7 @@ impl WebError {
             StatusCode::CONFLICT => t.conflict,
             _ => t.bad_request,
         };
-        let chrome = Chrome {
-            lang,
-            t,
-            user: None,
-            supervisor: false,
-            manager: false,
-            admin: false,
-            csrf: String::new(),
-            acting_for: None,
-            principals: Vec::new(),
-            as_query: String::new(),
-        };
+        let chrome = Chrome::new(lang, None);
         let mut response = render(&ErrorPage { chrome, title, detail: &self.detail });
         *response.status_mut() = self.status;
         response
