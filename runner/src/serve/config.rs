@@ -67,6 +67,30 @@ pub struct ServeConfig {
     /// Take the client's address from `X-Forwarded-For` (`JUNRO_TRUST_FORWARDED=on`): set it
     /// only behind a reverse proxy that sets that header, or clients could name any address.
     pub trust_forwarded: bool,
+    /// Systems told of every notice (reminders, escalations, send-backs, incidents…) by an
+    /// HTTP POST of a JSON body signed with HMAC-SHA256 (`JUNRO_WEBHOOK_URL` and
+    /// `JUNRO_WEBHOOK_SECRET` add one named `default`).
+    pub webhooks: Vec<Webhook>,
+    /// How long after a failed delivery it is tried again, in milliseconds, doubling with each
+    /// failure up to an hour (`JUNRO_NOTIFY_RETRY_MS`).
+    pub notify_retry_ms: u64,
+}
+
+/// A system told of notices over HTTP.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Webhook {
+    /// Its name (in metrics and logs).
+    pub name: String,
+    /// Where the notices are POSTed.
+    pub url: String,
+    /// The key of the `X-Junro-Signature-256` header (`sha256=` and the hex HMAC-SHA256 of the
+    /// body), so the receiver knows the POST is Junro's.
+    pub secret: String,
+    /// Only these kinds (`reminder`, `escalation`, `transferred`, `sent_back`, `incident`,
+    /// `signal_expired`); empty: all.
+    #[serde(default)]
+    pub kinds: Vec<String>,
 }
 
 /// Limits on requests.
@@ -101,6 +125,8 @@ impl Default for ServeConfig {
             cookie_secure: false,
             session_hours: 12,
             trust_forwarded: false,
+            webhooks: Vec::new(),
+            notify_retry_ms: 10_000,
         }
     }
 }
@@ -171,6 +197,18 @@ impl ServeConfig {
         }
         if let Some(v) = var("JUNRO_SESSION_HOURS") {
             self.session_hours = number("JUNRO_SESSION_HOURS", v)?;
+        }
+        if let Some(url) = var("JUNRO_WEBHOOK_URL").filter(|u| !u.is_empty()) {
+            let secret = var("JUNRO_WEBHOOK_SECRET").filter(|s| !s.is_empty()).ok_or(ConfigError::Env {
+                name: "JUNRO_WEBHOOK_SECRET",
+                value: String::new(),
+                reason: "a webhook needs a secret to sign its POSTs",
+            })?;
+            self.webhooks.retain(|w| w.name != "default");
+            self.webhooks.push(Webhook { name: "default".into(), url, secret, kinds: Vec::new() });
+        }
+        if let Some(v) = var("JUNRO_NOTIFY_RETRY_MS") {
+            self.notify_retry_ms = number("JUNRO_NOTIFY_RETRY_MS", v)?;
         }
         if let Some(v) = var("JUNRO_BODY_LIMIT") {
             self.limits.body_bytes = usize::try_from(number("JUNRO_BODY_LIMIT", v)?).unwrap_or(usize::MAX);

@@ -38,6 +38,7 @@ pub mod problem;
 mod scope;
 pub mod state;
 mod web;
+pub mod webhooks;
 mod worker;
 
 pub use config::ServeConfig;

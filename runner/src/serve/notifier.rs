@@ -1,6 +1,7 @@
 //! The notifier inside `junro serve`'s worker: claims the engine's notices (`Engine::claim_notices`),
 //! decides who hears of each, words it in Japanese and puts it in their inboxes (`inbox.rs`),
-//! then tells the engine they were delivered. A notice claimed again after a crash between the
+//! queues a POST to each webhook of the settings that wants it (`webhooks.rs`), then tells the
+//! engine they were delivered. A notice claimed again after a crash between the
 //! two is shown once: inbox rows are keyed by person and notice.
 //!
 //! Who hears of what:
@@ -17,6 +18,7 @@
 use super::auth::users::User;
 use super::inbox::NewInboxItem;
 use super::state::AppState;
+use super::webhooks::QueuedDelivery;
 use junro_engine::store::{Notice, NoticeKind, TaskFilter};
 
 /// Notices claimed per round.
@@ -31,7 +33,7 @@ pub(crate) async fn deliver(state: &AppState) -> Result<usize, String> {
         return Ok(0);
     }
     let users = state.db.users().await.map_err(|e| e.to_string())?;
-    let mut items = Vec::new();
+    let (mut items, mut hooks) = (Vec::new(), Vec::new());
     for notice in &notices {
         let role = match (&notice.kind, &notice.role, notice.instance) {
             (_, Some(role), _) => Some(role.clone()),
@@ -42,6 +44,13 @@ pub(crate) async fn deliver(state: &AppState) -> Result<usize, String> {
         };
         let message = words(state, notice);
         let link = format!("/orders/{}", notice.order);
+        for webhook in super::webhooks::wanting(&state.config.webhooks, notice.kind.as_str()) {
+            hooks.push(QueuedDelivery {
+                webhook: webhook.name.clone(),
+                notice: notice.key.clone(),
+                body: body(notice, &message, &link),
+            });
+        }
         for user in recipients(notice, role.as_deref(), &users) {
             items.push(NewInboxItem {
                 user,
@@ -57,12 +66,35 @@ pub(crate) async fn deliver(state: &AppState) -> Result<usize, String> {
         // The service's tables share SQLite's one writer with the engine: take turns.
         let _held = state.engine.hold_writes().await;
         state.db.add_to_inboxes(&items, state.engine.now()).await.map_err(|e| e.to_string())?;
+        state.db.queue_webhooks(&hooks, state.engine.now()).await.map_err(|e| e.to_string())?;
     }
     let keys: Vec<String> = notices.iter().map(|n| n.key.clone()).collect();
     state.engine.notices_done(&keys).await.map_err(|e| e.to_string())?;
     metrics::counter!("junro_notices_delivered_total").increment(notices.len() as u64);
     metrics::counter!("junro_inbox_messages_total").increment(items.len() as u64);
     Ok(notices.len())
+}
+
+/// The JSON a webhook receives: the notice's facts, its Japanese message and the order's page.
+fn body(notice: &Notice, message: &str, link: &str) -> String {
+    serde_json::json!({
+        "id": notice.key,
+        "kind": notice.kind.as_str(),
+        "order": notice.order,
+        "business_key": notice.business_key,
+        "flow": notice.flow,
+        "instance": notice.instance,
+        "step": notice.step,
+        "role": notice.role,
+        "vendor": notice.vendor,
+        "person": notice.person,
+        "detail": notice.detail,
+        "due_at": notice.due_at.map(|t| t.to_string()),
+        "at": notice.at.to_string(),
+        "message": message,
+        "link": link,
+    })
+    .to_string()
 }
 
 /// The role of an open task.

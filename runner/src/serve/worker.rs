@@ -1,6 +1,7 @@
 //! The worker inside `junro serve`: fires due timers, runs due jobs of the outbox and delivers
-//! notices (`notifier.rs`) every interval, so one process is a complete installation. Several processes may each run one on
-//! a shared PostgreSQL database: the engine claims each due timer and job for one of them.
+//! notices (`notifier.rs`) every interval, beside a loop sending webhooks (`webhooks.rs`), so
+//! one process is a complete installation. Several processes may each run one on a shared
+//! PostgreSQL database: the engine claims each due timer and job for one of them.
 
 use super::state::AppState;
 use std::time::Duration;
@@ -8,6 +9,8 @@ use tokio::sync::watch;
 
 /// Runs rounds until `stop` turns true; a round in progress is finished first.
 pub(crate) async fn run(state: AppState, mut stop: watch::Receiver<bool>) {
+    // Webhooks are sent by a loop of their own: a slow receiver never holds up this one.
+    let webhooks = tokio::spawn(super::webhooks::run(state.clone(), stop.clone()));
     let pause = Duration::from_millis(state.config.worker_interval_ms.max(10));
     loop {
         let started = std::time::Instant::now();
@@ -26,10 +29,12 @@ pub(crate) async fn run(state: AppState, mut stop: watch::Receiver<bool>) {
         metrics::histogram!("junro_worker_round_seconds").record(started.elapsed().as_secs_f64());
         tokio::select! {
             _ = tokio::time::sleep(pause) => {}
-            _ = stop.wait_for(|s| *s) => return,
+            _ = stop.wait_for(|s| *s) => break,
         }
         if *stop.borrow() {
-            return;
+            break;
         }
     }
+    // Its round in progress finishes too.
+    let _ = webhooks.await;
 }

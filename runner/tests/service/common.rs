@@ -100,7 +100,23 @@ impl Service {
         Service::start_configured(&url, true, Some(folder)).await
     }
 
+    /// A service on SQLite, worker on, whose settings `tweak` changes (webhooks, say).
+    #[allow(dead_code, reason = "the service tests use it, the browser tests do not")]
+    pub(crate) async fn start_with(tweak: impl FnOnce(&mut ServeConfig)) -> Service {
+        let url = fresh_database(&Backend::Sqlite).await;
+        Service::start_tweaked(&url, true, None, tweak).await
+    }
+
     async fn start_configured(url: &str, worker: bool, folder: Option<PathBuf>) -> Service {
+        Service::start_tweaked(url, worker, folder, |_| {}).await
+    }
+
+    async fn start_tweaked(
+        url: &str,
+        worker: bool,
+        folder: Option<PathBuf>,
+        tweak: impl FnOnce(&mut ServeConfig),
+    ) -> Service {
         // As `junro serve` opens it: with the outbox of notices its worker delivers.
         let options = junro_engine::EngineOptions { notices: true, ..junro_engine::EngineOptions::default() };
         let engine = Engine::open_with(url, options).await.expect("engine opens");
@@ -122,13 +138,14 @@ impl Service {
             }
         });
         let db = Pool::open(url).await.expect("service tables");
-        let config = ServeConfig {
+        let mut config = ServeConfig {
             database: url.to_string(),
             worker,
             worker_interval_ms: 20,
             flows: folder,
             ..ServeConfig::default()
         };
+        tweak(&mut config);
         let state = AppState::new(Arc::new(engine), db, config).await.expect("state");
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("a port");
         let base = format!("http://{}", listener.local_addr().expect("address"));

@@ -13,4 +13,5 @@ mod process;
 mod race;
 mod sessions;
 mod signals;
+mod webhooks;
 mod workflow;

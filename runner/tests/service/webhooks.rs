@@ -1,0 +1,96 @@
+//! Webhooks as a receiving system sees them: a send-back is POSTed as JSON signed with
+//! HMAC-SHA256 under the webhook's secret, retried after the receiver fails, carrying the same
+//! delivery key each time; a webhook that wants only incidents hears nothing of it.
+
+use crate::common::Service;
+use axum::body::Bytes;
+use axum::http::{HeaderMap, StatusCode};
+use hmac::{KeyInit, Mac};
+use junro::serve::config::Webhook;
+use serde_json::{Value, json};
+use std::sync::{Arc, Mutex};
+
+/// What a receiver got: each POST's headers and body.
+type Received = Arc<Mutex<Vec<(HeaderMap, Bytes)>>>;
+
+/// A receiver on loopback that fails its first `failures` POSTs with 500.
+async fn receiver(failures: usize) -> (String, Received) {
+    let received: Received = Arc::default();
+    let kept = received.clone();
+    let app = axum::Router::new().route(
+        "/hook",
+        axum::routing::post(move |headers: HeaderMap, body: Bytes| {
+            let kept = kept.clone();
+            async move {
+                let mut all = kept.lock().expect("lock");
+                all.push((headers, body));
+                if all.len() <= failures { StatusCode::INTERNAL_SERVER_ERROR } else { StatusCode::NO_CONTENT }
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("a port");
+    let url = format!("http://{}/hook", listener.local_addr().expect("address"));
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    (url, received)
+}
+
+fn hmac_hex(secret: &str, body: &[u8]) -> String {
+    let mut mac = hmac::Hmac::<sha2::Sha256>::new_from_slice(secret.as_bytes()).expect("any key");
+    mac.update(body);
+    mac.finalize().into_bytes().iter().map(|b| format!("{b:02x}")).collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_send_back_is_posted_signed_and_retried_until_received() {
+    let (chat, to_chat) = receiver(1).await;
+    let (ops, to_ops) = receiver(0).await;
+    let service = Service::start_with(|config| {
+        config.notify_retry_ms = 50;
+        config.webhooks = vec![
+            Webhook { name: "chat".into(), url: chat, secret: "合言葉-1".into(), kinds: Vec::new() },
+            Webhook { name: "ops".into(), url: ops, secret: "s2".into(), kinds: vec!["incident".into()] },
+        ];
+    })
+    .await;
+    let op_a = service.user("op-a", &["operator"], Some("vendor-a"), &[]).await;
+    let back = service.user("back-1", &["reviewer"], None, &[]).await;
+    let start = json!({"flow": "service_order", "business_key": "ORD-WH-1",
+        "data": {"customer_name": "山田太郎", "building_type": "house"}});
+    let (status, order) = service.call("POST", "/api/v1/orders", Some(&op_a), Some(start)).await;
+    assert_eq!(status, 201, "{order}");
+    let id = order["id"].as_str().expect("id").to_string();
+    let (_, task) = service.call("POST", "/api/v1/tasks/next", Some(&op_a), None).await;
+    let path = format!("/api/v1/orders/{id}/tasks/{}/complete", task["instance"]);
+    assert_eq!(service.call("POST", &path, Some(&op_a), Some(json!({"data": {}}))).await.0, 204);
+    let (_, review) = service.call("POST", "/api/v1/tasks/next", Some(&back), None).await;
+    let send_back = format!("/api/v1/orders/{id}/tasks/{}/send-back", review["instance"]);
+    let body = json!({"to": "intake", "reason": "住所を確認してください"});
+    assert_eq!(service.call("POST", &send_back, Some(&back), Some(body)).await.0, 204);
+
+    let mut posts = Vec::new();
+    for _ in 0..300 {
+        posts = to_chat.lock().expect("lock").clone();
+        if posts.len() >= 2 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    assert_eq!(posts.len(), 2, "refused once with 500, then delivered: {posts:?}");
+    let (headers, body) = &posts[1];
+    let notice: Value = serde_json::from_slice(body).expect("a JSON body");
+    assert_eq!((notice["kind"].as_str(), notice["order"].as_str()), (Some("sent_back"), Some(id.as_str())));
+    assert_eq!(notice["business_key"], "ORD-WH-1");
+    assert_eq!(notice["detail"], "住所を確認してください");
+    assert!(notice["message"].as_str().is_some_and(|m| m.contains("差戻し")), "{notice}");
+    let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok()).unwrap_or_default().to_string();
+    assert_eq!(header("x-junro-signature-256"), format!("sha256={}", hmac_hex("合言葉-1", body)));
+    assert_eq!(header("x-junro-delivery"), notice["id"].as_str().expect("its key"));
+    assert_eq!(posts[0].1, posts[1].1, "the retry sends the same notice");
+    assert_eq!(
+        header("x-junro-delivery"),
+        posts[0].0.get("x-junro-delivery").and_then(|v| v.to_str().ok()).unwrap_or_default()
+    );
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert_eq!(to_chat.lock().expect("lock").len(), 2, "nothing more once delivered");
+    assert!(to_ops.lock().expect("lock").is_empty(), "the incidents-only webhook heard nothing");
+}
