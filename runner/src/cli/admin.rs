@@ -45,6 +45,9 @@ pub(crate) enum UsersCommand {
         /// Read a password from the first line of standard input (else tokens only).
         #[arg(long)]
         password_stdin: bool,
+        /// Where notifications are mailed (none: the inbox only).
+        #[arg(long)]
+        email: Option<String>,
     },
     /// Lists the users.
     List,
@@ -135,7 +138,7 @@ pub(crate) fn users(db: DbArg, command: UsersCommand) -> anyhow::Result<ExitCode
         let now = jiff::Timestamp::now();
         let mut out = std::io::stdout().lock();
         match command {
-            UsersCommand::Add { id, roles, vendor, name, supervisor, manager, admin, password_stdin } => {
+            UsersCommand::Add { id, roles, vendor, name, supervisor, manager, admin, password_stdin, email } => {
                 let password = if password_stdin {
                     let mut line = String::new();
                     std::io::stdin().lock().read_line(&mut line)?;
@@ -143,7 +146,8 @@ pub(crate) fn users(db: DbArg, command: UsersCommand) -> anyhow::Result<ExitCode
                 } else {
                     None
                 };
-                let new = NewUser { id, display_name: name, roles, vendor, supervisor, manager, admin, password };
+                let new =
+                    NewUser { id, display_name: name, roles, vendor, supervisor, manager, admin, password, email };
                 let user = pool.add_user(&new, now).await?;
                 record(&pool, now, "users add", &user.id, &user.scope_text()).await?;
                 writeln!(out, "added {}", describe(&user))?;

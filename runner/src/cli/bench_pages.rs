@@ -62,6 +62,7 @@ async fn bench(options: PagesBench) -> anyhow::Result<ExitCode> {
         manager: false,
         admin: false,
         password: None,
+        email: None,
     };
     state.db.add_user(&operator, now).await?;
     let (session, _) = state.db.create_session("bench-op", 12, now).await?;

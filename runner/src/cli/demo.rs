@@ -88,6 +88,8 @@ fn serve(options: &crate::demo::Options, url: &str, listen: &str) -> anyhow::Res
                 manager: flags.contains(&"manager"),
                 admin: flags.contains(&"admin"),
                 password: Some(demo_password(id)),
+                // Mail goes nowhere unless the settings name a mail server (a local sink, say).
+                email: Some(format!("{id}@demo.junro.example")),
             };
             if state.db.user(id).await?.is_none() {
                 state.db.add_user(&new, now).await.with_context(|| format!("adding demo user {id}"))?;

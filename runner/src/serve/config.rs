@@ -74,6 +74,30 @@ pub struct ServeConfig {
     /// How long after a failed delivery it is tried again, in milliseconds, doubling with each
     /// failure up to an hour (`JUNRO_NOTIFY_RETRY_MS`).
     pub notify_retry_ms: u64,
+    /// Mail notifications to people with an e-mail address, through this SMTP server
+    /// (`JUNRO_SMTP=host:port` and `JUNRO_MAIL_FROM`); none: the inbox and webhooks only.
+    pub mail: Option<Mail>,
+    /// The address people reach the pages at, for links in mails (`JUNRO_PUBLIC_URL`);
+    /// default `http://` and the listen address.
+    pub public_url: Option<String>,
+}
+
+/// The SMTP server that sends notification mails. Plain SMTP: run it on the same host or a
+/// trusted network (a local relay that forwards with TLS).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Mail {
+    /// Its host name or address.
+    pub server: String,
+    /// Its port.
+    #[serde(default = "smtp_port")]
+    pub port: u16,
+    /// The sender, `name@domain` or `Name <name@domain>`.
+    pub sender: String,
+}
+
+fn smtp_port() -> u16 {
+    25
 }
 
 /// A system told of notices over HTTP.
@@ -127,6 +151,8 @@ impl Default for ServeConfig {
             trust_forwarded: false,
             webhooks: Vec::new(),
             notify_retry_ms: 10_000,
+            mail: None,
+            public_url: None,
         }
     }
 }
@@ -151,6 +177,11 @@ impl ServeConfig {
     /// `junro kpi` does), so that `junro serve` from the repository needs no settings.
     pub fn calendars_file(&self) -> Option<PathBuf> {
         self.calendars.clone().or_else(|| Some(PathBuf::from("examples/calendars.yaml")).filter(|p| p.is_file()))
+    }
+
+    /// Where people reach the pages: `public_url`, or `http://` and the listen address.
+    pub fn public_base(&self) -> String {
+        self.public_url.clone().unwrap_or_else(|| format!("http://{}", self.listen)).trim_end_matches('/').to_string()
     }
 
     /// The KPI targets file: the one set, or else `examples/kpi.yaml` when it exists.
@@ -206,6 +237,26 @@ impl ServeConfig {
             })?;
             self.webhooks.retain(|w| w.name != "default");
             self.webhooks.push(Webhook { name: "default".into(), url, secret, kinds: Vec::new() });
+        }
+        if let Some(server) = var("JUNRO_SMTP").filter(|v| !v.is_empty()) {
+            let (host, port) = match server.rsplit_once(':') {
+                Some((host, port)) => (host.to_string(), number("JUNRO_SMTP", port.to_string())?),
+                None => (server.clone(), 25),
+            };
+            let port = u16::try_from(port).map_err(|_| ConfigError::Env {
+                name: "JUNRO_SMTP",
+                value: server.clone(),
+                reason: "expected host:port",
+            })?;
+            let sender = var("JUNRO_MAIL_FROM").filter(|v| !v.is_empty()).ok_or(ConfigError::Env {
+                name: "JUNRO_MAIL_FROM",
+                value: String::new(),
+                reason: "mail needs a sender address",
+            })?;
+            self.mail = Some(Mail { server: host, port, sender });
+        }
+        if let Some(v) = var("JUNRO_PUBLIC_URL") {
+            self.public_url = (!v.is_empty()).then_some(v);
         }
         if let Some(v) = var("JUNRO_NOTIFY_RETRY_MS") {
             self.notify_retry_ms = number("JUNRO_NOTIFY_RETRY_MS", v)?;

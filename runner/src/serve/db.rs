@@ -48,11 +48,13 @@ const SQLITE: &[(i64, &str, &str)] = &[
     (1, "identities", include_str!("../../../migrations/sqlite/service/0001_identities.sql")),
     (2, "inbox", include_str!("../../../migrations/sqlite/service/0002_inbox.sql")),
     (3, "webhook deliveries", include_str!("../../../migrations/sqlite/service/0003_webhook_deliveries.sql")),
+    (4, "mail", include_str!("../../../migrations/sqlite/service/0004_mail.sql")),
 ];
 const POSTGRES: &[(i64, &str, &str)] = &[
     (1, "identities", include_str!("../../../migrations/postgres/service/0001_identities.sql")),
     (2, "inbox", include_str!("../../../migrations/postgres/service/0002_inbox.sql")),
     (3, "webhook deliveries", include_str!("../../../migrations/postgres/service/0003_webhook_deliveries.sql")),
+    (4, "mail", include_str!("../../../migrations/postgres/service/0004_mail.sql")),
 ];
 
 fn migrator(files: &'static [(i64, &'static str, &'static str)]) -> Migrator {

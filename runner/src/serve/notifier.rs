@@ -1,7 +1,8 @@
 //! The notifier inside `junro serve`'s worker: claims the engine's notices (`Engine::claim_notices`),
 //! decides who hears of each, words it in Japanese and puts it in their inboxes (`inbox.rs`),
-//! queues a POST to each webhook of the settings that wants it (`webhooks.rs`), then tells the
-//! engine they were delivered. A notice claimed again after a crash between the
+//! queues a POST to each webhook of the settings that wants it (`webhooks.rs`) and a mail to
+//! each of those people with an e-mail address (`mail.rs`), then tells the engine they were
+//! delivered. A notice claimed again after a crash between the
 //! two is shown once: inbox rows are keyed by person and notice.
 //!
 //! Who hears of what:
@@ -16,9 +17,9 @@
 //! orders and of orders of no vendor yet.
 
 use super::auth::users::User;
+use super::deliveries::{Channel, QueuedDelivery};
 use super::inbox::NewInboxItem;
 use super::state::AppState;
-use super::webhooks::QueuedDelivery;
 use junro_engine::store::{Notice, NoticeKind, TaskFilter};
 
 /// Notices claimed per round.
@@ -33,7 +34,8 @@ pub(crate) async fn deliver(state: &AppState) -> Result<usize, String> {
         return Ok(0);
     }
     let users = state.db.users().await.map_err(|e| e.to_string())?;
-    let (mut items, mut hooks) = (Vec::new(), Vec::new());
+    let (mut items, mut hooks, mut mails) = (Vec::new(), Vec::new(), Vec::new());
+    let base = state.config.public_base();
     for notice in &notices {
         let role = match (&notice.kind, &notice.role, notice.instance) {
             (_, Some(role), _) => Some(role.clone()),
@@ -46,12 +48,20 @@ pub(crate) async fn deliver(state: &AppState) -> Result<usize, String> {
         let link = format!("/orders/{}", notice.order);
         for webhook in super::webhooks::wanting(&state.config.webhooks, notice.kind.as_str()) {
             hooks.push(QueuedDelivery {
-                webhook: webhook.name.clone(),
+                target: webhook.name.clone(),
                 notice: notice.key.clone(),
                 body: body(notice, &message, &link),
             });
         }
         for user in recipients(notice, role.as_deref(), &users) {
+            let address = users.iter().find(|u| u.id == user).and_then(|u| u.email.as_deref());
+            if let Some(address) = address.filter(|_| state.config.mail.is_some()) {
+                mails.push(QueuedDelivery {
+                    target: user.clone(),
+                    notice: notice.key.clone(),
+                    body: super::mail::compose(address, &message, &link, &base),
+                });
+            }
             items.push(NewInboxItem {
                 user,
                 notice: notice.key.clone(),
@@ -66,7 +76,8 @@ pub(crate) async fn deliver(state: &AppState) -> Result<usize, String> {
         // The service's tables share SQLite's one writer with the engine: take turns.
         let _held = state.engine.hold_writes().await;
         state.db.add_to_inboxes(&items, state.engine.now()).await.map_err(|e| e.to_string())?;
-        state.db.queue_webhooks(&hooks, state.engine.now()).await.map_err(|e| e.to_string())?;
+        state.db.queue_deliveries(Channel::Webhook, &hooks, state.engine.now()).await.map_err(|e| e.to_string())?;
+        state.db.queue_deliveries(Channel::Mail, &mails, state.engine.now()).await.map_err(|e| e.to_string())?;
     }
     let keys: Vec<String> = notices.iter().map(|n| n.key.clone()).collect();
     state.engine.notices_done(&keys).await.map_err(|e| e.to_string())?;

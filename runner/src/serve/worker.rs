@@ -1,5 +1,5 @@
 //! The worker inside `junro serve`: fires due timers, runs due jobs of the outbox and delivers
-//! notices (`notifier.rs`) every interval, beside a loop sending webhooks (`webhooks.rs`), so
+//! notices (`notifier.rs`) every interval, beside a loop sending webhooks and mails (`deliveries.rs`), so
 //! one process is a complete installation. Several processes may each run one on a shared
 //! PostgreSQL database: the engine claims each due timer and job for one of them.
 
@@ -9,8 +9,8 @@ use tokio::sync::watch;
 
 /// Runs rounds until `stop` turns true; a round in progress is finished first.
 pub(crate) async fn run(state: AppState, mut stop: watch::Receiver<bool>) {
-    // Webhooks are sent by a loop of their own: a slow receiver never holds up this one.
-    let webhooks = tokio::spawn(super::webhooks::run(state.clone(), stop.clone()));
+    // Webhooks and mails are sent by a loop of their own: a slow receiver never holds up this one.
+    let deliveries = tokio::spawn(super::deliveries::run(state.clone(), stop.clone()));
     let pause = Duration::from_millis(state.config.worker_interval_ms.max(10));
     loop {
         let started = std::time::Instant::now();
@@ -36,5 +36,5 @@ pub(crate) async fn run(state: AppState, mut stop: watch::Receiver<bool>) {
         }
     }
     // Its round in progress finishes too.
-    let _ = webhooks.await;
+    let _ = deliveries.await;
 }

@@ -168,6 +168,7 @@ impl Service {
             manager: flags.contains(&"manager"),
             admin: flags.contains(&"admin"),
             password: flags.contains(&"password").then(|| format!("{id}-password")),
+            email: flags.contains(&"email").then(|| format!("{id}@example.jp")),
         };
         let now = self.state.engine.now();
         self.state.db.add_user(&new, now).await.expect("user added");

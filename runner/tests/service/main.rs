@@ -6,6 +6,7 @@ mod inbox;
 mod incidents;
 mod jobs;
 mod kpi;
+mod mail;
 mod malformed;
 mod matrix;
 mod pages;

@@ -65,6 +65,7 @@ mod tests {
             admin: false,
             disabled: false,
             created_at: jiff::Timestamp::UNIX_EPOCH,
+            email: None,
         }
     }
 

@@ -29,6 +29,9 @@ pub struct User {
     /// When the user was added.
     #[schema(value_type = String, format = DateTime)]
     pub created_at: jiff::Timestamp,
+    /// Where notifications are mailed, if anywhere.
+    #[serde(default)]
+    pub email: Option<String>,
 }
 
 impl User {
@@ -67,6 +70,9 @@ pub struct NewUser {
     /// A password for signing in (at least 8 characters); none: tokens only.
     #[serde(default)]
     pub password: Option<String>,
+    /// Where notifications are mailed (none: the inbox only).
+    #[serde(default)]
+    pub email: Option<String>,
 }
 
 /// Why a user cannot be added or changed.
@@ -110,6 +116,19 @@ pub(crate) fn hash_password(password: &str) -> String {
     hash.map(|h| h.to_string()).expect("argon2id hashes any password with its default parameters")
 }
 
+/// Whether `address` is a plain mailbox, `local@domain`: no spaces, no line breaks (it goes into
+/// a mail header), one `@` with something on both sides and a dot in the domain.
+pub(crate) fn valid_email(address: &str) -> bool {
+    let Some((local, domain)) = address.split_once('@') else { return false };
+    address.len() <= 254
+        && !local.is_empty()
+        && domain.contains('.')
+        && !domain.starts_with('.')
+        && !domain.ends_with('.')
+        && !domain.contains('@')
+        && !address.chars().any(|c| c.is_whitespace() || c.is_control() || matches!(c, '<' | '>' | ',' | ';' | '"'))
+}
+
 /// Whether `password` matches a stored argon2id hash.
 pub(crate) fn password_matches(password: &str, stored: &str) -> bool {
     PasswordHash::new(stored)
@@ -119,7 +138,7 @@ pub(crate) fn password_matches(password: &str, stored: &str) -> bool {
 /// The columns [`user_of_row!`] reads.
 macro_rules! user_columns {
     () => {
-        "id, display_name, roles, vendor, supervisor, manager, admin, disabled, created_at"
+        "id, display_name, roles, vendor, supervisor, manager, admin, disabled, created_at, email"
     };
 }
 
@@ -137,6 +156,7 @@ macro_rules! user_of_row {
             admin: r.try_get::<i64, _>("admin")? != 0,
             disabled: r.try_get::<i64, _>("disabled")? != 0,
             created_at: $crate::serve::db::from_micros(r.try_get("created_at")?),
+            email: r.try_get("email")?,
         }
     }};
 }
@@ -162,6 +182,15 @@ impl Pool {
         {
             return Err(UserError::Invalid { field: "password", message: "use at least 8 characters".into() });
         }
+        let email = new.email.as_deref().map(str::trim).filter(|e| !e.is_empty());
+        if let Some(address) = email
+            && !valid_email(address)
+        {
+            return Err(UserError::Invalid {
+                field: "email",
+                message: format!("`{address}` is not an e-mail address"),
+            });
+        }
         let hash = new.password.as_deref().map(hash_password);
         let user = User {
             id: new.id.clone(),
@@ -173,11 +202,12 @@ impl Pool {
             admin: new.admin,
             disabled: false,
             created_at: now,
+            email: email.map(str::to_string),
         };
         let roles = serde_json::to_string(&user.roles).unwrap_or_else(|_| "[]".into());
         let inserted = on_pool!(self, p => sqlx::query(
-            "INSERT INTO users (id, display_name, roles, vendor, supervisor, manager, admin, password_hash, disabled, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 0, $9) ON CONFLICT (id) DO NOTHING",
+            "INSERT INTO users (id, display_name, roles, vendor, supervisor, manager, admin, password_hash, disabled, created_at, email) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 0, $9, $10) ON CONFLICT (id) DO NOTHING",
         )
         .bind(&user.id)
         .bind(&user.display_name)
@@ -188,6 +218,7 @@ impl Pool {
         .bind(i64::from(user.admin))
         .bind(&hash)
         .bind(micros(now))
+        .bind(&user.email)
         .execute(p)
         .await?
         .rows_affected());

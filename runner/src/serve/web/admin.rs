@@ -36,6 +36,8 @@ pub(crate) struct UserForm {
     admin: Option<String>,
     #[serde(default)]
     password: String,
+    #[serde(default)]
+    email: String,
 }
 
 impl UserForm {
@@ -57,6 +59,7 @@ impl UserForm {
             admin: self.admin.is_some(),
             // A password is never trimmed: its spaces are the person's.
             password: (!self.password.is_empty()).then(|| self.password.clone()),
+            email: some(&self.email),
         }
     }
 }
@@ -93,11 +96,12 @@ impl UsersPage {
     fn inputs(&self) -> Vec<Input<'_>> {
         let t = self.chrome.t;
         let f = &self.form;
-        let fields: [(&'static str, &'static str, &str, &'static str, &'static str); 5] = [
+        let fields: [(&'static str, &'static str, &str, &'static str, &'static str); 6] = [
             ("id", "ID", &f.id, "", "text"),
             ("display_name", t.display_name, &f.display_name, "", "text"),
             ("roles", t.roles, &f.roles, t.roles_hint, "text"),
             ("vendor", t.vendor, &f.vendor, t.vendor_hint, "text"),
+            ("email", t.email, &f.email, t.email_hint, "email"),
             // A password is never shown again.
             ("password", t.password, "", t.password_hint, "password"),
         ];

@@ -1,0 +1,51 @@
+//! Notification mails: a notice's Japanese message to each person concerned who has an e-mail
+//! address (`users.email`), through the SMTP server of the settings. Queued by the notifier,
+//! claimed, sent and retried as every delivery is (`deliveries.rs`); the row's body holds the
+//! address, subject and text, so a mail tried again is the same mail.
+
+use super::config::Mail;
+use super::deliveries::{Claimed, TIMEOUT};
+use super::state::AppState;
+use lettre::message::header::ContentType;
+use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+use serde::{Deserialize, Serialize};
+
+/// The SMTP client.
+pub(crate) type Transport = AsyncSmtpTransport<Tokio1Executor>;
+
+/// A mail as queued.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct MailBody {
+    /// The recipient's address.
+    pub(crate) to: String,
+    /// The subject line.
+    pub(crate) subject: String,
+    /// The text.
+    pub(crate) text: String,
+}
+
+/// The client for `mail`'s server (plain SMTP; see [`Mail`]).
+pub(crate) fn transport(mail: &Mail) -> Transport {
+    AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(&mail.server).port(mail.port).timeout(Some(TIMEOUT)).build()
+}
+
+/// The mail of a notice for one person: the message as its subject, then a link to act on it.
+pub(crate) fn compose(to: &str, message: &str, link: &str, base: &str) -> String {
+    let subject = format!("[Junro] {}", message.chars().take(60).collect::<String>());
+    let text = format!("{message}\n\n確認・対応はこちら: {base}{link}\n\n-- \nJunro（このメールは自動送信です）\n");
+    serde_json::to_string(&MailBody { to: to.to_string(), subject, text }).unwrap_or_default()
+}
+
+/// Sends one queued mail; the error says why it did not go.
+pub(crate) async fn send(state: &AppState, transport: &Transport, delivery: &Claimed) -> Result<(), String> {
+    let mail = state.config.mail.as_ref().ok_or("the settings name no mail server any more")?;
+    let body: MailBody = serde_json::from_str(&delivery.body).map_err(|e| format!("unreadable queued mail: {e}"))?;
+    let message = Message::builder()
+        .from(mail.sender.parse().map_err(|e| format!("sender `{}`: {e}", mail.sender))?)
+        .to(body.to.parse().map_err(|e| format!("recipient `{}`: {e}", body.to))?)
+        .subject(body.subject)
+        .header(ContentType::TEXT_PLAIN)
+        .body(body.text)
+        .map_err(|e| format!("composing the mail: {e}"))?;
+    transport.send(message).await.map(|_| ()).map_err(|e| format!("SMTP {}:{}: {e}", mail.server, mail.port))
+}

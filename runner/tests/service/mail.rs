@@ -1,0 +1,182 @@
+//! Notification mails as a mail server sees them: a send-back reaches the front operator with
+//! an address (and nobody without one) through an SMTP sink this test runs on loopback, in
+//! Japanese, with a link to the order on the service's public address; a server that refuses
+//! the first try gets the same mail again, and only once it is taken.
+
+use crate::common::Service;
+use base64::Engine as _;
+use junro::serve::config::Mail;
+use serde_json::json;
+use std::sync::{Arc, Mutex};
+use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+
+/// A mail the sink took: its envelope recipients and its data.
+#[derive(Debug, Clone)]
+struct Taken {
+    to: Vec<String>,
+    data: String,
+}
+
+/// An SMTP sink on loopback that answers the first `refusals` DATA with 451 (try later).
+async fn sink(refusals: usize) -> (u16, Arc<Mutex<Vec<Taken>>>, Arc<Mutex<usize>>) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("a port");
+    let port = listener.local_addr().expect("address").port();
+    let (taken, tries): (Arc<Mutex<Vec<Taken>>>, Arc<Mutex<usize>>) = Default::default();
+    let (kept, counted) = (taken.clone(), tries.clone());
+    tokio::spawn(async move {
+        while let Ok((socket, _)) = listener.accept().await {
+            let (kept, counted) = (kept.clone(), counted.clone());
+            tokio::spawn(async move {
+                let (read, mut write) = socket.into_split();
+                let mut lines = BufReader::new(read).lines();
+                let _ = write.write_all(b"220 sink ESMTP\r\n").await;
+                let mut to = Vec::new();
+                while let Ok(Some(line)) = lines.next_line().await {
+                    let upper = line.to_ascii_uppercase();
+                    let answer: &[u8] = if upper.starts_with("EHLO") || upper.starts_with("HELO") {
+                        b"250-sink\r\n250 8BITMIME\r\n"
+                    } else if upper.starts_with("RCPT TO:") {
+                        to.push(line[8..].trim().trim_matches(['<', '>']).to_string());
+                        b"250 ok\r\n"
+                    } else if upper.starts_with("DATA") {
+                        let _ = write.write_all(b"354 go on\r\n").await;
+                        let mut data = String::new();
+                        while let Ok(Some(line)) = lines.next_line().await {
+                            if line == "." {
+                                break;
+                            }
+                            data.push_str(&line);
+                            data.push('\n');
+                        }
+                        let attempt = {
+                            let mut n = counted.lock().expect("lock");
+                            *n += 1;
+                            *n
+                        };
+                        if attempt <= refusals {
+                            b"451 try again later\r\n"
+                        } else {
+                            kept.lock().expect("lock").push(Taken { to: std::mem::take(&mut to), data });
+                            b"250 queued\r\n"
+                        }
+                    } else if upper.starts_with("QUIT") {
+                        let _ = write.write_all(b"221 bye\r\n").await;
+                        break;
+                    } else {
+                        b"250 ok\r\n"
+                    };
+                    if write.write_all(answer).await.is_err() {
+                        break;
+                    }
+                }
+            });
+        }
+    });
+    (port, taken, tries)
+}
+
+/// A header's value, its RFC 2047 encoded words decoded.
+fn header(data: &str, name: &str) -> String {
+    let mut value = String::new();
+    let mut lines =
+        data.lines().skip_while(|l| !l.to_ascii_lowercase().starts_with(&format!("{}:", name.to_ascii_lowercase())));
+    if let Some(first) = lines.next() {
+        value.push_str(first[name.len() + 1..].trim());
+        for more in lines.take_while(|l| l.starts_with([' ', '\t'])) {
+            value.push(' ');
+            value.push_str(more.trim());
+        }
+    }
+    value
+        .split(' ')
+        .map(|word| {
+            match word
+                .strip_prefix("=?utf-8?b?")
+                .or_else(|| word.strip_prefix("=?UTF-8?B?"))
+                .and_then(|w| w.strip_suffix("?="))
+            {
+                Some(encoded) => {
+                    String::from_utf8(base64::engine::general_purpose::STANDARD.decode(encoded).expect("base64"))
+                        .expect("utf-8")
+                }
+                None => format!("{word} "),
+            }
+        })
+        .collect::<String>()
+        .trim()
+        .to_string()
+}
+
+/// The text after the headers, its transfer encoding undone.
+fn text(data: &str) -> String {
+    let (head, body) = data.split_once("\n\n").expect("headers, then a body");
+    let encoding = header(head, "Content-Transfer-Encoding").to_ascii_lowercase();
+    match encoding.as_str() {
+        "base64" => {
+            let joined: String = body.lines().collect();
+            String::from_utf8(base64::engine::general_purpose::STANDARD.decode(joined).expect("base64")).expect("utf-8")
+        }
+        "quoted-printable" => {
+            let mut bytes = Vec::new();
+            let joined = body.replace("=\n", "");
+            let mut chars = joined.bytes().peekable();
+            while let Some(b) = chars.next() {
+                if b == b'=' {
+                    let hex: String = [chars.next(), chars.next()].into_iter().flatten().map(char::from).collect();
+                    bytes.push(u8::from_str_radix(&hex, 16).expect("hex"));
+                } else {
+                    bytes.push(b);
+                }
+            }
+            String::from_utf8(bytes).expect("utf-8")
+        }
+        _ => body.to_string(),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_send_back_is_mailed_to_the_operator_with_an_address_and_retried() {
+    let (port, taken, tries) = sink(1).await;
+    let service = Service::start_with(|config| {
+        config.notify_retry_ms = 50;
+        config.public_url = Some("https://junro.example.jp/".into());
+        config.mail = Some(Mail { server: "127.0.0.1".into(), port, sender: "Junro <junro@example.jp>".into() });
+    })
+    .await;
+    let op_a = service.user("op-a", &["operator"], Some("vendor-a"), &["email"]).await;
+    service.user("op-a2", &["operator"], Some("vendor-a"), &[]).await;
+    let back = service.user("back-1", &["reviewer"], None, &["email"]).await;
+    let start = json!({"flow": "service_order", "business_key": "ORD-ML-1",
+        "data": {"customer_name": "山田太郎", "building_type": "house"}});
+    let (status, order) = service.call("POST", "/api/v1/orders", Some(&op_a), Some(start)).await;
+    assert_eq!(status, 201, "{order}");
+    let id = order["id"].as_str().expect("id").to_string();
+    let (_, task) = service.call("POST", "/api/v1/tasks/next", Some(&op_a), None).await;
+    let path = format!("/api/v1/orders/{id}/tasks/{}/complete", task["instance"]);
+    assert_eq!(service.call("POST", &path, Some(&op_a), Some(json!({"data": {}}))).await.0, 204);
+    let (_, review) = service.call("POST", "/api/v1/tasks/next", Some(&back), None).await;
+    let send_back = format!("/api/v1/orders/{id}/tasks/{}/send-back", review["instance"]);
+    let body = json!({"to": "intake", "reason": "住所を確認してください"});
+    assert_eq!(service.call("POST", &send_back, Some(&back), Some(body)).await.0, 204);
+
+    let mut mails = Vec::new();
+    for _ in 0..300 {
+        mails = taken.lock().expect("lock").clone();
+        if !mails.is_empty() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    assert_eq!(mails.len(), 1, "{mails:?}");
+    assert_eq!(*tries.lock().expect("lock"), 2, "refused once, then taken");
+    let mail = &mails[0];
+    assert_eq!(mail.to, vec!["op-a@example.jp".to_string()], "op-a2 has no address; the reviewer is not concerned");
+    let subject = header(&mail.data, "Subject");
+    assert!(subject.starts_with("[Junro] 差戻し") && subject.contains("ORD-ML-1"), "{subject}");
+    assert!(header(&mail.data, "From").contains("junro@example.jp"));
+    let words = text(&mail.data);
+    assert!(words.contains("住所を確認してください"), "{words}");
+    assert!(words.contains(&format!("https://junro.example.jp/orders/{id}")), "a link on the public address: {words}");
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert_eq!(taken.lock().expect("lock").len(), 1, "nothing more once taken");
+}
