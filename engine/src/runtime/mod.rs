@@ -289,6 +289,11 @@ impl Engine {
         flow.calendar.as_deref().and_then(|name| self.calendars.get(name)).unwrap_or(self.calendars.default_calendar())
     }
 
+    /// The default business calendar (working days and hours people are reached in).
+    pub fn default_calendar(&self) -> &Calendar {
+        self.calendars.default_calendar()
+    }
+
     /// The time zone people read times in: the default business calendar's.
     pub fn zone(&self) -> jiff::tz::TimeZone {
         self.calendars.default_calendar().zone().clone()

@@ -80,6 +80,10 @@ pub struct ServeConfig {
     /// The address people reach the pages at, for links in mails (`JUNRO_PUBLIC_URL`);
     /// default `http://` and the listen address.
     pub public_url: Option<String>,
+    /// When supervisors get their daily digest of stalled, overdue and at-risk work, `HH:MM`
+    /// in the default calendar's time zone, on its working days (`JUNRO_DIGEST_AT`; `off`
+    /// or empty: none).
+    pub digest_at: Option<String>,
 }
 
 /// The SMTP server that sends notification mails. Plain SMTP: run it on the same host or a
@@ -153,6 +157,7 @@ impl Default for ServeConfig {
             notify_retry_ms: 10_000,
             mail: None,
             public_url: None,
+            digest_at: Some("08:30".into()),
         }
     }
 }
@@ -257,6 +262,9 @@ impl ServeConfig {
         }
         if let Some(v) = var("JUNRO_PUBLIC_URL") {
             self.public_url = (!v.is_empty()).then_some(v);
+        }
+        if let Some(v) = var("JUNRO_DIGEST_AT") {
+            self.digest_at = (!v.is_empty() && v != "off").then_some(v);
         }
         if let Some(v) = var("JUNRO_NOTIFY_RETRY_MS") {
             self.notify_retry_ms = number("JUNRO_NOTIFY_RETRY_MS", v)?;

@@ -29,6 +29,7 @@ pub mod auth;
 pub mod config;
 pub mod db;
 mod deliveries;
+mod digest;
 mod forms;
 pub mod inbox;
 mod mail;

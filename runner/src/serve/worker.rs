@@ -26,6 +26,9 @@ pub(crate) async fn run(state: AppState, mut stop: watch::Receiver<bool>) {
         if let Err(error) = super::notifier::deliver(&state).await {
             tracing::warn!(%error, "delivering notices failed; trying again next round");
         }
+        if let Err(error) = super::digest::send_if_due(&state).await {
+            tracing::warn!(%error, "the supervisors' daily digest failed");
+        }
         metrics::histogram!("junro_worker_round_seconds").record(started.elapsed().as_secs_f64());
         tokio::select! {
             _ = tokio::time::sleep(pause) => {}

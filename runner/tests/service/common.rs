@@ -104,21 +104,35 @@ impl Service {
     #[allow(dead_code, reason = "the service tests use it, the browser tests do not")]
     pub(crate) async fn start_with(tweak: impl FnOnce(&mut ServeConfig)) -> Service {
         let url = fresh_database(&Backend::Sqlite).await;
-        Service::start_tweaked(&url, true, None, tweak).await
+        Service::start_tweaked(&url, true, None, None, tweak).await
+    }
+
+    /// The same, its engine's time read from `clock` (a virtual clock the test moves).
+    #[allow(dead_code, reason = "the service tests use it, the browser tests do not")]
+    pub(crate) async fn start_at_time(
+        clock: Arc<junro_engine::clock::VirtualClock>,
+        tweak: impl FnOnce(&mut ServeConfig),
+    ) -> Service {
+        let url = fresh_database(&Backend::Sqlite).await;
+        Service::start_tweaked(&url, true, None, Some(clock), tweak).await
     }
 
     async fn start_configured(url: &str, worker: bool, folder: Option<PathBuf>) -> Service {
-        Service::start_tweaked(url, worker, folder, |_| {}).await
+        Service::start_tweaked(url, worker, folder, None, |_| {}).await
     }
 
     async fn start_tweaked(
         url: &str,
         worker: bool,
         folder: Option<PathBuf>,
+        clock: Option<Arc<junro_engine::clock::VirtualClock>>,
         tweak: impl FnOnce(&mut ServeConfig),
     ) -> Service {
         // As `junro serve` opens it: with the outbox of notices its worker delivers.
-        let options = junro_engine::EngineOptions { notices: true, ..junro_engine::EngineOptions::default() };
+        let mut options = junro_engine::EngineOptions { notices: true, ..junro_engine::EngineOptions::default() };
+        if let Some(clock) = clock {
+            options.clock = clock;
+        }
         let engine = Engine::open_with(url, options).await.expect("engine opens");
         engine.deploy(&[folder.clone().unwrap_or_else(flows)], None).await.expect("test flows deploy");
         engine.register_action("check_credit", |request: junro_engine::ActionRequest| async move {
@@ -143,6 +157,8 @@ impl Service {
             worker,
             worker_interval_ms: 20,
             flows: folder,
+            // The real clock would send digests on some days and not others: a test sets it.
+            digest_at: None,
             ..ServeConfig::default()
         };
         tweak(&mut config);

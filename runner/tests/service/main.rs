@@ -2,6 +2,7 @@
 
 mod common;
 mod deputies;
+mod digest;
 mod inbox;
 mod incidents;
 mod jobs;

@@ -398,7 +398,7 @@ fn start_of(field: &str, day: Option<Date>, zone: &TimeZone) -> Result<Option<Ti
 }
 
 /// The targets and thresholds of the settings' `kpi` file, or the defaults without one.
-fn kpi_config(state: &AppState) -> Result<KpiConfig, Problem> {
+pub(crate) fn kpi_config(state: &AppState) -> Result<KpiConfig, Problem> {
     let Some(path) = &state.config.kpi_file() else { return Ok(KpiConfig::default()) };
     let text = std::fs::read_to_string(path).map_err(|e| Problem::internal(format!("{}: {e}", path.display())))?;
     KpiConfig::from_yaml(&text).map_err(|e| Problem::internal(format!("{}: {e}", path.display())))
