@@ -49,12 +49,22 @@ const SQLITE: &[(i64, &str, &str)] = &[
     (2, "inbox", include_str!("../../../migrations/sqlite/service/0002_inbox.sql")),
     (3, "webhook deliveries", include_str!("../../../migrations/sqlite/service/0003_webhook_deliveries.sql")),
     (4, "mail", include_str!("../../../migrations/sqlite/service/0004_mail.sql")),
+    (
+        5,
+        "notification preferences",
+        include_str!("../../../migrations/sqlite/service/0005_notification_preferences.sql"),
+    ),
 ];
 const POSTGRES: &[(i64, &str, &str)] = &[
     (1, "identities", include_str!("../../../migrations/postgres/service/0001_identities.sql")),
     (2, "inbox", include_str!("../../../migrations/postgres/service/0002_inbox.sql")),
     (3, "webhook deliveries", include_str!("../../../migrations/postgres/service/0003_webhook_deliveries.sql")),
     (4, "mail", include_str!("../../../migrations/postgres/service/0004_mail.sql")),
+    (
+        5,
+        "notification preferences",
+        include_str!("../../../migrations/postgres/service/0005_notification_preferences.sql"),
+    ),
 ];
 
 fn migrator(files: &'static [(i64, &'static str, &'static str)]) -> Migrator {

@@ -100,6 +100,8 @@ pub(crate) struct QueuedDelivery {
     pub notice: String,
     /// What is sent (the webhook's JSON; the mail's address, subject and text as JSON).
     pub body: String,
+    /// Not before then (the end of the person's quiet hours); `None`: at once.
+    pub not_before: Option<jiff::Timestamp>,
 }
 
 /// A delivery claimed for sending.
@@ -139,7 +141,7 @@ impl Pool {
                     .bind(&d.target)
                     .bind(&d.notice)
                     .bind(&d.body)
-                    .bind(micros(now))
+                    .bind(micros(d.not_before.unwrap_or(now).max(now)))
                     .execute(&mut *tx)
                     .await?;
             }

@@ -43,7 +43,7 @@ pub(crate) async fn send_if_due(state: &AppState) -> Result<usize, String> {
     if claimed != me {
         return Ok(0);
     }
-    let config = super::api::kpi::kpi_config(state).map_err(|p| format!("{p:?}"))?;
+    let config = super::api::kpi::kpi_config(state).map_err(|p| p.body().detail.clone())?;
     let data = state.engine.kpi_data(Some(now)).await.map_err(|e| e.to_string())?;
     let report = data.stalled(&config);
     let users = state.db.users().await.map_err(|e| e.to_string())?;
@@ -52,11 +52,15 @@ pub(crate) async fn send_if_due(state: &AppState) -> Result<usize, String> {
     for user in users.iter().filter(|u| u.supervisor && !u.disabled) {
         let Some(message) = words(state, &report, user, day) else { continue };
         if let (Some(address), Some(_)) = (&user.email, &state.config.mail) {
-            mails.push(QueuedDelivery {
-                target: user.id.clone(),
-                notice: key.clone(),
-                body: super::mail::compose(address, &message, "/stalled", &base),
-            });
+            let wants = state.db.preferences(&user.id).await.map_err(|e| e.to_string())?;
+            if wants.mails("digest") {
+                mails.push(QueuedDelivery {
+                    target: user.id.clone(),
+                    notice: key.clone(),
+                    body: super::mail::compose(address, &message, "/stalled", &base),
+                    not_before: Some(wants.mail_at(now, &state.engine.zone())),
+                });
+            }
         }
         items.push(NewInboxItem {
             user: user.id.clone(),

@@ -37,6 +37,7 @@ pub mod middleware;
 mod notifier;
 pub mod open;
 pub mod ops;
+pub mod preferences;
 pub mod problem;
 mod scope;
 pub mod state;

@@ -51,16 +51,21 @@ pub(crate) async fn deliver(state: &AppState) -> Result<usize, String> {
                 target: webhook.name.clone(),
                 notice: notice.key.clone(),
                 body: body(notice, &message, &link),
+                not_before: None,
             });
         }
         for user in recipients(notice, role.as_deref(), &users) {
             let address = users.iter().find(|u| u.id == user).and_then(|u| u.email.as_deref());
             if let Some(address) = address.filter(|_| state.config.mail.is_some()) {
-                mails.push(QueuedDelivery {
-                    target: user.clone(),
-                    notice: notice.key.clone(),
-                    body: super::mail::compose(address, &message, &link, &base),
-                });
+                let wants = state.db.preferences(&user).await.map_err(|e| e.to_string())?;
+                if wants.mails(notice.kind.as_str()) {
+                    mails.push(QueuedDelivery {
+                        target: user.clone(),
+                        notice: notice.key.clone(),
+                        body: super::mail::compose(address, &message, &link, &base),
+                        not_before: Some(wants.mail_at(state.engine.now(), &state.engine.zone())),
+                    });
+                }
             }
             items.push(NewInboxItem {
                 user,

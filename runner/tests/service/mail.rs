@@ -180,3 +180,76 @@ async fn a_send_back_is_mailed_to_the_operator_with_an_address_and_retried() {
     tokio::time::sleep(std::time::Duration::from_millis(300)).await;
     assert_eq!(taken.lock().expect("lock").len(), 1, "nothing more once taken");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn mail_waits_for_the_end_of_quiet_hours_and_unwanted_kinds_are_not_mailed() {
+    let (port, taken, _) = sink(0).await;
+    // Monday 2026-12-07, 08:00 in Tokyo.
+    let clock = Arc::new(junro_engine::clock::VirtualClock::new("2026-12-06T23:00:00Z".parse().expect("a time")));
+    let service = Service::start_at_time(clock.clone(), |config| {
+        config.mail = Some(Mail { server: "127.0.0.1".into(), port, sender: "junro@example.jp".into() });
+    })
+    .await;
+    let op_a = service.user("op-a", &["operator"], Some("vendor-a"), &["email"]).await;
+    let op_a3 = service.user("op-a3", &["operator"], Some("vendor-a"), &["email"]).await;
+    let back = service.user("back-1", &["reviewer"], None, &[]).await;
+    let (status, problem) = service
+        .call(
+            "PUT",
+            "/api/v1/me/notifications",
+            Some(&op_a),
+            Some(json!({"mail_kinds": ["spam"], "quiet_from": "7:00"})),
+        )
+        .await;
+    assert_eq!(status, 400, "{problem}");
+    let fields: Vec<&str> =
+        problem["errors"].as_array().expect("errors").iter().filter_map(|e| e["field"].as_str()).collect();
+    assert_eq!(fields, vec!["mail_kinds", "quiet_to"], "{problem}");
+    let quiet = json!({"mail_kinds": ["sent_back", "reminder"], "quiet_from": "07:00", "quiet_to": "09:00"});
+    let (status, set) = service.call("PUT", "/api/v1/me/notifications", Some(&op_a), Some(quiet)).await;
+    assert_eq!((status, set["mail_kinds"].clone()), (200, json!(["reminder", "sent_back"])), "{set}");
+    let (status, _) =
+        service.call("PUT", "/api/v1/me/notifications", Some(&op_a3), Some(json!({"mail_kinds": ["incident"]}))).await;
+    assert_eq!(status, 200);
+    let (_, mine) = service.call("GET", "/api/v1/me/notifications", Some(&op_a3), None).await;
+    assert_eq!(mine, json!({"mail_kinds": ["incident"], "quiet_from": null, "quiet_to": null}));
+
+    let start = json!({"flow": "service_order", "business_key": "ORD-QH-1",
+        "data": {"customer_name": "山田太郎", "building_type": "house"}});
+    let (_, order) = service.call("POST", "/api/v1/orders", Some(&op_a), Some(start)).await;
+    let id = order["id"].as_str().expect("id").to_string();
+    let (_, task) = service.call("POST", "/api/v1/tasks/next", Some(&op_a), None).await;
+    let path = format!("/api/v1/orders/{id}/tasks/{}/complete", task["instance"]);
+    assert_eq!(service.call("POST", &path, Some(&op_a), Some(json!({"data": {}}))).await.0, 204);
+    let (_, review) = service.call("POST", "/api/v1/tasks/next", Some(&back), None).await;
+    let send_back = format!("/api/v1/orders/{id}/tasks/{}/send-back", review["instance"]);
+    let body = json!({"to": "intake", "reason": "住所を確認してください"});
+    assert_eq!(service.call("POST", &send_back, Some(&back), Some(body)).await.0, 204);
+
+    // Both are told in their inboxes at once; nobody is mailed during op-a's quiet hours.
+    for token in [&op_a, &op_a3] {
+        let mut count = 0;
+        for _ in 0..300 {
+            let (_, page) = service.call("GET", "/api/v1/inbox", Some(token), None).await;
+            count = page["messages"].as_array().map_or(0, Vec::len);
+            if count > 0 {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+        assert_eq!(count, 1);
+    }
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert!(taken.lock().expect("lock").is_empty(), "quiet until 09:00; op-a3 wants no send-back mails");
+
+    clock.advance(3600);
+    let mut mails = Vec::new();
+    for _ in 0..300 {
+        mails = taken.lock().expect("lock").clone();
+        if !mails.is_empty() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    assert_eq!(mails.iter().map(|m| m.to.clone()).collect::<Vec<_>>(), vec![vec!["op-a@example.jp".to_string()]]);
+}

@@ -128,6 +128,10 @@ fn request(route: &str, f: &Fixture) -> Option<(String, Option<Value>)> {
         ),
         "POST /api/v1/deputies/{id}/end" => (format!("/api/v1/deputies/{t}/end"), None),
         "GET /api/v1/inbox" => ("/api/v1/inbox".into(), None),
+        "GET /api/v1/me/notifications" => ("/api/v1/me/notifications".into(), None),
+        "PUT /api/v1/me/notifications" => {
+            ("/api/v1/me/notifications".into(), Some(json!({"mail_kinds": ["reminder", "escalation"]})))
+        }
         // Nobody's message: everyone's inbox is their own, so every caller gets 404.
         "POST /api/v1/inbox/{id}/read" => ("/api/v1/inbox/999999/read".into(), None),
         "GET /api/v1/users" => ("/api/v1/users".into(), None),

@@ -2,10 +2,11 @@
 //! dropped signals worded for them (`serve/notifier.rs`), newest first, and marking one read.
 //! Everyone has an inbox of their own and sees no one else's.
 
-use super::{Params, Segments};
+use super::{Body, Params, Segments};
 use crate::serve::auth::Identity;
 use crate::serve::inbox::InboxItem;
-use crate::serve::problem::{ApiResult, Problem};
+use crate::serve::preferences::Preferences;
+use crate::serve::problem::{ApiResult, FieldError, Problem};
 use crate::serve::state::AppState;
 use axum::Json;
 use axum::extract::State;
@@ -62,4 +63,36 @@ pub async fn read(
     } else {
         Err(Problem::not_found(format!("no message {id} in your inbox")))
     }
+}
+
+/// The caller's notification preferences: which kinds are mailed, and quiet hours.
+#[utoipa::path(get, path = "/api/v1/me/notifications", tag = "inbox",
+    responses((status = 200, body = Preferences), (status = 401, body = Problem)))]
+pub async fn preferences(State(state): State<AppState>, identity: Identity) -> ApiResult<Json<Preferences>> {
+    Ok(Json(state.db.preferences(&identity.user.id).await.map_err(Problem::internal)?))
+}
+
+/// Sets the caller's notification preferences (400 names each wrong field).
+#[utoipa::path(put, path = "/api/v1/me/notifications", tag = "inbox", request_body = Preferences,
+    responses((status = 200, body = Preferences), (status = 400, body = Problem), (status = 401, body = Problem)))]
+pub async fn set_preferences(
+    State(state): State<AppState>,
+    identity: Identity,
+    Body(wanted): Body<Preferences>,
+) -> ApiResult<Json<Preferences>> {
+    Ok(Json(set(&state, &identity, wanted).await?))
+}
+
+/// Checks and stores `wanted` as the caller's preferences (the pages set them too).
+pub(crate) async fn set(state: &AppState, identity: &Identity, mut wanted: Preferences) -> ApiResult<Preferences> {
+    wanted.mail_kinds.sort();
+    wanted.mail_kinds.dedup();
+    let problems = wanted.problems();
+    if !problems.is_empty() {
+        return Err(Problem::invalid(
+            problems.into_iter().map(|(field, message)| FieldError { field: field.into(), message }).collect(),
+        ));
+    }
+    state.db.set_preferences(&identity.user.id, &wanted).await.map_err(Problem::internal)?;
+    Ok(wanted)
 }

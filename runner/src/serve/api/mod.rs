@@ -92,6 +92,7 @@ pub(crate) fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(deputies::end))
         .routes(routes!(inbox::list))
         .routes(routes!(inbox::read))
+        .routes(routes!(inbox::preferences, inbox::set_preferences))
         .routes(routes!(jobs::fetch))
         .routes(routes!(jobs::complete))
         .routes(routes!(jobs::fail))

@@ -68,6 +68,7 @@ fn table() -> Vec<(&'static str, &'static str, MethodRouter<AppState>)> {
         ("POST", "/flows/{flow}/versions/{version}/migrate", post(flows::migrate)),
         ("GET", "/inbox", get(inbox::page)),
         ("POST", "/inbox/{id}/read", post(inbox::read)),
+        ("POST", "/inbox/preferences", post(inbox::save_preferences)),
         ("GET", "/incidents", get(incidents::page)),
         ("POST", "/incidents/{order}/{instance}/retry", post(incidents::retry)),
         ("POST", "/incidents/{order}/{instance}/resolve", post(incidents::resolve)),
