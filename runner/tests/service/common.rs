@@ -174,6 +174,27 @@ impl Service {
 
     /// Adds a user and gives back a token for them; with the flag `password`, the user signs in
     /// with the password `<id>-password` too.
+    /// A house order `key` started and its intake completed by `front`, then sent back from
+    /// review to intake by `back` with `reason` (the returned intake is unclaimed); its id.
+    #[allow(dead_code, reason = "the service tests use it, the browser tests do not")]
+    pub(crate) async fn sent_back_order(&self, front: &str, back: &str, key: &str, reason: &str) -> String {
+        let start = serde_json::json!({"flow": "service_order", "business_key": key,
+            "data": {"customer_name": "山田太郎", "building_type": "house"}});
+        let (status, order) = self.call("POST", "/api/v1/orders", Some(front), Some(start)).await;
+        assert_eq!(status, 201, "{order}");
+        let id = order["id"].as_str().expect("an id").to_string();
+        let (_, task) = self.call("POST", "/api/v1/tasks/next", Some(front), None).await;
+        let complete = format!("/api/v1/orders/{id}/tasks/{}/complete", task["instance"]);
+        let (status, answer) = self.call("POST", &complete, Some(front), Some(serde_json::json!({"data": {}}))).await;
+        assert_eq!(status, 204, "{answer}");
+        let (_, review) = self.call("POST", "/api/v1/tasks/next", Some(back), None).await;
+        let send_back = format!("/api/v1/orders/{id}/tasks/{}/send-back", review["instance"]);
+        let body = serde_json::json!({"to": "intake", "reason": reason});
+        let (status, answer) = self.call("POST", &send_back, Some(back), Some(body)).await;
+        assert_eq!(status, 204, "{answer}");
+        id
+    }
+
     pub(crate) async fn user(&self, id: &str, roles: &[&str], vendor: Option<&str>, flags: &[&str]) -> String {
         let new = NewUser {
             id: id.into(),

@@ -33,22 +33,7 @@ async fn a_send_back_and_an_incident_reach_the_people_concerned() {
     let admin = service.user("admin", &[], None, &["admin"]).await;
     let system = service.user("order-gw", &[], None, &[]).await;
 
-    let start = json!({"flow": "service_order", "business_key": "ORD-IN-1", "channel": "phone",
-        "data": {"customer_name": "山田太郎", "building_type": "house"}});
-    let (status, order) = service.call("POST", "/api/v1/orders", Some(&op_a), Some(start)).await;
-    assert_eq!(status, 201, "{order}");
-    let id = order["id"].as_str().expect("id").to_string();
-    let (_, task) = service.call("POST", "/api/v1/tasks/next", Some(&op_a), None).await;
-    let intake = task["instance"].as_u64().expect("instance");
-    let path = format!("/api/v1/orders/{id}/tasks/{intake}/complete");
-    let (status, _) = service.call("POST", &path, Some(&op_a), Some(json!({"data": {}}))).await;
-    assert_eq!(status, 204);
-    let (_, review) = service.call("POST", "/api/v1/tasks/next", Some(&back), None).await;
-    let instance = review["instance"].as_u64().expect("instance");
-    let body = json!({"to": "intake", "reason": "建物種別を確認してください"});
-    let send_back = format!("/api/v1/orders/{id}/tasks/{instance}/send-back");
-    let (status, answer) = service.call("POST", &send_back, Some(&back), Some(body)).await;
-    assert_eq!(status, 204, "{answer}");
+    let id = service.sent_back_order(&op_a, &back, "ORD-IN-1", "建物種別を確認してください").await;
 
     let got = messages(&service, &op_a, 1).await;
     assert_eq!(got.len(), 1, "{got:?}");

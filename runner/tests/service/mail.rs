@@ -146,18 +146,7 @@ async fn a_send_back_is_mailed_to_the_operator_with_an_address_and_retried() {
     let op_a = service.user("op-a", &["operator"], Some("vendor-a"), &["email"]).await;
     service.user("op-a2", &["operator"], Some("vendor-a"), &[]).await;
     let back = service.user("back-1", &["reviewer"], None, &["email"]).await;
-    let start = json!({"flow": "service_order", "business_key": "ORD-ML-1",
-        "data": {"customer_name": "山田太郎", "building_type": "house"}});
-    let (status, order) = service.call("POST", "/api/v1/orders", Some(&op_a), Some(start)).await;
-    assert_eq!(status, 201, "{order}");
-    let id = order["id"].as_str().expect("id").to_string();
-    let (_, task) = service.call("POST", "/api/v1/tasks/next", Some(&op_a), None).await;
-    let path = format!("/api/v1/orders/{id}/tasks/{}/complete", task["instance"]);
-    assert_eq!(service.call("POST", &path, Some(&op_a), Some(json!({"data": {}}))).await.0, 204);
-    let (_, review) = service.call("POST", "/api/v1/tasks/next", Some(&back), None).await;
-    let send_back = format!("/api/v1/orders/{id}/tasks/{}/send-back", review["instance"]);
-    let body = json!({"to": "intake", "reason": "住所を確認してください"});
-    assert_eq!(service.call("POST", &send_back, Some(&back), Some(body)).await.0, 204);
+    let id = service.sent_back_order(&op_a, &back, "ORD-ML-1", "住所を確認してください").await;
 
     let mut mails = Vec::new();
     for _ in 0..300 {
@@ -214,17 +203,7 @@ async fn mail_waits_for_the_end_of_quiet_hours_and_unwanted_kinds_are_not_mailed
     let (_, mine) = service.call("GET", "/api/v1/me/notifications", Some(&op_a3), None).await;
     assert_eq!(mine, json!({"mail_kinds": ["incident"], "quiet_from": null, "quiet_to": null}));
 
-    let start = json!({"flow": "service_order", "business_key": "ORD-QH-1",
-        "data": {"customer_name": "山田太郎", "building_type": "house"}});
-    let (_, order) = service.call("POST", "/api/v1/orders", Some(&op_a), Some(start)).await;
-    let id = order["id"].as_str().expect("id").to_string();
-    let (_, task) = service.call("POST", "/api/v1/tasks/next", Some(&op_a), None).await;
-    let path = format!("/api/v1/orders/{id}/tasks/{}/complete", task["instance"]);
-    assert_eq!(service.call("POST", &path, Some(&op_a), Some(json!({"data": {}}))).await.0, 204);
-    let (_, review) = service.call("POST", "/api/v1/tasks/next", Some(&back), None).await;
-    let send_back = format!("/api/v1/orders/{id}/tasks/{}/send-back", review["instance"]);
-    let body = json!({"to": "intake", "reason": "住所を確認してください"});
-    assert_eq!(service.call("POST", &send_back, Some(&back), Some(body)).await.0, 204);
+    service.sent_back_order(&op_a, &back, "ORD-QH-1", "住所を確認してください").await;
 
     // Both are told in their inboxes at once; nobody is mailed during op-a's quiet hours.
     for token in [&op_a, &op_a3] {

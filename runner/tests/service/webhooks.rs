@@ -7,7 +7,7 @@ use axum::body::Bytes;
 use axum::http::{HeaderMap, StatusCode};
 use hmac::{KeyInit, Mac};
 use junro::serve::config::Webhook;
-use serde_json::{Value, json};
+use serde_json::Value;
 use std::sync::{Arc, Mutex};
 
 /// What a receiver got: each POST's headers and body.
@@ -54,18 +54,7 @@ async fn a_send_back_is_posted_signed_and_retried_until_received() {
     .await;
     let op_a = service.user("op-a", &["operator"], Some("vendor-a"), &[]).await;
     let back = service.user("back-1", &["reviewer"], None, &[]).await;
-    let start = json!({"flow": "service_order", "business_key": "ORD-WH-1",
-        "data": {"customer_name": "山田太郎", "building_type": "house"}});
-    let (status, order) = service.call("POST", "/api/v1/orders", Some(&op_a), Some(start)).await;
-    assert_eq!(status, 201, "{order}");
-    let id = order["id"].as_str().expect("id").to_string();
-    let (_, task) = service.call("POST", "/api/v1/tasks/next", Some(&op_a), None).await;
-    let path = format!("/api/v1/orders/{id}/tasks/{}/complete", task["instance"]);
-    assert_eq!(service.call("POST", &path, Some(&op_a), Some(json!({"data": {}}))).await.0, 204);
-    let (_, review) = service.call("POST", "/api/v1/tasks/next", Some(&back), None).await;
-    let send_back = format!("/api/v1/orders/{id}/tasks/{}/send-back", review["instance"]);
-    let body = json!({"to": "intake", "reason": "住所を確認してください"});
-    assert_eq!(service.call("POST", &send_back, Some(&back), Some(body)).await.0, 204);
+    let id = service.sent_back_order(&op_a, &back, "ORD-WH-1", "住所を確認してください").await;
 
     let mut posts = Vec::new();
     for _ in 0..300 {
