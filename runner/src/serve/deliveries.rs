@@ -117,6 +117,26 @@ pub(crate) struct Claimed {
     pub(crate) attempts: i64,
 }
 
+/// How one channel target's deliveries stand, for administrators: a receiver that keeps
+/// failing shows here (and in the metrics) instead of holding anything up.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
+pub struct DeliveryStatus {
+    /// `webhook` or `mail`.
+    pub channel: String,
+    /// The webhook's name, or the recipient's user id.
+    pub target: String,
+    /// Delivered so far.
+    pub delivered: i64,
+    /// Waiting to be tried, or tried again.
+    pub pending: i64,
+    /// Of those, tried and refused at least once.
+    pub failing: i64,
+    /// The most tries any pending delivery has had.
+    pub most_attempts: i64,
+    /// The latest error of a pending delivery.
+    pub last_error: Option<String>,
+}
+
 /// The wait before try `attempts + 1`: `base_ms` doubling with each failure, at most an hour.
 fn backoff_ms(base_ms: u64, attempts: i64) -> u64 {
     let doublings = u32::try_from(attempts.saturating_sub(1).clamp(0, 30)).unwrap_or(30);
@@ -148,6 +168,52 @@ impl Pool {
             tx.commit().await?;
         });
         Ok(())
+    }
+
+    /// How every channel target's deliveries stand, failing ones first.
+    pub async fn delivery_status(&self) -> Result<Vec<DeliveryStatus>, DbError> {
+        let mut all = Vec::new();
+        for channel in [Channel::Webhook, Channel::Mail] {
+            let sql = match channel {
+                Channel::Webhook => {
+                    "SELECT webhook AS target, \
+                     SUM(CASE WHEN delivered_at IS NOT NULL THEN 1 ELSE 0 END) AS delivered, \
+                     SUM(CASE WHEN delivered_at IS NULL THEN 1 ELSE 0 END) AS pending, \
+                     SUM(CASE WHEN delivered_at IS NULL AND last_error IS NOT NULL THEN 1 ELSE 0 END) AS failing, \
+                     MAX(CASE WHEN delivered_at IS NULL THEN attempts ELSE 0 END) AS most_attempts, \
+                     MAX(CASE WHEN delivered_at IS NULL THEN last_error END) AS last_error \
+                     FROM webhook_deliveries GROUP BY webhook ORDER BY webhook"
+                }
+                Channel::Mail => {
+                    "SELECT recipient AS target, \
+                     SUM(CASE WHEN delivered_at IS NOT NULL THEN 1 ELSE 0 END) AS delivered, \
+                     SUM(CASE WHEN delivered_at IS NULL THEN 1 ELSE 0 END) AS pending, \
+                     SUM(CASE WHEN delivered_at IS NULL AND last_error IS NOT NULL THEN 1 ELSE 0 END) AS failing, \
+                     MAX(CASE WHEN delivered_at IS NULL THEN attempts ELSE 0 END) AS most_attempts, \
+                     MAX(CASE WHEN delivered_at IS NULL THEN last_error END) AS last_error \
+                     FROM mail_deliveries GROUP BY recipient ORDER BY recipient"
+                }
+            };
+            let rows: Vec<DeliveryStatus> = on_pool!(self, p => {
+                let rows = sqlx::query(sql).fetch_all(p).await?;
+                rows.iter()
+                    .map(|r| {
+                        Ok::<_, DbError>(DeliveryStatus {
+                            channel: channel.name().to_string(),
+                            target: r.try_get("target")?,
+                            delivered: r.try_get::<Option<i64>, _>("delivered")?.unwrap_or(0),
+                            pending: r.try_get::<Option<i64>, _>("pending")?.unwrap_or(0),
+                            failing: r.try_get::<Option<i64>, _>("failing")?.unwrap_or(0),
+                            most_attempts: r.try_get::<Option<i64>, _>("most_attempts")?.unwrap_or(0),
+                            last_error: r.try_get("last_error")?,
+                        })
+                    })
+                    .collect::<Result<_, _>>()?
+            });
+            all.extend(rows);
+        }
+        all.sort_by_key(|s| std::cmp::Reverse(s.failing));
+        Ok(all)
     }
 
     /// Claims due deliveries for a lease.

@@ -28,7 +28,7 @@ pub mod audit;
 pub mod auth;
 pub mod config;
 pub mod db;
-mod deliveries;
+pub mod deliveries;
 mod digest;
 mod forms;
 pub mod inbox;

@@ -128,6 +128,7 @@ fn request(route: &str, f: &Fixture) -> Option<(String, Option<Value>)> {
         ),
         "POST /api/v1/deputies/{id}/end" => (format!("/api/v1/deputies/{t}/end"), None),
         "GET /api/v1/inbox" => ("/api/v1/inbox".into(), None),
+        "GET /api/v1/deliveries" => ("/api/v1/deliveries".into(), None),
         "GET /api/v1/me/notifications" => ("/api/v1/me/notifications".into(), None),
         "PUT /api/v1/me/notifications" => {
             ("/api/v1/me/notifications".into(), Some(json!({"mail_kinds": ["reminder", "escalation"]})))

@@ -7,7 +7,7 @@ use axum::body::Bytes;
 use axum::http::{HeaderMap, StatusCode};
 use hmac::{KeyInit, Mac};
 use junro::serve::config::Webhook;
-use serde_json::Value;
+use serde_json::{Value, json};
 use std::sync::{Arc, Mutex};
 
 /// What a receiver got: each POST's headers and body.
@@ -44,15 +44,21 @@ fn hmac_hex(secret: &str, body: &[u8]) -> String {
 async fn a_send_back_is_posted_signed_and_retried_until_received() {
     let (chat, to_chat) = receiver(1).await;
     let (ops, to_ops) = receiver(0).await;
+    // A receiver that is gone: nothing listens on its port.
+    let gone = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("a port");
+    let dead = format!("http://{}/hook", gone.local_addr().expect("address"));
+    drop(gone);
     let service = Service::start_with(|config| {
         config.notify_retry_ms = 50;
         config.webhooks = vec![
             Webhook { name: "chat".into(), url: chat, secret: "合言葉-1".into(), kinds: Vec::new() },
             Webhook { name: "ops".into(), url: ops, secret: "s2".into(), kinds: vec!["incident".into()] },
+            Webhook { name: "dead".into(), url: dead, secret: "s3".into(), kinds: vec!["sent_back".into()] },
         ];
     })
     .await;
     let op_a = service.user("op-a", &["operator"], Some("vendor-a"), &[]).await;
+    let admin = service.user("admin", &[], None, &["admin"]).await;
     let back = service.user("back-1", &["reviewer"], None, &[]).await;
     let id = service.sent_back_order(&op_a, &back, "ORD-WH-1", "住所を確認してください").await;
 
@@ -82,4 +88,24 @@ async fn a_send_back_is_posted_signed_and_retried_until_received() {
     tokio::time::sleep(std::time::Duration::from_millis(300)).await;
     assert_eq!(to_chat.lock().expect("lock").len(), 2, "nothing more once delivered");
     assert!(to_ops.lock().expect("lock").is_empty(), "the incidents-only webhook heard nothing");
+
+    // The administrators see which receiver keeps failing, and why; nobody else does.
+    let (status, standing) = service.call("GET", "/api/v1/deliveries", Some(&admin), None).await;
+    assert_eq!(status, 200, "{standing}");
+    let of =
+        |name: &str| standing.as_array().and_then(|a| a.iter().find(|s| s["target"] == name)).cloned().expect(name);
+    let (chat, dead) = (of("chat"), of("dead"));
+    assert_eq!((&chat["delivered"], &chat["pending"], &chat["failing"]), (&json!(1), &json!(0), &json!(0)), "{chat}");
+    assert_eq!(
+        (&dead["channel"], &dead["delivered"], &dead["pending"], &dead["failing"]),
+        (&json!("webhook"), &json!(0), &json!(1), &json!(1))
+    );
+    assert!(
+        dead["most_attempts"].as_i64().is_some_and(|n| n >= 1)
+            && dead["last_error"].as_str().is_some_and(|e| e.contains("POST")),
+        "{dead}"
+    );
+    assert_eq!(standing[0]["target"], "dead", "failing ones first");
+    let (status, _) = service.call("GET", "/api/v1/deliveries", Some(&op_a), None).await;
+    assert_eq!(status, 403);
 }

@@ -4,6 +4,7 @@
 
 use super::{Body, Params, Segments};
 use crate::serve::auth::Identity;
+use crate::serve::deliveries::DeliveryStatus;
 use crate::serve::inbox::InboxItem;
 use crate::serve::preferences::Preferences;
 use crate::serve::problem::{ApiResult, FieldError, Problem};
@@ -95,4 +96,13 @@ pub(crate) async fn set(state: &AppState, identity: &Identity, mut wanted: Prefe
     }
     state.db.set_preferences(&identity.user.id, &wanted).await.map_err(Problem::internal)?;
     Ok(wanted)
+}
+
+/// How each webhook's and each person's mail deliveries stand (administrators): delivered,
+/// pending, failing, the latest error. A receiver that keeps failing shows here first.
+#[utoipa::path(get, path = "/api/v1/deliveries", tag = "inbox",
+    responses((status = 200, body = Vec<DeliveryStatus>), (status = 401, body = Problem), (status = 403, body = Problem)))]
+pub async fn deliveries(State(state): State<AppState>, identity: Identity) -> ApiResult<Json<Vec<DeliveryStatus>>> {
+    identity.require_admin()?;
+    Ok(Json(state.db.delivery_status().await.map_err(Problem::internal)?))
 }

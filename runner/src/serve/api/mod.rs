@@ -93,6 +93,7 @@ pub(crate) fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(inbox::list))
         .routes(routes!(inbox::read))
         .routes(routes!(inbox::preferences, inbox::set_preferences))
+        .routes(routes!(inbox::deliveries))
         .routes(routes!(jobs::fetch))
         .routes(routes!(jobs::complete))
         .routes(routes!(jobs::fail))

@@ -230,3 +230,18 @@ pub(crate) async fn read(State(state): State<AppState>, signed: Signed, Path(id)
     }
     Ok(signed.done("/inbox"))
 }
+
+#[derive(Template)]
+#[template(path = "deliveries.html")]
+struct DeliveriesPage {
+    chrome: Chrome,
+    rows: Vec<crate::serve::deliveries::DeliveryStatus>,
+}
+
+/// How webhook and mail deliveries stand (administrators), failing ones first.
+pub(crate) async fn deliveries(State(state): State<AppState>, signed: Signed) -> PageResult {
+    let lang = signed.chrome.lang;
+    signed.identity.require_admin().in_lang(lang)?;
+    let rows = state.db.delivery_status().await.map_err(Problem::internal).in_lang(lang)?;
+    Ok(render(&DeliveriesPage { chrome: signed.chrome, rows }))
+}

@@ -69,6 +69,7 @@ fn table() -> Vec<(&'static str, &'static str, MethodRouter<AppState>)> {
         ("GET", "/inbox", get(inbox::page)),
         ("POST", "/inbox/{id}/read", post(inbox::read)),
         ("POST", "/inbox/preferences", post(inbox::save_preferences)),
+        ("GET", "/deliveries", get(inbox::deliveries)),
         ("GET", "/incidents", get(incidents::page)),
         ("POST", "/incidents/{order}/{instance}/retry", post(incidents::retry)),
         ("POST", "/incidents/{order}/{instance}/resolve", post(incidents::resolve)),
