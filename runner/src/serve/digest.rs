@@ -11,6 +11,7 @@
 use super::auth::users::User;
 use super::deliveries::{Channel, QueuedDelivery};
 use super::inbox::NewInboxItem;
+use super::preferences::time_of;
 use super::state::AppState;
 use jiff::civil::{Date, Time};
 use junro_engine::calendar::Calendar;
@@ -25,18 +26,21 @@ pub(crate) fn due_day(calendar: &Calendar, at: Time, now: jiff::Timestamp) -> Op
     (calendar.is_working_day(local.date()) && local.time() >= at).then(|| local.date())
 }
 
-/// `HH:MM` as a time of day.
-pub(crate) fn time_of(text: &str) -> Option<Time> {
-    let (h, m) = text.trim().split_once(':')?;
-    Time::new(h.parse().ok()?, m.parse().ok()?, 0, 0).ok()
-}
-
 /// Sends today's digests if they are due and nobody has sent them; returns how many.
 pub(crate) async fn send_if_due(state: &AppState) -> Result<usize, String> {
     let Some(at) = state.config.digest_at.as_deref() else { return Ok(0) };
     let at = time_of(at).ok_or_else(|| format!("digest_at `{at}` is not a time of day HH:MM"))?;
     let now = state.engine.now();
     let Some(day) = due_day(state.engine.default_calendar(), at, now) else { return Ok(0) };
+    // This process has settled today's digest already (sent it, or seen another send it): no
+    // write to the shared settings every round for the rest of the day.
+    {
+        let mut settled = state.digest_day.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if *settled == Some(day) {
+            return Ok(0);
+        }
+        *settled = Some(day);
+    }
     let key = format!("digest:{day}");
     let me = super::auth::random_hex();
     let claimed = state.db.setting(&key, || me.clone()).await.map_err(|e| e.to_string())?;

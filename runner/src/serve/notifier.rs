@@ -19,6 +19,7 @@
 use super::auth::users::User;
 use super::deliveries::{Channel, QueuedDelivery};
 use super::inbox::NewInboxItem;
+use super::preferences::Preferences;
 use super::state::AppState;
 use junro_engine::store::{Notice, NoticeKind, TaskFilter};
 
@@ -35,6 +36,8 @@ pub(crate) async fn deliver(state: &AppState) -> Result<usize, String> {
     }
     let users = state.db.users().await.map_err(|e| e.to_string())?;
     let (mut items, mut hooks, mut mails) = (Vec::new(), Vec::new(), Vec::new());
+    // Each person's mail preferences, read once a round.
+    let mut wishes: std::collections::HashMap<String, Preferences> = std::collections::HashMap::new();
     let base = state.config.public_base();
     for notice in &notices {
         let role = match (&notice.kind, &notice.role, notice.instance) {
@@ -57,7 +60,11 @@ pub(crate) async fn deliver(state: &AppState) -> Result<usize, String> {
         for user in recipients(notice, role.as_deref(), &users) {
             let address = users.iter().find(|u| u.id == user).and_then(|u| u.email.as_deref());
             if let Some(address) = address.filter(|_| state.config.mail.is_some()) {
-                let wants = state.db.preferences(&user).await.map_err(|e| e.to_string())?;
+                if !wishes.contains_key(&user) {
+                    let read = state.db.preferences(&user).await.map_err(|e| e.to_string())?;
+                    wishes.insert(user.clone(), read);
+                }
+                let wants = &wishes[&user];
                 if wants.mails(notice.kind.as_str()) {
                     mails.push(QueuedDelivery {
                         target: user.clone(),

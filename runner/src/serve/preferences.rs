@@ -33,8 +33,8 @@ impl Default for Preferences {
     }
 }
 
-/// `HH:MM` as a time of day.
-fn time_of(text: &str) -> Option<Time> {
+/// `HH:MM` as a time of day (quiet hours here, the digest's time in the settings).
+pub(crate) fn time_of(text: &str) -> Option<Time> {
     let (h, m) = text.trim().split_once(':')?;
     Time::new(h.parse().ok()?, m.parse().ok()?, 0, 0).ok()
 }

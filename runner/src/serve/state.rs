@@ -31,6 +31,8 @@ pub struct Service {
     pub throttle: LoginThrottle,
     /// Bearer tokens looked up a moment ago.
     pub tokens: TokenCache,
+    /// The last day whose supervisors' digest this process settled (`digest.rs`).
+    pub digest_day: std::sync::Mutex<Option<jiff::civil::Date>>,
 }
 
 impl AppState {
@@ -46,7 +48,8 @@ impl AppState {
         let audit = AuditLog::start(engine.clone());
         let throttle = LoginThrottle::new(config.limits.login_failures_per_minute);
         let tokens = TokenCache::default();
-        Ok(AppState(Arc::new(Service { engine, db, config, cookie_key, audit, throttle, tokens })))
+        let digest_day = std::sync::Mutex::default();
+        Ok(AppState(Arc::new(Service { engine, db, config, cookie_key, audit, throttle, tokens, digest_day })))
     }
 }
 
