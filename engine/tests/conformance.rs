@@ -650,6 +650,7 @@ fn cases() -> Vec<(&'static str, Case)> {
         ("rows_of_the_applications_table_are_appended", |b| {
             Box::pin(outbox::rows_of_the_applications_table_are_appended(b))
         }),
+        ("rows_ride_with_the_change_they_record", |b| Box::pin(outbox::rows_ride_with_the_change_they_record(b))),
         ("notices_are_written_with_their_change_and_claimed_once", |b| {
             Box::pin(outbox::notices_are_written_with_their_change_and_claimed_once(b))
         }),

@@ -36,6 +36,51 @@ impl Engine {
         }
     }
 
+    /// Applies `command` to order `id_or_key` (an id or a business key) only if `check` passes
+    /// on the state the command is computed from: the embedding application's checks of who
+    /// may act on the order (a vendor's staff, their vendor's orders) and of a form against the
+    /// order's data, made on the very state the change is then committed against, which the
+    /// commit finds unchanged or fails. A state from the cache that `check` refuses is not an
+    /// answer: it is asked again of the stored state. Returns the order's id, or why `check`
+    /// refused the stored state (nothing changed).
+    ///
+    /// Saves the separate read a check before [`Engine::apply`] would need, which `apply` then
+    /// could not trust anyway: the order may change in between.
+    pub async fn apply_where<R>(
+        &self,
+        id_or_key: &str,
+        actor: &Actor,
+        command: Command,
+        check: impl Fn(&OrderState) -> Result<(), R>,
+    ) -> Result<Result<String, R>, EngineError> {
+        let work = |id: &str, command: Command| vec![Work::Existing(id.to_string(), actor.clone(), command)];
+        if let Some(state) = self.cache.take(id_or_key)
+            && check(&state).is_ok()
+        {
+            let read = BTreeMap::from([(id_or_key.to_string(), state)]);
+            match self.run_on(work(id_or_key, command.clone()), read).await {
+                Err(EngineError::Command(_) | EngineError::Conflict(_)) => {}
+                other => return other.map(|()| Ok(id_or_key.to_string())),
+            }
+        }
+        let state = match self.store.load(id_or_key).await? {
+            Some(state) => state,
+            None => {
+                let id = self
+                    .store
+                    .find_by_key(id_or_key)
+                    .await?
+                    .ok_or_else(|| EngineError::UnknownOrder(id_or_key.to_string()))?;
+                self.store.load(&id).await?.ok_or(EngineError::UnknownOrder(id))?
+            }
+        };
+        if let Err(refusal) = check(&state) {
+            return Ok(Err(refusal));
+        }
+        let id = state.id.clone();
+        self.run_on(work(&id, command), BTreeMap::from([(id.clone(), state)])).await.map(|()| Ok(id))
+    }
+
     /// [`Engine::run`] with the states in `read` (the rest from the store).
     async fn run_on(&self, first: Vec<Work>, read: BTreeMap<String, OrderState>) -> Result<(), EngineError> {
         let now = self.now();

@@ -17,6 +17,7 @@ mod lists;
 mod migrate;
 mod notices;
 mod postgres;
+pub mod rider;
 mod scan;
 mod sql;
 mod sqlite;

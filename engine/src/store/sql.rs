@@ -533,14 +533,27 @@ macro_rules! sql_store {
                         }
                         batch
                     };
-                    let batch = with_notices(Batch::of_in_turns(changes).await?);
-                    match self.group_queue() {
+                    // The caller's own record of the change, when its work rides (`rider.rs`).
+                    let riding = super::rider::rows_for(changes);
+                    if let Some(rows) = riding.as_ref().filter(|rows| !rows.well_formed()) {
+                        return Err(StoreError::Malformed(format!("rows for `{}` do not all have {} cells", rows.head.trim(), rows.columns)));
+                    }
+                    let with_rows = |mut batch: Batch| {
+                        batch.appended.extend(riding.clone());
+                        batch
+                    };
+                    let batch = with_rows(with_notices(Batch::of_in_turns(changes).await?));
+                    let result = match self.group_queue() {
                         None => self.write_alone(batch).await,
                         Some(queue) => {
                             let orders = changes.iter().map(|c| c.state.id.clone()).collect();
-                            self.commit_in_group(queue, orders, batch, || Batch::of(changes).map(with_notices)).await
+                            self.commit_in_group(queue, orders, batch, || Batch::of(changes).map(with_notices).map(with_rows)).await
                         }
+                    };
+                    if result.is_ok() && riding.is_some() {
+                        super::rider::written();
                     }
+                    result
                 })
             }
 

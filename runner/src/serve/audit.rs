@@ -107,6 +107,99 @@ impl AuditLog {
     }
 }
 
+/// A request's record, waiting to ride with the change the request commits (the engine's
+/// `store::rider`): the middleware drafts it before the route runs, a route that knows how it
+/// answers once its change is committed arms it, and the engine writes it in the change's
+/// transaction.
+#[derive(Debug)]
+pub(crate) struct RidingRecord {
+    draft: AuditRecord,
+    armed: std::sync::Mutex<Option<Armed>>,
+}
+
+/// What a route says of its request before committing its change.
+#[derive(Debug, Clone)]
+struct Armed {
+    status: u16,
+    target: RidingTarget,
+    on_behalf_of: Option<String>,
+}
+
+/// What the record names as the thing concerned.
+#[derive(Debug, Clone)]
+pub(crate) enum RidingTarget {
+    /// This task of the order the change is to (`order#task`).
+    Task(u64),
+    /// The task the change claims (take-next, which learns its task in the engine).
+    ClaimedTask,
+}
+
+tokio::task_local! {
+    static RIDING: std::sync::Arc<RidingRecord>;
+}
+
+impl RidingRecord {
+    /// A record of the request drafted as `draft` (who, what, from where).
+    pub(crate) fn new(draft: AuditRecord) -> std::sync::Arc<RidingRecord> {
+        std::sync::Arc::new(RidingRecord { draft, armed: std::sync::Mutex::new(None) })
+    }
+
+    /// Runs `work` (the route) with the record riding: returns its answer and the record, as
+    /// written with the change, when it was.
+    pub(crate) async fn ride<F: std::future::Future>(
+        self: std::sync::Arc<Self>,
+        now: impl Fn() -> jiff::Timestamp + Send + 'static,
+        work: F,
+    ) -> (F::Output, Option<AuditRecord>) {
+        let made = std::sync::Arc::new(std::sync::Mutex::new(None));
+        let rows = {
+            let (record, made) = (self.clone(), made.clone());
+            move |changes: &[junro_engine::store::Change]| {
+                let written = record.made_of(changes, now())?;
+                let rows = appended(std::iter::once(&written));
+                *made.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = Some(written);
+                Some(rows)
+            }
+        };
+        let (output, written) = RIDING.scope(self, junro_engine::store::rider::riding(rows, work)).await;
+        let record = if written { made.lock().unwrap_or_else(std::sync::PoisonError::into_inner).take() } else { None };
+        (output, record)
+    }
+
+    /// The record of a commit of `changes` at `at`, when the route armed it.
+    fn made_of(&self, changes: &[junro_engine::store::Change], at: jiff::Timestamp) -> Option<AuditRecord> {
+        let armed = self.armed.lock().unwrap_or_else(std::sync::PoisonError::into_inner).clone()?;
+        let target = match armed.target {
+            RidingTarget::Task(instance) => format!("{}#{instance}", changes.first()?.state.id),
+            RidingTarget::ClaimedTask => changes.iter().find_map(|change| {
+                change.events.iter().find_map(|(_, _, event)| match event {
+                    junro_engine::machine::Event::TaskClaimed { instance, .. } => {
+                        Some(format!("{}#{instance}", change.state.id))
+                    }
+                    _ => None,
+                })
+            })?,
+        };
+        Some(AuditRecord {
+            at,
+            status: armed.status,
+            target: Some(target),
+            on_behalf_of: armed.on_behalf_of,
+            ..self.draft.clone()
+        })
+    }
+}
+
+/// Says, in a route, how the request answers once the change it is about to commit is
+/// committed: its record is then written in the change's transaction (outside a request that
+/// the audit middleware drafted a record for, nothing happens).
+pub(crate) fn ride_with_change(status: axum::http::StatusCode, target: RidingTarget, on_behalf_of: Option<String>) {
+    let _ = RIDING.try_with(|record| {
+        *record.armed.lock().unwrap_or_else(std::sync::PoisonError::into_inner) =
+            Some(Armed { status: status.as_u16(), target, on_behalf_of });
+    });
+}
+
 /// The records as rows of the `audit` table, for the engine to append.
 fn appended<'a>(records: impl Iterator<Item = &'a AuditRecord>) -> Appended {
     let text = |t: &Option<String>| Cell::Text(t.clone());

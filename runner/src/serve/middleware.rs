@@ -1,7 +1,7 @@
 //! What happens around every request: the client's address, the audit record of every change,
 //! request metrics. (Who is asking is `auth::authenticate`.)
 
-use super::audit::AuditRecord;
+use super::audit::{AuditRecord, RidingRecord};
 use super::auth::Caller;
 use super::problem::ProblemCode;
 use super::state::AppState;
@@ -126,7 +126,19 @@ pub(crate) async fn audit(State(state): State<AppState>, request: Request, next:
     let path = request.uri().path().to_string();
     let address = request.extensions().get::<ClientAddress>().map(|a| a.0.clone());
     let request_id = request.headers().get("x-request-id").and_then(|v| v.to_str().ok()).map(str::to_string);
-    let response = next.run(request).await;
+    // The record rides with the change the route commits, when the route says how it will
+    // answer (`audit::ride_with_change`): one transaction for both.
+    let draft = AuditRecord {
+        target: Some(path.clone()),
+        address: address.clone(),
+        request_id: request_id.clone(),
+        ..AuditRecord::new(state.engine.now(), actor.as_deref(), action.clone(), 0, "ok")
+    };
+    let engine = state.engine.clone();
+    let (response, ridden) = RidingRecord::new(draft).ride(move || engine.now(), next.run(request)).await;
+    if ridden.as_ref().is_some_and(|ridden| ridden.status == response.status().as_u16()) {
+        return response;
+    }
     let note = response.extensions().get::<AuditNote>().cloned();
     if note.as_ref().is_some_and(|n| n.skip) || (!changing && !note.as_ref().is_some_and(|n| n.always)) {
         return response;
@@ -150,6 +162,12 @@ pub(crate) async fn audit(State(state): State<AppState>, request: Request, next:
     }
     record.address = address;
     record.request_id = request_id;
+    if let Some(ridden) = ridden {
+        // The change was committed with a record of a different answer: this one says how the
+        // request ended after all.
+        let earlier = format!("committed with the change as {}", ridden.status);
+        record.detail = Some(record.detail.map_or(earlier.clone(), |d| format!("{d}; {earlier}")));
+    }
     if let Err(error) = state.audit.record(record).await {
         tracing::error!(%error, "the audit trail could not be written");
     }

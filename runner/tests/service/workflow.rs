@@ -129,6 +129,24 @@ async fn whole_order(service: Service) {
         "refusals are recorded too"
     );
     assert!(records.iter().all(|r| r["address"] == "127.0.0.1"));
+    // Each request once, naming the task it took or worked and how it was answered, whether its
+    // record was committed with its change or on its own (a refusal).
+    let of = |actor: &str, action: &str, target: String| -> Vec<(u64, String)> {
+        records
+            .iter()
+            .filter(|r| r["actor"] == actor && r["action"] == action && r["target"] == target.as_str())
+            .map(|r| (r["status"].as_u64().unwrap_or(0), r["result"].as_str().unwrap_or("").to_string()))
+            .collect()
+    };
+    let task = format!("{id}#{intake}");
+    assert_eq!(of("op-a", "POST /api/v1/tasks/next", task.clone()), vec![(200, "ok".to_string())], "{audit}");
+    let complete = "POST /api/v1/orders/{order}/tasks/{instance}/complete";
+    assert_eq!(of("op-a", complete, task), vec![(204, "ok".to_string())], "{audit}");
+    let refused = of("op-a", complete, path.clone());
+    assert_eq!(refused, vec![(409, "task_not_open".to_string())], "a refusal names the path: {audit}");
+    let invalid = records.iter().filter(|r| r["actor"] == "back-1" && r["result"] == "invalid").count();
+    assert_eq!(invalid, 1, "the form refused is recorded: {audit}");
+    assert!(records.iter().all(|r| r["request_id"].as_str().is_some_and(|id| !id.is_empty())), "{audit}");
     service.stop().await;
 }
 
