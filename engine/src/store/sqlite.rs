@@ -70,6 +70,36 @@ impl WriterThread {
     }
 }
 
+/// How often the log is copied into the database file.
+const CHECKPOINT_EVERY: std::time::Duration = std::time::Duration::from_millis(100);
+
+/// Copies the write-ahead log into the database file from a connection of its own, beside the
+/// writer. SQLite's automatic checkpoint runs in the connection whose commit finds the log
+/// longer than 1,000 pages, after that commit: with the group commit's one writer, every caller
+/// of the next group waited for it (up to ~100 ms for the pages written to the database file
+/// and `fsync`ed; BENCHMARKS.md, "thirteenth session"). Copied here every 100 ms, the log leaves
+/// that checkpoint almost nothing to do. The writer keeps it: only a checkpoint between two of
+/// its commits lets the log start again from its beginning (with the writer's checkpoint off,
+/// the log grew past a gigabyte in seconds under load). A passive checkpoint neither waits for
+/// nor blocks the writer and the readers. Runs on the writer thread's runtime, which ends with
+/// the store.
+async fn checkpoints(options: sqlx::sqlite::SqliteConnectOptions) {
+    use sqlx::Connection as _;
+    let mut connection = None;
+    loop {
+        tokio::time::sleep(CHECKPOINT_EVERY).await;
+        if connection.is_none() {
+            connection = sqlx::SqliteConnection::connect_with(&options).await.ok();
+        }
+        let Some(c) = connection.as_mut() else { continue };
+        if sqlx::query("PRAGMA wal_checkpoint(PASSIVE)").execute(&mut *c).await.is_err() {
+            // Counted; the next round tries on a new connection.
+            metrics::counter!("junro_sqlite_checkpoint_failures_total").increment(1);
+            connection = None;
+        }
+    }
+}
+
 impl SqliteStore {
     /// Opens (creating if needed) and migrates a SQLite database.
     pub async fn open(url: &str, sync: Durability) -> Result<SqliteStore, StoreError> {
@@ -107,15 +137,19 @@ impl SqliteStore {
         } else {
             // A group commit of 1,000 orders touches a few thousand pages: a cache that holds
             // them (32 MB, against SQLite's default of 2 MB) is not re-read from the log.
-            let options = options.pragma("cache_size", "-32768");
-            SqlitePoolOptions::new().max_connections(1).connect_with(options).await?
+            let writer = options.clone().pragma("cache_size", "-32768");
+            SqlitePoolOptions::new().max_connections(1).connect_with(writer).await?
         };
+        let writer_thread = WriterThread::start()?;
+        if !memory {
+            writer_thread.runtime.spawn(checkpoints(options));
+        }
         Ok(SqliteStore {
             pool,
             writes,
             writer: std::sync::Arc::default(),
             queue: std::sync::Arc::default(),
-            writer_thread: std::sync::Arc::new(WriterThread::start()?),
+            writer_thread: std::sync::Arc::new(writer_thread),
             notices: std::sync::Arc::default(),
         })
     }
