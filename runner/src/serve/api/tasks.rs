@@ -3,17 +3,18 @@
 
 use super::deputies::{OnBehalf, acting};
 use super::{Body, Params, Segments, page};
+use crate::serve::audit::{RidingTarget, ride_with_change};
 use crate::serve::auth::Identity;
 use crate::serve::middleware::AuditNote;
 use crate::serve::problem::{ApiResult, FieldError, Problem};
-use crate::serve::scope::visible_state;
+use crate::serve::scope::{self, visible_state};
 use crate::serve::state::AppState;
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use jiff::Timestamp;
-use junro_engine::machine::{Actor, Command};
+use junro_engine::machine::{Actor, Command, OrderState};
 use junro_engine::store::{TaskFilter, TaskRow};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
@@ -165,6 +166,7 @@ pub async fn next(
 ) -> ApiResult<Response> {
     let actor = acting(&state, &identity, behalf.on_behalf_of.as_deref()).await?;
     let within = TaskFilter { order_vendor: identity.user.vendor.clone(), ..TaskFilter::default() };
+    ride_with_change(StatusCode::OK, RidingTarget::ClaimedTask, actor.on_behalf_of.clone());
     match state.engine.take_next_where(&actor, within).await? {
         Some(task) => {
             let target = format!("{}#{}", task.order, task.instance);
@@ -185,17 +187,61 @@ async fn on_task(
     actor: &Actor,
     command: Command,
 ) -> ApiResult<Response> {
-    let view = visible_state(state, identity, order).await?;
-    applied(state, &view.id, instance, actor, command).await
+    on_task_checked(state, identity, order, instance, actor, command, |_| Ok(())).await
+}
+
+/// Why a task command was not applied to the state it was computed from.
+enum Refused {
+    /// The order's vendor does not settle whether the caller sees it (`scope::can_see`).
+    Unsure,
+    /// The form is wrong.
+    Invalid(Vec<FieldError>),
+}
+
+/// [`on_task`] once `check` (a form's) passes on the order's state. Both checks are made on the
+/// state the command is computed from, with no read of their own, when the order's vendor
+/// settles who sees it; else (an order without a vendor yet, seen by a vendor's staff through
+/// a task they may take) after the full check.
+async fn on_task_checked(
+    state: &AppState,
+    identity: &Identity,
+    order: &str,
+    instance: u64,
+    actor: &Actor,
+    command: Command,
+    check: impl Fn(&OrderState) -> Result<(), Vec<FieldError>>,
+) -> ApiResult<Response> {
+    ride_with_change(StatusCode::NO_CONTENT, RidingTarget::Task(instance), actor.on_behalf_of.clone());
+    let checked = |order: &OrderState| {
+        if !scope::plainly_sees(identity, order) {
+            return Err(Refused::Unsure);
+        }
+        check(order).map_err(Refused::Invalid)
+    };
+    match state.engine.apply_where(order, actor, command.clone(), checked).await? {
+        Ok(id) => Ok(answered(&id, instance, actor)),
+        Err(Refused::Invalid(errors)) => Err(Problem::invalid(errors)),
+        Err(Refused::Unsure) => {
+            let view = visible_state(state, identity, order).await?;
+            check(&view).map_err(Problem::invalid)?;
+            applied(state, &view.id, instance, actor, command).await
+        }
+    }
 }
 
 /// Applies a task command to an order the caller was found to see; answers 204.
 async fn applied(state: &AppState, order: &str, instance: u64, actor: &Actor, command: Command) -> ApiResult<Response> {
+    ride_with_change(StatusCode::NO_CONTENT, RidingTarget::Task(instance), actor.on_behalf_of.clone());
     state.engine.apply(order, actor, command).await?;
+    Ok(answered(order, instance, actor))
+}
+
+/// The answer to a task command done: 204, and what its audit record names.
+fn answered(order: &str, instance: u64, actor: &Actor) -> Response {
     let mut response = StatusCode::NO_CONTENT.into_response();
     let note = AuditNote::about(format!("{order}#{instance}"), None).on_behalf_of(actor.on_behalf_of.clone());
     response.extensions_mut().insert(note);
-    Ok(response)
+    response
 }
 
 /// Claims a task.
@@ -265,25 +311,27 @@ pub async fn complete(
     Params(behalf): Params<OnBehalf>,
     Body(body): Body<CompleteRequest>,
 ) -> ApiResult<Response> {
-    let view = visible_state(&state, &identity, &order).await?;
-    if let Some(flow) = state.engine.flow(&view.flow, view.version)
-        && let Some(token) = view.tokens.get(&instance)
-        && let Some(junro_engine::compile::NodeKind::Task(spec)) = flow.node(&token.step).map(|n| &n.kind)
-    {
-        let errors = crate::serve::forms::problems(
-            &flow,
-            &body.data,
-            Some((&token.step, spec)),
-            &view.data,
-            crate::serve::forms::Reader::Api,
-        );
-        if !errors.is_empty() {
-            return Err(Problem::invalid(errors));
+    let actor = acting(&state, &identity, behalf.on_behalf_of.as_deref()).await?;
+    let form = |view: &OrderState| {
+        if let Some(flow) = state.engine.flow(&view.flow, view.version)
+            && let Some(token) = view.tokens.get(&instance)
+            && let Some(junro_engine::compile::NodeKind::Task(spec)) = flow.node(&token.step).map(|n| &n.kind)
+        {
+            let errors = crate::serve::forms::problems(
+                &flow,
+                &body.data,
+                Some((&token.step, spec)),
+                &view.data,
+                crate::serve::forms::Reader::Api,
+            );
+            if !errors.is_empty() {
+                return Err(errors);
+            }
         }
-    }
-    let command = Command::Complete { task: instance, outcome: body.outcome, data: body.data };
-    applied(&state, &view.id, instance, &acting(&state, &identity, behalf.on_behalf_of.as_deref()).await?, command)
-        .await
+        Ok(())
+    };
+    let command = Command::Complete { task: instance, outcome: body.outcome.clone(), data: body.data.clone() };
+    on_task_checked(&state, &identity, &order, instance, &actor, command, form).await
 }
 
 /// A send-back.
