@@ -245,6 +245,7 @@ async fn bench(options: HttpBench) -> anyhow::Result<ExitCode> {
         }
     }
     if options.saturation_clients > 0 {
+        let groups_before = serve::ops::recorded("junro_commit_group_callers");
         let deadline = Instant::now() + Duration::from_secs(options.saturation_seconds);
         let t0 = Instant::now();
         let clients: Vec<_> = (0..options.saturation_clients)
@@ -293,6 +294,14 @@ async fn bench(options: HttpBench) -> anyhow::Result<ExitCode> {
             complete.quantile(0.5),
             complete.quantile(0.99),
             complete.quantile(1.0),
+        )?;
+        let groups_after = serve::ops::recorded("junro_commit_group_callers");
+        let (callers, groups) = (groups_after.0 - groups_before.0, groups_after.1 - groups_before.1);
+        writeln!(
+            out,
+            "  {:.0} commit groups/s, {:.1} callers each on average",
+            groups / elapsed,
+            if groups > 0.0 { callers / groups } else { 0.0 }
         )?;
         if let Some(e) = failures.first() {
             writeln!(out, "  {} operators stopped on an error; the first: {e}", failures.len())?;

@@ -29,6 +29,16 @@ pub fn install_metrics() {
     let _ = recorder();
 }
 
+/// The sum and the count of an unlabelled histogram this process recorded (for `junro bench`).
+pub(crate) fn recorded(name: &str) -> (f64, f64) {
+    let text = recorder().render();
+    let value = |suffix: &str| {
+        let key = format!("{name}_{suffix} ");
+        text.lines().find_map(|line| line.strip_prefix(&key)).and_then(|v| v.trim().parse().ok()).unwrap_or(0.0)
+    };
+    (value("sum"), value("count"))
+}
+
 /// Alive: the process answers.
 #[utoipa::path(get, path = "/healthz", tag = "operations", security(()), responses((status = 200, body = String, description = "ok")))]
 pub async fn healthz() -> &'static str {
