@@ -84,6 +84,9 @@ pub struct ServeConfig {
     /// in the default calendar's time zone, on its working days (`JUNRO_DIGEST_AT`; `off`
     /// or empty: none).
     pub digest_at: Option<String>,
+    /// The notifications' language and templates (`messages.rs`; `JUNRO_LANGUAGE` sets the
+    /// language).
+    pub messages: super::messages::Messages,
 }
 
 /// The SMTP server that sends notification mails. Plain SMTP: run it on the same host or a
@@ -158,6 +161,7 @@ impl Default for ServeConfig {
             mail: None,
             public_url: None,
             digest_at: Some("08:30".into()),
+            messages: super::messages::Messages::default(),
         }
     }
 }
@@ -169,8 +173,11 @@ impl ServeConfig {
             Some(path) => {
                 let text = std::fs::read_to_string(path)
                     .map_err(|source| ConfigError::Read { path: path.to_path_buf(), source })?;
-                ServeConfig::from_yaml(&text)
-                    .map_err(|message| ConfigError::Parse { path: path.to_path_buf(), message })?
+                let config = ServeConfig::from_yaml(&text)
+                    .map_err(|message| ConfigError::Parse { path: path.to_path_buf(), message })?;
+                let checked = config.messages.check();
+                checked.map_err(|e| ConfigError::Parse { path: path.to_path_buf(), message: e.to_string() })?;
+                config
             }
             None => ServeConfig::default(),
         };
@@ -266,6 +273,9 @@ impl ServeConfig {
         if let Some(v) = var("JUNRO_DIGEST_AT") {
             self.digest_at = (!v.is_empty() && v != "off").then_some(v);
         }
+        if let Some(v) = var("JUNRO_LANGUAGE").filter(|v| !v.is_empty()) {
+            self.messages.language = v;
+        }
         if let Some(v) = var("JUNRO_NOTIFY_RETRY_MS") {
             self.notify_retry_ms = number("JUNRO_NOTIFY_RETRY_MS", v)?;
         }
@@ -317,9 +327,21 @@ mod tests {
     }
 
     #[test]
+    fn a_wrong_message_template_is_named_with_its_file() {
+        let path = std::env::temp_dir().join(format!("junro-templates-{}.yaml", std::process::id()));
+        std::fs::write(&path, "messages:\n  templates:\n    ja:\n      reminder: \"{customer} さま\"\n")
+            .expect("writes");
+        let error = ServeConfig::load(Some(&path)).expect_err("refused").to_string();
+        let _ = std::fs::remove_file(&path);
+        assert!(error.contains("messages.templates.ja.reminder: `{customer}` is not something"), "{error}");
+        assert!(error.starts_with(&path.display().to_string()), "{error}");
+    }
+
+    #[test]
     fn the_shipped_example_is_valid() {
         let text = include_str!("../../../examples/junro.yaml");
         let config = ServeConfig::from_yaml(text).expect("examples/junro.yaml is valid");
         assert_eq!(config.database, "sqlite:junro.db");
+        assert_eq!(config.messages.check(), Ok(()));
     }
 }

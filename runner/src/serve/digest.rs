@@ -61,7 +61,7 @@ pub(crate) async fn send_if_due(state: &AppState) -> Result<usize, String> {
                 mails.push(QueuedDelivery {
                     target: user.id.clone(),
                     notice: key.clone(),
-                    body: super::mail::compose(address, &message, "/stalled", &base),
+                    body: super::mail::compose(address, &message, "/stalled", &base, &state.config.messages),
                     not_before: Some(wants.mail_at(now, &state.engine.zone())),
                 });
             }

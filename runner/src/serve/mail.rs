@@ -5,6 +5,7 @@
 
 use super::config::Mail;
 use super::deliveries::{Claimed, TIMEOUT};
+use super::messages::Messages;
 use super::state::AppState;
 use lettre::message::header::ContentType;
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
@@ -29,10 +30,14 @@ pub(crate) fn transport(mail: &Mail) -> Transport {
     AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(&mail.server).port(mail.port).timeout(Some(TIMEOUT)).build()
 }
 
-/// The mail of a notice for one person: the message as its subject, then a link to act on it.
-pub(crate) fn compose(to: &str, message: &str, link: &str, base: &str) -> String {
+/// The mail of a notice for one person: the message as its subject, then a link to act on it
+/// and the signature, worded as the settings say (`messages.rs`).
+pub(crate) fn compose(to: &str, message: &str, link: &str, base: &str, messages: &Messages) -> String {
     let subject = format!("[Junro] {}", message.chars().take(60).collect::<String>());
-    let text = format!("{message}\n\n確認・対応はこちら: {base}{link}\n\n-- \nJunro（このメールは自動送信です）\n");
+    let url = format!("{base}{link}");
+    let link_line = messages.render("mail_link", &[("link", url.as_str())]);
+    let footer = messages.render("mail_footer", &[("link", url.as_str())]);
+    let text = format!("{message}\n\n{link_line}\n\n-- \n{footer}\n");
     serde_json::to_string(&MailBody { to: to.to_string(), subject, text }).unwrap_or_default()
 }
 

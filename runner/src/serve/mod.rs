@@ -33,6 +33,7 @@ mod digest;
 mod forms;
 pub mod inbox;
 mod mail;
+pub mod messages;
 pub mod middleware;
 mod notifier;
 pub mod open;

@@ -47,8 +47,8 @@ pub(crate) async fn deliver(state: &AppState) -> Result<usize, String> {
             }
             _ => None,
         };
-        let message = words(state, notice);
         let link = format!("/orders/{}", notice.order);
+        let message = words(state, notice, &format!("{base}{link}"));
         for webhook in super::webhooks::wanting(&state.config.webhooks, notice.kind.as_str()) {
             hooks.push(QueuedDelivery {
                 target: webhook.name.clone(),
@@ -69,7 +69,7 @@ pub(crate) async fn deliver(state: &AppState) -> Result<usize, String> {
                     mails.push(QueuedDelivery {
                         target: user.clone(),
                         notice: notice.key.clone(),
-                        body: super::mail::compose(address, &message, &link, &base),
+                        body: super::mail::compose(address, &message, &link, &base, &state.config.messages),
                         not_before: Some(wants.mail_at(state.engine.now(), &state.engine.zone())),
                     });
                 }
@@ -151,8 +151,9 @@ pub(crate) fn recipients(notice: &Notice, role: Option<&str>, users: &[User]) ->
     ids
 }
 
-/// The message, in Japanese, naming the step by its label and the order by its business key.
-fn words(state: &AppState, notice: &Notice) -> String {
+/// The message, in the settings' language (Japanese unless set), naming the step by its label
+/// and the order by its business key (`messages.rs`).
+fn words(state: &AppState, notice: &Notice, link: &str) -> String {
     let flow = state.engine.latest_flow(&notice.flow);
     let step = notice
         .step
@@ -161,19 +162,17 @@ fn words(state: &AppState, notice: &Notice) -> String {
         .unwrap_or_default();
     let order = notice.business_key.clone().unwrap_or_else(|| notice.order.clone());
     let zone = state.engine.zone();
-    let due = notice
-        .due_at
-        .map(|t| t.to_zoned(zone.clone()).strftime("%-m月%-d日 %H:%M").to_string())
-        .map_or_else(String::new, |d| format!("（期限 {d}）"));
+    let format = if state.config.messages.language == "ja" { "%-m月%-d日 %H:%M" } else { "%Y-%m-%d %H:%M" };
+    let due = notice.due_at.map(|t| t.to_zoned(zone.clone()).strftime(format).to_string()).unwrap_or_default();
     let detail = notice.detail.clone().unwrap_or_default();
-    match notice.kind {
-        NoticeKind::Reminder => format!("催促: 注文 {order} の「{step}」の期限が近づいています{due}"),
-        NoticeKind::Escalation => format!("エスカレーション: 注文 {order} の「{step}」が期限を過ぎました{due}"),
-        NoticeKind::Transferred => format!("注文 {order} の「{step}」があなたに引き継がれました{due}"),
-        NoticeKind::SentBack => format!("差戻し: 注文 {order} が「{step}」に戻りました。理由: {detail}"),
-        NoticeKind::Incident => format!("インシデント: 注文 {order} の「{step}」が失敗しました: {detail}"),
-        NoticeKind::SignalExpired => {
-            format!("シグナル「{detail}」は待つ注文がないまま期限切れになり破棄されました（注文 {order}）")
-        }
-    }
+    let flow_label = flow.as_ref().map_or_else(|| notice.flow.clone(), |f| f.label.clone());
+    let values = [
+        ("order", order.as_str()),
+        ("step", step.as_str()),
+        ("due", due.as_str()),
+        ("detail", detail.as_str()),
+        ("flow", flow_label.as_str()),
+        ("link", link),
+    ];
+    state.config.messages.render(notice.kind.as_str(), &values)
 }

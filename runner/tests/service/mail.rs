@@ -232,3 +232,40 @@ async fn mail_waits_for_the_end_of_quiet_hours_and_unwanted_kinds_are_not_mailed
     }
     assert_eq!(mails.iter().map(|m| m.to.clone()).collect::<Vec<_>>(), vec![vec!["op-a@example.jp".to_string()]]);
 }
+
+/// Templates from the settings word the inbox message and the mail alike, with the flow's
+/// label, the reason and the signature the settings give.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn templates_from_the_settings_word_the_inbox_and_the_mail() {
+    let (port, taken, _) = sink(0).await;
+    let service = Service::start_with(|config| {
+        config.mail = Some(Mail { server: "127.0.0.1".into(), port, sender: "junro@example.jp".into() });
+        let ja = [
+            ("sent_back".to_string(), "【差戻し】{order}（{flow}）: {detail} {{要対応}}".to_string()),
+            ("mail_footer".to_string(), "業務センター（送信専用）".to_string()),
+        ];
+        config.messages.templates.insert("ja".into(), ja.into_iter().collect());
+        assert_eq!(config.messages.check(), Ok(()));
+    })
+    .await;
+    let op_a = service.user("op-a", &["operator"], Some("vendor-a"), &["email"]).await;
+    let back = service.user("back-1", &["reviewer"], None, &[]).await;
+    service.sent_back_order(&op_a, &back, "ORD-ML-3", "住所を確認してください").await;
+    let mut mails = Vec::new();
+    for _ in 0..300 {
+        mails = taken.lock().expect("lock").clone();
+        if !mails.is_empty() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    assert_eq!(mails.len(), 1, "{mails:?}");
+    let expected = "【差戻し】ORD-ML-3（サービス試験用オーダー）: 住所を確認してください {要対応}";
+    let subject = header(&mails[0].data, "Subject");
+    assert_eq!(subject, format!("[Junro] {expected}"));
+    let words = text(&mails[0].data);
+    assert!(words.starts_with(expected) && words.contains("業務センター（送信専用）"), "{words}");
+    assert!(words.contains("確認・対応はこちら: http://"), "the built-in link line stays: {words}");
+    let (_, inbox) = service.call("GET", "/api/v1/inbox", Some(&op_a), None).await;
+    assert_eq!(inbox["messages"][0]["message"], expected, "{inbox}");
+}
