@@ -76,6 +76,18 @@ async fn sink(refusals: usize) -> (u16, Arc<Mutex<Vec<Taken>>>, Arc<Mutex<usize>
 }
 
 /// A header's value, its RFC 2047 encoded words decoded.
+/// The mails the sink took, once it took any (waits up to 6 s).
+async fn first_mails(taken: &Mutex<Vec<Taken>>) -> Vec<Taken> {
+    for _ in 0..300 {
+        let mails = taken.lock().expect("lock").clone();
+        if !mails.is_empty() {
+            return mails;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    Vec::new()
+}
+
 fn header(data: &str, name: &str) -> String {
     let mut value = String::new();
     let mut lines =
@@ -148,14 +160,7 @@ async fn a_send_back_is_mailed_to_the_operator_with_an_address_and_retried() {
     let back = service.user("back-1", &["reviewer"], None, &["email"]).await;
     let id = service.sent_back_order(&op_a, &back, "ORD-ML-1", "住所を確認してください").await;
 
-    let mut mails = Vec::new();
-    for _ in 0..300 {
-        mails = taken.lock().expect("lock").clone();
-        if !mails.is_empty() {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-    }
+    let mails = first_mails(&taken).await;
     assert_eq!(mails.len(), 1, "{mails:?}");
     assert_eq!(*tries.lock().expect("lock"), 2, "refused once, then taken");
     let mail = &mails[0];
@@ -222,14 +227,7 @@ async fn mail_waits_for_the_end_of_quiet_hours_and_unwanted_kinds_are_not_mailed
     assert!(taken.lock().expect("lock").is_empty(), "quiet until 09:00; op-a3 wants no send-back mails");
 
     clock.advance(3600);
-    let mut mails = Vec::new();
-    for _ in 0..300 {
-        mails = taken.lock().expect("lock").clone();
-        if !mails.is_empty() {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-    }
+    let mails = first_mails(&taken).await;
     assert_eq!(mails.iter().map(|m| m.to.clone()).collect::<Vec<_>>(), vec![vec!["op-a@example.jp".to_string()]]);
 }
 
@@ -251,14 +249,7 @@ async fn templates_from_the_settings_word_the_inbox_and_the_mail() {
     let op_a = service.user("op-a", &["operator"], Some("vendor-a"), &["email"]).await;
     let back = service.user("back-1", &["reviewer"], None, &[]).await;
     service.sent_back_order(&op_a, &back, "ORD-ML-3", "住所を確認してください").await;
-    let mut mails = Vec::new();
-    for _ in 0..300 {
-        mails = taken.lock().expect("lock").clone();
-        if !mails.is_empty() {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-    }
+    let mails = first_mails(&taken).await;
     assert_eq!(mails.len(), 1, "{mails:?}");
     let expected = "【差戻し】ORD-ML-3（サービス試験用オーダー）: 住所を確認してください {要対応}";
     let subject = header(&mails[0].data, "Subject");
