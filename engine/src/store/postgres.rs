@@ -41,6 +41,9 @@ impl PostgresStore {
         None
     }
 
+    /// No checkpoints: PostgreSQL's server does them.
+    pub(super) async fn stop_checkpoints(&self) {}
+
     /// No group commit, so no thread to write groups on.
     pub(super) fn writer_runtime(&self) -> Option<&tokio::runtime::Handle> {
         None

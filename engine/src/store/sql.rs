@@ -708,6 +708,7 @@ macro_rules! sql_store {
 
             fn close(&self) -> BoxFuture<'_, ()> {
                 Box::pin(async move {
+                    self.stop_checkpoints().await;
                     self.pool.close().await;
                     self.writes.close().await;
                 })

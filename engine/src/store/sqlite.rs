@@ -29,6 +29,8 @@ pub struct SqliteStore {
     pub(super) writer_thread: std::sync::Arc<WriterThread>,
     /// Whether commits write notices (`notices.rs`).
     pub(super) notices: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    /// Copies the log into the database file beside the writer (`checkpoints`).
+    pub(super) checkpointer: std::sync::Arc<Checkpointer>,
 }
 
 /// A thread of its own, with a runtime of its own, on which group commits are written (`sql.rs`,
@@ -83,11 +85,18 @@ const CHECKPOINT_EVERY: std::time::Duration = std::time::Duration::from_millis(1
 /// the log grew past a gigabyte in seconds under load). A passive checkpoint neither waits for
 /// nor blocks the writer and the readers. Runs on the writer thread's runtime, which ends with
 /// the store.
-async fn checkpoints(options: sqlx::sqlite::SqliteConnectOptions) {
+///
+/// Ends, closing its connection, when `stop` is sent or dropped: [`SqliteStore::stop_checkpoints`]
+/// does so before the store's pools close, so that the writer's connection is the file's last
+/// and, closing, copies the whole log into the database file and removes it.
+async fn checkpoints(options: sqlx::sqlite::SqliteConnectOptions, mut stop: tokio::sync::oneshot::Receiver<()>) {
     use sqlx::Connection as _;
-    let mut connection = None;
+    let mut connection: Option<sqlx::SqliteConnection> = None;
     loop {
-        tokio::time::sleep(CHECKPOINT_EVERY).await;
+        tokio::select! {
+            _ = tokio::time::sleep(CHECKPOINT_EVERY) => {}
+            _ = &mut stop => break,
+        }
         if connection.is_none() {
             connection = sqlx::SqliteConnection::connect_with(&options).await.ok();
         }
@@ -98,6 +107,15 @@ async fn checkpoints(options: sqlx::sqlite::SqliteConnectOptions) {
             connection = None;
         }
     }
+    if let Some(c) = connection {
+        let _ = c.close().await;
+    }
+}
+
+/// The checkpointing task, stopped before the store closes.
+#[derive(Debug, Default)]
+pub(super) struct Checkpointer {
+    running: std::sync::Mutex<Option<(tokio::sync::oneshot::Sender<()>, tokio::task::JoinHandle<()>)>>,
 }
 
 impl SqliteStore {
@@ -141,8 +159,11 @@ impl SqliteStore {
             SqlitePoolOptions::new().max_connections(1).connect_with(writer).await?
         };
         let writer_thread = WriterThread::start()?;
+        let checkpointer = Checkpointer::default();
         if !memory {
-            writer_thread.runtime.spawn(checkpoints(options));
+            let (stop, stopped) = tokio::sync::oneshot::channel();
+            let task = writer_thread.runtime.spawn(checkpoints(options, stopped));
+            *checkpointer.running.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = Some((stop, task));
         }
         Ok(SqliteStore {
             pool,
@@ -151,7 +172,17 @@ impl SqliteStore {
             queue: std::sync::Arc::default(),
             writer_thread: std::sync::Arc::new(writer_thread),
             notices: std::sync::Arc::default(),
+            checkpointer: std::sync::Arc::new(checkpointer),
         })
+    }
+
+    /// Stops the checkpointing task and waits until its connection is closed.
+    pub(super) async fn stop_checkpoints(&self) {
+        let running = self.checkpointer.running.lock().unwrap_or_else(std::sync::PoisonError::into_inner).take();
+        if let Some((stop, task)) = running {
+            let _ = stop.send(());
+            let _ = task.await;
+        }
     }
 
     pub(super) async fn writer(&self) -> Option<tokio::sync::MutexGuard<'_, ()>> {
