@@ -144,7 +144,9 @@ async fn bench(options: HttpBench) -> anyhow::Result<ExitCode> {
     engine.deploy_files(&[("bench_http.flow".to_string(), FLOW.as_bytes().to_vec())], None).await?;
     let open_loop: u64 = options.rates.iter().map(|r| u64::from(*r) * options.seconds).sum();
     // One more task per operator for the warm-up.
-    let orders = options.operators.max(1) as u64 + open_loop + (options.saturation_clients as u64 > 0) as u64 * 6_000 * options.saturation_seconds;
+    let orders = options.operators.max(1) as u64
+        + open_loop
+        + (options.saturation_clients as u64 > 0) as u64 * 6_000 * options.saturation_seconds;
     let started = Instant::now();
     for chunk in 0..orders.div_ceil(1000) {
         let n = (orders - chunk * 1000).min(1000);

@@ -54,6 +54,7 @@ const SQLITE: &[(i64, &str, &str)] = &[
         "notification preferences",
         include_str!("../../../migrations/sqlite/service/0005_notification_preferences.sql"),
     ),
+    (6, "notification history", include_str!("../../../migrations/sqlite/service/0006_notification_history.sql")),
 ];
 const POSTGRES: &[(i64, &str, &str)] = &[
     (1, "identities", include_str!("../../../migrations/postgres/service/0001_identities.sql")),
@@ -65,6 +66,7 @@ const POSTGRES: &[(i64, &str, &str)] = &[
         "notification preferences",
         include_str!("../../../migrations/postgres/service/0005_notification_preferences.sql"),
     ),
+    (6, "notification history", include_str!("../../../migrations/postgres/service/0006_notification_history.sql")),
 ];
 
 fn migrator(files: &'static [(i64, &'static str, &'static str)]) -> Migrator {

@@ -41,6 +41,7 @@ pub mod ops;
 pub mod preferences;
 pub mod problem;
 mod scope;
+pub mod sent;
 pub mod state;
 mod web;
 pub mod webhooks;

@@ -212,6 +212,22 @@ impl Service {
         self.state.db.create_token(id, None, now).await.expect("token").1
     }
 
+    /// A page's HTML as `user` (made with the `password` flag) sees it, signed in.
+    pub(crate) async fn page_as(&self, user: &str, path: &str) -> String {
+        let session = self
+            .request("POST", "/api/v1/session", None)
+            .json(&serde_json::json!({"user": user, "password": format!("{user}-password")}))
+            .send()
+            .await
+            .expect("signs in");
+        assert_eq!(session.status().as_u16(), 200, "{user} signs in");
+        let cookie = session.headers().get("set-cookie").and_then(|v| v.to_str().ok()).expect("a cookie");
+        let cookie = cookie.split(';').next().unwrap_or_default().to_string();
+        let page = self.request("GET", path, None).header("cookie", cookie).send().await.expect("the page");
+        assert_eq!(page.status().as_u16(), 200, "{path}");
+        page.text().await.expect("html")
+    }
+
     /// A request with an optional bearer token.
     pub(crate) fn request(&self, method: &str, path: &str, token: Option<&str>) -> reqwest::RequestBuilder {
         let method = reqwest::Method::from_bytes(method.as_bytes()).expect("method");

@@ -186,7 +186,7 @@ async fn mail_waits_for_the_end_of_quiet_hours_and_unwanted_kinds_are_not_mailed
     .await;
     let op_a = service.user("op-a", &["operator"], Some("vendor-a"), &["email"]).await;
     let op_a3 = service.user("op-a3", &["operator"], Some("vendor-a"), &["email"]).await;
-    let back = service.user("back-1", &["reviewer"], None, &[]).await;
+    let back = service.user("back-1", &["reviewer"], None, &["password"]).await;
     let (status, problem) = service
         .call(
             "PUT",
@@ -208,7 +208,7 @@ async fn mail_waits_for_the_end_of_quiet_hours_and_unwanted_kinds_are_not_mailed
     let (_, mine) = service.call("GET", "/api/v1/me/notifications", Some(&op_a3), None).await;
     assert_eq!(mine, json!({"mail_kinds": ["incident"], "quiet_from": null, "quiet_to": null}));
 
-    service.sent_back_order(&op_a, &back, "ORD-QH-1", "住所を確認してください").await;
+    let id = service.sent_back_order(&op_a, &back, "ORD-QH-1", "住所を確認してください").await;
 
     // Both are told in their inboxes at once; nobody is mailed during op-a's quiet hours.
     for token in [&op_a, &op_a3] {
@@ -226,9 +226,50 @@ async fn mail_waits_for_the_end_of_quiet_hours_and_unwanted_kinds_are_not_mailed
     tokio::time::sleep(std::time::Duration::from_millis(300)).await;
     assert!(taken.lock().expect("lock").is_empty(), "quiet until 09:00; op-a3 wants no send-back mails");
 
+    // The history says whom the send-back reached: both inboxes, no mail yet.
+    assert_eq!(
+        sent_back_reached(&service, &back, &id).await,
+        vec![("op-a3さん".to_string(), "inbox".to_string()), ("op-aさん".to_string(), "inbox".to_string())]
+    );
+
     clock.advance(3600);
     let mails = first_mails(&taken).await;
     assert_eq!(mails.iter().map(|m| m.to.clone()).collect::<Vec<_>>(), vec![vec!["op-a@example.jp".to_string()]]);
+    // The mail joins the history once the server has taken it (recorded just after).
+    let mut reached = Vec::new();
+    for _ in 0..100 {
+        reached = sent_back_reached(&service, &back, &id).await;
+        if reached.len() == 3 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    assert_eq!(
+        reached,
+        vec![
+            ("op-a3さん".to_string(), "inbox".to_string()),
+            ("op-aさん".to_string(), "inbox".to_string()),
+            ("op-aさん".to_string(), "mail".to_string())
+        ]
+    );
+    let html = service.page_as("back-1", &format!("/orders/{id}")).await;
+    assert!(html.contains("送信: op-a3さん（アプリ内）、op-aさん（アプリ内・メール）"), "{html}");
+}
+
+/// Whom the order's send-back notice reached, as its history in the API says: (name, channel).
+async fn sent_back_reached(service: &Service, token: &str, id: &str) -> Vec<(String, String)> {
+    let (status, order) = service.call("GET", &format!("/api/v1/orders/{id}"), Some(token), None).await;
+    assert_eq!(status, 200, "{order}");
+    let history = order["history"].as_array().expect("history");
+    let line = history.iter().find(|h| h["event"]["event"] == "sent_back").expect("the send-back in the history");
+    line["sent"]
+        .as_array()
+        .map(|sent| {
+            sent.iter()
+                .map(|s| (s["to"].as_str().unwrap_or("").to_string(), s["channel"].as_str().unwrap_or("").to_string()))
+                .collect()
+        })
+        .unwrap_or_default()
 }
 
 /// Templates from the settings word the inbox message and the mail alike, with the flow's

@@ -108,4 +108,23 @@ async fn a_send_back_is_posted_signed_and_retried_until_received() {
     assert_eq!(standing[0]["target"], "dead", "failing ones first");
     let (status, _) = service.call("GET", "/api/v1/deliveries", Some(&op_a), None).await;
     assert_eq!(status, 403);
+
+    // The order's history names the webhook that took the notice (not the dead one) to the
+    // company's staff; the vendor's operator sees only the people it reached.
+    let reached = |order: Value| -> Vec<(String, String)> {
+        let history = order["history"].as_array().cloned().unwrap_or_default();
+        let line = history.into_iter().find(|h| h["event"]["event"] == "sent_back").expect("the send-back");
+        line["sent"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|s| (s["to"].as_str().unwrap_or("").to_string(), s["channel"].as_str().unwrap_or("").to_string()))
+            .collect()
+    };
+    let path = format!("/api/v1/orders/{id}");
+    let (_, order) = service.call("GET", &path, Some(&admin), None).await;
+    let inbox = ("op-aさん".to_string(), "inbox".to_string());
+    assert_eq!(reached(order), vec![inbox.clone(), ("chat".to_string(), "webhook".to_string())]);
+    let (_, order) = service.call("GET", &path, Some(&op_a), None).await;
+    assert_eq!(reached(order), vec![inbox]);
 }

@@ -363,6 +363,10 @@ pub struct HistoryLine {
     /// The event as recorded.
     #[schema(value_type = Object)]
     pub event: Value,
+    /// Whom the notice this event caused reached, once delivered (reminders, escalations,
+    /// transfers, send-backs, incidents); vendor staff see the people only, not webhooks.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub sent: Vec<crate::serve::sent::Sent>,
 }
 
 /// An order with its data, where it stands, and its history.
@@ -385,6 +389,22 @@ pub struct OrderDetail {
     pub subflows: Vec<OrderSummary>,
     /// Its history.
     pub history: Vec<HistoryLine>,
+}
+
+/// Whom `order`'s notices reached, by event seq, as `identity` may see it: vendor staff see the
+/// people only (a webhook may be one of the company's own systems).
+pub(crate) async fn sent_for(
+    state: &AppState,
+    identity: &Identity,
+    order: &str,
+) -> ApiResult<std::collections::BTreeMap<u64, Vec<crate::serve::sent::Sent>>> {
+    let mut sent = state.db.sent_for_order(order).await.map_err(Problem::internal)?;
+    if identity.user.vendor.is_some() && !identity.user.admin {
+        for items in sent.values_mut() {
+            items.retain(|s| s.user.is_some());
+        }
+    }
+    Ok(sent)
 }
 
 /// The subflow orders `order` started that the caller may see: the company's staff all of
@@ -452,6 +472,7 @@ pub async fn show(
         })
         .collect();
     timers.sort_by_key(|t| t.at);
+    let mut sent = sent_for(&state, &identity, &view.state.id).await?;
     let history = view
         .history
         .iter()
@@ -460,6 +481,7 @@ pub async fn show(
             at: h.at,
             text: junro_engine::explain::describe(&h.event, flow.as_deref()),
             event: serde_json::to_value(&h.event).unwrap_or(Value::Null),
+            sent: sent.remove(&h.seq).unwrap_or_default(),
         })
         .collect();
     let subflows = subflows_of(&state, &identity, &view.state.id).await?;

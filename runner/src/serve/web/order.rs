@@ -36,7 +36,8 @@ struct OrderPage {
     timers: Vec<(String, String)>,
     /// Subflow orders: id, business key or id, flow, status.
     subflows: Vec<(String, String, String, String)>,
-    history: Vec<(String, String)>,
+    /// When, what, and whom its notice reached (empty: none, or not yet).
+    history: Vec<(String, String, String)>,
 }
 
 /// A value as people read it: money in yen with separators, yes/no, lists joined.
@@ -215,6 +216,7 @@ pub(crate) async fn page(State(state): State<AppState>, signed: Signed, Path(ord
         })
         .collect();
     let zone = state.engine.zone();
+    let mut sent = crate::serve::api::orders::sent_for(&state, &signed.identity, &order.id).await.in_lang(lang)?;
     let history = view
         .history
         .iter()
@@ -223,7 +225,11 @@ pub(crate) async fn page(State(state): State<AppState>, signed: Signed, Path(ord
                 super::Lang::Ja => junro_engine::explain::describe_ja(&h.event, flow.as_deref(), &zone),
                 super::Lang::En => junro_engine::explain::describe(&h.event, flow.as_deref()),
             };
-            (local_time(&state, h.at), text)
+            let sent = sent
+                .remove(&h.seq)
+                .map(|s| crate::serve::sent::in_words(&s, lang == super::Lang::Ja))
+                .unwrap_or_default();
+            (local_time(&state, h.at), text, sent)
         })
         .collect();
     let pull_back = order
