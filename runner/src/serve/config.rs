@@ -24,6 +24,13 @@ pub enum ConfigError {
         /// Where and why.
         message: String,
     },
+    /// The mail server's settings cannot work (a CA file unreadable, a password without a
+    /// user).
+    #[error("mail: {reason}")]
+    Mail {
+        /// Why.
+        reason: String,
+    },
     /// An environment variable holds a value of the wrong kind.
     #[error("environment variable {name}={value}: {reason}")]
     Env {
@@ -89,18 +96,70 @@ pub struct ServeConfig {
     pub messages: super::messages::Messages,
 }
 
-/// The SMTP server that sends notification mails. Plain SMTP: run it on the same host or a
-/// trusted network (a local relay that forwards with TLS).
+/// The SMTP server that sends notification mails: plain SMTP to a relay on the same host or a
+/// trusted network, or over TLS (`tls: starttls` on the submission port, `tls: tls` for
+/// implicit TLS), with a user and password when the server asks for them.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Mail {
-    /// Its host name or address.
+    /// Its host name or address (also the name its certificate must carry under TLS).
     pub server: String,
     /// Its port.
     #[serde(default = "smtp_port")]
     pub port: u16,
     /// The sender, `name@domain` or `Name <name@domain>`.
     pub sender: String,
+    /// Plain, STARTTLS or implicit TLS (`JUNRO_SMTP_TLS`).
+    #[serde(default)]
+    pub tls: MailTls,
+    /// A PEM file with the certificate of a private CA to trust besides the web's roots
+    /// (`JUNRO_SMTP_CA_FILE`).
+    #[serde(default)]
+    pub ca_file: Option<PathBuf>,
+    /// The user to sign in as (`JUNRO_SMTP_USER`); none: no sign-in.
+    #[serde(default)]
+    pub user: Option<String>,
+    /// Its password (`JUNRO_SMTP_PASSWORD`, better than the file).
+    #[serde(default)]
+    pub password: Option<Secret>,
+}
+
+impl Default for Mail {
+    fn default() -> Mail {
+        Mail {
+            server: "127.0.0.1".into(),
+            port: smtp_port(),
+            sender: String::new(),
+            tls: MailTls::None,
+            ca_file: None,
+            user: None,
+            password: None,
+        }
+    }
+}
+
+/// How the mail server's connection is secured.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum MailTls {
+    /// Plain SMTP (a local relay).
+    #[default]
+    None,
+    /// Plain, then `STARTTLS`, required (port 587).
+    Starttls,
+    /// TLS from the first byte (port 465).
+    Tls,
+}
+
+/// A setting that is never printed (`Debug` shows `***`).
+#[derive(Clone, PartialEq, Eq, Deserialize)]
+#[serde(transparent)]
+pub struct Secret(pub String);
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("***")
+    }
 }
 
 fn smtp_port() -> u16 {
@@ -182,6 +241,10 @@ impl ServeConfig {
             None => ServeConfig::default(),
         };
         config.apply_env(|name| std::env::var(name).ok())?;
+        if let Some(mail) = &config.mail {
+            // A CA file that cannot be read, or TLS that cannot be set up, stops the start.
+            super::mail::transport(mail).map_err(|reason| ConfigError::Mail { reason })?;
+        }
         Ok(config)
     }
 
@@ -265,7 +328,32 @@ impl ServeConfig {
                 value: String::new(),
                 reason: "mail needs a sender address",
             })?;
-            self.mail = Some(Mail { server: host, port, sender });
+            self.mail = Some(Mail { server: host, port, sender, ..self.mail.take().unwrap_or_default() });
+        }
+        if let Some(mail) = self.mail.as_mut() {
+            if let Some(v) = var("JUNRO_SMTP_TLS").filter(|v| !v.is_empty()) {
+                mail.tls = match v.to_ascii_lowercase().as_str() {
+                    "none" | "off" => MailTls::None,
+                    "starttls" => MailTls::Starttls,
+                    "tls" => MailTls::Tls,
+                    _ => {
+                        return Err(ConfigError::Env {
+                            name: "JUNRO_SMTP_TLS",
+                            value: v,
+                            reason: "expected none, starttls or tls",
+                        });
+                    }
+                };
+            }
+            if let Some(v) = var("JUNRO_SMTP_CA_FILE") {
+                mail.ca_file = (!v.is_empty()).then(|| PathBuf::from(v));
+            }
+            if let Some(v) = var("JUNRO_SMTP_USER") {
+                mail.user = (!v.is_empty()).then_some(v);
+            }
+            if let Some(v) = var("JUNRO_SMTP_PASSWORD") {
+                mail.password = (!v.is_empty()).then_some(Secret(v));
+            }
         }
         if let Some(v) = var("JUNRO_PUBLIC_URL") {
             self.public_url = (!v.is_empty()).then_some(v);
@@ -335,6 +423,22 @@ mod tests {
         let _ = std::fs::remove_file(&path);
         assert!(error.contains("messages.templates.ja.reminder: `{customer}` is not something"), "{error}");
         assert!(error.starts_with(&path.display().to_string()), "{error}");
+    }
+
+    #[test]
+    fn mail_over_tls_is_set_from_the_file_or_the_environment_and_a_missing_ca_file_is_named() {
+        let text = "mail:\n  server: smtp.example.jp\n  port: 587\n  sender: junro@example.jp\n  tls: starttls\n  user: junro\n";
+        let mut config = ServeConfig::from_yaml(text).expect("valid settings");
+        let env = [("JUNRO_SMTP_PASSWORD", "秘密"), ("JUNRO_SMTP_CA_FILE", "/no/such/ca.pem")];
+        config.apply_env(|name| env.iter().find(|(n, _)| *n == name).map(|(_, v)| (*v).to_string())).expect("valid");
+        let mail = config.mail.clone().expect("mail");
+        assert_eq!((mail.tls, mail.port, mail.user.as_deref()), (MailTls::Starttls, 587, Some("junro")));
+        assert_eq!(mail.password, Some(Secret("秘密".into())));
+        assert!(!format!("{config:?}").contains("秘密"), "the password is never printed");
+        let error = super::super::mail::transport(&mail).expect_err("the CA file is missing");
+        assert!(error.starts_with("ca_file /no/such/ca.pem: "), "{error}");
+        let bad = config.apply_env(|n| (n == "JUNRO_SMTP_TLS").then(|| "ssl".to_string())).expect_err("refused");
+        assert_eq!(bad.to_string(), "environment variable JUNRO_SMTP_TLS=ssl: expected none, starttls or tls");
     }
 
     #[test]

@@ -290,7 +290,11 @@ pub(crate) async fn run(state: AppState, mut stop: watch::Receiver<bool>) {
         }
     }
     if let Some(mail) = &state.config.mail {
-        senders.push(Sender::Mail(super::mail::transport(mail)));
+        // Checked when the settings loaded; settings built in code are checked here.
+        match super::mail::transport(mail) {
+            Ok(transport) => senders.push(Sender::Mail(transport)),
+            Err(reason) => tracing::error!(%reason, "mail: not sending mails"),
+        }
     }
     if senders.is_empty() {
         return;

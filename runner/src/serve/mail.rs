@@ -3,11 +3,13 @@
 //! claimed, sent and retried as every delivery is (`deliveries.rs`); the row's body holds the
 //! address, subject and text, so a mail tried again is the same mail.
 
-use super::config::Mail;
+use super::config::{Mail, MailTls};
 use super::deliveries::{Claimed, TIMEOUT};
 use super::messages::Messages;
 use super::state::AppState;
 use lettre::message::header::ContentType;
+use lettre::transport::smtp::authentication::Credentials;
+use lettre::transport::smtp::client::{Certificate, Tls, TlsParameters};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use serde::{Deserialize, Serialize};
 
@@ -25,9 +27,34 @@ pub(crate) struct MailBody {
     pub(crate) text: String,
 }
 
-/// The client for `mail`'s server (plain SMTP; see [`Mail`]).
-pub(crate) fn transport(mail: &Mail) -> Transport {
-    AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(&mail.server).port(mail.port).timeout(Some(TIMEOUT)).build()
+/// The client for `mail`'s server: plain, STARTTLS or implicit TLS, trusting the web's roots
+/// and the settings' CA file, signing in when a user is set. The error says which setting is
+/// wrong (checked when the settings load).
+pub(crate) fn transport(mail: &Mail) -> Result<Transport, String> {
+    let mut builder = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(&mail.server);
+    if mail.tls != MailTls::None {
+        let mut parameters = TlsParameters::builder(mail.server.clone());
+        if let Some(path) = &mail.ca_file {
+            let pem = std::fs::read(path).map_err(|e| format!("ca_file {}: {e}", path.display()))?;
+            let certificate = Certificate::from_pem(&pem)
+                .map_err(|e| format!("ca_file {}: not a PEM certificate ({e})", path.display()))?;
+            parameters = parameters.add_root_certificate(certificate);
+        }
+        let parameters = parameters.build_rustls().map_err(|e| format!("TLS to {}: {e}", mail.server))?;
+        builder = builder.tls(match mail.tls {
+            MailTls::Tls => Tls::Wrapper(parameters),
+            _ => Tls::Required(parameters),
+        });
+    }
+    match (&mail.user, &mail.password) {
+        (Some(user), password) => {
+            let password = password.as_ref().map(|p| p.0.clone()).unwrap_or_default();
+            builder = builder.credentials(Credentials::new(user.clone(), password));
+        }
+        (None, Some(_)) => return Err("a password is set but no user to sign in as".into()),
+        (None, None) => {}
+    }
+    Ok(builder.port(mail.port).timeout(Some(TIMEOUT)).build())
 }
 
 /// The mail of a notice for one person: the message as its subject, then a link to act on it
