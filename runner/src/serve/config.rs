@@ -81,6 +81,10 @@ pub struct ServeConfig {
     /// How long after a failed delivery it is tried again, in milliseconds, doubling with each
     /// failure up to an hour (`JUNRO_NOTIFY_RETRY_MS`).
     pub notify_retry_ms: u64,
+    /// How long one try of a delivery may take (a POST, an SMTP conversation), in milliseconds
+    /// (`JUNRO_NOTIFY_TIMEOUT_MS`). A process that stops mid-try leaves the delivery to the
+    /// others (or to itself, restarted) three times this later.
+    pub notify_timeout_ms: u64,
     /// Mail notifications to people with an e-mail address, through this SMTP server
     /// (`JUNRO_SMTP=host:port` and `JUNRO_MAIL_FROM`); none: the inbox and webhooks only.
     pub mail: Option<Mail>,
@@ -217,6 +221,7 @@ impl Default for ServeConfig {
             trust_forwarded: false,
             webhooks: Vec::new(),
             notify_retry_ms: 10_000,
+            notify_timeout_ms: 10_000,
             mail: None,
             public_url: None,
             digest_at: Some("08:30".into()),
@@ -243,7 +248,8 @@ impl ServeConfig {
         config.apply_env(|name| std::env::var(name).ok())?;
         if let Some(mail) = &config.mail {
             // A CA file that cannot be read, or TLS that cannot be set up, stops the start.
-            super::mail::transport(mail).map_err(|reason| ConfigError::Mail { reason })?;
+            let timeout = super::deliveries::try_timeout(&config);
+            super::mail::transport(mail, timeout).map_err(|reason| ConfigError::Mail { reason })?;
         }
         Ok(config)
     }
@@ -367,6 +373,9 @@ impl ServeConfig {
         if let Some(v) = var("JUNRO_NOTIFY_RETRY_MS") {
             self.notify_retry_ms = number("JUNRO_NOTIFY_RETRY_MS", v)?;
         }
+        if let Some(v) = var("JUNRO_NOTIFY_TIMEOUT_MS") {
+            self.notify_timeout_ms = number("JUNRO_NOTIFY_TIMEOUT_MS", v)?;
+        }
         if let Some(v) = var("JUNRO_BODY_LIMIT") {
             self.limits.body_bytes = usize::try_from(number("JUNRO_BODY_LIMIT", v)?).unwrap_or(usize::MAX);
         }
@@ -435,7 +444,8 @@ mod tests {
         assert_eq!((mail.tls, mail.port, mail.user.as_deref()), (MailTls::Starttls, 587, Some("junro")));
         assert_eq!(mail.password, Some(Secret("秘密".into())));
         assert!(!format!("{config:?}").contains("秘密"), "the password is never printed");
-        let error = super::super::mail::transport(&mail).expect_err("the CA file is missing");
+        let error = super::super::mail::transport(&mail, std::time::Duration::from_secs(1))
+            .expect_err("the CA file is missing");
         assert!(error.starts_with("ca_file /no/such/ca.pem: "), "{error}");
         let bad = config.apply_env(|n| (n == "JUNRO_SMTP_TLS").then(|| "ssl".to_string())).expect_err("refused");
         assert_eq!(bad.to_string(), "environment variable JUNRO_SMTP_TLS=ssl: expected none, starttls or tls");

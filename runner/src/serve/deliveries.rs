@@ -12,10 +12,16 @@ use sqlx::Row;
 use std::time::Duration;
 use tokio::sync::watch;
 
-/// How long one try may take (a POST, an SMTP conversation).
-pub(crate) const TIMEOUT: Duration = Duration::from_secs(10);
-/// How long a claimed delivery is this process's: longer than a try may take.
-const LEASE_MS: i64 = 60_000;
+/// How long one try may take (a POST, an SMTP conversation): the settings' `notify_timeout_ms`.
+pub(crate) fn try_timeout(config: &super::config::ServeConfig) -> Duration {
+    Duration::from_millis(config.notify_timeout_ms.max(100))
+}
+
+/// How long a claimed delivery is this process's: three tries' time. A process killed mid-try
+/// leaves it to the next claim then (at least once; receivers drop repeats by key).
+fn lease_ms(config: &super::config::ServeConfig) -> i64 {
+    i64::try_from(try_timeout(config).as_millis().saturating_mul(3)).unwrap_or(i64::MAX)
+}
 /// Deliveries of one channel sent at once.
 const ROUND: i64 = 50;
 /// The longest wait between two tries.
@@ -217,10 +223,15 @@ impl Pool {
     }
 
     /// Claims due deliveries for a lease.
-    async fn claim_deliveries(&self, channel: Channel, now: jiff::Timestamp) -> Result<Vec<Claimed>, DbError> {
+    async fn claim_deliveries(
+        &self,
+        channel: Channel,
+        now: jiff::Timestamp,
+        lease_ms: i64,
+    ) -> Result<Vec<Claimed>, DbError> {
         let sql = channel.claim_sql(matches!(self, Pool::Postgres(_)));
         on_pool!(self, p => {
-            let rows = sqlx::query(sql).bind(micros(now) + LEASE_MS * 1000).bind(micros(now)).bind(ROUND).fetch_all(p).await?;
+            let rows = sqlx::query(sql).bind(micros(now).saturating_add(lease_ms.saturating_mul(1000))).bind(micros(now)).bind(ROUND).fetch_all(p).await?;
             rows.iter()
                 .map(|r| {
                     Ok(Claimed {
@@ -284,14 +295,14 @@ impl Sender {
 pub(crate) async fn run(state: AppState, mut stop: watch::Receiver<bool>) {
     let mut senders = Vec::new();
     if !state.config.webhooks.is_empty() {
-        match reqwest::Client::builder().timeout(TIMEOUT).build() {
+        match reqwest::Client::builder().timeout(try_timeout(&state.config)).build() {
             Ok(client) => senders.push(Sender::Webhook(client)),
             Err(error) => tracing::error!(%error, "webhooks: no HTTP client; none will be sent"),
         }
     }
     if let Some(mail) = &state.config.mail {
         // Checked when the settings loaded; settings built in code are checked here.
-        match super::mail::transport(mail) {
+        match super::mail::transport(mail, try_timeout(&state.config)) {
             Ok(transport) => senders.push(Sender::Mail(transport)),
             Err(reason) => tracing::error!(%reason, "mail: not sending mails"),
         }
@@ -319,7 +330,7 @@ pub(crate) async fn run(state: AppState, mut stop: watch::Receiver<bool>) {
 /// One round of a channel: claims due deliveries and tries them side by side.
 async fn send_due(state: &AppState, sender: &Sender) -> Result<(), DbError> {
     let channel = sender.channel();
-    let claimed = state.db.claim_deliveries(channel, state.engine.now()).await?;
+    let claimed = state.db.claim_deliveries(channel, state.engine.now(), lease_ms(&state.config)).await?;
     let tries = claimed.iter().map(|delivery| async move {
         let labels = [("channel", channel.name().to_string()), ("target", delivery.target.clone())];
         let recorded = match sender.send(state, delivery).await {

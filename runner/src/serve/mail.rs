@@ -4,7 +4,7 @@
 //! address, subject and text, so a mail tried again is the same mail.
 
 use super::config::{Mail, MailTls};
-use super::deliveries::{Claimed, TIMEOUT};
+use super::deliveries::Claimed;
 use super::messages::Messages;
 use super::state::AppState;
 use lettre::message::header::ContentType;
@@ -30,7 +30,7 @@ pub(crate) struct MailBody {
 /// The client for `mail`'s server: plain, STARTTLS or implicit TLS, trusting the web's roots
 /// and the settings' CA file, signing in when a user is set. The error says which setting is
 /// wrong (checked when the settings load).
-pub(crate) fn transport(mail: &Mail) -> Result<Transport, String> {
+pub(crate) fn transport(mail: &Mail, timeout: std::time::Duration) -> Result<Transport, String> {
     let mut builder = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(&mail.server);
     if mail.tls != MailTls::None {
         let mut parameters = TlsParameters::builder(mail.server.clone());
@@ -54,7 +54,7 @@ pub(crate) fn transport(mail: &Mail) -> Result<Transport, String> {
         (None, Some(_)) => return Err("a password is set but no user to sign in as".into()),
         (None, None) => {}
     }
-    Ok(builder.port(mail.port).timeout(Some(TIMEOUT)).build())
+    Ok(builder.port(mail.port).timeout(Some(timeout)).build())
 }
 
 /// The mail of a notice for one person: the message as its subject, then a link to act on it
@@ -72,12 +72,36 @@ pub(crate) fn compose(to: &str, message: &str, link: &str, base: &str, messages:
 pub(crate) async fn send(state: &AppState, transport: &Transport, delivery: &Claimed) -> Result<(), String> {
     let mail = state.config.mail.as_ref().ok_or("the settings name no mail server any more")?;
     let body: MailBody = serde_json::from_str(&delivery.body).map_err(|e| format!("unreadable queued mail: {e}"))?;
+    let from: lettre::message::Mailbox = mail.sender.parse().map_err(|e| format!("sender `{}`: {e}", mail.sender))?;
     let message = Message::builder()
-        .from(mail.sender.parse().map_err(|e| format!("sender `{}`: {e}", mail.sender))?)
+        .message_id(Some(message_id(&delivery.notice, &delivery.target, from.email.domain())))
+        .from(from)
         .to(body.to.parse().map_err(|e| format!("recipient `{}`: {e}", body.to))?)
         .subject(body.subject)
         .header(ContentType::TEXT_PLAIN)
         .body(body.text)
         .map_err(|e| format!("composing the mail: {e}"))?;
     transport.send(message).await.map(|_| ()).map_err(|e| format!("SMTP {}:{}: {e}", mail.server, mail.port))
+}
+
+/// The same Message-ID for every try of one notice's mail to one person: a mail sent again
+/// after a crash mid-try (the server took it, the process died before recording so) is the
+/// same message, which mail systems and readers show once.
+fn message_id(notice: &str, recipient: &str, domain: &str) -> String {
+    use sha2::Digest as _;
+    let digest = sha2::Sha256::digest(format!("{notice}\n{recipient}").as_bytes());
+    let hex: String = digest.iter().take(16).map(|b| format!("{b:02x}")).collect();
+    format!("<junro.{hex}@{domain}>")
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_notice_mailed_to_one_person_always_has_the_same_message_id() {
+        let id = super::message_id("ORD-1:7", "sato", "example.jp");
+        assert_eq!(id, super::message_id("ORD-1:7", "sato", "example.jp"));
+        assert!(id.starts_with("<junro.") && id.ends_with("@example.jp>") && id.len() == 51, "{id}");
+        assert_ne!(id, super::message_id("ORD-1:7", "suzuki", "example.jp"));
+        assert_ne!(id, super::message_id("ORD-1:8", "sato", "example.jp"));
+    }
 }

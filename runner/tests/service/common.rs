@@ -172,8 +172,6 @@ impl Service {
         Service { base, state, http: reqwest::Client::new(), stop: Some(stop), task: Some(task) }
     }
 
-    /// Adds a user and gives back a token for them; with the flag `password`, the user signs in
-    /// with the password `<id>-password` too.
     /// A house order `key` started and its intake completed by `front`, then sent back from
     /// review to intake by `back` with `reason` (the returned intake is unclaimed); its id.
     #[allow(dead_code, reason = "the service tests use it, the browser tests do not")]
@@ -195,6 +193,8 @@ impl Service {
         id
     }
 
+    /// Adds a user and gives back a token for them; with the flag `password`, the user signs in
+    /// with the password `<id>-password` too.
     pub(crate) async fn user(&self, id: &str, roles: &[&str], vendor: Option<&str>, flags: &[&str]) -> String {
         let new = NewUser {
             id: id.into(),

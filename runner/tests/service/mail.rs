@@ -11,19 +11,21 @@ use std::sync::{Arc, Mutex};
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 use tokio_rustls::rustls;
 
-/// A mail the sink took: its envelope recipients, its data, whether it came over TLS, and the
-/// user and password the client signed in with.
+/// A mail the sink took: its envelope recipients, its data, whether it came over TLS, the
+/// user and password the client signed in with, and whether the sink answered that it took
+/// it (a stalled try is kept unanswered).
 #[derive(Debug, Clone)]
-struct Taken {
-    to: Vec<String>,
-    data: String,
+pub(crate) struct Taken {
+    pub(crate) to: Vec<String>,
+    pub(crate) data: String,
     secure: bool,
     login: Option<(String, String)>,
+    pub(crate) answered: bool,
 }
 
 /// How the sink's connections are secured.
 #[derive(Clone)]
-enum Secure {
+pub(crate) enum Secure {
     Plain,
     /// Offers STARTTLS and upgrades.
     Starttls(tokio_rustls::TlsAcceptor),
@@ -32,37 +34,46 @@ enum Secure {
 }
 
 /// What the sink keeps: the mails taken, and how many DATA it was sent.
-type Kept = (Arc<Mutex<Vec<Taken>>>, Arc<Mutex<usize>>);
+type Kept = (Arc<Mutex<Vec<Taken>>>, Arc<Mutex<usize>>, Tries);
+
+/// What the sink does with the first DATA: leaves `stalls` unanswered (as a server that hangs,
+/// or a client killed before the answer came), then refuses `refusals` with 451.
+#[derive(Clone, Copy)]
+pub(crate) struct Tries {
+    pub(crate) stalls: usize,
+    pub(crate) refusals: usize,
+}
 
 /// An SMTP sink on loopback that answers the first `refusals` DATA with 451 (try later).
 async fn sink(refusals: usize) -> (u16, Arc<Mutex<Vec<Taken>>>, Arc<Mutex<usize>>) {
-    secure_sink(refusals, Secure::Plain).await
+    secure_sink(Tries { stalls: 0, refusals }, Secure::Plain).await
 }
 
-async fn secure_sink(refusals: usize, secure: Secure) -> (u16, Arc<Mutex<Vec<Taken>>>, Arc<Mutex<usize>>) {
+/// An SMTP sink on loopback, plain or over TLS: its port, the mails it took, how many DATA.
+pub(crate) async fn secure_sink(tries: Tries, secure: Secure) -> (u16, Arc<Mutex<Vec<Taken>>>, Arc<Mutex<usize>>) {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("a port");
     let port = listener.local_addr().expect("address").port();
-    let kept: Kept = Default::default();
-    let (taken, tries) = kept.clone();
+    let kept: Kept = (Arc::default(), Arc::default(), tries);
+    let (taken, tries) = (kept.0.clone(), kept.1.clone());
     tokio::spawn(async move {
         while let Ok((socket, _)) = listener.accept().await {
             let (kept, secure) = (kept.clone(), secure.clone());
             tokio::spawn(async move {
                 match secure {
                     Secure::Plain => {
-                        converse(socket, refusals, &kept, false, false).await;
+                        converse(socket, &kept, false, false).await;
                     }
                     Secure::Implicit(acceptor) => {
                         if let Ok(tls) = acceptor.accept(socket).await {
-                            converse(tls, refusals, &kept, false, true).await;
+                            converse(tls, &kept, false, true).await;
                         }
                     }
                     Secure::Starttls(acceptor) => {
-                        if let Some(plain) = converse(socket, refusals, &kept, true, false).await
+                        if let Some(plain) = converse(socket, &kept, true, false).await
                             && let Ok(tls) = acceptor.accept(plain).await
                         {
                             // The client greets again over TLS, with no banner first.
-                            talk(tls, refusals, &kept, false, true).await;
+                            talk(tls, &kept, false, true).await;
                         }
                     }
                 }
@@ -74,16 +85,16 @@ async fn secure_sink(refusals: usize, secure: Secure) -> (u16, Arc<Mutex<Vec<Tak
 
 /// One SMTP conversation from the banner on; returns the connection when the client asked for
 /// STARTTLS (offered only when `starttls`).
-async fn converse<S>(mut stream: S, refusals: usize, kept: &Kept, starttls: bool, secure: bool) -> Option<S>
+async fn converse<S>(mut stream: S, kept: &Kept, starttls: bool, secure: bool) -> Option<S>
 where
     S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin,
 {
     stream.write_all(b"220 sink ESMTP\r\n").await.ok()?;
-    talk(stream, refusals, kept, starttls, secure).await
+    talk(stream, kept, starttls, secure).await
 }
 
 /// The conversation after the banner: the mails taken go to `kept`.
-async fn talk<S>(stream: S, refusals: usize, (taken, tries): &Kept, starttls: bool, secure: bool) -> Option<S>
+async fn talk<S>(stream: S, (taken, tries, behaviour): &Kept, starttls: bool, secure: bool) -> Option<S>
 where
     S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin,
 {
@@ -136,11 +147,16 @@ where
                 *n += 1;
                 *n
             };
-            if attempt <= refusals {
+            let answered = attempt > behaviour.stalls;
+            if attempt > behaviour.stalls && attempt <= behaviour.stalls + behaviour.refusals {
                 b"451 try again later\r\n"
             } else {
-                let mail = Taken { to: std::mem::take(&mut to), data, secure, login: login.clone() };
+                let mail = Taken { to: std::mem::take(&mut to), data, secure, login: login.clone(), answered };
                 taken.lock().expect("lock").push(mail);
+                if !answered {
+                    // Hangs with the connection open, as a server that never answers.
+                    std::future::pending::<()>().await;
+                }
                 b"250 queued\r\n"
             }
         } else if upper.starts_with("QUIT") {
@@ -166,7 +182,7 @@ async fn first_mails(taken: &Mutex<Vec<Taken>>) -> Vec<Taken> {
     Vec::new()
 }
 
-fn header(data: &str, name: &str) -> String {
+pub(crate) fn header(data: &str, name: &str) -> String {
     let mut value = String::new();
     let mut lines =
         data.lines().skip_while(|l| !l.to_ascii_lowercase().starts_with(&format!("{}:", name.to_ascii_lowercase())));
@@ -417,7 +433,7 @@ async fn mail_goes_over_tls_signed_in_to_a_server_the_settings_trust() {
     for (mode, tls) in [("starttls", MailTls::Starttls), ("tls", MailTls::Tls)] {
         let (acceptor, ca) = certificate(mode);
         let secure = if tls == MailTls::Tls { Secure::Implicit(acceptor) } else { Secure::Starttls(acceptor) };
-        let (port, taken, _) = secure_sink(0, secure.clone()).await;
+        let (port, taken, _) = secure_sink(Tries { stalls: 0, refusals: 0 }, secure.clone()).await;
         let settings = Mail {
             server: "127.0.0.1".into(),
             port,
@@ -438,7 +454,7 @@ async fn mail_goes_over_tls_signed_in_to_a_server_the_settings_trust() {
         assert!(header(&mails[0].data, "Subject").contains(&format!("ORD-TLS-{mode}")), "{mode}");
 
         // Not trusted: nothing is sent, and the administrators see why.
-        let (untrusted_port, untrusted, _) = secure_sink(0, secure).await;
+        let (untrusted_port, untrusted, _) = secure_sink(Tries { stalls: 0, refusals: 0 }, secure).await;
         let service = Service::start_with(|config| {
             config.notify_retry_ms = 50;
             config.mail = Some(Mail { port: untrusted_port, ca_file: None, ..settings.clone() });

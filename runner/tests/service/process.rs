@@ -1,6 +1,7 @@
 //! `junro serve` as a process, as an administrator installs and runs it: users and tokens from
 //! the command line, the example configuration, curl, SIGTERM; SIGKILL under load and a
-//! restart that finds every acknowledged change once; two processes on one PostgreSQL database
+//! restart that finds every acknowledged change once; SIGKILL mid-delivery and each notification
+//! delivered once; two processes on one PostgreSQL database
 //! firing each timer and handing out each job once.
 
 use crate::common::{Backend, fresh_database};
@@ -292,6 +293,143 @@ async fn a_service_killed_under_load_keeps_every_acknowledged_change_once() {
         acknowledged.started.len(),
         acknowledged.completed.len()
     );
+}
+
+/// POSTs a webhook receiver got: the delivery key of each, and whether it was answered. The
+/// first is left unanswered, as a receiver that hangs.
+type Posts = std::sync::Arc<std::sync::Mutex<Vec<(String, bool)>>>;
+
+async fn hanging_receiver() -> (String, Posts) {
+    let posts: Posts = Posts::default();
+    let kept = posts.clone();
+    let app = axum::Router::new().route(
+        "/hook",
+        axum::routing::post(move |headers: axum::http::HeaderMap| {
+            let kept = kept.clone();
+            async move {
+                let key = headers.get("x-junro-delivery").and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
+                let first = {
+                    let mut all = kept.lock().expect("lock");
+                    let first = all.is_empty();
+                    all.push((key, !first));
+                    first
+                };
+                if first {
+                    std::future::pending::<()>().await;
+                }
+                axum::http::StatusCode::NO_CONTENT
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("a port");
+    let url = format!("http://{}/hook", listener.local_addr().expect("address"));
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    (url, posts)
+}
+
+/// Waits up to `seconds` for `done`.
+async fn until(seconds: u64, what: &str, done: impl Fn() -> bool) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(seconds);
+    while !done() {
+        assert!(std::time::Instant::now() < deadline, "{what} did not happen in {seconds} s");
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+}
+
+/// A `junro serve` killed while its mail server and its webhook's receiver are taking a
+/// send-back's notice (neither has answered yet), then started again: the notice reaches each
+/// once it answers, as the same mail (one Message-ID) and the same POST (one delivery key), so
+/// the person sees it once; their inbox and the order's history hold it once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_service_killed_mid_delivery_delivers_each_notification_once_after_restart() {
+    use crate::mail::{Secure, Tries, header, secure_sink};
+    let db = sqlite_db("delivery-kill");
+    run(&["users", "add", "op", "--role", "operator", "--email", "op@example.jp"], &db, None);
+    run(&["users", "add", "back", "--role", "reviewer"], &db, None);
+    let op = run(&["tokens", "create", "op"], &db, None).lines().last().expect("token").to_string();
+    let back = run(&["tokens", "create", "back"], &db, None).lines().last().expect("token").to_string();
+    let (port, mails, _) = secure_sink(Tries { stalls: 1, refusals: 0 }, Secure::Plain).await;
+    let (hook, posts) = hanging_receiver().await;
+    let flows = workspace().join("runner/tests/service/flows").display().to_string();
+    let smtp = format!("127.0.0.1:{port}");
+    let env = [
+        ("JUNRO_FLOWS", flows.as_str()),
+        ("JUNRO_SMTP", smtp.as_str()),
+        ("JUNRO_MAIL_FROM", "junro@example.jp"),
+        ("JUNRO_WEBHOOK_URL", hook.as_str()),
+        ("JUNRO_WEBHOOK_SECRET", "s"),
+        // A try may take 2 s: a delivery claimed by the killed process is free again 6 s later.
+        ("JUNRO_NOTIFY_TIMEOUT_MS", "2000"),
+        ("JUNRO_NOTIFY_RETRY_MS", "100"),
+    ];
+    let server = Server::start(&db, &env);
+    let http = reqwest::Client::new();
+    let call = |base: &str, method: reqwest::Method, path: &str, token: &str, body: Option<Value>| {
+        let request = http.request(method, format!("{base}{path}")).bearer_auth(token);
+        let request = match body {
+            Some(body) => request.json(&body),
+            None => request,
+        };
+        async move {
+            let response = request.send().await.expect("an answer");
+            let status = response.status().as_u16();
+            (status, response.json::<Value>().await.unwrap_or(Value::Null))
+        }
+    };
+    let post = reqwest::Method::POST;
+    let start = json!({"flow": "service_order", "business_key": "ORD-KD-1",
+        "data": {"customer_name": "山田太郎", "building_type": "house"}});
+    let (status, order) = call(&server.base, post.clone(), "/api/v1/orders", &op, Some(start)).await;
+    assert_eq!(status, 201, "{order}");
+    let id = order["id"].as_str().expect("an id").to_string();
+    let (_, task) = call(&server.base, post.clone(), "/api/v1/tasks/next", &op, None).await;
+    let complete = format!("/api/v1/orders/{id}/tasks/{}/complete", task["instance"]);
+    let (status, _) = call(&server.base, post.clone(), &complete, &op, Some(json!({"data": {}}))).await;
+    assert_eq!(status, 204);
+    let (_, review) = call(&server.base, post.clone(), "/api/v1/tasks/next", &back, None).await;
+    let send_back = format!("/api/v1/orders/{id}/tasks/{}/send-back", review["instance"]);
+    let reason = json!({"to": "intake", "reason": "住所を確認してください"});
+    let (status, _) = call(&server.base, post.clone(), &send_back, &back, Some(reason)).await;
+    assert_eq!(status, 204);
+
+    // Both receivers have the notice and have not answered: the process dies now.
+    until(10, "the first tries", || !mails.lock().expect("lock").is_empty() && !posts.lock().expect("lock").is_empty())
+        .await;
+    server.signal("KILL");
+    drop(server);
+
+    let server = Server::start(&db, &env);
+    until(20, "the deliveries after the restart", || {
+        mails.lock().expect("lock").iter().any(|m| m.answered) && posts.lock().expect("lock").iter().any(|p| p.1)
+    })
+    .await;
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    let mails = mails.lock().expect("lock").clone();
+    assert_eq!(
+        mails.iter().map(|m| m.answered).collect::<Vec<_>>(),
+        vec![false, true],
+        "taken once, after the restart"
+    );
+    assert_eq!(mails[0].to, vec!["op@example.jp".to_string()]);
+    let ids: Vec<String> = mails.iter().map(|m| header(&m.data, "Message-ID")).collect();
+    assert!(!ids[0].is_empty() && ids[0] == ids[1], "the same mail both times, shown once: {ids:?}");
+    let posts = posts.lock().expect("lock").clone();
+    assert_eq!(posts.len(), 2, "{posts:?}");
+    assert!(!posts[0].0.is_empty() && posts[0].0 == posts[1].0, "one delivery key, dropped as a repeat: {posts:?}");
+
+    let get = reqwest::Method::GET;
+    let (_, inbox) = call(&server.base, get.clone(), "/api/v1/inbox", &op, None).await;
+    assert_eq!(inbox["messages"].as_array().map(Vec::len), Some(1), "one message in the inbox: {inbox}");
+    let (_, detail) = call(&server.base, get, &format!("/api/v1/orders/{id}"), &back, None).await;
+    let line =
+        detail["history"].as_array().and_then(|h| h.iter().find(|h| h["event"]["event"] == "sent_back").cloned());
+    let sent: Vec<String> = line.expect("the send-back")["sent"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|s| format!("{} {}", s["to"].as_str().unwrap_or(""), s["channel"].as_str().unwrap_or("")))
+        .collect();
+    assert_eq!(sent, vec!["op inbox", "op mail", "default webhook"], "each delivery recorded once");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
