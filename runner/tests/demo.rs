@@ -1,9 +1,12 @@
 //! `junro demo` as a user runs it: a few simulated days into a fresh SQLite file, a summary that
-//! names the three vendors and closed orders, the same month again for the same seed, and a
-//! database that already holds orders refused.
+//! names the three vendors and closed orders, the same month again for the same seed, a
+//! database that already holds orders refused, and the people told by mail as the days go.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
+
+#[path = "service/smtp_sink.rs"]
+mod smtp_sink;
 
 fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
@@ -122,4 +125,54 @@ fn a_short_demo_runs_and_the_same_seed_gives_the_same_month() {
         remove_db(db);
         let _ = std::fs::remove_dir_all(report_dir(db));
     }
+}
+
+/// `junro demo --smtp`: as the simulated days go, people are told by mail (to a sink this test
+/// runs) in Japanese, each mail dated at its simulated moment: reminders before due, send-backs,
+/// and the supervisors' digest at 08:30 on working days only. Reminders come from the second
+/// week, when the weekend's web orders wait for Monday.
+#[test]
+fn the_demo_tells_people_by_mail_as_the_days_go() {
+    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build().expect("runtime");
+    let (port, taken, _) = runtime.block_on(smtp_sink::sink(0));
+    let db = temp_db("smtp");
+    let url = format!("sqlite:{}", db.display());
+    let out = Command::new(env!("CARGO_BIN_EXE_junro"))
+        .args(["demo", "--db", &url, "--days", "15", "--seed", "7", "--quiet", "--smtp", &format!("127.0.0.1:{port}")])
+        .current_dir(root())
+        .output()
+        .expect("junro runs");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{stdout}{}", String::from_utf8_lossy(&out.stderr));
+    let mails = taken.lock().expect("lock").clone();
+    let summary = stdout.lines().find(|l| l.starts_with("Notifications:")).expect("a Notifications: line");
+    assert!(summary.contains(&format!("{} of them mailed to 127.0.0.1:{port}", mails.len())), "{summary}");
+    let subjects: Vec<String> = mails.iter().map(|m| smtp_sink::header(&m.data, "Subject")).collect();
+    let of = |start: &str| mails.iter().zip(&subjects).filter(|(_, s)| s.starts_with(start)).collect::<Vec<_>>();
+
+    let reminders = of("[Junro] 催促: 注文");
+    assert!(!reminders.is_empty(), "{subjects:#?}");
+    assert!(smtp_sink::text(&reminders[0].0.data).contains("の期限が近づいています（期限 11月"), "{subjects:#?}");
+    assert!(!of("[Junro] 差戻し: 注文").is_empty(), "{subjects:#?}");
+
+    let digests = of("[Junro] 本日の要対応（");
+    let mut days: Vec<&str> = digests.iter().filter_map(|(_, s)| s.split('（').nth(1)?.split('（').next()).collect();
+    days.sort_unstable();
+    days.dedup();
+    // From the first morning with work left over, every working day (not the holiday of 3
+    // November nor a weekend) up to Monday the 16th.
+    let working =
+        ["11月10日", "11月11日", "11月12日", "11月13日", "11月16日", "11月4日", "11月5日", "11月6日", "11月9日"];
+    assert_eq!(days, working, "{subjects:#?}");
+    for (mail, subject) in &digests {
+        // 08:30 in Tokyo.
+        assert!(smtp_sink::header(&mail.data, "Date").contains(" 23:30:00 +0000"), "{subject}: {}", mail.data);
+        let text = smtp_sink::text(&mail.data);
+        assert!(text.contains("■ 期限超過・期限間近のタスク") || text.contains("■ 停滞している注文"), "{text}");
+        assert!(text.contains("確認・対応はこちら: http://127.0.0.1:8080/stalled"), "{text}");
+    }
+    let supervisors: std::collections::BTreeSet<String> = digests.iter().flat_map(|(m, _)| m.to.clone()).collect();
+    assert!(supervisors.contains("bo-manager1@demo.junro.example"), "{supervisors:?}");
+    remove_db(&db);
+    let _ = std::fs::remove_dir_all(report_dir(&db));
 }

@@ -38,31 +38,17 @@ pub(crate) struct DemoArgs {
     /// Where `--serve` listens.
     #[arg(long, default_value = "127.0.0.1:8080")]
     listen: String,
-}
-
-/// A demo person who may sign in: id, name, roles, vendor, flags.
-type DemoUser = (&'static str, &'static str, &'static [&'static str], Option<&'static str>, &'static [&'static str]);
-
-/// The demo's people who may sign in. Their ids are those the simulation worked under, so each
-/// finds the month's work of their kind.
-const DEMO_USERS: &[DemoUser] = &[
-    ("op-a01", "山田 花子 (A社)", &["operator"], Some("vendor_a"), &[]),
-    ("op-b01", "佐藤 次郎 (B社)", &["operator"], Some("vendor_b"), &[]),
-    ("op-c01", "鈴木 三郎 (C社)", &["operator"], Some("vendor_c"), &[]),
-    ("sv-a01", "高橋 美咲 (A社SV)", &["operator"], Some("vendor_a"), &["supervisor"]),
-    ("bo-reviewer1", "伊藤 健 (審査)", &["reviewer"], None, &[]),
-    ("bo-credit1", "渡辺 恵 (与信)", &["credit_officer"], None, &[]),
-    ("bo-manager1", "中村 聡 (業務部長)", &["manager", "supervisor"], None, &["manager", "supervisor"]),
-    ("admin", "管理者", &[], None, &["admin"]),
-];
-
-/// A demo user's password: printed, never for production.
-fn demo_password(id: &str) -> String {
-    format!("{id}-demo")
+    /// Tell people as the month goes (reminders, escalations, send-backs, incidents, the
+    /// supervisors' daily digest): into their inboxes, and by mail to this SMTP server
+    /// (`host:port`, plain SMTP; a local sink), at each simulated moment.
+    #[arg(long, value_name = "HOST:PORT")]
+    smtp: Option<String>,
+    /// The sender of `--smtp`'s mails.
+    #[arg(long, default_value = "Junro デモ <junro@demo.junro.example>")]
+    mail_from: String,
 }
 
 fn serve(options: &crate::demo::Options, url: &str, listen: &str) -> anyhow::Result<()> {
-    use crate::serve::auth::users::NewUser;
     use anyhow::Context as _;
     let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
     runtime.block_on(async {
@@ -78,25 +64,14 @@ fn serve(options: &crate::demo::Options, url: &str, listen: &str) -> anyhow::Res
         let now = state.engine.now();
         println!();
         println!("Demo users (password = id + \"-demo\"; for trying out only):");
-        for (id, name, roles, vendor, flags) in DEMO_USERS {
-            let new = NewUser {
-                id: (*id).to_string(),
-                display_name: Some((*name).to_string()),
-                roles: roles.iter().map(|r| (*r).to_string()).collect(),
-                vendor: vendor.map(str::to_string),
-                supervisor: flags.contains(&"supervisor"),
-                manager: flags.contains(&"manager"),
-                admin: flags.contains(&"admin"),
-                password: Some(demo_password(id)),
-                // Mail goes nowhere unless the settings name a mail server (a local sink, say).
-                email: Some(format!("{id}@demo.junro.example")),
-            };
-            if state.db.user(id).await?.is_none() {
-                state.db.add_user(&new, now).await.with_context(|| format!("adding demo user {id}"))?;
-            }
-            let scope = vendor.unwrap_or("in-house");
-            let what = if flags.contains(&"admin") { "administrator".to_string() } else { roles.join(", ") };
-            println!("  {id:<13} {:<18} {name} — {what}, {scope}", demo_password(id));
+        // Everyone simulated is a user (made by the month when it told people, else here);
+        // mail goes nowhere unless the settings name a mail server (a local sink, say).
+        crate::demo::accounts::add_missing(&state.db, now).await?;
+        for (id, name) in crate::demo::accounts::LISTED {
+            let Some(user) = state.db.user(id).await? else { continue };
+            let scope = user.vendor.as_deref().unwrap_or("in-house");
+            let what = if user.admin { "administrator".to_string() } else { user.roles.join(", ") };
+            println!("  {id:<13} {:<18} {name} — {what}, {scope}", crate::demo::accounts::password(id));
         }
         let listener = tokio::net::TcpListener::bind(listen).await.with_context(|| format!("listening on {listen}"))?;
         println!();
@@ -115,6 +90,8 @@ pub(crate) fn run(args: DemoArgs) -> anyhow::Result<ExitCode> {
         seed: args.seed,
         quiet: args.quiet,
         print_started: args.print_started,
+        smtp: args.smtp,
+        mail_from: args.mail_from,
     };
     let url = crate::demo::run(&options, &mut std::io::stdout().lock())?;
     if args.serve {

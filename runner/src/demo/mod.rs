@@ -12,7 +12,10 @@
 //! - `staff` — the people; `world` — customers and partners
 //! - `sim` — the loop; `summary` — the figures at the end
 //! - `rng` — the seeded generator
+//! - `accounts` — the people as the service's users (`--serve`, and `--smtp`, which tells
+//!   them as the month goes through the service's notifier)
 
+pub(crate) mod accounts;
 mod actions;
 mod catalog;
 mod forms;
@@ -58,6 +61,10 @@ pub(crate) struct Options {
     pub(crate) quiet: bool,
     /// Print `started <key> <id>` for each order as soon as it is stored.
     pub(crate) print_started: bool,
+    /// Tell people as the month goes: inboxes, and mails to this SMTP server (`host:port`).
+    pub(crate) smtp: Option<String>,
+    /// The mails' sender.
+    pub(crate) mail_from: String,
 }
 
 /// Removes the default database and its WAL files, so the demo starts fresh.
@@ -136,8 +143,13 @@ async fn simulate(options: &Options, out: &mut impl Write) -> anyhow::Result<Str
     let clock = Arc::new(VirtualClock::new(world::at(first_day, 8, 0)));
     let calendars = calendars(options)?;
     let working_days = calendars.default_calendar().clone();
-    let engine_options =
-        EngineOptions { durability: Durability::Normal, clock: clock.clone(), calendars, ..EngineOptions::default() };
+    let engine_options = EngineOptions {
+        durability: Durability::Normal,
+        clock: clock.clone(),
+        calendars,
+        notices: options.smtp.is_some(),
+        ..EngineOptions::default()
+    };
     let engine = Arc::new(Engine::open_with(&url, engine_options).await.with_context(|| format!("opening {url}"))?);
     if options.db.is_some()
         && !engine.orders(&OrderFilter { limit: Some(1), ..OrderFilter::default() }).await?.is_empty()
@@ -166,8 +178,13 @@ async fn simulate(options: &Options, out: &mut impl Write) -> anyhow::Result<Str
         ProgressStyle::with_template("{bar:30.cyan/blue} day {pos}/{len}  {msg}")
             .unwrap_or_else(|_| ProgressStyle::default_bar()),
     );
+    let notify = match &options.smtp {
+        Some(smtp) => Some(notifier(options, &engine, &url, smtp).await?),
+        None => None,
+    };
     let mut sim =
         sim::Sim::new(&engine, &clock, &catalog, shared.clone(), working_days, options.seed, options.print_started);
+    sim.notify = notify.as_ref();
     for day in 0..options.days {
         let today = first_day.checked_add(i64::from(day).days()).context("date out of range")?;
         sim.day(today, out).await?;
@@ -234,10 +251,45 @@ async fn simulate(options: &Options, out: &mut impl Write) -> anyhow::Result<Str
         stalled.stalled.len(),
         stalled.tasks.len()
     )?;
+    if let (Some(state), Some(smtp)) = (&notify, &options.smtp) {
+        summary::notifications(out, &state.db.sent_by_kind().await?, smtp)?;
+    }
     writeln!(out)?;
     look(out, &url)?;
     writeln!(out, "Wall time {:.1} s", wall.elapsed().as_secs_f64())?;
     Ok(url)
+}
+
+/// The service's notifier on the demo's engine: every simulated person a user with an
+/// address, mails to `smtp`, the supervisors' digest at 08:30 on working days, links to the
+/// pages `--serve` would show.
+async fn notifier(
+    options: &Options,
+    engine: &Arc<Engine>,
+    url: &str,
+    smtp: &str,
+) -> anyhow::Result<crate::serve::state::AppState> {
+    use crate::serve::config::{Mail, ServeConfig};
+    let (server, port) = smtp.rsplit_once(':').with_context(|| format!("--smtp {smtp}: expected host:port"))?;
+    let port: u16 = port.parse().with_context(|| format!("--smtp {smtp}: expected host:port"))?;
+    let db =
+        crate::serve::db::Pool::open(url).await.with_context(|| format!("opening the service's tables in {url}"))?;
+    accounts::add_missing(&db, engine.now()).await?;
+    let config = ServeConfig {
+        database: url.to_string(),
+        flows: None,
+        worker: false,
+        calendars: calendars_file(options),
+        kpi: options.flows.parent().map(|p| p.join("kpi.yaml")).filter(|p| p.is_file()),
+        mail: Some(Mail { server: server.to_string(), port, sender: options.mail_from.clone(), ..Mail::default() }),
+        public_url: Some("http://127.0.0.1:8080".into()),
+        digest_at: Some("08:30".into()),
+        ..ServeConfig::default()
+    };
+    config.messages.check().map_err(|e| anyhow::anyhow!("{e}"))?;
+    crate::serve::mail::transport(config.mail.as_ref().context("mail")?, std::time::Duration::from_secs(10))
+        .map_err(|e| anyhow::anyhow!("--smtp {smtp}: {e}"))?;
+    Ok(crate::serve::state::AppState::new(engine.clone(), db, config).await?)
 }
 
 /// How to look at the database.

@@ -69,6 +69,8 @@ pub(crate) struct Sim<'a> {
     /// Orders started.
     pub(crate) started: usize,
     print_started: bool,
+    /// Tells people at each simulated moment (`junro demo --smtp`).
+    pub(crate) notify: Option<&'a crate::serve::state::AppState>,
 }
 
 impl<'a> Sim<'a> {
@@ -102,6 +104,7 @@ impl<'a> Sim<'a> {
             work: Work::default(),
             started: 0,
             print_started,
+            notify: None,
         }
     }
 
@@ -132,7 +135,7 @@ impl<'a> Sim<'a> {
     }
 
     /// The worker, the partners' signals and the customers' cancellations.
-    async fn step(&mut self, now: Timestamp) -> Result<(), EngineError> {
+    async fn step(&mut self, now: Timestamp) -> anyhow::Result<()> {
         // Automatic steps follow each other within seconds: run until nothing is due.
         for _ in 0..20 {
             if self.engine.run_due().await? == 0 {
@@ -144,7 +147,11 @@ impl<'a> Sim<'a> {
             self.world.touch(&order, now);
         }
         self.world.deliver(self.engine, now).await?;
-        self.world.cancel(self.engine, &self.admin, self.catalog, now).await
+        self.world.cancel(self.engine, &self.admin, self.catalog, now).await?;
+        if let Some(state) = self.notify {
+            crate::serve::worker::notify_now(state).await.map_err(|e| anyhow::anyhow!("telling people: {e}"))?;
+        }
+        Ok(())
     }
 
     async fn arrive(

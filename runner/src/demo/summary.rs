@@ -90,3 +90,17 @@ pub(crate) fn print(out: &mut impl Write, report: &KpiReport) -> std::io::Result
     }
     Ok(())
 }
+
+/// What people were told during the month (`junro demo --smtp`): inbox messages and mails by
+/// kind.
+pub(crate) fn notifications(
+    out: &mut impl Write,
+    sent: &[crate::serve::sent::SentCount],
+    smtp: &str,
+) -> std::io::Result<()> {
+    let (inbox, mailed) = sent.iter().fold((0, 0), |(i, m), s| (i + s.inbox, m + s.mailed));
+    writeln!(out)?;
+    writeln!(out, "Notifications: {inbox} inbox messages, {mailed} of them mailed to {smtp}:")?;
+    let kinds: Vec<String> = sent.iter().map(|s| format!("{} {} ({} mailed)", s.kind, s.inbox, s.mailed)).collect();
+    writeln!(out, "  {}", kinds.join(", "))
+}

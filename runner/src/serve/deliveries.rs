@@ -290,9 +290,8 @@ impl Sender {
     }
 }
 
-/// Sends due deliveries of the channels the settings name until `stop` turns true, every
-/// worker interval.
-pub(crate) async fn run(state: AppState, mut stop: watch::Receiver<bool>) {
+/// The senders of the channels the settings name.
+fn senders(state: &AppState) -> Vec<Sender> {
     let mut senders = Vec::new();
     if !state.config.webhooks.is_empty() {
         match reqwest::Client::builder().timeout(try_timeout(&state.config)).build() {
@@ -307,6 +306,23 @@ pub(crate) async fn run(state: AppState, mut stop: watch::Receiver<bool>) {
             Err(reason) => tracing::error!(%reason, "mail: not sending mails"),
         }
     }
+    senders
+}
+
+/// Sends every delivery due now, round after round until none is left (tries that fail wait
+/// for their back-off); for a caller that drives time itself, as the demo's month does.
+pub(crate) async fn send_all_due(state: &AppState) -> Result<(), DbError> {
+    let senders = senders(state);
+    for sender in &senders {
+        while send_due(state, sender).await? > 0 {}
+    }
+    Ok(())
+}
+
+/// Sends due deliveries of the channels the settings name until `stop` turns true, every
+/// worker interval.
+pub(crate) async fn run(state: AppState, mut stop: watch::Receiver<bool>) {
+    let senders = senders(&state);
     if senders.is_empty() {
         return;
     }
@@ -327,13 +343,18 @@ pub(crate) async fn run(state: AppState, mut stop: watch::Receiver<bool>) {
     }
 }
 
-/// One round of a channel: claims due deliveries and tries them side by side.
-async fn send_due(state: &AppState, sender: &Sender) -> Result<(), DbError> {
+/// One round of a channel: claims due deliveries and tries them side by side; how many.
+async fn send_due(state: &AppState, sender: &Sender) -> Result<usize, DbError> {
     let channel = sender.channel();
     let claimed = state.db.claim_deliveries(channel, state.engine.now(), lease_ms(&state.config)).await?;
     let tries = claimed.iter().map(|delivery| async move {
         let labels = [("channel", channel.name().to_string()), ("target", delivery.target.clone())];
-        let recorded = match sender.send(state, delivery).await {
+        // The try's own timeout, whatever the client library does with it: a receiver that
+        // accepts and then never answers must not hold this loop.
+        let timeout = try_timeout(&state.config);
+        let tried = tokio::time::timeout(timeout, sender.send(state, delivery)).await;
+        let tried = tried.unwrap_or_else(|_| Err(format!("no answer within {} ms", timeout.as_millis())));
+        let recorded = match tried {
             Ok(()) => {
                 metrics::counter!("junro_deliveries_total", &labels).increment(1);
                 Ok(state.engine.now())
@@ -350,10 +371,11 @@ async fn send_due(state: &AppState, sender: &Sender) -> Result<(), DbError> {
         };
         state.db.delivery_tried(channel, delivery.id, recorded).await
     });
+    let count = claimed.len();
     for result in futures_util::future::join_all(tries).await {
         result?;
     }
-    Ok(())
+    Ok(count)
 }
 
 #[cfg(test)]

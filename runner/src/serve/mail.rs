@@ -60,7 +60,10 @@ pub(crate) fn transport(mail: &Mail, timeout: std::time::Duration) -> Result<Tra
 /// The mail of a notice for one person: the message as its subject, then a link to act on it
 /// and the signature, worded as the settings say (`messages.rs`).
 pub(crate) fn compose(to: &str, message: &str, link: &str, base: &str, messages: &Messages) -> String {
-    let subject = format!("[Junro] {}", message.chars().take(60).collect::<String>());
+    // The message's first line (a digest's headline), cut at 60 characters with an ellipsis.
+    let first = message.lines().next().unwrap_or_default();
+    let cut: String = first.chars().take(60).collect();
+    let subject = if cut.len() < first.len() { format!("[Junro] {cut}…") } else { format!("[Junro] {cut}") };
     let url = format!("{base}{link}");
     let link_line = messages.render("mail_link", &[("link", url.as_str())]);
     let footer = messages.render("mail_footer", &[("link", url.as_str())]);
@@ -75,6 +78,8 @@ pub(crate) async fn send(state: &AppState, transport: &Transport, delivery: &Cla
     let from: lettre::message::Mailbox = mail.sender.parse().map_err(|e| format!("sender `{}`: {e}", mail.sender))?;
     let message = Message::builder()
         .message_id(Some(message_id(&delivery.notice, &delivery.target, from.email.domain())))
+        // The engine's time: a virtual clock's (tests, the demo's month) dates the mail too.
+        .date(std::time::SystemTime::from(state.engine.now()))
         .from(from)
         .to(body.to.parse().map_err(|e| format!("recipient `{}`: {e}", body.to))?)
         .subject(body.subject)

@@ -32,7 +32,7 @@ pub mod deliveries;
 mod digest;
 mod forms;
 pub mod inbox;
-mod mail;
+pub(crate) mod mail;
 pub mod messages;
 pub mod middleware;
 mod notifier;
@@ -45,7 +45,7 @@ pub mod sent;
 pub mod state;
 mod web;
 pub mod webhooks;
-mod worker;
+pub(crate) mod worker;
 
 pub use config::ServeConfig;
 pub use state::AppState;

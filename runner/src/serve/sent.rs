@@ -78,6 +78,38 @@ impl Pool {
     }
 }
 
+/// How many messages of one kind went to inboxes, and how many of those a mail server took.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct SentCount {
+    /// `reminder`, `escalation`, `digest`, …
+    pub(crate) kind: String,
+    /// Inbox messages.
+    pub(crate) inbox: i64,
+    /// Of those, mailed.
+    pub(crate) mailed: i64,
+}
+
+impl Pool {
+    /// Messages by kind, the most first: every notice and digest reaches an inbox, and a mail
+    /// of it shares its person and key.
+    pub(crate) async fn sent_by_kind(&self) -> Result<Vec<SentCount>, DbError> {
+        const SQL: &str = concat!(
+            "SELECT i.kind, COUNT(*) AS inbox, SUM(CASE WHEN m.delivered_at IS NOT NULL THEN 1 ELSE 0 END) AS mailed ",
+            "FROM inbox i LEFT JOIN mail_deliveries m ON m.recipient = i.user_id AND m.notice = i.notice ",
+            "GROUP BY i.kind ORDER BY COUNT(*) DESC, i.kind"
+        );
+        on_pool!(self, p => {
+            sqlx::query(SQL)
+                .fetch_all(p)
+                .await?
+                .iter()
+                .map(|r| Ok(SentCount { kind: r.try_get("kind")?, inbox: r.try_get("inbox")?, mailed: r.try_get::<Option<i64>, _>("mailed")?.unwrap_or(0) }))
+                .collect::<Result<Vec<_>, sqlx::Error>>()
+                .map_err(DbError::from)
+        })
+    }
+}
+
 /// A history line's deliveries in words: "送信: 佐藤（アプリ内・メール）、鈴木（アプリ内）", each
 /// person named once with their channels.
 pub(crate) fn in_words(sent: &[Sent], ja: bool) -> String {

@@ -41,3 +41,12 @@ pub(crate) async fn run(state: AppState, mut stop: watch::Receiver<bool>) {
     // Its round in progress finishes too.
     let _ = deliveries.await;
 }
+
+/// Everything people are to be told, now and to its end: notices worded into inboxes and
+/// queues, the supervisors' digest if due, then every due webhook and mail sent. For a caller
+/// that drives a virtual clock (the demo's month) instead of running the worker.
+pub(crate) async fn notify_now(state: &AppState) -> Result<(), String> {
+    while super::notifier::deliver(state).await? > 0 {}
+    super::digest::send_if_due(state).await?;
+    super::deliveries::send_all_due(state).await.map_err(|e| e.to_string())
+}

@@ -15,5 +15,6 @@ mod process;
 mod race;
 mod sessions;
 mod signals;
+mod smtp_sink;
 mod webhooks;
 mod workflow;

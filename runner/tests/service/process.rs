@@ -342,7 +342,7 @@ async fn until(seconds: u64, what: &str, done: impl Fn() -> bool) {
 /// the person sees it once; their inbox and the order's history hold it once.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_service_killed_mid_delivery_delivers_each_notification_once_after_restart() {
-    use crate::mail::{Secure, Tries, header, secure_sink};
+    use crate::smtp_sink::{Secure, Tries, header, secure_sink};
     let db = sqlite_db("delivery-kill");
     run(&["users", "add", "op", "--role", "operator", "--email", "op@example.jp"], &db, None);
     run(&["users", "add", "back", "--role", "reviewer"], &db, None);
