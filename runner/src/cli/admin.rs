@@ -48,6 +48,9 @@ pub(crate) enum UsersCommand {
         /// Where notifications are mailed (none: the inbox only).
         #[arg(long)]
         email: Option<String>,
+        /// The language their notifications are worded in, e.g. `en` (default: the settings').
+        #[arg(long)]
+        language: Option<String>,
     },
     /// Lists the users.
     List,
@@ -138,7 +141,18 @@ pub(crate) fn users(db: DbArg, command: UsersCommand) -> anyhow::Result<ExitCode
         let now = jiff::Timestamp::now();
         let mut out = std::io::stdout().lock();
         match command {
-            UsersCommand::Add { id, roles, vendor, name, supervisor, manager, admin, password_stdin, email } => {
+            UsersCommand::Add {
+                id,
+                roles,
+                vendor,
+                name,
+                supervisor,
+                manager,
+                admin,
+                password_stdin,
+                email,
+                language,
+            } => {
                 let password = if password_stdin {
                     let mut line = String::new();
                     std::io::stdin().lock().read_line(&mut line)?;
@@ -146,8 +160,18 @@ pub(crate) fn users(db: DbArg, command: UsersCommand) -> anyhow::Result<ExitCode
                 } else {
                     None
                 };
-                let new =
-                    NewUser { id, display_name: name, roles, vendor, supervisor, manager, admin, password, email };
+                let new = NewUser {
+                    id,
+                    display_name: name,
+                    roles,
+                    vendor,
+                    supervisor,
+                    manager,
+                    admin,
+                    password,
+                    email,
+                    language,
+                };
                 let user = pool.add_user(&new, now).await?;
                 record(&pool, now, "users add", &user.id, &user.scope_text()).await?;
                 writeln!(out, "added {}", describe(&user))?;

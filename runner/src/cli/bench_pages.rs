@@ -63,6 +63,7 @@ async fn bench(options: PagesBench) -> anyhow::Result<ExitCode> {
         admin: false,
         password: None,
         email: None,
+        language: None,
     };
     state.db.add_user(&operator, now).await?;
     let (session, _) = state.db.create_session("bench-op", 12, now).await?;

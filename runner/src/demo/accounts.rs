@@ -40,6 +40,7 @@ pub(crate) fn accounts() -> Vec<NewUser> {
                 admin: false,
                 password: listed(&actor.id).map(|_| password(&actor.id)),
                 email: Some(format!("{}@demo.junro.example", actor.id)),
+                language: None,
                 id: actor.id,
             }
         })

@@ -55,6 +55,7 @@ const SQLITE: &[(i64, &str, &str)] = &[
         include_str!("../../../migrations/sqlite/service/0005_notification_preferences.sql"),
     ),
     (6, "notification history", include_str!("../../../migrations/sqlite/service/0006_notification_history.sql")),
+    (7, "user language", include_str!("../../../migrations/sqlite/service/0007_user_language.sql")),
 ];
 const POSTGRES: &[(i64, &str, &str)] = &[
     (1, "identities", include_str!("../../../migrations/postgres/service/0001_identities.sql")),
@@ -67,6 +68,7 @@ const POSTGRES: &[(i64, &str, &str)] = &[
         include_str!("../../../migrations/postgres/service/0005_notification_preferences.sql"),
     ),
     (6, "notification history", include_str!("../../../migrations/postgres/service/0006_notification_history.sql")),
+    (7, "user language", include_str!("../../../migrations/postgres/service/0007_user_language.sql")),
 ];
 
 fn migrator(files: &'static [(i64, &'static str, &'static str)]) -> Migrator {

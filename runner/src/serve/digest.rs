@@ -55,13 +55,14 @@ pub(crate) async fn send_if_due(state: &AppState) -> Result<usize, String> {
     let (mut items, mut mails) = (Vec::new(), Vec::new());
     for user in users.iter().filter(|u| u.supervisor && !u.disabled) {
         let Some(message) = words(state, &report, user, day) else { continue };
+        let language = user.language.as_deref().unwrap_or(&state.config.messages.language);
         if let (Some(address), Some(_)) = (&user.email, &state.config.mail) {
             let wants = state.db.preferences(&user.id).await.map_err(|e| e.to_string())?;
             if wants.mails("digest") {
                 mails.push(QueuedDelivery {
                     target: user.id.clone(),
                     notice: key.clone(),
-                    body: super::mail::compose(address, &message, "/stalled", &base, &state.config.messages),
+                    body: super::mail::compose(address, &message, "/stalled", &base, &state.config.messages, language),
                     not_before: Some(wants.mail_at(now, &state.engine.zone())),
                 });
             }
@@ -82,7 +83,49 @@ pub(crate) async fn send_if_due(state: &AppState) -> Result<usize, String> {
     Ok(items.len())
 }
 
-/// The digest for `user` in Japanese, or `None` when their scope has nothing to follow up.
+/// The digest's fixed words in one language (Japanese for any without its own).
+struct Words {
+    weekdays: [&'static str; 7],
+    all: &'static str,
+    tasks: &'static str,
+    stalled: &'static str,
+    unclaimed: &'static str,
+    held_by: &'static str,
+    overdue: &'static str,
+    at_risk: &'static str,
+    more: &'static str,
+}
+
+fn words_of(language: &str) -> Words {
+    if language == "en" {
+        Words {
+            weekdays: ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"],
+            all: "all vendors",
+            tasks: "■ Overdue and at-risk tasks",
+            stalled: "■ Stalled orders",
+            unclaimed: "unclaimed",
+            held_by: "held by",
+            overdue: "overdue",
+            at_risk: "at risk",
+            more: "and {n} more",
+        }
+    } else {
+        Words {
+            weekdays: ["月", "火", "水", "木", "金", "土", "日"],
+            all: "全体",
+            tasks: "■ 期限超過・期限間近のタスク",
+            stalled: "■ 停滞している注文",
+            unclaimed: "未着手",
+            held_by: "担当",
+            overdue: "期限超過",
+            at_risk: "期限間近",
+            more: "ほか {n} 件",
+        }
+    }
+}
+
+/// The digest for `user` in their language (else the settings'), its first line from the
+/// `digest` template; `None` when their scope has nothing to follow up.
 fn words(state: &AppState, report: &StalledReport, user: &User, day: Date) -> Option<String> {
     let mine = |vendor: &str| user.vendor.as_deref().is_none_or(|v| v == vendor);
     let tasks: Vec<_> = report.tasks.iter().filter(|t| mine(&t.vendor)).collect();
@@ -90,46 +133,62 @@ fn words(state: &AppState, report: &StalledReport, user: &User, day: Date) -> Op
     if tasks.is_empty() && stalled.is_empty() {
         return None;
     }
+    let language = user.language.as_deref().unwrap_or(&state.config.messages.language);
+    let w = words_of(language);
     let zone = state.engine.zone();
     let overdue = tasks.iter().filter(|t| t.state == "overdue").count();
-    let scope = user.vendor.as_deref().unwrap_or("全体");
-    let weekday = ["月", "火", "水", "木", "金", "土", "日"][usize::from(day.weekday().to_monday_zero_offset() as u8)];
-    let mut text = format!(
-        "本日の要対応（{}月{}日（{weekday}）・{scope}）: 期限超過 {overdue} 件、期限間近 {} 件、停滞 {} 件",
-        day.month(),
-        day.day(),
-        tasks.len() - overdue,
-        stalled.len()
-    );
+    let weekday = w.weekdays[usize::from(day.weekday().to_monday_zero_offset() as u8)];
+    let date = if language == "en" {
+        format!("{} {weekday}", day.strftime("%Y-%m-%d"))
+    } else {
+        format!("{}月{}日（{weekday}）", day.month(), day.day())
+    };
+    let link = format!("{}/stalled", state.config.public_base());
+    let (overdue_n, at_risk_n, stalled_n) =
+        (overdue.to_string(), (tasks.len() - overdue).to_string(), stalled.len().to_string());
+    let values = [
+        ("date", date.as_str()),
+        ("scope", user.vendor.as_deref().unwrap_or(w.all)),
+        ("overdue", overdue_n.as_str()),
+        ("at_risk", at_risk_n.as_str()),
+        ("stalled", stalled_n.as_str()),
+        ("link", link.as_str()),
+    ];
+    let mut text = state.config.messages.render_in(language, "digest", &values);
     let order = |key: &Option<String>, id: &str| key.clone().unwrap_or_else(|| id.to_string());
+    let more = |n: usize| format!("\n・{}", w.more.replace("{n}", &n.to_string()));
     if !tasks.is_empty() {
-        text.push_str("\n■ 期限超過・期限間近のタスク");
+        text.push('\n');
+        text.push_str(w.tasks);
         for t in tasks.iter().take(LINES) {
             let due = t.due.to_zoned(zone.clone()).strftime("%-m/%-d %H:%M");
-            let who = t.assignee.as_deref().map_or_else(|| "未着手".to_string(), |a| format!("担当 {a}"));
-            let state = if t.state == "overdue" { "期限超過" } else { "期限間近" };
-            text.push_str(&format!(
-                "\n・注文 {}「{}」期限 {due}（{who}）{state}",
-                order(&t.business_key, &t.order),
-                t.label
-            ));
+            let who = t.assignee.as_deref().map_or_else(|| w.unclaimed.to_string(), |a| format!("{} {a}", w.held_by));
+            let state = if t.state == "overdue" { w.overdue } else { w.at_risk };
+            let key = order(&t.business_key, &t.order);
+            text.push_str(&if language == "en" {
+                format!("\n・order {key} \"{}\" due {due} ({who}) {state}", t.label)
+            } else {
+                format!("\n・注文 {key}「{}」期限 {due}（{who}）{state}", t.label)
+            });
         }
         if tasks.len() > LINES {
-            text.push_str(&format!("\n・ほか {} 件", tasks.len() - LINES));
+            text.push_str(&more(tasks.len() - LINES));
         }
     }
     if !stalled.is_empty() {
-        text.push_str("\n■ 停滞している注文");
+        text.push('\n');
+        text.push_str(w.stalled);
         for o in stalled.iter().take(LINES) {
             let hours = o.idle_business / 3600;
-            text.push_str(&format!(
-                "\n・注文 {}（{}）{hours} 営業時間動きなし",
-                order(&o.business_key, &o.id),
-                o.open_steps
-            ));
+            let key = order(&o.business_key, &o.id);
+            text.push_str(&if language == "en" {
+                format!("\n・order {key} ({}) no change for {hours} business hours", o.open_steps)
+            } else {
+                format!("\n・注文 {key}（{}）{hours} 営業時間動きなし", o.open_steps)
+            });
         }
         if stalled.len() > LINES {
-            text.push_str(&format!("\n・ほか {} 件", stalled.len() - LINES));
+            text.push_str(&more(stalled.len() - LINES));
         }
     }
     Some(text)

@@ -59,14 +59,14 @@ pub(crate) fn transport(mail: &Mail, timeout: std::time::Duration) -> Result<Tra
 
 /// The mail of a notice for one person: the message as its subject, then a link to act on it
 /// and the signature, worded as the settings say (`messages.rs`).
-pub(crate) fn compose(to: &str, message: &str, link: &str, base: &str, messages: &Messages) -> String {
+pub(crate) fn compose(to: &str, message: &str, link: &str, base: &str, messages: &Messages, language: &str) -> String {
     // The message's first line (a digest's headline), cut at 60 characters with an ellipsis.
     let first = message.lines().next().unwrap_or_default();
     let cut: String = first.chars().take(60).collect();
     let subject = if cut.len() < first.len() { format!("[Junro] {cut}…") } else { format!("[Junro] {cut}") };
     let url = format!("{base}{link}");
-    let link_line = messages.render("mail_link", &[("link", url.as_str())]);
-    let footer = messages.render("mail_footer", &[("link", url.as_str())]);
+    let link_line = messages.render_in(language, "mail_link", &[("link", url.as_str())]);
+    let footer = messages.render_in(language, "mail_footer", &[("link", url.as_str())]);
     let text = format!("{message}\n\n{link_line}\n\n-- \n{footer}\n");
     serde_json::to_string(&MailBody { to: to.to_string(), subject, text }).unwrap_or_default()
 }

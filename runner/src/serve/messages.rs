@@ -11,10 +11,28 @@ use std::collections::BTreeMap;
 /// the flow's label and the link to the order's page.
 pub const PLACEHOLDERS: &[&str] = &["order", "step", "due", "detail", "flow", "link"];
 
-/// The kinds of text there are templates for: one per kind of notice, then the mail's link
-/// line and its signature.
-pub const KINDS: &[&str] =
-    &["reminder", "escalation", "transferred", "sent_back", "incident", "signal_expired", "mail_link", "mail_footer"];
+/// What the supervisors' digest's first line may show: the day, whose work (a vendor, or all),
+/// the counts of overdue and at-risk tasks and of stalled orders, and the link to the list.
+pub const DIGEST_PLACEHOLDERS: &[&str] = &["date", "scope", "overdue", "at_risk", "stalled", "link"];
+
+/// The kinds of text there are templates for: one per kind of notice, the digest's first line,
+/// then the mail's link line and its signature.
+pub const KINDS: &[&str] = &[
+    "reminder",
+    "escalation",
+    "transferred",
+    "sent_back",
+    "incident",
+    "signal_expired",
+    "digest",
+    "mail_link",
+    "mail_footer",
+];
+
+/// What a template of `kind` may show.
+pub fn placeholders(kind: &str) -> &'static [&'static str] {
+    if kind == "digest" { DIGEST_PLACEHOLDERS } else { PLACEHOLDERS }
+}
 
 /// The built-in templates, by language.
 fn built_in(language: &str, kind: &str) -> Option<&'static str> {
@@ -27,6 +45,9 @@ fn built_in(language: &str, kind: &str) -> Option<&'static str> {
         ("ja", "signal_expired") => {
             "シグナル「{detail}」は待つ注文がないまま期限切れになり破棄されました（注文 {order}）"
         }
+        ("ja", "digest") => {
+            "本日の要対応（{date}・{scope}）: 期限超過 {overdue} 件、期限間近 {at_risk} 件、停滞 {stalled} 件"
+        }
         ("ja", "mail_link") => "確認・対応はこちら: {link}",
         ("ja", "mail_footer") => "Junro（このメールは自動送信です）",
         ("en", "reminder") => "Reminder: \"{step}\" of order {order} is due soon (due {due})",
@@ -35,6 +56,9 @@ fn built_in(language: &str, kind: &str) -> Option<&'static str> {
         ("en", "sent_back") => "Sent back: order {order} returned to \"{step}\". Reason: {detail}",
         ("en", "incident") => "Incident: \"{step}\" of order {order} failed: {detail}",
         ("en", "signal_expired") => "Signal \"{detail}\" expired with no order waiting for it (order {order})",
+        ("en", "digest") => {
+            "To follow up today ({date}, {scope}): {overdue} overdue, {at_risk} at risk, {stalled} stalled"
+        }
         ("en", "mail_link") => "Open it here: {link}",
         ("en", "mail_footer") => "Junro (sent automatically)",
         _ => return None,
@@ -81,7 +105,7 @@ impl Messages {
                 if !KINDS.contains(&kind.as_str()) {
                     return Err(error(format!("no such kind of text (kinds: {})", KINDS.join(", "))));
                 }
-                parse(text).map_err(error)?;
+                parse(text, placeholders(kind)).map_err(error)?;
             }
         }
         Ok(())
@@ -89,11 +113,17 @@ impl Messages {
 
     /// The text of `kind` with `values` filled in, in the settings' language.
     pub fn render(&self, kind: &str, values: &[(&str, &str)]) -> String {
-        let configured = self.templates.get(&self.language).and_then(|kinds| kinds.get(kind)).map(String::as_str);
-        let template = configured.or_else(|| built_in(&self.language, kind)).or_else(|| built_in("ja", kind));
+        self.render_in(&self.language, kind, values)
+    }
+
+    /// The text of `kind` with `values` filled in, in `language` (a person's): its template
+    /// from the settings, else its built-in one, else the Japanese one.
+    pub fn render_in(&self, language: &str, kind: &str, values: &[(&str, &str)]) -> String {
+        let configured = self.templates.get(language).and_then(|kinds| kinds.get(kind)).map(String::as_str);
+        let template = configured.or_else(|| built_in(language, kind)).or_else(|| built_in("ja", kind));
         let Some(template) = template else { return String::new() };
         // Templates from the settings were checked when read; the built-in ones parse.
-        let Ok(parts) = parse(template) else { return template.to_string() };
+        let Ok(parts) = parse(template, placeholders(kind)) else { return template.to_string() };
         parts
             .into_iter()
             .map(|part| match part {
@@ -110,7 +140,7 @@ enum Part {
 }
 
 /// A template as text and placeholders; `{{` and `}}` are braces.
-fn parse(template: &str) -> Result<Vec<Part>, String> {
+fn parse(template: &str, allowed: &[&str]) -> Result<Vec<Part>, String> {
     let (mut parts, mut text) = (Vec::new(), String::new());
     let mut chars = template.chars().peekable();
     while let Some(c) = chars.next() {
@@ -135,10 +165,10 @@ fn parse(template: &str) -> Result<Vec<Part>, String> {
                 if !closed {
                     return Err("a `{` is not closed (write `{{` for a brace)".into());
                 }
-                if !PLACEHOLDERS.contains(&name.as_str()) {
+                if !allowed.contains(&name.as_str()) {
                     return Err(format!(
                         "`{{{name}}}` is not something a notification can show (it can show {})",
-                        shown()
+                        shown(allowed)
                     ));
                 }
                 parts.push(Part::Text(std::mem::take(&mut text)));
@@ -152,8 +182,8 @@ fn parse(template: &str) -> Result<Vec<Part>, String> {
     Ok(parts)
 }
 
-fn shown() -> String {
-    PLACEHOLDERS.iter().map(|p| format!("{{{p}}}")).collect::<Vec<_>>().join(", ")
+fn shown(allowed: &[&str]) -> String {
+    allowed.iter().map(|p| format!("{{{p}}}")).collect::<Vec<_>>().join(", ")
 }
 
 #[cfg(test)]
@@ -190,6 +220,33 @@ mod tests {
         let messages = with("ko", "reminder", "{order} 독촉");
         assert_eq!(messages.render("reminder", &[("order", "A-1")]), "A-1 독촉");
         assert!(messages.render("escalation", &[("order", "A-1")]).starts_with("エスカレーション"));
+    }
+
+    #[test]
+    fn the_digest_has_a_template_of_its_own_with_its_own_values() {
+        let values =
+            [("date", "12月7日（月）"), ("scope", "vendor-a"), ("overdue", "1"), ("at_risk", "2"), ("stalled", "0")];
+        assert_eq!(
+            Messages::default().render("digest", &values),
+            "本日の要対応（12月7日（月）・vendor-a）: 期限超過 1 件、期限間近 2 件、停滞 0 件"
+        );
+        let mine = with("ja", "digest", "【{scope}】超過{overdue}・間近{at_risk} {link}");
+        assert_eq!(mine.check(), Ok(()));
+        assert_eq!(
+            mine.render("digest", &[("scope", "A社"), ("overdue", "1"), ("at_risk", "2")]),
+            "【A社】超過1・間近2 "
+        );
+        let wrong = with("ja", "digest", "{order} の要対応").check().expect_err("a digest has no order");
+        assert!(
+            wrong.reason.contains("it can show {date}, {scope}, {overdue}, {at_risk}, {stalled}, {link}"),
+            "{wrong}"
+        );
+        let english = Messages { language: "en".into(), templates: BTreeMap::new() };
+        assert!(
+            english
+                .render_in("en", "digest", &values)
+                .starts_with("To follow up today (12月7日（月）, vendor-a): 1 overdue")
+        );
     }
 
     #[test]

@@ -48,7 +48,10 @@ pub(crate) async fn deliver(state: &AppState) -> Result<usize, String> {
             _ => None,
         };
         let link = format!("/orders/{}", notice.order);
-        let message = words(state, notice, &format!("{base}{link}"));
+        let url = format!("{base}{link}");
+        let message = words(state, notice, &url, &state.config.messages.language);
+        // Each person's words, in their language: worded once per language.
+        let mut worded: std::collections::HashMap<&str, String> = std::collections::HashMap::new();
         for webhook in super::webhooks::wanting(&state.config.webhooks, notice.kind.as_str()) {
             hooks.push(QueuedDelivery {
                 target: webhook.name.clone(),
@@ -58,7 +61,10 @@ pub(crate) async fn deliver(state: &AppState) -> Result<usize, String> {
             });
         }
         for user in recipients(notice, role.as_deref(), &users) {
-            let address = users.iter().find(|u| u.id == user).and_then(|u| u.email.as_deref());
+            let person = users.iter().find(|u| u.id == user);
+            let language = person.and_then(|u| u.language.as_deref()).unwrap_or(&state.config.messages.language);
+            let message = worded.entry(language).or_insert_with(|| words(state, notice, &url, language)).clone();
+            let address = person.and_then(|u| u.email.as_deref());
             if let Some(address) = address.filter(|_| state.config.mail.is_some()) {
                 if !wishes.contains_key(&user) {
                     let read = state.db.preferences(&user).await.map_err(|e| e.to_string())?;
@@ -69,7 +75,7 @@ pub(crate) async fn deliver(state: &AppState) -> Result<usize, String> {
                     mails.push(QueuedDelivery {
                         target: user.clone(),
                         notice: notice.key.clone(),
-                        body: super::mail::compose(address, &message, &link, &base, &state.config.messages),
+                        body: super::mail::compose(address, &message, &link, &base, &state.config.messages, language),
                         not_before: Some(wants.mail_at(state.engine.now(), &state.engine.zone())),
                     });
                 }
@@ -151,9 +157,9 @@ pub(crate) fn recipients(notice: &Notice, role: Option<&str>, users: &[User]) ->
     ids
 }
 
-/// The message, in the settings' language (Japanese unless set), naming the step by its label
-/// and the order by its business key (`messages.rs`).
-fn words(state: &AppState, notice: &Notice, link: &str) -> String {
+/// The message in `language` (a person's, or the settings'), naming the step by its label and
+/// the order by its business key (`messages.rs`).
+fn words(state: &AppState, notice: &Notice, link: &str, language: &str) -> String {
     let flow = state.engine.latest_flow(&notice.flow);
     let step = notice
         .step
@@ -162,7 +168,7 @@ fn words(state: &AppState, notice: &Notice, link: &str) -> String {
         .unwrap_or_default();
     let order = notice.business_key.clone().unwrap_or_else(|| notice.order.clone());
     let zone = state.engine.zone();
-    let format = if state.config.messages.language == "ja" { "%-m月%-d日 %H:%M" } else { "%Y-%m-%d %H:%M" };
+    let format = if language == "ja" { "%-m月%-d日 %H:%M" } else { "%Y-%m-%d %H:%M" };
     let due = notice.due_at.map(|t| t.to_zoned(zone.clone()).strftime(format).to_string()).unwrap_or_default();
     let detail = notice.detail.clone().unwrap_or_default();
     let flow_label = flow.as_ref().map_or_else(|| notice.flow.clone(), |f| f.label.clone());
@@ -174,5 +180,5 @@ fn words(state: &AppState, notice: &Notice, link: &str) -> String {
         ("flow", flow_label.as_str()),
         ("link", link),
     ];
-    state.config.messages.render(notice.kind.as_str(), &values)
+    state.config.messages.render_in(language, notice.kind.as_str(), &values)
 }

@@ -194,7 +194,8 @@ impl Service {
     }
 
     /// Adds a user and gives back a token for them; with the flag `password`, the user signs in
-    /// with the password `<id>-password` too.
+    /// with the password `<id>-password` too; `email` gives them `<id>@example.jp`, `en` has
+    /// their notifications worded in English.
     pub(crate) async fn user(&self, id: &str, roles: &[&str], vendor: Option<&str>, flags: &[&str]) -> String {
         let new = NewUser {
             id: id.into(),
@@ -206,6 +207,7 @@ impl Service {
             admin: flags.contains(&"admin"),
             password: flags.contains(&"password").then(|| format!("{id}-password")),
             email: flags.contains(&"email").then(|| format!("{id}@example.jp")),
+            language: flags.contains(&"en").then(|| "en".to_string()),
         };
         let now = self.state.engine.now();
         self.state.db.add_user(&new, now).await.expect("user added");

@@ -23,6 +23,7 @@ async fn each_supervisor_gets_the_digest_of_their_scope_on_a_working_morning() {
     let sup_a = service.user("sup-a", &[], Some("vendor-a"), &["supervisor"]).await;
     let sup_b = service.user("sup-b", &[], Some("vendor-b"), &["supervisor"]).await;
     let sup_all = service.user("sup-all", &[], None, &["supervisor"]).await;
+    let sup_en = service.user("sup-en", &[], Some("vendor-a"), &["supervisor", "en"]).await;
     let start = json!({"flow": "service_order", "business_key": "ORD-DG-1",
         "data": {"customer_name": "山田太郎", "building_type": "house"}});
     let (status, order) = service.call("POST", "/api/v1/orders", Some(&op_a), Some(start)).await;
@@ -49,6 +50,13 @@ async fn each_supervisor_gets_the_digest_of_their_scope_on_a_working_morning() {
     assert_eq!(all.len(), 1, "the company's supervisor sees every vendor's: {all:?}");
     assert!(all[0]["message"].as_str().is_some_and(|m| m.contains("・全体）") && m.contains("ORD-DG-1")));
     assert!(messages(&service, &sup_b).await.is_empty(), "vendor B has nothing to follow up");
+    let english = messages(&service, &sup_en).await;
+    let text = english[0]["message"].as_str().expect("words");
+    assert!(text.starts_with("To follow up today (2026-12-07 Mon, vendor-a): 1 overdue, 0 at risk"), "{text}");
+    assert!(
+        text.contains("■ Overdue and at-risk tasks\n・order ORD-DG-1 \"受付入力\" due 12/7 09:30 (unclaimed) overdue"),
+        "{text}"
+    );
 
     // Later rounds that day send nothing more.
     clock.advance(3600);

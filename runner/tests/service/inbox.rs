@@ -29,6 +29,7 @@ async fn a_send_back_and_an_incident_reach_the_people_concerned() {
     let service = Service::start().await;
     let op_a = service.user("op-a", &["operator"], Some("vendor-a"), &["password"]).await;
     let op_b = service.user("op-b", &["operator"], Some("vendor-b"), &[]).await;
+    let op_en = service.user("op-en", &["operator"], Some("vendor-a"), &["en"]).await;
     let back = service.user("back-1", &["reviewer"], None, &[]).await;
     let admin = service.user("admin", &[], None, &["admin"]).await;
     let system = service.user("order-gw", &[], None, &[]).await;
@@ -44,6 +45,10 @@ async fn a_send_back_and_an_incident_reach_the_people_concerned() {
     assert!(text.contains("建物種別を確認してください"), "the reason: {text}");
     assert_eq!(message["link"], format!("/orders/{id}"));
     assert_eq!(inbox(&service, &op_a).await["unread"], 1);
+    // A colleague who reads English gets the same notice in English.
+    let english = messages(&service, &op_en, 1).await;
+    let text = english[0]["message"].as_str().expect("words");
+    assert_eq!(text, "Sent back: order ORD-IN-1 returned to \"受付入力\". Reason: 建物種別を確認してください");
 
     // The incident of another order reaches the administrator.
     let body = json!({"flow": "service_incident", "business_key": "INC-IN-1", "vendor": "vendor-a",

@@ -51,7 +51,7 @@ impl Pool {
         let found = on_pool!(self, p => {
             let row = sqlx::query(
                 "SELECT s.csrf, s.expires_at, u.id, u.display_name, u.roles, u.vendor, u.supervisor, u.manager, u.admin, \
-                 u.disabled, u.created_at, u.email FROM sessions s JOIN users u ON u.id = s.user_id \
+                 u.disabled, u.created_at, u.email, u.language FROM sessions s JOIN users u ON u.id = s.user_id \
                  WHERE s.id_hash = $1 AND s.expires_at > $2 AND u.disabled = 0",
             )
             .bind(&hash)

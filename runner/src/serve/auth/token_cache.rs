@@ -66,6 +66,7 @@ mod tests {
             disabled: false,
             created_at: jiff::Timestamp::UNIX_EPOCH,
             email: None,
+            language: None,
         }
     }
 

@@ -125,7 +125,7 @@ impl Pool {
         let found = on_pool!(self, p => {
             let row = sqlx::query(
                 "SELECT t.id AS token_id, t.last_used_at, u.id, u.display_name, u.roles, u.vendor, u.supervisor, u.manager, \
-                 u.admin, u.disabled, u.created_at, u.email FROM api_tokens t JOIN users u ON u.id = t.user_id \
+                 u.admin, u.disabled, u.created_at, u.email, u.language FROM api_tokens t JOIN users u ON u.id = t.user_id \
                  WHERE t.hash = $1 AND t.revoked_at IS NULL AND (t.expires_at IS NULL OR t.expires_at > $2) AND u.disabled = 0",
             )
             .bind(sha256_hex(secret))

@@ -32,6 +32,10 @@ pub struct User {
     /// Where notifications are mailed, if anywhere.
     #[serde(default)]
     pub email: Option<String>,
+    /// The language their notifications are worded in (`ja`, `en`, or one the settings'
+    /// templates cover); none: the settings' language.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub language: Option<String>,
 }
 
 impl User {
@@ -73,6 +77,9 @@ pub struct NewUser {
     /// Where notifications are mailed (none: the inbox only).
     #[serde(default)]
     pub email: Option<String>,
+    /// The language their notifications are worded in, e.g. `en` (none: the settings').
+    #[serde(default)]
+    pub language: Option<String>,
 }
 
 /// Why a user cannot be added or changed.
@@ -118,6 +125,14 @@ pub(crate) fn hash_password(password: &str) -> String {
 
 /// Whether `address` is a plain mailbox, `local@domain`: no spaces, no line breaks (it goes into
 /// a mail header), one `@` with something on both sides and a dot in the domain.
+/// A language code as notifications' templates are keyed: `ja`, `en`, `pt-BR`.
+pub(crate) fn valid_language(code: &str) -> bool {
+    let (main, region) = code.split_once('-').unwrap_or((code, ""));
+    (2..=3).contains(&main.len())
+        && main.chars().all(|c| c.is_ascii_lowercase())
+        && (region.is_empty() || ((2..=4).contains(&region.len()) && region.chars().all(|c| c.is_ascii_alphanumeric())))
+}
+
 pub(crate) fn valid_email(address: &str) -> bool {
     let Some((local, domain)) = address.split_once('@') else { return false };
     address.len() <= 254
@@ -138,7 +153,7 @@ pub(crate) fn password_matches(password: &str, stored: &str) -> bool {
 /// The columns [`user_of_row!`] reads.
 macro_rules! user_columns {
     () => {
-        "id, display_name, roles, vendor, supervisor, manager, admin, disabled, created_at, email"
+        "id, display_name, roles, vendor, supervisor, manager, admin, disabled, created_at, email, language"
     };
 }
 
@@ -157,6 +172,7 @@ macro_rules! user_of_row {
             disabled: r.try_get::<i64, _>("disabled")? != 0,
             created_at: $crate::serve::db::from_micros(r.try_get("created_at")?),
             email: r.try_get("email")?,
+            language: r.try_get("language")?,
         }
     }};
 }
@@ -191,6 +207,15 @@ impl Pool {
                 message: format!("`{address}` is not an e-mail address"),
             });
         }
+        let language = new.language.as_deref().map(str::trim).filter(|l| !l.is_empty());
+        if let Some(language) = language
+            && !valid_language(language)
+        {
+            return Err(UserError::Invalid {
+                field: "language",
+                message: format!("`{language}` is not a language code (e.g. ja, en)"),
+            });
+        }
         let hash = new.password.as_deref().map(hash_password);
         let user = User {
             id: new.id.clone(),
@@ -203,11 +228,12 @@ impl Pool {
             disabled: false,
             created_at: now,
             email: email.map(str::to_string),
+            language: language.map(str::to_string),
         };
         let roles = serde_json::to_string(&user.roles).unwrap_or_else(|_| "[]".into());
         let inserted = on_pool!(self, p => sqlx::query(
-            "INSERT INTO users (id, display_name, roles, vendor, supervisor, manager, admin, password_hash, disabled, created_at, email) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 0, $9, $10) ON CONFLICT (id) DO NOTHING",
+            "INSERT INTO users (id, display_name, roles, vendor, supervisor, manager, admin, password_hash, disabled, created_at, email, language) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 0, $9, $10, $11) ON CONFLICT (id) DO NOTHING",
         )
         .bind(&user.id)
         .bind(&user.display_name)
@@ -219,6 +245,7 @@ impl Pool {
         .bind(&hash)
         .bind(micros(now))
         .bind(&user.email)
+        .bind(&user.language)
         .execute(p)
         .await?
         .rows_affected());

@@ -60,6 +60,7 @@ impl UserForm {
             // A password is never trimmed: its spaces are the person's.
             password: (!self.password.is_empty()).then(|| self.password.clone()),
             email: some(&self.email),
+            language: None,
         }
     }
 }
