@@ -123,11 +123,14 @@ struct Armed {
     status: u16,
     target: RidingTarget,
     on_behalf_of: Option<String>,
+    detail: Option<String>,
 }
 
 /// What the record names as the thing concerned.
 #[derive(Debug, Clone)]
 pub(crate) enum RidingTarget {
+    /// The order the change is to (a new one: the order started).
+    Order,
     /// This task of the order the change is to (`order#task`).
     Task(u64),
     /// The task the change claims (take-next, which learns its task in the engine).
@@ -170,6 +173,7 @@ impl RidingRecord {
     fn made_of(&self, changes: &[junro_engine::store::Change], at: jiff::Timestamp) -> Option<AuditRecord> {
         let armed = self.armed.lock().unwrap_or_else(std::sync::PoisonError::into_inner).clone()?;
         let target = match armed.target {
+            RidingTarget::Order => changes.first()?.state.id.clone(),
             RidingTarget::Task(instance) => format!("{}#{instance}", changes.first()?.state.id),
             RidingTarget::ClaimedTask => changes.iter().find_map(|change| {
                 change.events.iter().find_map(|(_, _, event)| match event {
@@ -185,6 +189,7 @@ impl RidingRecord {
             status: armed.status,
             target: Some(target),
             on_behalf_of: armed.on_behalf_of,
+            detail: armed.detail,
             ..self.draft.clone()
         })
     }
@@ -193,10 +198,15 @@ impl RidingRecord {
 /// Says, in a route, how the request answers once the change it is about to commit is
 /// committed: its record is then written in the change's transaction (outside a request that
 /// the audit middleware drafted a record for, nothing happens).
-pub(crate) fn ride_with_change(status: axum::http::StatusCode, target: RidingTarget, on_behalf_of: Option<String>) {
+pub(crate) fn ride_with_change(
+    status: axum::http::StatusCode,
+    target: RidingTarget,
+    on_behalf_of: Option<String>,
+    detail: Option<String>,
+) {
     let _ = RIDING.try_with(|record| {
         *record.armed.lock().unwrap_or_else(std::sync::PoisonError::into_inner) =
-            Some(Armed { status: status.as_u16(), target, on_behalf_of });
+            Some(Armed { status: status.as_u16(), target, on_behalf_of, detail });
     });
 }
 

@@ -127,15 +127,20 @@ pub(crate) async fn audit(State(state): State<AppState>, request: Request, next:
     let address = request.extensions().get::<ClientAddress>().map(|a| a.0.clone());
     let request_id = request.headers().get("x-request-id").and_then(|v| v.to_str().ok()).map(str::to_string);
     // The record rides with the change the route commits, when the route says how it will
-    // answer (`audit::ride_with_change`): one transaction for both.
-    let draft = AuditRecord {
-        target: Some(path.clone()),
-        address: address.clone(),
-        request_id: request_id.clone(),
-        ..AuditRecord::new(state.engine.now(), actor.as_deref(), action.clone(), 0, "ok")
+    // answer (`audit::ride_with_change`): one transaction for both. A reading request changes
+    // nothing a record could ride with: it runs as it is.
+    let (response, ridden) = if changing {
+        let draft = AuditRecord {
+            target: Some(path.clone()),
+            address: address.clone(),
+            request_id: request_id.clone(),
+            ..AuditRecord::new(state.engine.now(), actor.as_deref(), action.clone(), 0, "ok")
+        };
+        let engine = state.engine.clone();
+        RidingRecord::new(draft).ride(move || engine.now(), next.run(request)).await
+    } else {
+        (next.run(request).await, None)
     };
-    let engine = state.engine.clone();
-    let (response, ridden) = RidingRecord::new(draft).ride(move || engine.now(), next.run(request)).await;
     if ridden.as_ref().is_some_and(|ridden| ridden.status == response.status().as_u16()) {
         return response;
     }

@@ -21,6 +21,13 @@ async fn whole_order(service: Service) {
     let (status, again) = service.call("POST", "/api/v1/orders", Some(&op_a), Some(start)).await;
     assert_eq!((status, &again["id"]), (200, &order["id"]), "the same order number gives the same order");
 
+    // Held a moment by an administrator (the customer called back), and resumed.
+    let hold = format!("/api/v1/orders/{id}/hold");
+    let (status, held) = service.call("POST", &hold, Some(&admin), Some(json!({"reason": "お客様折り返し待ち"}))).await;
+    assert_eq!(status, 200, "{held}");
+    let (status, _) = service.call("POST", &format!("/api/v1/orders/{id}/resume"), Some(&admin), None).await;
+    assert_eq!(status, 200);
+
     // Another vendor's operator learns nothing of it.
     let (status, _) = service.call("GET", "/api/v1/orders/ORD-1", Some(&op_b), None).await;
     assert_eq!(status, 404);
@@ -138,6 +145,20 @@ async fn whole_order(service: Service) {
             .map(|r| (r["status"].as_u64().unwrap_or(0), r["result"].as_str().unwrap_or("").to_string()))
             .collect()
     };
+    let started: Vec<(u64, String)> = records
+        .iter()
+        .filter(|r| r["action"] == "POST /api/v1/orders" && r["target"] == id.as_str())
+        .map(|r| (r["status"].as_u64().unwrap_or(0), r["detail"].as_str().unwrap_or("").to_string()))
+        .collect();
+    let again = (200, "existing order".to_string());
+    assert_eq!(
+        started,
+        vec![(201, "flow service_order".to_string()), again],
+        "the start once, then the repeat: {audit}"
+    );
+    for action in ["POST /api/v1/orders/{order}/hold", "POST /api/v1/orders/{order}/resume"] {
+        assert_eq!(of("admin", action, id.clone()), vec![(200, "ok".to_string())], "{action}: {audit}");
+    }
     let task = format!("{id}#{intake}");
     assert_eq!(of("op-a", "POST /api/v1/tasks/next", task.clone()), vec![(200, "ok".to_string())], "{audit}");
     let complete = "POST /api/v1/orders/{order}/tasks/{instance}/complete";

@@ -2,6 +2,7 @@
 //! it stands, cancel, hold and resume; signals by business key.
 
 use super::{Body, Params, Segments, page};
+use crate::serve::audit::{RidingTarget, ride_with_change};
 use crate::serve::auth::Identity;
 use crate::serve::middleware::AuditNote;
 use crate::serve::problem::{ApiResult, FieldError, Problem};
@@ -163,6 +164,8 @@ pub async fn start(
         channel: request.channel,
         received_at: request.received_at,
     };
+    // The record of the start is written with the order, in one transaction.
+    ride_with_change(StatusCode::CREATED, RidingTarget::Order, None, Some(format!("flow {}", request.flow)));
     let id = match state.engine.start(&request.flow, order).await {
         Ok(id) => id,
         Err(EngineError::UnknownFlow(flow)) => {
@@ -519,6 +522,8 @@ fn reason(reason: &Reason) -> Result<String, Problem> {
 /// Applies `command` to a visible order as the caller, and answers the order as it is now.
 pub(super) async fn act(state: &AppState, identity: &Identity, order: &str, command: Command) -> ApiResult<Response> {
     let view = visible_state(state, identity, order).await?;
+    // The record rides with the change.
+    ride_with_change(StatusCode::OK, RidingTarget::Order, None, None);
     state.engine.apply(&view.id, &identity.actor(), command).await?;
     let now = state.engine.order_state(&view.id).await?;
     let mut response = Json(OrderSummary::from(&now)).into_response();

@@ -166,7 +166,7 @@ pub async fn next(
 ) -> ApiResult<Response> {
     let actor = acting(&state, &identity, behalf.on_behalf_of.as_deref()).await?;
     let within = TaskFilter { order_vendor: identity.user.vendor.clone(), ..TaskFilter::default() };
-    ride_with_change(StatusCode::OK, RidingTarget::ClaimedTask, actor.on_behalf_of.clone());
+    ride_with_change(StatusCode::OK, RidingTarget::ClaimedTask, actor.on_behalf_of.clone(), None);
     match state.engine.take_next_where(&actor, within).await? {
         Some(task) => {
             let target = format!("{}#{}", task.order, task.instance);
@@ -211,7 +211,7 @@ async fn on_task_checked(
     command: Command,
     check: impl Fn(&OrderState) -> Result<(), Vec<FieldError>>,
 ) -> ApiResult<Response> {
-    ride_with_change(StatusCode::NO_CONTENT, RidingTarget::Task(instance), actor.on_behalf_of.clone());
+    ride_with_change(StatusCode::NO_CONTENT, RidingTarget::Task(instance), actor.on_behalf_of.clone(), None);
     let checked = |order: &OrderState| {
         if !scope::plainly_sees(identity, order) {
             return Err(Refused::Unsure);
@@ -231,7 +231,7 @@ async fn on_task_checked(
 
 /// Applies a task command to an order the caller was found to see; answers 204.
 async fn applied(state: &AppState, order: &str, instance: u64, actor: &Actor, command: Command) -> ApiResult<Response> {
-    ride_with_change(StatusCode::NO_CONTENT, RidingTarget::Task(instance), actor.on_behalf_of.clone());
+    ride_with_change(StatusCode::NO_CONTENT, RidingTarget::Task(instance), actor.on_behalf_of.clone(), None);
     state.engine.apply(order, actor, command).await?;
     Ok(answered(order, instance, actor))
 }
