@@ -25,11 +25,19 @@ pub struct Preferences {
     /// …until then, `HH:MM` (the mails wait).
     #[serde(default)]
     pub quiet_to: Option<String>,
+    /// The language notifications are worded in (`ja`, `en`, …); none: the settings'.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub language: Option<String>,
 }
 
 impl Default for Preferences {
     fn default() -> Self {
-        Preferences { mail_kinds: KINDS.iter().map(|k| (*k).to_string()).collect(), quiet_from: None, quiet_to: None }
+        Preferences {
+            mail_kinds: KINDS.iter().map(|k| (*k).to_string()).collect(),
+            quiet_from: None,
+            quiet_to: None,
+            language: None,
+        }
     }
 }
 
@@ -54,6 +62,9 @@ impl Preferences {
         }
         if self.quiet_from.is_some() != self.quiet_to.is_some() {
             problems.push(("quiet_to", "quiet hours need both a start and an end".into()));
+        }
+        if let Some(language) = self.language.as_deref().filter(|l| !super::auth::users::valid_language(l)) {
+            problems.push(("language", format!("`{language}` is not a language code (e.g. ja, en)")));
         }
         problems
     }
@@ -85,8 +96,11 @@ impl Preferences {
 }
 
 impl Pool {
-    /// A person's preferences (the defaults when they set none).
+    /// A person's preferences (the defaults when they set none), with their language.
     pub async fn preferences(&self, user: &str) -> Result<Preferences, DbError> {
+        let language: Option<String> = on_pool!(self, p => {
+            sqlx::query_scalar("SELECT language FROM users WHERE id = $1").bind(user).fetch_optional(p).await?.flatten()
+        });
         let row = on_pool!(self, p => {
             sqlx::query("SELECT mail_kinds, quiet_from, quiet_to FROM notification_preferences WHERE user_id = $1")
                 .bind(user)
@@ -98,17 +112,24 @@ impl Pool {
                         mail_kinds: serde_json::from_str(&kinds).unwrap_or_default(),
                         quiet_from: r.try_get("quiet_from")?,
                         quiet_to: r.try_get("quiet_to")?,
+                        language: None,
                     })
                 })
                 .transpose()?
         });
-        Ok(row.unwrap_or_default())
+        Ok(Preferences { language, ..row.unwrap_or_default() })
     }
 
-    /// Stores a person's preferences (check [`Preferences::problems`] first).
+    /// Stores a person's preferences and language (check [`Preferences::problems`] first).
     pub async fn set_preferences(&self, user: &str, preferences: &Preferences) -> Result<(), DbError> {
         let kinds = serde_json::to_string(&preferences.mail_kinds).unwrap_or_else(|_| "[]".into());
         on_pool!(self, p => {
+            let mut tx = p.begin().await?;
+            sqlx::query("UPDATE users SET language = $2 WHERE id = $1")
+                .bind(user)
+                .bind(&preferences.language)
+                .execute(&mut *tx)
+                .await?;
             sqlx::query(
                 "INSERT INTO notification_preferences (user_id, mail_kinds, quiet_from, quiet_to) VALUES ($1, $2, $3, $4) \
                  ON CONFLICT (user_id) DO UPDATE SET mail_kinds = excluded.mail_kinds, quiet_from = excluded.quiet_from, \
@@ -118,8 +139,9 @@ impl Pool {
             .bind(&kinds)
             .bind(&preferences.quiet_from)
             .bind(&preferences.quiet_to)
-            .execute(p)
+            .execute(&mut *tx)
             .await?;
+            tx.commit().await?;
         });
         Ok(())
     }
@@ -151,9 +173,14 @@ mod tests {
 
     #[test]
     fn wrong_preferences_are_named() {
-        let wrong = Preferences { mail_kinds: vec!["spam".into()], quiet_from: Some("25:00".into()), quiet_to: None };
+        let wrong = Preferences {
+            mail_kinds: vec!["spam".into()],
+            quiet_from: Some("25:00".into()),
+            quiet_to: None,
+            language: Some("日本語".into()),
+        };
         let fields: Vec<&str> = wrong.problems().iter().map(|(f, _)| *f).collect();
-        assert_eq!(fields, vec!["mail_kinds", "quiet_from", "quiet_to"]);
+        assert_eq!(fields, vec!["mail_kinds", "quiet_from", "quiet_to", "language"]);
         assert!(Preferences::default().mails("digest"));
     }
 }

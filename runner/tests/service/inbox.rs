@@ -107,16 +107,22 @@ async fn a_send_back_and_an_incident_reach_the_people_concerned() {
             .body(body)
             .send()
     };
-    let saved = form(format!("_csrf={csrf}&sent_back=on&quiet_from=22%3A00&quiet_to=07%3A00")).await.expect("saves");
+    let saved = form(format!("_csrf={csrf}&sent_back=on&quiet_from=22%3A00&quiet_to=07%3A00&language=en"))
+        .await
+        .expect("saves");
     assert!(saved.status().is_success() || saved.status().is_redirection(), "{}", saved.status());
     let (_, prefs) = service.call("GET", "/api/v1/me/notifications", Some(&op_a), None).await;
-    assert_eq!(prefs, json!({"mail_kinds": ["sent_back"], "quiet_from": "22:00", "quiet_to": "07:00"}));
+    assert_eq!(
+        prefs,
+        json!({"mail_kinds": ["sent_back"], "quiet_from": "22:00", "quiet_to": "07:00", "language": "en"})
+    );
     let refused = form(format!("_csrf={csrf}&reminder=on&quiet_from=22%3A00")).await.expect("answers");
     assert_eq!(refused.status().as_u16(), 400);
     let html = refused.text().await.expect("html");
     assert!(html.contains("開始と終了の両方を時刻（例 22:00）で入力してください"), "in plain Japanese: {html}");
     let html = page("/inbox").await.expect("the inbox").text().await.expect("html");
     assert!(html.contains("name=\"sent_back\" checked") && html.contains("value=\"22:00\""), "{html}");
+    assert!(html.contains("<option value=\"en\" selected>English</option>"), "the language chosen: {html}");
     let page = inbox(&service, &op_a).await;
     assert_eq!(page["unread"], 0);
     assert!(page["messages"][0]["read_at"].is_string(), "{page}");

@@ -32,6 +32,8 @@ struct InboxPage {
     kinds: Vec<KindChoice>,
     quiet_from: String,
     quiet_to: String,
+    /// The language chosen for notifications (empty: the settings').
+    language: String,
     /// Whether the person has an address to mail to.
     has_email: bool,
     saved: bool,
@@ -115,6 +117,8 @@ pub(crate) struct PreferencesForm {
     quiet_from: String,
     #[serde(default)]
     quiet_to: String,
+    #[serde(default)]
+    language: String,
 }
 
 impl PreferencesForm {
@@ -128,11 +132,12 @@ impl PreferencesForm {
             ("signal_expired", &self.signal_expired),
             ("digest", &self.digest),
         ];
-        let time = |t: &str| (!t.trim().is_empty()).then(|| t.trim().to_string());
+        let given = |t: &str| (!t.trim().is_empty()).then(|| t.trim().to_string());
         Preferences {
             mail_kinds: ticked.into_iter().filter(|(_, on)| on.is_some()).map(|(k, _)| k.to_string()).collect(),
-            quiet_from: time(&self.quiet_from),
-            quiet_to: time(&self.quiet_to),
+            quiet_from: given(&self.quiet_from),
+            quiet_to: given(&self.quiet_to),
+            language: given(&self.language),
         }
     }
 }
@@ -165,6 +170,7 @@ async fn inbox_page(
         kinds,
         quiet_from: prefs.quiet_from.unwrap_or_default(),
         quiet_to: prefs.quiet_to.unwrap_or_default(),
+        language: prefs.language.unwrap_or_default(),
         saved,
         errors,
     };
@@ -188,6 +194,7 @@ pub(crate) async fn save_preferences(
                 for e in &mut errors {
                     e.message = match e.field.as_str() {
                         "mail_kinds" => "通知の種類が正しくありません".into(),
+                        "language" => "言語を選び直してください".into(),
                         _ => "開始と終了の両方を時刻（例 22:00）で入力してください".into(),
                     };
                 }
