@@ -54,8 +54,8 @@ pub(crate) async fn send_if_due(state: &AppState) -> Result<usize, String> {
     let base = state.config.public_base();
     let (mut items, mut mails) = (Vec::new(), Vec::new());
     for user in users.iter().filter(|u| u.supervisor && !u.disabled) {
-        let Some(message) = words(state, &report, user, day) else { continue };
-        let language = user.language.as_deref().unwrap_or(&state.config.messages.language);
+        let language = state.config.messages.language_for(user.language.as_deref());
+        let Some(message) = words(state, &report, user, language, day) else { continue };
         if let (Some(address), Some(_)) = (&user.email, &state.config.mail) {
             let wants = state.db.preferences(&user.id).await.map_err(|e| e.to_string())?;
             if wants.mails("digest") {
@@ -124,16 +124,15 @@ fn words_of(language: &str) -> Words {
     }
 }
 
-/// The digest for `user` in their language (else the settings'), its first line from the
+/// The digest for `user` in `language` (theirs, else the settings'), its first line from the
 /// `digest` template; `None` when their scope has nothing to follow up.
-fn words(state: &AppState, report: &StalledReport, user: &User, day: Date) -> Option<String> {
+fn words(state: &AppState, report: &StalledReport, user: &User, language: &str, day: Date) -> Option<String> {
     let mine = |vendor: &str| user.vendor.as_deref().is_none_or(|v| v == vendor);
     let tasks: Vec<_> = report.tasks.iter().filter(|t| mine(&t.vendor)).collect();
     let stalled: Vec<_> = report.stalled.iter().filter(|o| mine(&o.vendor)).collect();
     if tasks.is_empty() && stalled.is_empty() {
         return None;
     }
-    let language = user.language.as_deref().unwrap_or(&state.config.messages.language);
     let w = words_of(language);
     let zone = state.engine.zone();
     let overdue = tasks.iter().filter(|t| t.state == "overdue").count();

@@ -111,6 +111,11 @@ impl Messages {
         Ok(())
     }
 
+    /// The language a person's notifications are worded in: their own, else the settings'.
+    pub fn language_for<'a>(&'a self, chosen: Option<&'a str>) -> &'a str {
+        chosen.unwrap_or(&self.language)
+    }
+
     /// The text of `kind` with `values` filled in, in the settings' language.
     pub fn render(&self, kind: &str, values: &[(&str, &str)]) -> String {
         self.render_in(&self.language, kind, values)

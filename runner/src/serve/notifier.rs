@@ -49,9 +49,11 @@ pub(crate) async fn deliver(state: &AppState) -> Result<usize, String> {
         };
         let link = format!("/orders/{}", notice.order);
         let url = format!("{base}{link}");
-        let message = words(state, notice, &url, &state.config.messages.language);
-        // Each person's words, in their language: worded once per language.
-        let mut worded: std::collections::HashMap<&str, String> = std::collections::HashMap::new();
+        // Worded once per language: the settings' (webhooks, and people without their own),
+        // then each other language a person chose.
+        let messages = &state.config.messages;
+        let message = words(state, notice, &url, &messages.language);
+        let mut worded = std::collections::HashMap::from([(messages.language.as_str(), message.clone())]);
         for webhook in super::webhooks::wanting(&state.config.webhooks, notice.kind.as_str()) {
             hooks.push(QueuedDelivery {
                 target: webhook.name.clone(),
@@ -62,7 +64,7 @@ pub(crate) async fn deliver(state: &AppState) -> Result<usize, String> {
         }
         for user in recipients(notice, role.as_deref(), &users) {
             let person = users.iter().find(|u| u.id == user);
-            let language = person.and_then(|u| u.language.as_deref()).unwrap_or(&state.config.messages.language);
+            let language = messages.language_for(person.and_then(|u| u.language.as_deref()));
             let message = worded.entry(language).or_insert_with(|| words(state, notice, &url, language)).clone();
             let address = person.and_then(|u| u.email.as_deref());
             if let Some(address) = address.filter(|_| state.config.mail.is_some()) {
@@ -75,7 +77,7 @@ pub(crate) async fn deliver(state: &AppState) -> Result<usize, String> {
                     mails.push(QueuedDelivery {
                         target: user.clone(),
                         notice: notice.key.clone(),
-                        body: super::mail::compose(address, &message, &link, &base, &state.config.messages, language),
+                        body: super::mail::compose(address, &message, &link, &base, messages, language),
                         not_before: Some(wants.mail_at(state.engine.now(), &state.engine.zone())),
                     });
                 }

@@ -98,26 +98,30 @@ impl Preferences {
 impl Pool {
     /// A person's preferences (the defaults when they set none), with their language.
     pub async fn preferences(&self, user: &str) -> Result<Preferences, DbError> {
-        let language: Option<String> = on_pool!(self, p => {
-            sqlx::query_scalar("SELECT language FROM users WHERE id = $1").bind(user).fetch_optional(p).await?.flatten()
-        });
         let row = on_pool!(self, p => {
-            sqlx::query("SELECT mail_kinds, quiet_from, quiet_to FROM notification_preferences WHERE user_id = $1")
-                .bind(user)
-                .fetch_optional(p)
-                .await?
-                .map(|r| {
-                    let kinds: String = r.try_get("mail_kinds")?;
-                    Ok::<_, DbError>(Preferences {
+            sqlx::query(
+                "SELECT u.language, n.mail_kinds, n.quiet_from, n.quiet_to FROM users u \
+                 LEFT JOIN notification_preferences n ON n.user_id = u.id WHERE u.id = $1",
+            )
+            .bind(user)
+            .fetch_optional(p)
+            .await?
+            .map(|r| {
+                let kinds: Option<String> = r.try_get("mail_kinds")?;
+                let set = match kinds {
+                    Some(kinds) => Preferences {
                         mail_kinds: serde_json::from_str(&kinds).unwrap_or_default(),
                         quiet_from: r.try_get("quiet_from")?,
                         quiet_to: r.try_get("quiet_to")?,
                         language: None,
-                    })
-                })
-                .transpose()?
+                    },
+                    None => Preferences::default(),
+                };
+                Ok::<_, DbError>(Preferences { language: r.try_get("language")?, ..set })
+            })
+            .transpose()?
         });
-        Ok(Preferences { language, ..row.unwrap_or_default() })
+        Ok(row.unwrap_or_default())
     }
 
     /// Stores a person's preferences and language (check [`Preferences::problems`] first).
