@@ -365,7 +365,25 @@ pub struct Step {
     pub label: Option<String>,
     /// What kind of step, with its settings.
     pub kind: StepKind,
+    /// `remind customer …` lines of a task or wait.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub reminders: Vec<CustomerReminder>,
     /// The whole step.
+    pub span: Span,
+}
+
+/// `remind customer email 1d before construction_date`: while the order is at the step, the
+/// customer is mailed at the address the first field holds, the given time (calendar time, not
+/// business time) before the moment the date field holds.
+#[derive(Debug, Clone, Serialize)]
+pub struct CustomerReminder {
+    /// The text field holding the customer's e-mail address.
+    pub address: Name,
+    /// How long before the date.
+    pub before: Duration,
+    /// The `date` or `datetime` field holding the moment (a date stands for its start).
+    pub date: Name,
+    /// The whole line.
     pub span: Span,
 }
 

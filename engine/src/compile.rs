@@ -211,6 +211,19 @@ pub struct Node {
     pub kind: NodeKind,
     /// Where it leads when it has a single successor.
     pub next: Option<String>,
+    /// The customer's reminders while the order is at this task or wait.
+    pub customer_reminders: Vec<CustomerReminderSpec>,
+}
+
+/// `remind customer <address> <d> before <date>`: fields by id, the time in seconds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CustomerReminderSpec {
+    /// The text field holding the customer's e-mail address.
+    pub address: String,
+    /// Seconds (calendar time) before the date.
+    pub before: u64,
+    /// The `date` or `datetime` field holding the moment.
+    pub date: String,
 }
 
 /// A flow compiled for execution. Immutable.
@@ -434,6 +447,15 @@ fn compile_flow(flow: &Flow, scope: &Scope<'_>, scripts: &Scripts, source: &str)
             label: step.label.clone().unwrap_or_else(|| step.name.text.clone()),
             kind,
             next,
+            customer_reminders: step
+                .reminders
+                .iter()
+                .map(|r| CustomerReminderSpec {
+                    address: r.address.text.clone(),
+                    before: r.before.seconds,
+                    date: r.date.text.clone(),
+                })
+                .collect(),
         };
         let i = graph.add_node(node);
         index.insert(step.name.text.clone(), i);

@@ -1,6 +1,10 @@
 //! A reminder comes in business time, and with notices on it is in the outbox the moment it
 //! comes: a task due Thursday 09:00 (`sla 1d` from Wednesday 09:00 on the 09:00–18:00 office
 //! calendar) with `remind 4h before` is reminded Wednesday 14:00, not a minute earlier.
+//!
+//! A customer is reminded a day before the visit the flow waits for (`remind customer`), at
+//! the address in the order's data, only while the order still waits; the event never holds
+//! the address.
 
 use jiff::Timestamp;
 use junro_engine::clock::VirtualClock;
@@ -66,6 +70,89 @@ async fn a_task_due_thursday_nine_is_reminded_wednesday_two_in_the_afternoon() {
     assert_eq!(notices[0].kind, NoticeKind::Reminder);
     assert_eq!(notices[0].due_at, Some(tokyo("2026-12-10T09:00")), "due Thursday 09:00");
     assert_eq!(notices[0].at, tokyo("2026-12-09T14:00"));
+    engine.close().await;
+    for suffix in ["", "-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+    }
+}
+
+const VISIT: &str = r#"
+lane back "バックオフィス" back
+role coordinator "工事調整"
+signal visit_done "訪問完了"
+flow visit "訪問工事" {
+  data {
+    email      "メールアドレス" text
+    visit_date "訪問日" datetime
+  }
+  start -> wait_visit
+  wait wait_visit "訪問待ち" {
+    remind customer email 1d before visit_date
+    on visit_done -> done
+    after 30d -> follow
+  }
+  task follow "フォロー" {
+    lane back
+    role coordinator
+    sla 1d
+    -> done
+  }
+  end done "完了" completed
+  scenario "訪問して完了" {
+    given email = "taro@example.jp", visit_date = "2026-12-11T10:00:00"
+    signal visit_done
+    expect completed via wait_visit
+  }
+}
+"#;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_customer_is_mailed_a_day_before_the_visit_while_the_order_waits_for_it() {
+    let path = std::env::temp_dir().join(format!("junro-customer-reminders-{}.db", std::process::id()));
+    let _ = std::fs::remove_file(&path);
+    let clock = Arc::new(VirtualClock::new(tokyo("2026-12-09T09:00")));
+    let options = EngineOptions {
+        durability: Durability::Normal,
+        clock: clock.clone(),
+        notices: true,
+        ..EngineOptions::default()
+    };
+    let engine = Engine::open_with(&format!("sqlite:{}", path.display()), options).await.expect("opens");
+    engine.deploy_files(&[("visit.flow".into(), VISIT.as_bytes().to_vec())], None).await.expect("deploys");
+    let start = |visit: &str| StartOrder {
+        data: serde_json::json!({"email": "taro@example.jp", "visit_date": visit})
+            .as_object()
+            .cloned()
+            .expect("object"),
+        ..StartOrder::default()
+    };
+    // Visit Friday 10:00; another order's visit is Friday too, but it is done before.
+    let waiting = engine.start("visit", start("2026-12-11T10:00:00")).await.expect("starts");
+    let visited = engine.start("visit", start("2026-12-11T10:00:00")).await.expect("starts");
+    engine.signal(&visited, "visit_done", Default::default()).await.expect("signal");
+    let reminded = async |engine: &Engine, id: &str| {
+        while engine.run_due().await.expect("a round") > 0 {}
+        engine.order(id).await.expect("order").history.iter().any(|h| matches!(h.event, Event::CustomerReminded { .. }))
+    };
+
+    clock.set(tokyo("2026-12-10T09:59"));
+    assert!(!reminded(&engine, &waiting).await, "not before Thursday 10:00");
+    clock.set(tokyo("2026-12-10T10:00"));
+    assert!(reminded(&engine, &waiting).await, "Thursday 10:00: 24 hours before the visit");
+    assert!(!reminded(&engine, &visited).await, "an order no longer waiting reminds nobody");
+    let notices = engine.claim_notices(10, 60).await.expect("claims");
+    let customer: Vec<_> = notices.iter().filter(|n| n.kind == NoticeKind::CustomerReminder).collect();
+    assert_eq!(customer.len(), 1, "{notices:?}");
+    assert_eq!(customer[0].order, waiting);
+    assert_eq!(customer[0].detail.as_deref(), Some("taro@example.jp"));
+    assert_eq!(customer[0].field.as_deref(), Some("visit_date"));
+    assert_eq!(customer[0].due_at, Some(tokyo("2026-12-11T10:00")), "the visit");
+    assert_eq!(customer[0].step.as_deref(), Some("wait_visit"));
+    let history = serde_json::to_string(
+        &engine.order(&waiting).await.expect("order").history.iter().map(|h| &h.event).collect::<Vec<_>>(),
+    )
+    .expect("json");
+    assert_eq!(history.matches("taro@example.jp").count(), 1, "only the start's data holds the address: {history}");
     engine.close().await;
     for suffix in ["", "-wal", "-shm"] {
         let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));

@@ -130,7 +130,8 @@ fn a_short_demo_runs_and_the_same_seed_gives_the_same_month() {
 /// `junro demo --smtp`: as the simulated days go, people are told by mail (to a sink this test
 /// runs) in Japanese, each mail dated at its simulated moment: reminders before due, send-backs,
 /// and the supervisors' digest at 08:30 on working days only. Reminders come from the second
-/// week, when the weekend's web orders wait for Monday.
+/// week, when the weekend's web orders wait for Monday. Customers waiting for construction are
+/// reminded of its date.
 #[test]
 fn the_demo_tells_people_by_mail_as_the_days_go() {
     let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build().expect("runtime");
@@ -146,9 +147,19 @@ fn the_demo_tells_people_by_mail_as_the_days_go() {
     assert!(out.status.success(), "{stdout}{}", String::from_utf8_lossy(&out.stderr));
     let mails = taken.lock().expect("lock").clone();
     let summary = stdout.lines().find(|l| l.starts_with("Notifications:")).expect("a Notifications: line");
-    assert!(summary.contains(&format!("{} of them mailed to 127.0.0.1:{port}", mails.len())), "{summary}");
     let subjects: Vec<String> = mails.iter().map(|m| smtp_sink::header(&m.data, "Subject")).collect();
     let of = |start: &str| mails.iter().zip(&subjects).filter(|(_, s)| s.starts_with(start)).collect::<Vec<_>>();
+    // Customers of new web fiber orders hear of their construction date the day before.
+    let customers = of("【光ホーム 新規申込(Web)】工事予定日のお知らせ");
+    assert!(!customers.is_empty(), "{subjects:#?}");
+    let people = mails.len() - customers.len();
+    let told =
+        format!("{people} of them mailed to 127.0.0.1:{port}; {} reminders mailed to customers", customers.len());
+    assert!(summary.contains(&told), "{summary}");
+    for (mail, _) in &customers {
+        assert!(mail.to.iter().all(|to| to.ends_with("@example.jp")), "the order's address: {:?}", mail.to);
+        assert!(smtp_sink::text(&mail.data).contains("の工事予定日は 11月"), "{}", smtp_sink::text(&mail.data));
+    }
 
     let reminders = of("[Junro] 催促: 注文");
     assert!(!reminders.is_empty(), "{subjects:#?}");

@@ -46,6 +46,9 @@ impl FlowCtx<'_, '_> {
         for next in step.successors() {
             self.step_ref(next);
         }
+        for reminder in &step.reminders {
+            self.customer_reminder(reminder);
+        }
         match &step.kind {
             StepKind::Task(task) => self.task(step, task),
             StepKind::Auto(auto) => {
@@ -217,6 +220,37 @@ impl FlowCtx<'_, '_> {
             )
             .with_help("add `-> next_step`"),
         );
+    }
+
+    /// `remind customer <address> <d> before <date>`: a text field holding the address, a date
+    /// or date-time field holding the moment.
+    fn customer_reminder(&mut self, reminder: &crate::ast::CustomerReminder) {
+        if let Some(ty) = self.field_ref(&reminder.address)
+            && !matches!(ty, Type::Text)
+        {
+            let described = Ty::of(ty).describe();
+            self.out.push(
+                Diagnostic::error(
+                    "E0401",
+                    reminder.address.span,
+                    format!(
+                        "`remind customer` needs a text field holding the customer's e-mail address, but `{}` is {described}",
+                        reminder.address.text
+                    ),
+                )
+                .with_help("name the field that holds the address, e.g. `remind customer email 1d before visit_date`"),
+            );
+        }
+        if let Some(ty) = self.field_ref(&reminder.date)
+            && !matches!(ty, Type::Date | Type::DateTime)
+        {
+            let described = Ty::of(ty).describe();
+            self.out.push(Diagnostic::error(
+                "E0401",
+                reminder.date.span,
+                format!("`remind customer … before` needs a date field, but `{}` is {described}", reminder.date.text),
+            ));
+        }
     }
 
     fn task(&mut self, step: &Step, task: &Task) {

@@ -2,7 +2,8 @@
 
 use super::{Lower, Pair, Rule, expr};
 use crate::ast::{
-    Auto, Call, Decide, Name, Outcome, Priority, Retry, Skip, Step, StepKind, Task, VendorScope, WaitArm,
+    Auto, Call, CustomerReminder, Decide, Name, Outcome, Priority, Retry, Skip, Step, StepKind, Task, VendorScope,
+    WaitArm,
 };
 use crate::diagnostic::Diagnostic;
 
@@ -12,12 +13,14 @@ pub(super) fn step(lower: &mut Lower<'_>, pair: Pair<'_>) -> Option<Step> {
     let mut name = None;
     let mut label = None;
     let mut body = Vec::new();
+    let mut reminders = Vec::new();
     for p in pair.into_inner() {
         match p.as_rule() {
             r if name.is_none() && super::is_keyword(r) => {}
             Rule::ident if name.is_none() => name = Some(lower.name(&p)),
             Rule::label if label.is_none() && body.is_empty() => label = Some(lower.text(&p)),
             Rule::open | Rule::close => {}
+            Rule::remind_customer => reminders.extend(customer_reminder(lower, p)),
             _ => body.push(p),
         }
     }
@@ -34,7 +37,17 @@ pub(super) fn step(lower: &mut Lower<'_>, pair: Pair<'_>) -> Option<Step> {
         Rule::end => StepKind::End(body.into_iter().next().map(|p| lower.name(&p))?),
         _ => return None,
     };
-    Some(Step { name, label, kind, span })
+    Some(Step { name, label, kind, reminders, span })
+}
+
+/// `remind customer <address field> <duration> before <date field>`.
+fn customer_reminder(lower: &mut Lower<'_>, pair: Pair<'_>) -> Option<CustomerReminder> {
+    let span = lower.span(&pair);
+    let mut inner = pair.into_inner().filter(|p| matches!(p.as_rule(), Rule::ident | Rule::duration));
+    let address = lower.name(&inner.next()?);
+    let before = lower.duration(&inner.next()?);
+    let date = lower.name(&inner.next()?);
+    Some(CustomerReminder { address, before, date, span })
 }
 
 /// The step named by `-> step`.

@@ -168,6 +168,9 @@ pub fn describe_ja(event: &Event, flow: Option<&CompiledFlow>, zone: &TimeZone) 
         Event::Held { actor, reason } => format!("{actor}が保留にしました: {reason}"),
         Event::Resumed { actor } => format!("{actor}が保留を解除しました"),
         Event::Reminded { instance } => format!("タスク#{instance}の催促時期になりました"),
+        Event::CustomerReminded { date, moment, .. } => {
+            format!("お客様に{}({})のお知らせを送る時期になりました", field(flow, date), at(zone, *moment))
+        }
         Event::TaskDueMoved { instance, due_at, stopped_s } => format!(
             "タスク#{instance}の期限を{}に延ばしました(SLAの時計が営業時間で{:.1}時間止まっていたため)",
             at(zone, *due_at),

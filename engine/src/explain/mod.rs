@@ -167,6 +167,7 @@ pub fn describe(event: &Event, flow: Option<&CompiledFlow>) -> String {
         Event::Held { actor, reason } => format!("put on hold by {actor}: {reason}"),
         Event::Resumed { actor } => format!("resumed by {actor}"),
         Event::Reminded { instance } => format!("reminder due for task #{instance}"),
+        Event::CustomerReminded { date, moment, .. } => format!("the customer is to be reminded of {date} ({moment})"),
         Event::TaskDueMoved { instance, due_at, stopped_s } => format!(
             "task #{instance} now due {due_at}: the SLA clock stood still for {:.1} business hours",
             *stopped_s as f64 / 3600.0

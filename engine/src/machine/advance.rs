@@ -143,7 +143,11 @@ impl<'a> Run<'a> {
         let instance = self.next_id();
         self.created.push(instance);
         match &node.kind {
-            NodeKind::Task(task) => self.enter_task(instance, step, task),
+            NodeKind::Task(task) => {
+                let next = self.enter_task(instance, step, task);
+                self.schedule_customer_reminders(instance, &node.customer_reminders);
+                next
+            }
             NodeKind::Auto(auto) => {
                 match self.eval_all(&auto.inputs) {
                     Ok(inputs) => self.enqueue(instance, step, &auto.action, inputs, 1, self.now(), auto.timeout),
@@ -192,7 +196,11 @@ impl<'a> Run<'a> {
                     }
                 }
             }
-            NodeKind::Wait(arms) => self.enter_wait(instance, step, arms),
+            NodeKind::Wait(arms) => {
+                let next = self.enter_wait(instance, step, arms);
+                self.schedule_customer_reminders(instance, &node.customer_reminders);
+                next
+            }
             NodeKind::Call { flow, inputs, .. } => {
                 match self.eval_all(inputs) {
                     Ok(data) => {
@@ -340,6 +348,32 @@ impl<'a> Run<'a> {
         Vec::new()
     }
 
+    /// The customer's reminders of step `instance`, if it still stands (a wait may end at once,
+    /// a task be skipped): each `before` (calendar time) the moment its date field holds, or at
+    /// once when that is past but the moment is still ahead. No date, or a date passed: none.
+    fn schedule_customer_reminders(&mut self, instance: u64, reminders: &[crate::compile::CustomerReminderSpec]) {
+        if reminders.is_empty() || !self.state.tokens.contains_key(&instance) {
+            return;
+        }
+        for reminder in reminders {
+            let Some(moment) = self.date_of(&reminder.date) else { continue };
+            if moment <= self.now() {
+                continue;
+            }
+            let before = jiff::SignedDuration::from_secs(i64::try_from(reminder.before).unwrap_or(i64::MAX));
+            let at = moment.checked_sub(before).unwrap_or(Timestamp::MIN).max(self.now());
+            self.schedule(
+                at,
+                TimerPurpose::RemindCustomer {
+                    instance,
+                    address: reminder.address.clone(),
+                    date: reminder.date.clone(),
+                    moment,
+                },
+            );
+        }
+    }
+
     /// The moment a date or date-time field stands for, in the calendar's zone.
     fn date_of(&self, field: &str) -> Option<Timestamp> {
         let text = self.state.data.get(field)?.as_str()?;
@@ -354,7 +388,9 @@ impl<'a> Run<'a> {
     /// Removes a wait's token and its timers, and records how it ended.
     pub(super) fn end_wait(&mut self, instance: u64, by: &str, next: &str) {
         let token = self.state.tokens.remove(&instance);
-        self.cancel_timers(|p| matches!(p, TimerPurpose::Wait { instance: i, .. } if *i == instance));
+        self.cancel_timers(|p| {
+            matches!(p, TimerPurpose::Wait { instance: i, .. } | TimerPurpose::RemindCustomer { instance: i, .. } if *i == instance)
+        });
         self.events.push(Event::WaitEnded { instance, by: by.to_string(), next: next.to_string() });
         if let Some(Token { activity: Activity::Waiting { stops_clock_since: Some(since), .. }, .. }) = token {
             self.clock_stopped_since(since);

@@ -107,6 +107,13 @@ impl Run<'_> {
                 self.go(&next);
             }
             TimerPurpose::Remind { instance } => self.events.push(Event::Reminded { instance }),
+            TimerPurpose::RemindCustomer { instance, address, date, moment } => {
+                // Only while the order is at the step and not on hold (a paused order's visit
+                // may be off).
+                if self.state.tokens.contains_key(&instance) && matches!(self.state.status, Status::Open) {
+                    self.events.push(Event::CustomerReminded { instance, address, date, moment });
+                }
+            }
             TimerPurpose::Due { instance } => self.events.push(Event::Overdue { instance }),
             TimerPurpose::Escalate { instance, role } => self.escalate(instance, role),
             TimerPurpose::ExpireSignals => self.expire_signals(),

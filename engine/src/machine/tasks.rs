@@ -210,7 +210,8 @@ impl<'a> Run<'a> {
         self.cancel_timers(|p| match p {
             TimerPurpose::Remind { instance: i }
             | TimerPurpose::Due { instance: i }
-            | TimerPurpose::Escalate { instance: i, .. } => *i == instance,
+            | TimerPurpose::Escalate { instance: i, .. }
+            | TimerPurpose::RemindCustomer { instance: i, .. } => *i == instance,
             _ => false,
         });
     }
@@ -344,7 +345,9 @@ impl<'a> Run<'a> {
             if matches!(self.state.tokens.get(next).map(|t| &t.activity), Some(Activity::Waiting { .. })) {
                 self.state.tokens.remove(next);
                 let next = *next;
-                self.cancel_timers(|p| matches!(p, TimerPurpose::Wait { instance, .. } if *instance == next));
+                self.cancel_timers(|p| {
+                    matches!(p, TimerPurpose::Wait { instance, .. } | TimerPurpose::RemindCustomer { instance, .. } if *instance == next)
+                });
                 self.events.push(Event::WaitEnded {
                     instance: next,
                     by: "pulled back".into(),

@@ -164,6 +164,18 @@ pub enum TimerPurpose {
         /// The task instance.
         instance: u64,
     },
+    /// The customer's reminder (`remind customer …`) while the order is at a task or wait.
+    RemindCustomer {
+        /// The task or wait instance.
+        instance: u64,
+        /// The field holding the customer's address.
+        address: String,
+        /// The date field the reminder comes before.
+        date: String,
+        /// The moment that date stands for.
+        #[serde(with = "super::rfc3339")]
+        moment: Timestamp,
+    },
     /// A task's due time.
     Due {
         /// The task instance.
@@ -726,6 +738,19 @@ pub enum Event {
     Reminded {
         /// Step instance.
         instance: u64,
+    },
+    /// The customer is to be reminded of the moment a date field holds, at the address a field
+    /// holds (the event names the fields, never the address: histories are read by many).
+    CustomerReminded {
+        /// The task or wait instance.
+        instance: u64,
+        /// The field holding the address.
+        address: String,
+        /// The date field.
+        date: String,
+        /// The moment it stands for.
+        #[serde(with = "super::rfc3339")]
+        moment: Timestamp,
     },
     /// A task's due time moved out by the business time the SLA clock stood still (the order
     /// was on hold, or waited for the customer only).

@@ -41,6 +41,7 @@ const SQLITE: &Files = &[
     (11, "held tasks", include_str!("../../../migrations/sqlite/0011_held_tasks.sql")),
     (12, "deputies", include_str!("../../../migrations/sqlite/0012_deputies.sql")),
     (13, "notices", include_str!("../../../migrations/sqlite/0013_notices.sql")),
+    (14, "notice field", include_str!("../../../migrations/sqlite/0014_notice_field.sql")),
 ];
 
 const POSTGRES: &Files = &[
@@ -56,6 +57,7 @@ const POSTGRES: &Files = &[
     (11, "held tasks", include_str!("../../../migrations/postgres/0011_held_tasks.sql")),
     (12, "deputies", include_str!("../../../migrations/postgres/0012_deputies.sql")),
     (13, "notices", include_str!("../../../migrations/postgres/0013_notices.sql")),
+    (14, "notice field", include_str!("../../../migrations/postgres/0014_notice_field.sql")),
 ];
 
 /// Every table the PostgreSQL migrations create, as their `CREATE TABLE` statements name them.

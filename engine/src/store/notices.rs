@@ -28,6 +28,9 @@ pub enum NoticeKind {
     Incident,
     /// A signal waited for no order in time and was dropped.
     SignalExpired,
+    /// The customer is to be reminded of a date (`remind customer`): mailed to the address in
+    /// `detail`, never put in anyone's inbox.
+    CustomerReminder,
 }
 
 impl NoticeKind {
@@ -40,6 +43,7 @@ impl NoticeKind {
             NoticeKind::SentBack => "sent_back",
             NoticeKind::Incident => "incident",
             NoticeKind::SignalExpired => "signal_expired",
+            NoticeKind::CustomerReminder => "customer_reminder",
         }
     }
 
@@ -52,6 +56,7 @@ impl NoticeKind {
             NoticeKind::SentBack,
             NoticeKind::Incident,
             NoticeKind::SignalExpired,
+            NoticeKind::CustomerReminder,
         ]
         .into_iter()
         .find(|k| k.as_str() == name)
@@ -82,10 +87,13 @@ pub struct Notice {
     /// The person concerned: the task's holder (reminder, escalation), whom it was transferred
     /// or sent back to, the sender of a dropped signal.
     pub person: Option<String>,
-    /// More words: a send-back's reason, an incident's message, a dropped signal's name.
+    /// More words: a send-back's reason, an incident's message, a dropped signal's name, the
+    /// customer's address.
     pub detail: Option<String>,
-    /// The task's due time, for reminders and escalations.
+    /// The task's due time, for reminders and escalations; the moment a customer is reminded of.
     pub due_at: Option<Timestamp>,
+    /// The data field concerned: the date field of a customer's reminder.
+    pub field: Option<String>,
     /// When the event happened.
     pub at: Timestamp,
     /// How many times it has been claimed (1 the first time).
@@ -116,6 +124,7 @@ pub(crate) fn of(change: &Change) -> Vec<Notice> {
             person: None,
             detail: None,
             due_at: None,
+            field: None,
             at: *at,
             attempts: 0,
         };
@@ -156,6 +165,20 @@ pub(crate) fn of(change: &Change) -> Vec<Notice> {
             Event::SignalExpired { name, sender, reason } if reason == "expired" => {
                 Notice { person: sender.clone(), detail: Some(name.clone()), ..notice(NoticeKind::SignalExpired, None) }
             }
+            Event::CustomerReminded { instance, address, date, moment } => {
+                // The address as the data holds it now; an empty one reminds nobody.
+                let Some(to) = state.data.get(address).and_then(|v| v.as_str()).filter(|a| !a.trim().is_empty()) else {
+                    continue;
+                };
+                let step = state.tokens.get(instance).map(|t| t.step.clone());
+                Notice {
+                    step,
+                    detail: Some(to.trim().to_string()),
+                    due_at: Some(*moment),
+                    field: Some(date.clone()),
+                    ..notice(NoticeKind::CustomerReminder, Some(*instance))
+                }
+            }
             _ => continue,
         };
         notices.push(made);
@@ -173,7 +196,7 @@ macro_rules! notices_store {
                     "UPDATE notices SET locked_until = $1, attempts = attempts + 1 WHERE id IN (",
                     "SELECT id FROM notices WHERE locked_until < $2 ORDER BY at LIMIT $3",
                     $skip_locked,
-                    ") RETURNING id, kind, order_id, business_key, flow_id, instance, step, role, vendor, person, detail, due_at, at, attempts"
+                    ") RETURNING id, kind, order_id, business_key, flow_id, instance, step, role, vendor, person, detail, due_at, at, attempts, field"
                 ))
                 .bind(micros(now) + i64::try_from(lease_s).unwrap_or(i64::MAX / 2) * 1_000_000)
                 .bind(micros(now))
@@ -199,6 +222,7 @@ macro_rules! notices_store {
                             person: r.try_get("person")?,
                             detail: r.try_get("detail")?,
                             due_at: r.try_get::<Option<i64>, _>("due_at")?.map(from_micros),
+                            field: r.try_get("field")?,
                             at: from_micros(r.try_get("at")?),
                             attempts: u32::try_from(r.try_get::<i64, _>("attempts")?).unwrap_or(u32::MAX),
                         })

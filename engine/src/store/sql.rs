@@ -270,17 +270,17 @@ macro_rules! sql_store {
                 for order in batch.incidents_closed {
                     sqlx::query("DELETE FROM incidents WHERE order_id = $1").bind(order).execute(&mut **tx).await?;
                 }
-                for chunk in chunks(batch.notices, 14, $sizing) {
+                for chunk in chunks(batch.notices, 15, $sizing) {
                     let mut q = sqlx::query(texts.values(
-                        "INSERT INTO notices (id, kind, order_id, business_key, flow_id, instance, step, role, vendor, person, detail, due_at, at, attempts) ",
-                        14,
+                        "INSERT INTO notices (id, kind, order_id, business_key, flow_id, instance, step, role, vendor, person, detail, due_at, at, attempts, field) ",
+                        15,
                         chunk.len(),
                         " ON CONFLICT (id) DO NOTHING",
                     ));
                     for n in chunk {
                         q = q.bind(n.key).bind(n.kind.as_str()).bind(n.order).bind(n.business_key).bind(n.flow);
                         q = q.bind(n.instance.map(|i| i as i64)).bind(n.step).bind(n.role).bind(n.vendor).bind(n.person);
-                        q = q.bind(n.detail).bind(n.due_at.map(micros)).bind(micros(n.at)).bind(0_i64);
+                        q = q.bind(n.detail).bind(n.due_at.map(micros)).bind(micros(n.at)).bind(0_i64).bind(n.field);
                     }
                     q.execute(&mut **tx).await?;
                 }

@@ -252,7 +252,7 @@ async fn simulate(options: &Options, out: &mut impl Write) -> anyhow::Result<Str
         stalled.tasks.len()
     )?;
     if let (Some(state), Some(smtp)) = (&notify, &options.smtp) {
-        summary::notifications(out, &state.db.sent_by_kind().await?, smtp)?;
+        summary::notifications(out, &state.db.sent_by_kind().await?, state.db.customer_mails().await?, smtp)?;
     }
     writeln!(out)?;
     look(out, &url)?;

@@ -92,15 +92,19 @@ pub(crate) fn print(out: &mut impl Write, report: &KpiReport) -> std::io::Result
 }
 
 /// What people were told during the month (`junro demo --smtp`): inbox messages and mails by
-/// kind.
+/// kind, and the customers' reminders mailed.
 pub(crate) fn notifications(
     out: &mut impl Write,
     sent: &[crate::serve::sent::SentCount],
+    customers: i64,
     smtp: &str,
 ) -> std::io::Result<()> {
     let (inbox, mailed) = sent.iter().fold((0, 0), |(i, m), s| (i + s.inbox, m + s.mailed));
     writeln!(out)?;
-    writeln!(out, "Notifications: {inbox} inbox messages, {mailed} of them mailed to {smtp}:")?;
+    writeln!(
+        out,
+        "Notifications: {inbox} inbox messages, {mailed} of them mailed to {smtp}; {customers} reminders mailed to customers:"
+    )?;
     let kinds: Vec<String> = sent.iter().map(|s| format!("{} {} ({} mailed)", s.kind, s.inbox, s.mailed)).collect();
     writeln!(out, "  {}", kinds.join(", "))
 }

@@ -15,8 +15,14 @@ pub const PLACEHOLDERS: &[&str] = &["order", "step", "due", "detail", "flow", "l
 /// the counts of overdue and at-risk tasks and of stalled orders, and the link to the list.
 pub const DIGEST_PLACEHOLDERS: &[&str] = &["date", "scope", "overdue", "at_risk", "stalled", "link"];
 
+/// What a customer's reminder may show: the order the customer knows (its business key), its
+/// flow's label, what the date is (the date field's label) and the date. No link: the order's
+/// page is the staff's.
+pub const CUSTOMER_PLACEHOLDERS: &[&str] = &["order", "flow", "what", "date"];
+
 /// The kinds of text there are templates for: one per kind of notice, the digest's first line,
-/// then the mail's link line and its signature.
+/// the mail's link line and its signature, then a customer's reminder (first line the subject)
+/// and the signature of mails to customers.
 pub const KINDS: &[&str] = &[
     "reminder",
     "escalation",
@@ -27,11 +33,17 @@ pub const KINDS: &[&str] = &[
     "digest",
     "mail_link",
     "mail_footer",
+    "customer_reminder",
+    "customer_footer",
 ];
 
 /// What a template of `kind` may show.
 pub fn placeholders(kind: &str) -> &'static [&'static str] {
-    if kind == "digest" { DIGEST_PLACEHOLDERS } else { PLACEHOLDERS }
+    match kind {
+        "digest" => DIGEST_PLACEHOLDERS,
+        "customer_reminder" | "customer_footer" => CUSTOMER_PLACEHOLDERS,
+        _ => PLACEHOLDERS,
+    }
 }
 
 /// The built-in templates, by language.
@@ -50,6 +62,10 @@ fn built_in(language: &str, kind: &str) -> Option<&'static str> {
         }
         ("ja", "mail_link") => "確認・対応はこちら: {link}",
         ("ja", "mail_footer") => "Junro（このメールは自動送信です）",
+        ("ja", "customer_reminder") => {
+            "【{flow}】{what}のお知らせ\nいつもご利用いただきありがとうございます。\nお申し込み（受付番号 {order}）の{what}は {date} です。\nご都合が悪くなった場合は、お早めにお問い合わせ窓口までご連絡ください。"
+        }
+        ("ja", "customer_footer") => "このメールは送信専用です。ご返信いただいてもお答えできません。",
         ("en", "reminder") => "Reminder: \"{step}\" of order {order} is due soon (due {due})",
         ("en", "escalation") => "Escalation: \"{step}\" of order {order} is overdue (due {due})",
         ("en", "transferred") => "\"{step}\" of order {order} was handed to you",
@@ -61,6 +77,10 @@ fn built_in(language: &str, kind: &str) -> Option<&'static str> {
         }
         ("en", "mail_link") => "Open it here: {link}",
         ("en", "mail_footer") => "Junro (sent automatically)",
+        ("en", "customer_reminder") => {
+            "{flow}: your {what} is coming up\nThank you for your order {order}. Your {what} is {date}.\nIf that no longer suits you, please contact us as soon as you can."
+        }
+        ("en", "customer_footer") => "This mail was sent automatically; replies are not read.",
         _ => return None,
     })
 }
@@ -73,8 +93,8 @@ pub struct Messages {
     /// cover; `JUNRO_LANGUAGE`). A text with no template in it is worded in Japanese.
     pub language: String,
     /// Templates replacing the built-in ones: language → kind (`reminder`, `escalation`,
-    /// `transferred`, `sent_back`, `incident`, `signal_expired`, `mail_link`, `mail_footer`) →
-    /// text.
+    /// `transferred`, `sent_back`, `incident`, `signal_expired`, `digest`, `mail_link`,
+    /// `mail_footer`, `customer_reminder`, `customer_footer`) → text.
     pub templates: BTreeMap<String, BTreeMap<String, String>>,
 }
 

@@ -27,6 +27,7 @@ pub mod api;
 pub mod audit;
 pub mod auth;
 pub mod config;
+mod customer;
 pub mod db;
 pub mod deliveries;
 mod digest;

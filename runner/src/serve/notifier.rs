@@ -11,7 +11,8 @@
 //! - an escalation: the holder, the people of the escalation role, and the supervisors;
 //! - a transfer: the person the task went to; a send-back: the person who did the earlier
 //!   step (or, nobody holding it, the people who may take it);
-//! - an incident and a signal dropped unmatched: the administrators (and the signal's sender).
+//! - an incident and a signal dropped unmatched: the administrators (and the signal's sender);
+//! - a customer's reminder: the customer only, by mail (`customer.rs`).
 //!
 //! Nobody hears of an order their vendor scope hides: vendor staff only of their vendor's
 //! orders and of orders of no vendor yet.
@@ -40,6 +41,11 @@ pub(crate) async fn deliver(state: &AppState) -> Result<usize, String> {
     let mut wishes: std::collections::HashMap<String, Preferences> = std::collections::HashMap::new();
     let base = state.config.public_base();
     for notice in &notices {
+        if notice.kind == NoticeKind::CustomerReminder {
+            // A mail to the customer's address, and nothing else (`customer.rs`).
+            mails.extend(super::customer::mail(state, notice).await);
+            continue;
+        }
         let role = match (&notice.kind, &notice.role, notice.instance) {
             (_, Some(role), _) => Some(role.clone()),
             (NoticeKind::Reminder | NoticeKind::SentBack, None, Some(instance)) if notice.person.is_none() => {
@@ -152,6 +158,7 @@ pub(crate) fn recipients(notice: &Notice, role: Option<&str>, users: &[User]) ->
         NoticeKind::Transferred => person(u),
         NoticeKind::Incident => u.admin,
         NoticeKind::SignalExpired => u.admin || person(u),
+        NoticeKind::CustomerReminder => false,
     };
     let mut ids: Vec<String> = users.iter().filter(|u| sees(u) && chosen(u)).map(|u| u.id.clone()).collect();
     ids.sort();

@@ -12,9 +12,10 @@ use utoipa::ToSchema;
 /// One delivery of a notice of an order's history.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
 pub struct Sent {
-    /// To whom: a person's display name, or a webhook's name.
+    /// To whom: a person's display name, a webhook's name, or `お客様` (the order's customer,
+    /// by mail).
     pub to: String,
-    /// The person's user id; none for a webhook.
+    /// The person's user id; none for a webhook or the customer.
     pub user: Option<String>,
     /// `inbox`, `mail` or `webhook`.
     pub channel: String,
@@ -60,9 +61,11 @@ impl Pool {
             // Another order's id may begin with this one's and a colon: its keys have more after.
             let Some(seq) = notice.strip_prefix(&from).and_then(|s| s.parse::<u64>().ok()) else { continue };
             let webhook = channel == 2;
+            // A customer's reminder is recorded under a marker, never the address.
+            let customer = who == super::customer::RECIPIENT;
             let item = Sent {
-                to: name.unwrap_or_else(|| who.clone()),
-                user: (!webhook).then_some(who),
+                to: if customer { "お客様".to_string() } else { name.unwrap_or_else(|| who.clone()) },
+                user: (!webhook && !customer).then_some(who),
                 channel: CHANNELS[usize::try_from(channel).unwrap_or(0).min(2)].to_string(),
                 at: from_micros(at),
             };
@@ -110,11 +113,24 @@ impl Pool {
     }
 }
 
+impl Pool {
+    /// How many customers' reminders a mail server has taken.
+    pub(crate) async fn customer_mails(&self) -> Result<i64, DbError> {
+        const SQL: &str =
+            "SELECT COUNT(*) AS mailed FROM mail_deliveries WHERE recipient = $1 AND delivered_at IS NOT NULL";
+        on_pool!(self, p => {
+            sqlx::query(SQL).bind(super::customer::RECIPIENT).fetch_one(p).await?.try_get::<i64, _>("mailed").map_err(DbError::from)
+        })
+    }
+}
+
 /// A history line's deliveries in words: "送信: 佐藤（アプリ内・メール）、鈴木（アプリ内）", each
 /// person named once with their channels.
 pub(crate) fn in_words(sent: &[Sent], ja: bool) -> String {
     let mut people: Vec<(&str, Vec<&str>)> = Vec::new();
     for s in sent {
+        let customer = s.user.is_none() && s.channel == "mail";
+        let to = if customer && !ja { "the customer" } else { s.to.as_str() };
         let channel = match (s.channel.as_str(), ja) {
             ("inbox", true) => "アプリ内",
             ("mail", true) => "メール",
@@ -123,9 +139,9 @@ pub(crate) fn in_words(sent: &[Sent], ja: bool) -> String {
             ("mail", false) => "mail",
             _ => "webhook",
         };
-        match people.iter_mut().find(|(to, _)| *to == s.to) {
+        match people.iter_mut().find(|(named, _)| *named == to) {
             Some((_, channels)) => channels.push(channel),
-            None => people.push((&s.to, vec![channel])),
+            None => people.push((to, vec![channel])),
         }
     }
     let (open, between, close, list, lead) =

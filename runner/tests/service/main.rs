@@ -1,6 +1,7 @@
 //! The runner service driven over HTTP, as its users and systems drive it.
 
 mod common;
+mod customer_mail;
 mod deputies;
 mod digest;
 mod inbox;

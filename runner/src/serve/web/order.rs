@@ -144,6 +144,13 @@ fn timer_purpose(purpose: &TimerPurpose, step: &dyn Fn(u64) -> String, lang: sup
                 format!("{}: reminder", step(*instance))
             }
         }
+        TimerPurpose::RemindCustomer { instance, .. } => {
+            if ja {
+                format!("{} のお客様へのお知らせ", step(*instance))
+            } else {
+                format!("{}: the customer's reminder", step(*instance))
+            }
+        }
         TimerPurpose::Due { instance } => {
             if ja {
                 format!("{} の期限", step(*instance))
