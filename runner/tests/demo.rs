@@ -128,8 +128,8 @@ fn a_short_demo_runs_and_the_same_seed_gives_the_same_month() {
 }
 
 /// `junro demo --smtp`: as the simulated days go, people are told by mail (to a sink this test
-/// runs) in Japanese, each mail dated at its simulated moment: reminders before due, send-backs,
-/// and the supervisors' digest at 08:30 on working days only. Reminders come from the second
+/// runs) in Japanese, each mail dated at its simulated moment: reminders before due, escalations
+/// after, send-backs, and the supervisors' digest at 08:30 on working days only. Reminders come from the second
 /// week, when the weekend's web orders wait for Monday. Customers waiting for construction are
 /// reminded of its date.
 #[test]
@@ -165,6 +165,13 @@ fn the_demo_tells_people_by_mail_as_the_days_go() {
     assert!(!reminders.is_empty(), "{subjects:#?}");
     assert!(smtp_sink::text(&reminders[0].0.data).contains("の期限が近づいています（期限 11月"), "{subjects:#?}");
     assert!(!of("[Junro] 差戻し: 注文").is_empty(), "{subjects:#?}");
+    // A phone intake still open half an hour past due goes to the supervisors.
+    let escalations = of("[Junro] エスカレーション: 注文");
+    assert!(!escalations.is_empty(), "{subjects:#?}");
+    assert!(
+        smtp_sink::text(&escalations[0].0.data).contains("「受付入力」が期限を過ぎました（期限 11月"),
+        "{subjects:#?}"
+    );
 
     let digests = of("[Junro] 本日の要対応（");
     let mut days: Vec<&str> = digests.iter().filter_map(|(_, s)| s.split('（').nth(1)?.split('（').next()).collect();

@@ -60,15 +60,27 @@ pub(crate) fn transport(mail: &Mail, timeout: std::time::Duration) -> Result<Tra
 /// The mail of a notice for one person: the message as its subject, then a link to act on it
 /// and the signature, worded as the settings say (`messages.rs`).
 pub(crate) fn compose(to: &str, message: &str, link: &str, base: &str, messages: &Messages, language: &str) -> String {
-    // The message's first line (a digest's headline), cut at 60 characters with an ellipsis.
-    let first = message.lines().next().unwrap_or_default();
-    let cut: String = first.chars().take(60).collect();
-    let subject = if cut.len() < first.len() { format!("[Junro] {cut}…") } else { format!("[Junro] {cut}") };
+    let subject = format!("[Junro] {}", subject_of(message));
     let url = format!("{base}{link}");
     let link_line = messages.render_in(language, "mail_link", &[("link", url.as_str())]);
     let footer = messages.render_in(language, "mail_footer", &[("link", url.as_str())]);
     let text = format!("{message}\n\n{link_line}\n\n-- \n{footer}\n");
     serde_json::to_string(&MailBody { to: to.to_string(), subject, text }).unwrap_or_default()
+}
+
+/// A mail's subject: the message's first line (a digest's headline); past 60 characters, cut
+/// before its last parenthesis that leaves some words ("…が期限を過ぎました（期限 11月6日
+/// 09:15）" loses the due time, which the text keeps), else at 60 with an ellipsis.
+fn subject_of(message: &str) -> String {
+    let first = message.lines().next().unwrap_or_default();
+    let chars: Vec<char> = first.chars().collect();
+    if chars.len() <= 60 {
+        return first.to_string();
+    }
+    match chars[..60].iter().rposition(|c| matches!(c, '（' | '(')).filter(|at| *at >= 20) {
+        Some(at) => chars[..at].iter().collect::<String>().trim_end().to_string(),
+        None => format!("{}…", chars[..60].iter().collect::<String>()),
+    }
 }
 
 /// Sends one queued mail; the error says why it did not go.
@@ -101,6 +113,20 @@ fn message_id(notice: &str, recipient: &str, domain: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_long_first_line_loses_its_last_parenthesis_in_the_subject() {
+        let escalation =
+            "エスカレーション: 注文 ORD-20261105-0112 の「受付入力」が期限を過ぎました（期限 11月6日 09:15）";
+        assert_eq!(
+            super::subject_of(escalation),
+            "エスカレーション: 注文 ORD-20261105-0112 の「受付入力」が期限を過ぎました"
+        );
+        let short = "本日の要対応（11月4日（水）・全体）: 期限超過 0 件";
+        assert_eq!(super::subject_of(short), short);
+        let long = "あ".repeat(70);
+        assert_eq!(super::subject_of(&long), format!("{}…", "あ".repeat(60)));
+    }
+
     #[test]
     fn a_notice_mailed_to_one_person_always_has_the_same_message_id() {
         let id = super::message_id("ORD-1:7", "sato", "example.jp");
