@@ -211,7 +211,7 @@ async fn figures(url: &str, summary_min: usize) -> String {
     // O9: A, nobody takes it: stalled and overdue.
     w.start("O9", Some("A社"), None).await;
     w.at("2026-11-25T15:30").complete(&o8, "review", &rev1, Some("reject"), None).await;
-    // O12: in-house staff take the order: self-service.
+    // O12: in-house staff take the order: in-house, not self-service.
     let o12 = w.at("2026-11-26T09:00").start("O12", None, None).await;
     w.claim(&o12, "intake", &house).await;
     w.at("2026-11-26T09:05").complete(&o12, "intake", &house, None, Some("basic")).await;

@@ -8,13 +8,14 @@ use crate::store::HistoryEntry;
 use std::collections::BTreeSet;
 
 /// The vendor name of orders that neither started with a vendor nor had a front step completed by
-/// a vendor's operator.
+/// a person (the company's own staff count as `in-house`).
 pub const SELF_SERVICE: &str = "self-service";
 
 /// An order's KPI facts, from its history and its subflows' histories.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct OrderFacts {
-    /// The vendor given at start, else that of whoever completed the first front-lane step.
+    /// The vendor given at start, else that of whoever completed the first front-lane step
+    /// (`in-house` for the company's own staff).
     pub vendor: Option<String>,
     /// Whether a person started (claimed) a back-lane step: the order is not one-stop.
     pub back_started: bool,

@@ -5,7 +5,7 @@
 use super::facts::Fact;
 use super::intervals::Intervals;
 use super::report::OrderKpi;
-use super::{FlowLookup, SELF_SERVICE};
+use super::{FlowLookup, IN_HOUSE, SELF_SERVICE};
 use crate::calendar::Calendar;
 use jiff::Timestamp;
 use std::collections::BTreeMap;
@@ -266,8 +266,8 @@ fn scan(instance: &InstanceLog, now: i64, runs: &mut Vec<StepRun>) -> InstanceSc
                     runs[k].complete = Some(at);
                 }
             }
-            Fact::WaitStarted { instance: i, step, customer } => {
-                if *customer {
+            Fact::WaitStarted { instance: i, step, stops_clock } => {
+                if *stops_clock {
                     waits.insert(*i, at);
                 }
                 open_waits.insert(*i, step.clone());
@@ -327,14 +327,16 @@ pub(crate) fn step_runs(instances: &[InstanceLog], now: i64) -> (Vec<StepRun>, O
     (runs, vendor)
 }
 
-/// The vendor an order is attributed to: the vendor given at start, else that of whoever
-/// completed its first front-lane step (`None`: self-service).
+/// The vendor an order is attributed to: the vendor given at start, else that of the person who
+/// completed its first front-lane step, `in-house` when that person is the company's own
+/// (`None`: no person did front-lane work, self-service).
 pub(crate) fn attributed_vendor(start_vendor: Option<String>, runs: &[StepRun]) -> Option<String> {
     start_vendor.or_else(|| {
         runs.iter()
-            .filter(|r| r.human && !r.back && r.complete.is_some())
+            .filter(|r| r.human && !r.back && r.complete.is_some() && r.completer.is_some())
             .min_by_key(|r| r.complete)
-            .and_then(|r| r.completer.as_ref().and_then(|(_, v)| v.clone()))
+            .and_then(|r| r.completer.as_ref())
+            .map(|(_, vendor)| vendor.clone().unwrap_or_else(|| IN_HOUSE.to_string()))
     })
 }
 

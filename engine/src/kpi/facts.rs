@@ -29,8 +29,8 @@ pub(crate) enum Fact {
     ActionQueued { instance: u64, step: String, attempt: u32 },
     /// Its handler succeeded.
     ActionSucceeded { instance: u64 },
-    /// A wait began.
-    WaitStarted { instance: u64, step: String, customer: bool },
+    /// A wait began; `stops_clock` when every signal it waits for is the customer's.
+    WaitStarted { instance: u64, step: String, stops_clock: bool },
     /// A wait ended.
     WaitEnded { instance: u64 },
     /// Put on hold.
@@ -123,6 +123,8 @@ struct WaitBody {
     instance: u64,
     step: String,
     customer: bool,
+    #[serde(default)]
+    partner: bool,
 }
 
 #[derive(Deserialize)]
@@ -171,7 +173,7 @@ impl Fact {
             }
             "wait_started" => {
                 let b: WaitBody = serde_json::from_str(body)?;
-                Fact::WaitStarted { instance: b.instance, step: b.step, customer: b.customer }
+                Fact::WaitStarted { instance: b.instance, step: b.step, stops_clock: b.customer && !b.partner }
             }
             "wait_ended" => Fact::WaitEnded { instance: serde_json::from_str::<InstanceBody>(body)?.instance },
             "held" => Fact::Held,
@@ -213,8 +215,8 @@ impl Fact {
             Event::ActionSucceeded { instance, .. } | Event::IncidentResolved { instance, .. } => {
                 Fact::ActionSucceeded { instance: *instance }
             }
-            Event::WaitStarted { instance, step, customer } => {
-                Fact::WaitStarted { instance: *instance, step: step.clone(), customer: *customer }
+            Event::WaitStarted { instance, step, customer, partner } => {
+                Fact::WaitStarted { instance: *instance, step: step.clone(), stops_clock: *customer && !*partner }
             }
             Event::WaitEnded { instance, .. } => Fact::WaitEnded { instance: *instance },
             Event::Held { .. } => Fact::Held,
@@ -277,7 +279,8 @@ mod tests {
             Event::ActionQueued { instance: 5, step: "a".into(), action: "act".into(), attempt: 1 },
             Event::ActionSucceeded { instance: 5, written: Default::default() },
             Event::IncidentResolved { instance: 5, actor: "admin".into(), written: Default::default() },
-            Event::WaitStarted { instance: 6, step: "w".into(), customer: true },
+            Event::WaitStarted { instance: 6, step: "w".into(), customer: true, partner: false },
+            Event::WaitStarted { instance: 8, step: "meter".into(), customer: true, partner: true },
             Event::WaitEnded { instance: 6, by: "signal docs".into(), next: "n".into() },
             Event::Held { actor: "u".into(), reason: "r".into() },
             Event::Resumed { actor: "u".into() },
@@ -301,5 +304,22 @@ mod tests {
             assert_eq!(parsed, Fact::of(&event), "{kind}");
             assert!(parsed.is_some(), "{kind}");
         }
+    }
+
+    /// kpi.md, stopped clock: a wait that also listens for a partner's signal runs the clock,
+    /// even with a customer arm ("customer cancelled"); rows stored before the engine recorded
+    /// `partner` read as they were written.
+    #[test]
+    fn only_a_wait_for_the_customer_alone_stops_the_clock() {
+        let stops = |event: Event| match Fact::of(&event) {
+            Some(Fact::WaitStarted { stops_clock, .. }) => stops_clock,
+            other => panic!("{other:?}"),
+        };
+        let wait = |customer, partner| Event::WaitStarted { instance: 1, step: "w".into(), customer, partner };
+        assert!(stops(wait(true, false)), "the customer's documents");
+        assert!(!stops(wait(true, true)), "a meter switch, or the customer cancelling");
+        assert!(!stops(wait(false, true)), "a partner's report");
+        let old = Fact::parse("wait_started", r#"{"instance":1,"step":"w","customer":true}"#).expect("parses");
+        assert!(matches!(old, Some(Fact::WaitStarted { stops_clock: true, .. })), "{old:?}");
     }
 }

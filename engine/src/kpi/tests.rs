@@ -88,7 +88,7 @@ fn history(id: usize, start: i64, moves: &[(u32, Move)], close: Option<bool>, ve
                 facts.push((t, Fact::Resumed));
             }
             Move::CustomerWait => {
-                facts.push((t, Fact::WaitStarted { instance, step: "w".into(), customer: true }));
+                facts.push((t, Fact::WaitStarted { instance, step: "w".into(), stops_clock: true }));
                 t += i64::from(*gap % 9000);
                 facts.push((t, Fact::WaitEnded { instance }));
             }
@@ -191,7 +191,7 @@ fn an_order_waiting_at_a_step_with_its_own_threshold_is_stalled_only_after_it() 
         updated_at: start,
         facts: vec![
             (start, Fact::Started { received_at: timestamp(start), vendor: Some("v".into()), channel: None }),
-            (start, Fact::WaitStarted { instance: 2, step: "wait_construction".into(), customer: false }),
+            (start, Fact::WaitStarted { instance: 2, step: "wait_construction".into(), stops_clock: false }),
         ],
     };
     let now = start + 2 * 86_400; // Thursday 10:00: 18 business hours later

@@ -301,9 +301,10 @@ impl<'a> Run<'a> {
 
     fn enter_wait(&mut self, instance: u64, step: &str, arms: &[(WaitArmSpec, String)]) -> Vec<String> {
         let customer = arms.iter().any(|(arm, _)| matches!(arm, WaitArmSpec::Signal { customer: true, .. }));
+        let partner = arms.iter().any(|(arm, _)| matches!(arm, WaitArmSpec::Signal { customer: false, .. }));
         // A signal that arrived early and was kept for this wait ends it at once.
         if let Some((kept, next)) = self.take_kept_signal(arms) {
-            self.events.push(Event::WaitStarted { instance, step: step.to_string(), customer });
+            self.events.push(Event::WaitStarted { instance, step: step.to_string(), customer, partner });
             self.state.data.extend(kept.data.clone());
             let by = format!("signal {}", kept.name);
             self.events.push(Event::SignalReceived { name: kept.name, data: kept.data, sender: kept.sender });
@@ -322,7 +323,7 @@ impl<'a> Run<'a> {
             instance,
             Token { instance, step: step.into(), activity: Activity::Waiting { customer, stops_clock_since } },
         );
-        self.events.push(Event::WaitStarted { instance, step: step.to_string(), customer });
+        self.events.push(Event::WaitStarted { instance, step: step.to_string(), customer, partner });
         for (arm, next) in arms {
             let at = match arm {
                 WaitArmSpec::Signal { .. } => continue,

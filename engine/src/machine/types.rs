@@ -624,8 +624,12 @@ pub enum Event {
         instance: u64,
         /// Step id.
         step: String,
-        /// Whether it waits for the customer.
+        /// Whether it waits for the customer (one of its signals is the customer's).
         customer: bool,
+        /// Whether it also waits for a signal that is not the customer's (a partner's, a
+        /// system's): such a wait does not stop the clock (`../shared/kpi.md`, stopped clock).
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        partner: bool,
     },
     /// A wait ended by one of its arms.
     WaitEnded {
