@@ -191,3 +191,34 @@ async fn a_form_without_the_sessions_csrf_token_is_refused() {
     assert_eq!(response.status().as_u16(), 303, "with the token it is done");
     service.stop().await;
 }
+
+/// A task completed from its page (and a take-next from the work list) is in the audit trail
+/// once, committed with the change: its target the task (`order#instance`), its answer 303.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_form_that_changes_an_order_is_recorded_once_with_its_change() {
+    let service = Service::start().await;
+    callers(&service).await;
+    let f = fixture(&service, Stage::Claimed).await;
+    let now = service.state.engine.now();
+    let (session, csrf) = service.state.db.create_session("op-a", 12, now).await.expect("session");
+    let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("client");
+    let (path, mut form) = request("POST /orders/{order}/tasks/{instance}/complete", &f.order, f.task, f.review);
+    form.push(("_csrf", csrf));
+    let response = http
+        .post(format!("{}{path}", service.base))
+        .header("cookie", signed_cookie(&service, &session))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(serde_urlencoded::to_string(&form).expect("a form"))
+        .send()
+        .await
+        .expect("an answer");
+    assert_eq!(response.status().as_u16(), 303, "{}", response.text().await.unwrap_or_default());
+    let query = junro::serve::audit::AuditQuery { limit: 500, ..Default::default() };
+    let records = service.state.db.audit(&query).await.expect("the trail");
+    let completes: Vec<_> =
+        records.iter().filter(|r| r.action == "POST /orders/{order}/tasks/{instance}/complete").collect();
+    assert_eq!(completes.len(), 1, "{completes:?}");
+    assert_eq!(completes[0].target.as_deref(), Some(format!("{}#{}", f.order, f.task).as_str()), "{completes:?}");
+    assert_eq!((completes[0].status, completes[0].actor.as_deref()), (303, Some("op-a")), "{completes:?}");
+    service.stop().await;
+}

@@ -4,6 +4,7 @@
 
 use super::work::local_time;
 use super::{Chrome, InLang, PageResult, Signed, render, see_other};
+use crate::serve::audit::{RidingTarget, ride_with_change};
 use crate::serve::problem::{FieldError, Problem};
 use crate::serve::scope::visible_state;
 use crate::serve::state::AppState;
@@ -88,6 +89,7 @@ pub(crate) async fn retry(
     let lang = signed.chrome.lang;
     signed.identity.require_admin().in_lang(lang)?;
     let view = visible_state(&state, &signed.identity, &order).await.in_lang(lang)?;
+    ride_with_change(axum::http::StatusCode::SEE_OTHER, RidingTarget::Task(instance), None, None);
     state
         .engine
         .apply(&view.id, &signed.identity.actor(), Command::RetryIncident { job: instance })
@@ -144,6 +146,7 @@ pub(crate) async fn resolve(
         return Err(super::Failure(lang, Problem::invalid(errors).into()));
     }
     let command = Command::ResolveIncident { job: instance, output };
+    ride_with_change(axum::http::StatusCode::SEE_OTHER, RidingTarget::Task(instance), None, None);
     state.engine.apply(&view.id, &signed.identity.actor(), command).await.in_lang(lang)?;
     Ok(see_other("/incidents?notice=resolved"))
 }

@@ -215,6 +215,12 @@ impl Signed {
 
     /// After a changing form: `to`, kept in the same capacity, recording on whose behalf the
     /// person acted in the audit trail.
+    /// Says the form's change, once committed, answers "done, see the next page": its audit
+    /// record is then written in the change's own transaction (`audit::ride_with_change`).
+    pub(crate) fn ride(&self, target: crate::serve::audit::RidingTarget) {
+        crate::serve::audit::ride_with_change(StatusCode::SEE_OTHER, target, self.actor.on_behalf_of.clone(), None);
+    }
+
     pub(crate) fn done(&self, to: &str) -> Response {
         let mut response = see_other(&self.chrome.keep(to));
         response

@@ -292,6 +292,10 @@ fn reason(body: &[u8], lang: super::Lang) -> Result<String, super::Failure> {
 async fn act(state: &AppState, signed: &Signed, order: &str, command: Command) -> PageResult {
     let lang = signed.chrome.lang;
     let view = visible_state(state, &signed.identity, order).await.in_lang(lang)?;
+    signed.ride(match &command {
+        Command::PullBack { task } => crate::serve::audit::RidingTarget::Task(*task),
+        _ => crate::serve::audit::RidingTarget::Order,
+    });
     state.engine.apply(&view.id, &signed.actor, command).await.in_lang(lang)?;
     Ok(signed.done(&format!("/orders/{}", view.id)))
 }

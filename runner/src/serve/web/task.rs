@@ -4,6 +4,7 @@
 
 use super::work::local_time;
 use super::{Chrome, InLang, PageResult, Signed, WebError, render};
+use crate::serve::audit::RidingTarget;
 use crate::serve::forms;
 use crate::serve::problem::{FieldError, Problem};
 use crate::serve::scope::visible_state;
@@ -302,6 +303,7 @@ pub(crate) async fn complete(
     if errors.is_empty() {
         let outcome = typed.get("_outcome").filter(|o| !o.is_empty()).cloned();
         let command = Command::Complete { task: instance, outcome, data };
+        signed.ride(RidingTarget::Task(instance));
         match state.engine.apply(&view.id, &signed.actor, command).await {
             Ok(()) => return Ok(signed.done("/?notice=done")),
             Err(error) => {
@@ -323,8 +325,16 @@ pub(crate) async fn complete(
     Ok(task_page(&state, signed.chrome, task, instance, returned, colleagues))
 }
 
-async fn command(state: &AppState, signed: &Signed, order: &str, command: Command) -> Result<String, WebError> {
+/// Applies `command` to task `instance` of a visible order, its record riding with the change.
+async fn command(
+    state: &AppState,
+    signed: &Signed,
+    order: &str,
+    instance: u64,
+    command: Command,
+) -> Result<String, WebError> {
     let view = visible_state(state, &signed.identity, order).await?;
+    signed.ride(RidingTarget::Task(instance));
     state.engine.apply(&view.id, &signed.actor, command).await?;
     Ok(view.id)
 }
@@ -335,7 +345,9 @@ pub(crate) async fn claim(
     signed: Signed,
     Path((order, instance)): Path<(String, u64)>,
 ) -> PageResult {
-    let id = command(&state, &signed, &order, Command::Claim { task: instance }).await.in_lang(signed.chrome.lang)?;
+    let id = command(&state, &signed, &order, instance, Command::Claim { task: instance })
+        .await
+        .in_lang(signed.chrome.lang)?;
     Ok(signed.done(&format!("/orders/{id}/tasks/{instance}")))
 }
 
@@ -345,7 +357,9 @@ pub(crate) async fn release(
     signed: Signed,
     Path((order, instance)): Path<(String, u64)>,
 ) -> PageResult {
-    command(&state, &signed, &order, Command::Release { task: instance }).await.in_lang(signed.chrome.lang)?;
+    command(&state, &signed, &order, instance, Command::Release { task: instance })
+        .await
+        .in_lang(signed.chrome.lang)?;
     Ok(signed.done("/?notice=released"))
 }
 
@@ -368,7 +382,7 @@ pub(crate) async fn send_back(
         return Ok(task_page(&state, signed.chrome, task, instance, returned, colleagues));
     }
     let command_ = Command::SendBack { task: instance, to, reason };
-    command(&state, &signed, &order, command_).await.in_lang(lang)?;
+    command(&state, &signed, &order, instance, command_).await.in_lang(lang)?;
     Ok(signed.done("/?notice=sent-back"))
 }
 
@@ -402,6 +416,7 @@ pub(crate) async fn transfer(
     let to = crate::serve::api::tasks::person(&state, &to).await.in_lang(lang)?;
     let view = visible_state(&state, &signed.identity, &order).await.in_lang(lang)?;
     crate::serve::api::tasks::may_receive(&to, &view).in_lang(lang)?;
+    signed.ride(RidingTarget::Task(instance));
     state.engine.apply(&view.id, &signed.actor, Command::Transfer { task: instance, to }).await.in_lang(lang)?;
     Ok(signed.done("/?notice=transferred"))
 }

@@ -142,6 +142,7 @@ pub(crate) async fn page(
 /// Takes the most urgent task the person may work and opens it.
 pub(crate) async fn take_next(State(state): State<AppState>, signed: Signed) -> PageResult {
     let within = TaskFilter { order_vendor: signed.identity.user.vendor.clone(), ..TaskFilter::default() };
+    signed.ride(crate::serve::audit::RidingTarget::ClaimedTask);
     let taken = state.engine.take_next_where(&signed.actor, within).await.in_lang(signed.chrome.lang)?;
     Ok(match taken {
         Some(task) => signed.done(&format!("/orders/{}/tasks/{}", task.order, task.instance)),
