@@ -62,6 +62,33 @@ flow order "申込" {
 }
 "#;
 
+/// A partner's work: an automatic request to the grid operator, a wait for the meter switch
+/// that also listens for the customer cancelling (a partner wait: the clock runs), then an
+/// hour's planned wait before the switch counts.
+const METER: &str = r#"
+action switch_meter "メーター切替依頼"
+signal meter_switched "切替完了"
+signal customer_cancelled "お客様取消" customer
+flow meter "電力切替" {
+  sla 3d
+  start -> request
+  auto request "切替依頼" {
+    action switch_meter
+    retry 1 backoff 1h
+    -> wait_switch
+  }
+  wait wait_switch "切替待ち" {
+    on meter_switched -> settle
+    on customer_cancelled -> withdrawn
+  }
+  wait settle "反映待ち" {
+    after 1h -> done
+  }
+  end done "完了" completed
+  end withdrawn "取消" cancelled
+}
+"#;
+
 const CONFIG: &str = "one_stop_target: 0.7\ntargets:\n  vendors: { A社: 0.85 }\n";
 
 /// A moment given in Japan's local time.
@@ -102,6 +129,26 @@ impl World {
             ..StartOrder::default()
         };
         self.engine.start("order", order).await.expect("starts")
+    }
+
+    /// Fires the order's timers that are due now.
+    async fn fire(&self, order: &str) {
+        let state = self.engine.order_state(order).await.expect("order");
+        let now = junro_engine::clock::Clock::now(self.clock.as_ref());
+        for (timer, _) in state.timers.iter().filter(|(_, t)| t.at <= now) {
+            self.command(order, Command::TimerFired { timer: *timer }).await;
+        }
+    }
+
+    /// The automatic step's attempt picked up at `started` (local time) ends now.
+    async fn attempt(&self, order: &str, job: u64, started: &str, ok: bool) {
+        let started_at = Some(jst(started));
+        let command = if ok {
+            Command::ActionSucceeded { job, output: Default::default(), started_at }
+        } else {
+            Command::ActionFailed { job, error: "系統側タイムアウト".into(), started_at }
+        };
+        self.command(order, command).await;
     }
 
     async fn task(&self, order: &str, step: &str) -> u64 {
@@ -155,6 +202,7 @@ async fn figures(url: &str, summary_min: usize) -> String {
     let dir = std::env::temp_dir().join(format!("junro-kpi-{}-{call}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("temp dir");
     std::fs::write(dir.join("order.flow"), FLOW).expect("flow written");
+    std::fs::write(dir.join("meter.flow"), METER).expect("flow written");
     engine.deploy(&[dir], None).await.expect("deploys");
     let w = World { engine, clock };
     let (a1, a2, b1, b2) = (op("a1", Some("A社")), op("a2", Some("A社")), op("b1", Some("B社")), op("b2", Some("B社")));
@@ -211,19 +259,32 @@ async fn figures(url: &str, summary_min: usize) -> String {
     // O9: A, nobody takes it: stalled and overdue.
     w.start("O9", Some("A社"), None).await;
     w.at("2026-11-25T15:30").complete(&o8, "review", &rev1, Some("reject"), None).await;
+    // O13: C, a meter switch queued in the evening, picked up at 08:00 and failed, retried
+    // after the hour's back-off and failed again (an incident), retried by an administrator;
+    // then a partner's wait with a customer arm, and a planned hour.
+    let meter = StartOrder { business_key: Some("O13".into()), vendor: Some("C社".into()), ..StartOrder::default() };
+    let o13 = w.at("2026-11-25T19:00").engine.start("meter", meter).await.expect("starts");
+    let job = w.engine.order_state(&o13).await.expect("order").tokens.keys().copied().next().expect("the request");
+    w.at("2026-11-26T08:10").attempt(&o13, job, "2026-11-26T08:00", false).await;
     // O12: in-house staff take the order: in-house, not self-service.
     let o12 = w.at("2026-11-26T09:00").start("O12", None, None).await;
     w.claim(&o12, "intake", &house).await;
     w.at("2026-11-26T09:05").complete(&o12, "intake", &house, None, Some("basic")).await;
+    w.at("2026-11-26T09:10").fire(&o13).await;
+    w.at("2026-11-26T09:20").attempt(&o13, job, "2026-11-26T09:10", false).await;
+    w.at("2026-11-26T10:00").command(&o13, Command::RetryIncident { job }).await;
+    w.at("2026-11-26T10:05").attempt(&o13, job, "2026-11-26T10:00", true).await;
     // O10: A, its review is due soon: at risk.
     let o10 = w.at("2026-11-26T14:00").start("O10", None, None).await;
     w.at("2026-11-26T14:10").complete(&o10, "intake", &a2, None, Some("premium")).await;
+    w.at("2026-11-26T15:05").engine.signal("O13", "meter_switched", Default::default()).await.expect("signal");
+    w.at("2026-11-26T16:05").fire(&o13).await;
 
     let first = report_text(&w.engine).await;
     let data = w.engine.kpi_data(Some(now())).await.expect("KPI data");
-    // Closed, with nothing open: the golden summary's nine (seven completed, O7 cancelled, O8
+    // Closed, with nothing open: the golden summary's ten (eight completed, O7 cancelled, O8
     // rejected).
-    let expected = if summary_min == 1 { 9 } else { 0 };
+    let expected = if summary_min == 1 { 10 } else { 0 };
     assert_eq!(data.summarised(), expected, "finished orders read from the KPI summary");
     let second = report_text(&w.engine).await;
     assert_eq!(first, second, "the report from the KPI summary equals the one from the events");
@@ -241,8 +302,18 @@ async fn report_text(engine: &Engine) -> String {
     let query = KpiQuery { from: None, to: None, now: Some(now()) };
     let report = engine.kpi_report(&query, &config).await.expect("report");
     let stalled = engine.stalled(Some(now()), &config).await.expect("stalled");
-    let wanted =
-        ["summary", "vendors", "flows", "steps", "bottlenecks", "vendor_steps", "days", "flow_over_time", "orders"];
+    let wanted = [
+        "summary",
+        "vendors",
+        "flows",
+        "time",
+        "steps",
+        "bottlenecks",
+        "vendor_steps",
+        "days",
+        "flow_over_time",
+        "orders",
+    ];
     let mut views: Vec<View> = report.views().into_iter().filter(|v| wanted.contains(&v.id)).collect();
     views.extend(stalled.views());
     render(&views)
@@ -328,7 +399,7 @@ async fn the_kpi_summary_gives_the_same_figures_and_follows_the_calendars() {
     let first = engine.kpi_data(Some(now())).await.expect("KPI data");
     assert_eq!(first.summarised(), 0, "a summary made with other calendars is not used");
     let again = engine.kpi_data(Some(now())).await.expect("KPI data");
-    assert_eq!(again.summarised(), 9, "the summary is made again with these calendars");
+    assert_eq!(again.summarised(), 10, "the summary is made again with these calendars");
     assert_eq!(first.orders(), again.orders());
     engine.close().await;
     let _ = std::fs::remove_file(&path);

@@ -202,7 +202,10 @@ impl Order {
 
     fn pass_check(&mut self, passed: bool) {
         let job = self.job();
-        self.apply(&Actor::system(), Command::ActionSucceeded { job, output: data(json!({"passed": passed})) });
+        self.apply(
+            &Actor::system(),
+            Command::ActionSucceeded { job, output: data(json!({"passed": passed})), started_at: None },
+        );
     }
 }
 
@@ -405,7 +408,7 @@ fn failed_actions_retry_with_exponential_backoff_then_raise_an_incident() {
     let job = order.job();
     let mut retry_times = Vec::new();
     for _ in 0..2 {
-        order.apply(&Actor::system(), Command::ActionFailed { job, error: "timeout".into() });
+        order.apply(&Actor::system(), Command::ActionFailed { job, error: "timeout".into(), started_at: None });
         let Some(Event::ActionFailed { retry_at: Some(at), .. }) = order.events.first().cloned() else {
             panic!("a retry: {:?}", order.events)
         };
@@ -414,10 +417,10 @@ fn failed_actions_retry_with_exponential_backoff_then_raise_an_incident() {
         order.apply(&Actor::system(), Command::TimerFired { timer });
     }
     assert_eq!(retry_times, vec![10, 20]);
-    order.apply(&Actor::system(), Command::ActionFailed { job, error: "timeout".into() });
+    order.apply(&Actor::system(), Command::ActionFailed { job, error: "timeout".into(), started_at: None });
     assert!(order.events.iter().any(|e| matches!(e, Event::IncidentRaised { step, .. } if step == "auto_check")));
     assert_eq!(
-        order.try_apply(&Actor::system(), Command::ActionSucceeded { job, output: Data::new() }),
+        order.try_apply(&Actor::system(), Command::ActionSucceeded { job, output: Data::new(), started_at: None }),
         Err(CommandError::NoSuchJob(job))
     );
     assert_eq!(order.try_apply(&op(None), Command::RetryIncident { job }), Err(CommandError::NotAdmin("op1".into())));
@@ -571,7 +574,7 @@ fn wrong_commands_give_typed_errors_and_change_nothing() {
             "a result for a job that is not pending",
             |_| {},
             Actor::system(),
-            |_| Command::ActionSucceeded { job: 99, output: Data::new() },
+            |_| Command::ActionSucceeded { job: 99, output: Data::new(), started_at: None },
             |_| CommandError::NoSuchJob(99),
         ),
         (

@@ -122,11 +122,11 @@ pub fn describe_ja(event: &Event, flow: Option<&CompiledFlow>, zone: &TimeZone) 
         Event::ActionQueued { step: s, action, attempt, .. } => {
             format!("自動処理{}が {action} を依頼しました({attempt}回目)", step(s))
         }
-        Event::ActionSucceeded { instance, written } => {
+        Event::ActionSucceeded { instance, written, .. } => {
             let written = if written.is_empty() { String::new() } else { format!("。結果: {}", values(written)) };
             format!("#{instance}の自動処理が成功しました{written}")
         }
-        Event::ActionFailed { instance, attempt, error, retry_at } => {
+        Event::ActionFailed { instance, attempt, error, retry_at, .. } => {
             let retry = retry_at.map_or_else(|| "、再試行なし".to_string(), |t| format!("、{}に再試行", at(zone, t)));
             format!("#{instance}の自動処理が失敗しました({attempt}回目): {error}{retry}")
         }

@@ -120,11 +120,11 @@ pub fn describe(event: &Event, flow: Option<&CompiledFlow>) -> String {
         Event::ActionQueued { step: s, action, attempt, .. } => {
             format!("automatic step {} queued action {action} (attempt {attempt})", step(s))
         }
-        Event::ActionSucceeded { instance, written } => {
+        Event::ActionSucceeded { instance, written, .. } => {
             let written = if written.is_empty() { String::new() } else { format!("; wrote {}", values(written)) };
             format!("action of #{instance} succeeded{written}")
         }
-        Event::ActionFailed { instance, attempt, error, retry_at } => {
+        Event::ActionFailed { instance, attempt, error, retry_at, .. } => {
             let retry = retry_at.map_or_else(|| ", no retry left".to_string(), |at| format!(", retry at {at}"));
             format!("action of #{instance} failed (attempt {attempt}): {error}{retry}")
         }

@@ -2,9 +2,9 @@
 //! own figures ([`OrderKpi`]) and its step instances ([`StepRun`]), as `../shared/kpi.md`
 //! defines them. Times are whole seconds since the epoch.
 
-use super::facts::Fact;
+use super::facts::{Fact, WaitKind};
 use super::intervals::Intervals;
-use super::report::OrderKpi;
+use super::report::{OrderKpi, TimeSplit};
 use super::{FlowLookup, IN_HOUSE, SELF_SERVICE};
 use crate::calendar::Calendar;
 use jiff::Timestamp;
@@ -147,17 +147,62 @@ struct InstanceScan {
     rework: u32,
     /// The waits still open: (flow, version, step).
     open_waits: Vec<(String, u32, String)>,
+    /// Spans of the states of "where the time goes" this instance was in (`TimeState`).
+    states: StateSpans,
+}
+
+/// The spans an order (with its subflows) spent in each state of "where the time goes",
+/// overlapping: the case takes each moment's first state.
+#[derive(Default)]
+struct StateSpans {
+    worked: Vec<(i64, i64)>,
+    queued: Vec<(i64, i64)>,
+    automatic: Vec<(i64, i64)>,
+    incident: Vec<(i64, i64)>,
+    customer: Vec<(i64, i64)>,
+    on_hold: Vec<(i64, i64)>,
+    partner: Vec<(i64, i64)>,
+    scheduled: Vec<(i64, i64)>,
+}
+
+impl StateSpans {
+    fn append(&mut self, other: &mut StateSpans) {
+        self.worked.append(&mut other.worked);
+        self.queued.append(&mut other.queued);
+        self.automatic.append(&mut other.automatic);
+        self.incident.append(&mut other.incident);
+        self.customer.append(&mut other.customer);
+        self.on_hold.append(&mut other.on_hold);
+        self.partner.append(&mut other.partner);
+        self.scheduled.append(&mut other.scheduled);
+    }
+
+    /// The spans of a wait of `kind`.
+    fn wait(&mut self, kind: WaitKind) -> &mut Vec<(i64, i64)> {
+        match kind {
+            WaitKind::Customer => &mut self.customer,
+            WaitKind::Partner => &mut self.partner,
+            WaitKind::Scheduled => &mut self.scheduled,
+        }
+    }
+}
+
+/// A step instance open in the scan: its run, since when it has waited (unclaimed, queued or
+/// backing off), since when it has been worked (claimed, or a worker's attempt running).
+struct OpenRun {
+    run: usize,
+    waiting_since: Option<i64>,
+    working_since: Option<i64>,
 }
 
 /// Reads one instance's facts into its step runs and what else the case needs.
 fn scan(instance: &InstanceLog, now: i64, runs: &mut Vec<StepRun>) -> InstanceScan {
     let mut out = InstanceScan::default();
-    // step instance → (index in runs, unclaimed since, claimed since)
-    let mut open: BTreeMap<u64, (usize, Option<i64>, Option<i64>)> = BTreeMap::new();
+    let mut open: BTreeMap<u64, OpenRun> = BTreeMap::new();
     let mut held_since: Option<i64> = None;
-    let mut waits: BTreeMap<u64, i64> = BTreeMap::new();
-    // Every wait (for the customer or anyone else) still waiting: wait instance → step.
-    let mut open_waits: BTreeMap<u64, String> = BTreeMap::new();
+    // Every wait still waiting: wait instance → (since, kind, step).
+    let mut waits: BTreeMap<u64, (i64, WaitKind, String)> = BTreeMap::new();
+    let mut incidents: BTreeMap<u64, i64> = BTreeMap::new();
     let new_run = |step: &str, lane: &str, back: bool, human: bool, at: i64| StepRun {
         flow: instance.flow.clone(),
         version: instance.version,
@@ -178,8 +223,24 @@ fn scan(instance: &InstanceLog, now: i64, runs: &mut Vec<StepRun>) -> InstanceSc
         held: 0,
         sla_met: None,
     };
+    // Ends a step's waiting segment at `at` (a human step's counts as queued for a person).
+    let stop_waiting = |runs: &mut Vec<StepRun>, states: &mut StateSpans, o: &mut OpenRun, at: i64| {
+        if let Some(since) = o.waiting_since.take() {
+            let run = &mut runs[o.run];
+            run.waiting += (at - since).max(0);
+            if run.human {
+                states.queued.push((since, at));
+            }
+        }
+    };
+    let close_incident = |incidents: &mut BTreeMap<u64, i64>, states: &mut StateSpans, i: u64, at: i64| {
+        if let Some(since) = incidents.remove(&i) {
+            states.incident.push((since, at));
+        }
+    };
     for (at, fact) in &instance.facts {
         let at = *at;
+        let states = &mut out.states;
         match fact {
             Fact::Started { received_at, vendor, channel } => {
                 out.received = Some(seconds(*received_at));
@@ -190,43 +251,41 @@ fn scan(instance: &InstanceLog, now: i64, runs: &mut Vec<StepRun>) -> InstanceSc
                 let mut run = new_run(step, lane, *back, true, at);
                 run.due = due_at.map(seconds);
                 runs.push(run);
-                open.insert(*i, (runs.len() - 1, Some(at), None));
+                open.insert(*i, OpenRun { run: runs.len() - 1, waiting_since: Some(at), working_since: None });
             }
             Fact::TaskClaimed { instance: i, actor } => {
-                if let Some((k, unclaimed, claimed)) = open.get_mut(i) {
-                    let run = &mut runs[*k];
+                if let Some(o) = open.get_mut(i) {
+                    stop_waiting(runs, states, o, at);
+                    let run = &mut runs[o.run];
                     run.assignee = Some(actor.clone());
-                    if let Some(since) = unclaimed.take() {
-                        run.waiting += at - since;
-                    }
                     run.start.get_or_insert(at);
-                    *claimed = Some(at);
+                    o.working_since.get_or_insert(at);
                 }
             }
             Fact::TaskTransferred { instance: i, to } => {
-                if let Some((k, _, _)) = open.get(i) {
-                    runs[*k].assignee = Some(to.clone());
+                if let Some(o) = open.get(i) {
+                    runs[o.run].assignee = Some(to.clone());
                 }
             }
             Fact::TaskReleased { instance: i } => {
-                if let Some((k, unclaimed, claimed)) = open.get_mut(i) {
-                    runs[*k].assignee = None;
-                    if let Some(since) = claimed.take() {
-                        runs[*k].claimed.push((since, at));
+                if let Some(o) = open.get_mut(i) {
+                    runs[o.run].assignee = None;
+                    if let Some(since) = o.working_since.take() {
+                        runs[o.run].claimed.push((since, at));
                     }
-                    *unclaimed = Some(at);
+                    o.waiting_since = Some(at);
                 }
             }
             Fact::TaskCompleted { instance: i, actor, vendor } => {
-                if let Some((k, unclaimed, claimed)) = open.remove(i) {
-                    let run = &mut runs[k];
-                    if let Some(since) = unclaimed {
+                if let Some(mut o) = open.remove(i) {
+                    if o.waiting_since.is_some() {
                         // Completed without a claim (an admin or a direct completion): the
                         // whole wait counts as waiting, and it starts when completed.
-                        run.waiting += at - since;
-                        run.start.get_or_insert(at);
+                        stop_waiting(runs, states, &mut o, at);
+                        runs[o.run].start.get_or_insert(at);
                     }
-                    if let Some(since) = claimed {
+                    let run = &mut runs[o.run];
+                    if let Some(since) = o.working_since {
                         run.claimed.push((since, at));
                     }
                     run.complete = Some(at);
@@ -243,39 +302,60 @@ fn scan(instance: &InstanceLog, now: i64, runs: &mut Vec<StepRun>) -> InstanceSc
                 runs.push(run);
             }
             Fact::TaskCancelled { instance: i } => {
-                if let Some((k, _, claimed)) = open.remove(i) {
-                    if let Some(since) = claimed {
-                        runs[k].claimed.push((since, at));
+                if let Some(mut o) = open.remove(i) {
+                    stop_waiting(runs, states, &mut o, at);
+                    if let Some(since) = o.working_since {
+                        runs[o.run].claimed.push((since, at));
                     }
-                    runs[k].cancelled = true;
+                    runs[o.run].cancelled = true;
                 }
             }
             Fact::ActionQueued { instance: i, step, attempt } => {
-                if *attempt == 1 {
-                    let mut run = new_run(step, "", false, false, at);
-                    run.start = Some(at);
-                    runs.push(run);
-                    open.insert(*i, (runs.len() - 1, None, Some(at)));
-                }
-            }
-            Fact::ActionSucceeded { instance: i } => {
-                if let Some((k, _, claimed)) = open.remove(i) {
-                    if let Some(since) = claimed {
-                        runs[k].claimed.push((since, at));
+                // Queued (again, after a back-off or an incident's retry): waiting for a worker.
+                close_incident(&mut incidents, states, *i, at);
+                match open.get_mut(i) {
+                    Some(o) => {
+                        o.waiting_since.get_or_insert(at);
                     }
-                    runs[k].complete = Some(at);
+                    None if *attempt == 1 => {
+                        runs.push(new_run(step, "", false, false, at));
+                        open.insert(*i, OpenRun { run: runs.len() - 1, waiting_since: Some(at), working_since: None });
+                    }
+                    None => {}
                 }
             }
-            Fact::WaitStarted { instance: i, step, stops_clock } => {
-                if *stops_clock {
-                    waits.insert(*i, at);
+            Fact::ActionSucceeded { instance: i, started } | Fact::ActionFailed { instance: i, started, .. } => {
+                close_incident(&mut incidents, states, *i, at);
+                let Some(o) = open.get_mut(i) else { continue };
+                // The attempt ran from its pick-up (from its queueing when that is not known).
+                let began = started.or(o.waiting_since).unwrap_or(at).clamp(runs[o.run].ready, at);
+                stop_waiting(runs, states, o, began);
+                runs[o.run].start.get_or_insert(began);
+                runs[o.run].claimed.push((began, at));
+                match fact {
+                    Fact::ActionSucceeded { .. } => {
+                        let run = &mut runs[o.run];
+                        run.complete = Some(at);
+                        states.automatic.push((run.ready, at));
+                        open.remove(i);
+                    }
+                    // A back-off is waiting; without a retry an incident follows.
+                    _ => o.waiting_since = matches!(fact, Fact::ActionFailed { retry: true, .. }).then_some(at),
                 }
-                open_waits.insert(*i, step.clone());
+            }
+            Fact::IncidentRaised { instance: i } => {
+                incidents.entry(*i).or_insert(at);
+            }
+            Fact::IncidentRetried { instance: i } => close_incident(&mut incidents, states, *i, at),
+            Fact::WaitStarted { instance: i, step, kind } => {
+                waits.insert(*i, (at, *kind, step.clone()));
             }
             Fact::WaitEnded { instance: i } => {
-                open_waits.remove(i);
-                if let Some(since) = waits.remove(i) {
-                    out.stopped.push((since, at));
+                if let Some((since, kind, _)) = waits.remove(i) {
+                    states.wait(kind).push((since, at));
+                    if kind == WaitKind::Customer {
+                        out.stopped.push((since, at));
+                    }
                 }
             }
             Fact::Held => {
@@ -284,6 +364,7 @@ fn scan(instance: &InstanceLog, now: i64, runs: &mut Vec<StepRun>) -> InstanceSc
             Fact::Resumed => {
                 if let Some(since) = held_since.take() {
                     out.stopped.push((since, at));
+                    states.on_hold.push((since, at));
                 }
             }
             Fact::Rework => out.rework += 1,
@@ -292,25 +373,78 @@ fn scan(instance: &InstanceLog, now: i64, runs: &mut Vec<StepRun>) -> InstanceSc
     }
     // What is still open runs on to the close (or to now).
     let end = out.closed.as_ref().map_or(now, |(at, _)| *at);
-    for (_, (k, unclaimed, claimed)) in open {
-        let run = &mut runs[k];
-        if let Some(since) = unclaimed {
-            run.waiting += (end - since).max(0);
-        }
-        if let Some(since) = claimed {
+    let states = &mut out.states;
+    for (_, mut o) in open {
+        stop_waiting(runs, states, &mut o, end);
+        let run = &mut runs[o.run];
+        if let Some(since) = o.working_since {
             run.claimed.push((since, end.max(since)));
+        }
+        if !run.human {
+            states.automatic.push((run.ready, end));
         }
         if out.closed.is_some() {
             run.cancelled = true;
         }
     }
-    for since in held_since.into_iter().chain(waits.into_values()) {
+    for (_, since) in incidents {
+        states.incident.push((since, end));
+    }
+    if let Some(since) = held_since {
         out.stopped.push((since, end));
+        states.on_hold.push((since, end));
+    }
+    for (since, kind, _) in waits.values() {
+        states.wait(*kind).push((*since, end));
+        if *kind == WaitKind::Customer {
+            out.stopped.push((*since, end));
+        }
     }
     if out.closed.is_none() {
-        out.open_waits = open_waits.into_values().map(|step| (instance.flow.clone(), instance.version, step)).collect();
+        out.open_waits =
+            waits.into_values().map(|(_, _, step)| (instance.flow.clone(), instance.version, step)).collect();
     }
     out
+}
+
+/// Where the time of `[received, end)` went, in calendar and in business seconds: each moment
+/// in the first state of `TimeSplit::STATES` whose spans cover it, else `other`; the parts are
+/// disjoint and add up to the whole. A person's step and an automatic step do not count while
+/// the order is on hold (they are suspended), nor an automatic step during its incident.
+fn time_split(states: StateSpans, received: i64, end: i64, calendar: &Calendar) -> (TimeSplit, TimeSplit) {
+    let mut remaining = Intervals::of(vec![(received, end)]);
+    let ordered = [
+        states.worked,
+        states.queued,
+        states.automatic,
+        // The automatic spans run through an incident; the incident is not automatic work.
+        states.incident,
+        states.customer,
+        states.on_hold,
+        states.partner,
+        states.scheduled,
+    ];
+    let incident = Intervals::of(ordered[3].clone());
+    // A held order's tasks leave the queues and its jobs wait for the resume: nobody works or
+    // takes them, no worker runs them, so the hold's time is on hold.
+    let held = Intervals::of(ordered[5].clone());
+    let mut parts = Vec::with_capacity(TimeSplit::STATES.len());
+    for (n, spans) in ordered.into_iter().enumerate() {
+        let mut covered = Intervals::of(spans);
+        if n <= 2 {
+            covered = covered.minus(&held);
+        }
+        if n == 2 {
+            covered = covered.minus(&incident);
+        }
+        let part = remaining.intersect(&covered);
+        remaining = remaining.minus(&part);
+        parts.push(part);
+    }
+    parts.push(remaining);
+    let calendar_parts: Vec<i64> = parts.iter().map(Intervals::len).collect();
+    let business_parts: Vec<i64> = parts.iter().map(|p| bh_of(calendar, p)).collect();
+    (TimeSplit::of(&calendar_parts), TimeSplit::of(&business_parts))
 }
 
 /// The step runs of an order's instances (`instances[0]` the root) and the vendor given when
@@ -354,8 +488,10 @@ pub(crate) fn figures(instances: &[InstanceLog], flows: &dyn FlowLookup, now: i6
     let mut rework = 0;
     let mut open_waits = Vec::new();
     let mut root_scan = InstanceScan::default();
+    let mut states = StateSpans::default();
     for (n, instance) in instances.iter().enumerate() {
         let mut scan = scan(instance, now, &mut steps);
+        states.append(&mut scan.states);
         stopped.extend(scan.stopped.iter().copied());
         rework += scan.rework;
         open_waits.append(&mut scan.open_waits);
@@ -392,6 +528,9 @@ pub(crate) fn figures(instances: &[InstanceLog], flows: &dyn FlowLookup, now: i6
     let touch_spans = steps.iter().filter(|r| r.human).flat_map(|r| r.claimed.iter().copied()).collect();
     let touch = Intervals::of(touch_spans).clip(received, end).minus(&stopped).len();
     let stopped_total = stopped.len();
+    // Worked: the people's claimed spans, in the order or its subflows.
+    states.worked = steps.iter().filter(|r| r.human).flat_map(|r| r.claimed.iter().copied()).collect();
+    let (time, business_time) = time_split(states, received, end, calendar);
     // Waiting is what remains: nobody worked on the order and its clock ran.
     let waiting = (end - received) - touch - stopped_total;
 
@@ -440,6 +579,8 @@ pub(crate) fn figures(instances: &[InstanceLog], flows: &dyn FlowLookup, now: i6
             one_stop: (eligible && completed).then_some(!back_started),
             predicted_one_stop: (eligible && completed).then_some(!steps.iter().any(|r| r.human && r.back)),
             sla_met,
+            time,
+            business_time,
         },
         steps,
         received,

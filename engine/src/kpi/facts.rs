@@ -27,10 +27,17 @@ pub(crate) enum Fact {
     TaskCancelled { instance: u64 },
     /// An automatic step was queued (attempt 1 begins the step instance).
     ActionQueued { instance: u64, step: String, attempt: u32 },
-    /// Its handler succeeded.
-    ActionSucceeded { instance: u64 },
-    /// A wait began; `stops_clock` when every signal it waits for is the customer's.
-    WaitStarted { instance: u64, step: String, stops_clock: bool },
+    /// Its handler succeeded (or an administrator supplied its result); `started`: when a
+    /// worker picked the attempt up, if known.
+    ActionSucceeded { instance: u64, started: Option<i64> },
+    /// Its handler failed; `retry`: it will be tried again (else an incident follows).
+    ActionFailed { instance: u64, started: Option<i64>, retry: bool },
+    /// The step stopped with an incident.
+    IncidentRaised { instance: u64 },
+    /// An administrator retried it.
+    IncidentRetried { instance: u64 },
+    /// A wait began.
+    WaitStarted { instance: u64, step: String, kind: WaitKind },
     /// A wait ended.
     WaitEnded { instance: u64 },
     /// Put on hold.
@@ -41,6 +48,28 @@ pub(crate) enum Fact {
     Rework,
     /// The order ended.
     Closed { outcome: String },
+}
+
+/// What a wait waits for (`../shared/kpi.md`, stopped clock and where the time goes).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum WaitKind {
+    /// Only the customer's signals: the clock stops.
+    Customer,
+    /// A partner's or a system's signal (with or without a customer's beside it).
+    Partner,
+    /// No signal: a timer or a date.
+    Scheduled,
+}
+
+impl WaitKind {
+    /// From a wait's recorded flags: any customer signal, any other signal.
+    fn of(customer: bool, partner: bool) -> WaitKind {
+        match (customer, partner) {
+            (_, true) => WaitKind::Partner,
+            (true, false) => WaitKind::Customer,
+            (false, false) => WaitKind::Scheduled,
+        }
+    }
 }
 
 /// The stored event kinds [`Fact::parse`] reads; every other kind says nothing to the KPIs.
@@ -55,6 +84,9 @@ pub(crate) const KINDS: &[&str] = &[
     "task_cancelled",
     "action_queued",
     "action_succeeded",
+    "action_failed",
+    "incident_raised",
+    "incident_retried",
     "incident_resolved",
     "wait_started",
     "wait_ended",
@@ -119,6 +151,15 @@ struct QueuedBody {
 }
 
 #[derive(Deserialize)]
+struct AttemptBody {
+    instance: u64,
+    #[serde(default)]
+    started_at: Option<Timestamp>,
+    #[serde(default)]
+    retry_at: Option<Timestamp>,
+}
+
+#[derive(Deserialize)]
 struct WaitBody {
     instance: u64,
     step: String,
@@ -167,13 +208,28 @@ impl Fact {
                 let b: QueuedBody = serde_json::from_str(body)?;
                 Fact::ActionQueued { instance: b.instance, step: b.step, attempt: b.attempt }
             }
+            "action_succeeded" => {
+                let b: AttemptBody = serde_json::from_str(body)?;
+                Fact::ActionSucceeded { instance: b.instance, started: b.started_at.map(|t| t.as_second()) }
+            }
             // An incident resolved with the action's result ends the step as its success would.
-            "action_succeeded" | "incident_resolved" => {
-                Fact::ActionSucceeded { instance: serde_json::from_str::<InstanceBody>(body)?.instance }
+            "incident_resolved" => {
+                Fact::ActionSucceeded { instance: serde_json::from_str::<InstanceBody>(body)?.instance, started: None }
+            }
+            "action_failed" => {
+                let b: AttemptBody = serde_json::from_str(body)?;
+                let started = b.started_at.map(|t| t.as_second());
+                Fact::ActionFailed { instance: b.instance, started, retry: b.retry_at.is_some() }
+            }
+            "incident_raised" => {
+                Fact::IncidentRaised { instance: serde_json::from_str::<InstanceBody>(body)?.instance }
+            }
+            "incident_retried" => {
+                Fact::IncidentRetried { instance: serde_json::from_str::<InstanceBody>(body)?.instance }
             }
             "wait_started" => {
                 let b: WaitBody = serde_json::from_str(body)?;
-                Fact::WaitStarted { instance: b.instance, step: b.step, stops_clock: b.customer && !b.partner }
+                Fact::WaitStarted { instance: b.instance, step: b.step, kind: WaitKind::of(b.customer, b.partner) }
             }
             "wait_ended" => Fact::WaitEnded { instance: serde_json::from_str::<InstanceBody>(body)?.instance },
             "held" => Fact::Held,
@@ -212,11 +268,19 @@ impl Fact {
             Event::ActionQueued { instance, step, attempt, .. } => {
                 Fact::ActionQueued { instance: *instance, step: step.clone(), attempt: *attempt }
             }
-            Event::ActionSucceeded { instance, .. } | Event::IncidentResolved { instance, .. } => {
-                Fact::ActionSucceeded { instance: *instance }
+            Event::ActionSucceeded { instance, started_at, .. } => {
+                Fact::ActionSucceeded { instance: *instance, started: started_at.map(|t| t.as_second()) }
             }
+            Event::IncidentResolved { instance, .. } => Fact::ActionSucceeded { instance: *instance, started: None },
+            Event::ActionFailed { instance, started_at, retry_at, .. } => Fact::ActionFailed {
+                instance: *instance,
+                started: started_at.map(|t| t.as_second()),
+                retry: retry_at.is_some(),
+            },
+            Event::IncidentRaised { instance, .. } => Fact::IncidentRaised { instance: *instance },
+            Event::IncidentRetried { instance, .. } => Fact::IncidentRetried { instance: *instance },
             Event::WaitStarted { instance, step, customer, partner } => {
-                Fact::WaitStarted { instance: *instance, step: step.clone(), stops_clock: *customer && !*partner }
+                Fact::WaitStarted { instance: *instance, step: step.clone(), kind: WaitKind::of(*customer, *partner) }
             }
             Event::WaitEnded { instance, .. } => Fact::WaitEnded { instance: *instance },
             Event::Held { .. } => Fact::Held,
@@ -277,7 +341,16 @@ mod tests {
             },
             Event::TaskCancelled { instance: 4, reason: "x".into() },
             Event::ActionQueued { instance: 5, step: "a".into(), action: "act".into(), attempt: 1 },
-            Event::ActionSucceeded { instance: 5, written: Default::default() },
+            Event::ActionSucceeded { instance: 5, written: Default::default(), started_at: Some(at) },
+            Event::ActionFailed {
+                instance: 5,
+                attempt: 1,
+                error: "e".into(),
+                retry_at: Some(at),
+                started_at: Some(at),
+            },
+            Event::IncidentRaised { instance: 5, step: "a".into(), message: "m".into() },
+            Event::IncidentRetried { instance: 5, actor: "admin".into() },
             Event::IncidentResolved { instance: 5, actor: "admin".into(), written: Default::default() },
             Event::WaitStarted { instance: 6, step: "w".into(), customer: true, partner: false },
             Event::WaitStarted { instance: 8, step: "meter".into(), customer: true, partner: true },
@@ -312,7 +385,7 @@ mod tests {
     #[test]
     fn only_a_wait_for_the_customer_alone_stops_the_clock() {
         let stops = |event: Event| match Fact::of(&event) {
-            Some(Fact::WaitStarted { stops_clock, .. }) => stops_clock,
+            Some(Fact::WaitStarted { kind, .. }) => kind == WaitKind::Customer,
             other => panic!("{other:?}"),
         };
         let wait = |customer, partner| Event::WaitStarted { instance: 1, step: "w".into(), customer, partner };
@@ -320,6 +393,6 @@ mod tests {
         assert!(!stops(wait(true, true)), "a meter switch, or the customer cancelling");
         assert!(!stops(wait(false, true)), "a partner's report");
         let old = Fact::parse("wait_started", r#"{"instance":1,"step":"w","customer":true}"#).expect("parses");
-        assert!(matches!(old, Some(Fact::WaitStarted { stops_clock: true, .. })), "{old:?}");
+        assert!(matches!(old, Some(Fact::WaitStarted { kind: WaitKind::Customer, .. })), "{old:?}");
     }
 }

@@ -45,11 +45,16 @@ impl GroupAcc {
     pub(crate) fn closed(&mut self, case: &CaseFigures) {
         let k = &mut self.kpi;
         k.closed += 1;
+        // Every outcome an `end` or a command can give (`junro_dsl`'s list), by name.
         match case.order.outcome.as_str() {
             "completed" => k.completed += 1,
             "cancelled" => k.cancelled += 1,
-            _ => k.other_outcome += 1,
+            "rejected" => k.rejected += 1,
+            "withdrawn" => k.withdrawn += 1,
+            _ => k.failed += 1,
         }
+        k.time.add(&case.order.time);
+        k.business_time.add(&case.order.business_time);
         if case.order.rework > 0 {
             k.rework_orders += 1;
         }

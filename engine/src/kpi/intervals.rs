@@ -39,6 +39,11 @@ impl Intervals {
         Intervals(self.0.iter().map(|&(x, y)| (x.max(a), y.min(b))).filter(|(x, y)| y > x).collect())
     }
 
+    /// The parts of these intervals `other` covers too.
+    pub(crate) fn intersect(&self, other: &Intervals) -> Intervals {
+        self.minus(&self.minus(other))
+    }
+
     /// These intervals without the parts `other` covers.
     pub(crate) fn minus(&self, other: &Intervals) -> Intervals {
         let mut out = Vec::new();
@@ -76,5 +81,6 @@ mod tests {
         assert_eq!(set.clip(12, 45).spans(), &[(12, 30), (40, 45)]);
         let cut = Intervals::of(vec![(0, 12), (20, 22), (45, 100)]);
         assert_eq!(set.minus(&cut).spans(), &[(12, 20), (22, 30), (40, 45)]);
+        assert_eq!(set.intersect(&cut).spans(), &[(10, 12), (20, 22), (45, 50)]);
     }
 }

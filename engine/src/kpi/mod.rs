@@ -27,13 +27,14 @@ pub(crate) mod stalled;
 pub(crate) mod summary;
 #[cfg(test)]
 mod tests;
+mod time_view;
 pub mod view;
 
 pub use attribution::{OrderFacts, SELF_SERVICE};
 pub use config::{KpiConfig, KpiConfigError, StalledThresholds, Targets};
 pub use report::{
     Bottleneck, DayFlow, Distribution, FlowOverTime, FollowUpGroup, GroupKpi, KpiReport, OpenTaskAlert, OrderKpi,
-    StalledOrder, StalledReport, StepKpi, VendorStepCount, Window,
+    StalledOrder, StalledReport, StepKpi, TimeSplit, VendorStepCount, Window,
 };
 pub use summary::CHUNK_ORDERS;
 pub use view::{Cell, Column, Unit, View};

@@ -86,6 +86,84 @@ pub struct OrderKpi {
     /// Whether a completed order met its flow's `sla`; `None` for other orders and flows
     /// without one.
     pub sla_met: Option<bool>,
+    /// Where its lead time (its age, while open) went, in calendar seconds.
+    pub time: TimeSplit,
+    /// The same in business seconds (the flow's calendar; the parts add up to `bh(received,
+    /// closed)`, the stopped clock included as `customer` and `on_hold`).
+    pub business_time: TimeSplit,
+}
+
+/// Where an order's time went (`../shared/kpi.md`): a partition of `[received_o, closed_o)`
+/// (of `[received_o, now)` while open), each moment in the first of these states that applies,
+/// so the parts add up to the lead time exactly.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, serde::Deserialize)]
+pub struct TimeSplit {
+    /// A person has a claimed step of the order open.
+    pub worked: i64,
+    /// A person's step is ready and nobody has claimed it.
+    pub queued: i64,
+    /// An automatic step is queued, running or backing off before a retry.
+    pub automatic: i64,
+    /// An incident is open.
+    pub incident: i64,
+    /// A wait for the customer alone (the stopped clock).
+    pub customer: i64,
+    /// On hold.
+    pub on_hold: i64,
+    /// A wait for a partner's or a system's signal.
+    pub partner: i64,
+    /// A wait for a timer or a date.
+    pub scheduled: i64,
+    /// None of these (a subflow starting, for instance).
+    pub other: i64,
+}
+
+impl TimeSplit {
+    /// The states, in the order a moment is given to the first that applies.
+    pub const STATES: [&'static str; 9] =
+        ["worked", "queued", "automatic", "incident", "customer", "on_hold", "partner", "scheduled", "other"];
+
+    /// The parts, in the order of [`TimeSplit::STATES`].
+    pub fn parts(&self) -> [i64; 9] {
+        [
+            self.worked,
+            self.queued,
+            self.automatic,
+            self.incident,
+            self.customer,
+            self.on_hold,
+            self.partner,
+            self.scheduled,
+            self.other,
+        ]
+    }
+
+    /// Their sum: the lead time (or age).
+    pub fn total(&self) -> i64 {
+        self.parts().iter().sum()
+    }
+
+    /// From parts in the order of [`TimeSplit::STATES`] (missing ones are zero).
+    pub fn of(parts: &[i64]) -> TimeSplit {
+        let part = |n: usize| parts.get(n).copied().unwrap_or(0);
+        TimeSplit {
+            worked: part(0),
+            queued: part(1),
+            automatic: part(2),
+            incident: part(3),
+            customer: part(4),
+            on_hold: part(5),
+            partner: part(6),
+            scheduled: part(7),
+            other: part(8),
+        }
+    }
+
+    /// Adds another's parts to these.
+    pub fn add(&mut self, other: &TimeSplit) {
+        let sum: Vec<i64> = self.parts().iter().zip(other.parts()).map(|(a, b)| a + b).collect();
+        *self = TimeSplit::of(&sum);
+    }
 }
 
 /// Figures of one step (flow and step id) over the window.
@@ -159,8 +237,12 @@ pub struct GroupKpi {
     pub completed: u64,
     /// … of which cancelled.
     pub cancelled: u64,
-    /// … of which rejected or any other outcome.
-    pub other_outcome: u64,
+    /// … of which rejected.
+    pub rejected: u64,
+    /// … of which withdrawn.
+    pub withdrawn: u64,
+    /// … of which failed.
+    pub failed: u64,
     /// Completed orders of eligible flows (the one-stop denominator).
     pub eligible_completed: u64,
     /// … of which one-stop (the numerator).
@@ -190,6 +272,10 @@ pub struct GroupKpi {
     pub rework_rate: Option<f64>,
     /// Human step instances completed in the window.
     pub steps_processed: u64,
+    /// Where the closed orders' lead times went, summed, in calendar seconds.
+    pub time: TimeSplit,
+    /// The same in business seconds.
+    pub business_time: TimeSplit,
 }
 
 /// Processing counts of a vendor's people by step.

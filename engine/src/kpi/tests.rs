@@ -4,7 +4,7 @@
 use super::case::{InstanceLog, figures, timestamp};
 use super::compute;
 use super::config::KpiConfig;
-use super::facts::Fact;
+use super::facts::{Fact, WaitKind};
 use super::report::Window;
 use super::{FlowLookup, SELF_SERVICE};
 use crate::calendar::Calendar;
@@ -30,9 +30,20 @@ impl FlowLookup for AllDay {
 /// One thing that happens to an order, after `gap` seconds.
 #[derive(Debug, Clone)]
 enum Move {
-    Task { back: bool, claims: u8, worker: u8, cancel: bool },
+    Task {
+        back: bool,
+        claims: u8,
+        worker: u8,
+        cancel: bool,
+    },
     Hold,
-    CustomerWait,
+    Wait(WaitKind),
+    /// An automatic step: failed attempts (the last one raising an incident when `incident`),
+    /// then a success.
+    Auto {
+        failures: u8,
+        incident: bool,
+    },
 }
 
 fn moves() -> impl Strategy<Value = Vec<(u32, Move)>> {
@@ -40,7 +51,8 @@ fn moves() -> impl Strategy<Value = Vec<(u32, Move)>> {
         4 => (any::<bool>(), 0u8..3, 0u8..4, prop::bool::weighted(0.1))
             .prop_map(|(back, claims, worker, cancel)| Move::Task { back, claims, worker, cancel }),
         1 => Just(Move::Hold),
-        1 => Just(Move::CustomerWait),
+        1 => prop_oneof![Just(WaitKind::Customer), Just(WaitKind::Partner), Just(WaitKind::Scheduled)].prop_map(Move::Wait),
+        1 => (0u8..3, any::<bool>()).prop_map(|(failures, incident)| Move::Auto { failures, incident }),
     ];
     prop::collection::vec((0u32..20_000, one), 0..8)
 }
@@ -87,10 +99,31 @@ fn history(id: usize, start: i64, moves: &[(u32, Move)], close: Option<bool>, ve
                 t += i64::from(*gap % 7000);
                 facts.push((t, Fact::Resumed));
             }
-            Move::CustomerWait => {
-                facts.push((t, Fact::WaitStarted { instance, step: "w".into(), stops_clock: true }));
+            Move::Wait(kind) => {
+                facts.push((t, Fact::WaitStarted { instance, step: "w".into(), kind: *kind }));
                 t += i64::from(*gap % 9000);
                 facts.push((t, Fact::WaitEnded { instance }));
+            }
+            Move::Auto { failures, incident } => {
+                facts.push((t, Fact::ActionQueued { instance, step: "a".into(), attempt: 1 }));
+                for attempt in 0..*failures {
+                    t += 40;
+                    let started = Some(t);
+                    t += 20;
+                    let last = attempt + 1 == *failures;
+                    facts.push((t, Fact::ActionFailed { instance, started, retry: !(last && *incident) }));
+                    if last && *incident {
+                        facts.push((t, Fact::IncidentRaised { instance }));
+                        t += i64::from(*gap % 3000);
+                        facts.push((t, Fact::IncidentRetried { instance }));
+                    }
+                    t += 30;
+                    facts.push((t, Fact::ActionQueued { instance, step: "a".into(), attempt: u32::from(attempt) + 2 }));
+                }
+                t += 50;
+                let started = Some(t);
+                t += 25;
+                facts.push((t, Fact::ActionSucceeded { instance, started }));
             }
         }
     }
@@ -129,6 +162,14 @@ proptest! {
             let o = &case.order;
             let end = case.closed.unwrap_or(now);
             prop_assert_eq!(o.waiting + o.touch + o.stopped, end - case.received, "{:?}", o);
+            // Where the time goes: a partition of the lead time (age), in calendar and in
+            // business time, every part at least zero.
+            prop_assert_eq!(o.time.total(), end - case.received, "{:?}", o.time);
+            let business = super::case::bh(&flows.0, case.received, end);
+            prop_assert_eq!(o.business_time.total(), business, "{:?}", o.business_time);
+            prop_assert!(o.time.parts().iter().chain(o.business_time.parts().iter()).all(|p| *p >= 0));
+            // Worked is the people's claimed time, touch the same less the stopped clock.
+            prop_assert!(o.time.worked >= o.touch && o.time.worked - o.touch <= o.stopped, "{:?}", o);
             prop_assert!(o.waiting >= 0 && o.touch >= 0 && o.stopped >= 0);
             if let (Some(lt), Some(blt)) = (o.lead_time, o.business_lead_time) {
                 prop_assert!(blt <= lt && blt >= 0);
@@ -191,7 +232,7 @@ fn an_order_waiting_at_a_step_with_its_own_threshold_is_stalled_only_after_it() 
         updated_at: start,
         facts: vec![
             (start, Fact::Started { received_at: timestamp(start), vendor: Some("v".into()), channel: None }),
-            (start, Fact::WaitStarted { instance: 2, step: "wait_construction".into(), stops_clock: false }),
+            (start, Fact::WaitStarted { instance: 2, step: "wait_construction".into(), kind: WaitKind::Partner }),
         ],
     };
     let now = start + 2 * 86_400; // Thursday 10:00: 18 business hours later

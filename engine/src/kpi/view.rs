@@ -60,7 +60,7 @@ pub enum Cell {
 /// A titled table.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct View {
-    /// Stable id: `summary`, `vendors`, `flows`, `channels`, `steps`, `bottlenecks`,
+    /// Stable id: `summary`, `vendors`, `flows`, `channels`, `time`, `steps`, `bottlenecks`,
     /// `bottlenecks_overall`, `vendor_steps`, `days`, `weeks`, `months`, `flow_over_time`,
     /// `orders`, `follow_up`, `stalled`, `tasks_due`.
     pub id: &'static str,
@@ -112,7 +112,9 @@ fn group_columns(key: &'static str, label: &'static str) -> Vec<Column> {
         col("closed", "Closed", Unit::Count),
         col("completed", "Completed", Unit::Count),
         col("cancelled", "Cancelled", Unit::Count),
-        col("other_outcome", "Other outcome", Unit::Count),
+        col("rejected", "Rejected", Unit::Count),
+        col("withdrawn", "Withdrawn", Unit::Count),
+        col("failed", "Failed", Unit::Count),
         col("one_stop", "One-stop", Unit::Count),
         col("eligible_completed", "Eligible completed", Unit::Count),
         col("one_stop_rate", "One-stop rate", Unit::Ratio),
@@ -139,7 +141,9 @@ fn group_row(g: &GroupKpi) -> Vec<Cell> {
         int(g.closed),
         int(g.completed),
         int(g.cancelled),
-        int(g.other_outcome),
+        int(g.rejected),
+        int(g.withdrawn),
+        int(g.failed),
         int(g.one_stop),
         int(g.eligible_completed),
         opt_float(g.one_stop_rate),
@@ -184,6 +188,7 @@ impl KpiReport {
         ];
         views.push(self.bottleneck_view("bottlenecks", "Bottlenecks per flow", &self.bottlenecks));
         views.push(self.bottleneck_view("bottlenecks_overall", "Bottlenecks across flows", &self.bottlenecks_overall));
+        views.push(self.time_view());
         views.push(self.steps_view());
         views.push(View {
             id: "vendor_steps",
@@ -355,6 +360,15 @@ impl KpiReport {
                 col("one_stop", "One-stop", Unit::Flag),
                 col("predicted_one_stop", "Predicted one-stop", Unit::Flag),
                 col("sla_met", "SLA met", Unit::Flag),
+                col("worked_s", "Worked (h)", Unit::Seconds),
+                col("queued_s", "Queued for a person (h)", Unit::Seconds),
+                col("automatic_s", "Automatic (h)", Unit::Seconds),
+                col("incident_s", "Incident (h)", Unit::Seconds),
+                col("customer_s", "Customer (h)", Unit::Seconds),
+                col("on_hold_s", "On hold (h)", Unit::Seconds),
+                col("partner_s", "Partner (h)", Unit::Seconds),
+                col("scheduled_s", "Scheduled (h)", Unit::Seconds),
+                col("other_s", "Other (h)", Unit::Seconds),
             ],
             rows: self
                 .orders
@@ -384,6 +398,9 @@ impl KpiReport {
                         opt_flag(o.predicted_one_stop),
                         opt_flag(o.sla_met),
                     ]
+                    .into_iter()
+                    .chain(o.time.parts().map(Cell::Int))
+                    .collect()
                 })
                 .collect(),
         }
@@ -394,8 +411,8 @@ impl KpiReport {
     pub fn views_by(&self, by: &str) -> Option<Vec<View>> {
         let wanted: &[&str] = match by {
             "order" => &["orders"],
-            "vendor" => &["vendors", "vendor_steps"],
-            "flow" => &["flows", "bottlenecks"],
+            "vendor" => &["vendors", "time", "vendor_steps"],
+            "flow" => &["flows", "time", "bottlenecks"],
             "step" => &["steps", "bottlenecks_overall"],
             "channel" => &["channels"],
             "day" => &["days", "flow_over_time"],

@@ -143,14 +143,19 @@ impl Run<'_> {
         }
     }
 
-    pub(super) fn action_succeeded(&mut self, instance: u64, output: &Data) -> Result<(), CommandError> {
+    pub(super) fn action_succeeded(
+        &mut self,
+        instance: u64,
+        output: &Data,
+        started_at: Option<jiff::Timestamp>,
+    ) -> Result<(), CommandError> {
         let (step, _) = self.job(instance)?;
         let Some(node) = self.flow.node(&step).cloned() else { return Err(CommandError::NoSuchJob(instance)) };
         let NodeKind::Auto(auto) = &node.kind else { return Err(CommandError::NoSuchJob(instance)) };
         let written = self.action_outputs(&auto.outputs, output)?;
         self.state.tokens.remove(&instance);
         self.effects.push(Effect::FinishJob { instance });
-        self.events.push(Event::ActionSucceeded { instance, written });
+        self.events.push(Event::ActionSucceeded { instance, written, started_at });
         if let Some(next) = node.next {
             self.go(&next);
         }
@@ -170,7 +175,12 @@ impl Run<'_> {
         Ok(written)
     }
 
-    pub(super) fn action_failed(&mut self, instance: u64, error: &str) -> Result<(), CommandError> {
+    pub(super) fn action_failed(
+        &mut self,
+        instance: u64,
+        error: &str,
+        started_at: Option<jiff::Timestamp>,
+    ) -> Result<(), CommandError> {
         let (step, attempt) = self.job(instance)?;
         // This attempt is over; a retry queues the job again when its timer fires.
         self.effects.push(Effect::FinishJob { instance });
@@ -185,10 +195,22 @@ impl Run<'_> {
                 .now()
                 .checked_add(SignedDuration::from_secs(i64::try_from(delay).unwrap_or(i64::MAX)))
                 .unwrap_or(jiff::Timestamp::MAX);
-            self.events.push(Event::ActionFailed { instance, attempt, error: error.to_string(), retry_at: Some(at) });
+            self.events.push(Event::ActionFailed {
+                instance,
+                attempt,
+                error: error.to_string(),
+                retry_at: Some(at),
+                started_at,
+            });
             self.schedule(at, TimerPurpose::Retry { instance });
         } else {
-            self.events.push(Event::ActionFailed { instance, attempt, error: error.to_string(), retry_at: None });
+            self.events.push(Event::ActionFailed {
+                instance,
+                attempt,
+                error: error.to_string(),
+                retry_at: None,
+                started_at,
+            });
             let message = format!("action `{}` failed {attempt} time(s): {error}", auto.action);
             if let Some(token) = self.state.tokens.get_mut(&instance)
                 && let Activity::Job { incident, .. } = &mut token.activity

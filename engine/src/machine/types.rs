@@ -374,6 +374,10 @@ pub enum Command {
         job: u64,
         /// The handler's result.
         output: Data,
+        /// When a worker picked the job up (the attempt's run began); `None` when unknown (an
+        /// external worker's report): the attempt then counts from its queueing.
+        #[serde(default, skip_serializing_if = "Option::is_none", with = "super::rfc3339::option")]
+        started_at: Option<Timestamp>,
     },
     /// An action handler failed.
     ActionFailed {
@@ -381,6 +385,9 @@ pub enum Command {
         job: u64,
         /// Why.
         error: String,
+        /// When a worker picked the job up, as for `ActionSucceeded`.
+        #[serde(default, skip_serializing_if = "Option::is_none", with = "super::rfc3339::option")]
+        started_at: Option<Timestamp>,
     },
     /// A subflow (child order) ended.
     ChildEnded {
@@ -580,6 +587,10 @@ pub enum Event {
         instance: u64,
         /// Fields written from its result.
         written: Data,
+        /// When a worker picked the attempt up (`../shared/kpi.md`: queueing is waiting, the
+        /// run is processing); `None` when not known.
+        #[serde(default, skip_serializing_if = "Option::is_none", with = "super::rfc3339::option")]
+        started_at: Option<Timestamp>,
     },
     /// The action's handler failed.
     ActionFailed {
@@ -592,6 +603,9 @@ pub enum Event {
         /// When it is tried again, if it will be.
         #[serde(default, with = "super::rfc3339::option")]
         retry_at: Option<Timestamp>,
+        /// When a worker picked the attempt up; `None` when not known.
+        #[serde(default, skip_serializing_if = "Option::is_none", with = "super::rfc3339::option")]
+        started_at: Option<Timestamp>,
     },
     /// The order needs an administrator.
     IncidentRaised {

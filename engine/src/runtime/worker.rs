@@ -41,9 +41,11 @@ impl Engine {
             .iter()
             .zip(outcomes)
             .map(|(job, result)| {
+                // The jobs were picked up when claimed: each attempt's run begins then.
+                let started_at = Some(now);
                 let command = match result {
-                    Ok(output) => Command::ActionSucceeded { job: job.instance, output },
-                    Err(error) => Command::ActionFailed { job: job.instance, error },
+                    Ok(output) => Command::ActionSucceeded { job: job.instance, output, started_at },
+                    Err(error) => Command::ActionFailed { job: job.instance, error, started_at },
                 };
                 BatchItem::Apply { order: job.order.clone(), actor: system.clone(), command }
             })
@@ -66,13 +68,14 @@ impl Engine {
 
     /// An external worker finished a job: its output goes into the order, which moves on.
     pub async fn complete_job(&self, order: &str, job: u64, output: crate::script::Data) -> Result<(), EngineError> {
-        self.apply(order, &Actor::system(), Command::ActionSucceeded { job, output }).await
+        self.apply(order, &Actor::system(), Command::ActionSucceeded { job, output, started_at: None }).await
     }
 
     /// An external worker failed a job: it is retried as the flow declares, then becomes an
     /// incident.
     pub async fn fail_job(&self, order: &str, job: u64, error: &str) -> Result<(), EngineError> {
-        self.apply(order, &Actor::system(), Command::ActionFailed { job, error: error.to_string() }).await
+        self.apply(order, &Actor::system(), Command::ActionFailed { job, error: error.to_string(), started_at: None })
+            .await
     }
 
     /// Extends the lease of a fetched job by `lease_s` seconds from now; `false` when the job is

@@ -32,11 +32,13 @@ fn target(g: &GroupKpi) -> String {
 fn row(out: &mut impl Write, name: &str, g: &GroupKpi) -> std::io::Result<()> {
     writeln!(
         out,
-        "  {name:<14}{:>7}{:>11}{:>11}{:>9}  {:<22}{:<12}{:>13}{:>13}",
+        "  {name:<14}{:>7}{:>11}{:>11}{:>10}{:>11}{:>8}  {:<22}{:<12}{:>13}{:>13}",
         g.closed,
         g.completed,
         g.cancelled,
-        g.other_outcome,
+        g.rejected,
+        g.withdrawn,
+        g.failed,
         rate(g.one_stop, g.eligible_completed),
         target(g),
         hours(g.lead_time.p50),
@@ -54,10 +56,16 @@ pub(crate) fn print(out: &mut impl Write, report: &KpiReport) -> std::io::Result
         all.closed,
         all.received - all.closed
     )?;
-    let mut outcomes =
-        [("completed", all.completed), ("cancelled", all.cancelled), ("rejected/other", all.other_outcome)];
+    // Every outcome by its own name (kpi.md), the most first.
+    let mut outcomes = [
+        ("completed", all.completed),
+        ("cancelled", all.cancelled),
+        ("rejected", all.rejected),
+        ("withdrawn", all.withdrawn),
+        ("failed", all.failed),
+    ];
     outcomes.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
-    for (outcome, count) in outcomes {
+    for (outcome, count) in outcomes.into_iter().filter(|(name, count)| *count > 0 || *name == "completed") {
         writeln!(out, "  {outcome:<15}{count:>6}")?;
     }
     writeln!(out)?;
@@ -67,8 +75,18 @@ pub(crate) fn print(out: &mut impl Write, report: &KpiReport) -> std::io::Result
     )?;
     writeln!(
         out,
-        "  {:<14}{:>7}{:>11}{:>11}{:>9}  {:<22}{:<12}{:>13}{:>13}",
-        "vendor", "closed", "completed", "cancelled", "other", "one-stop", "target", "median LT", "business LT"
+        "  {:<14}{:>7}{:>11}{:>11}{:>10}{:>11}{:>8}  {:<22}{:<12}{:>13}{:>13}",
+        "vendor",
+        "closed",
+        "completed",
+        "cancelled",
+        "rejected",
+        "withdrawn",
+        "failed",
+        "one-stop",
+        "target",
+        "median LT",
+        "business LT"
     )?;
     let mut order: Vec<&str> = VENDORS.iter().map(|v| v.id).collect();
     order.push(SELF_SERVICE);

@@ -44,6 +44,8 @@ pub(super) struct Charts {
     pub(super) one_stop: String,
     /// WIP, arrivals and completions per day.
     pub(super) flow_over_time: String,
+    /// Where the closed orders' business time went, per scope.
+    pub(super) time: String,
 }
 
 impl Charts {
@@ -60,6 +62,7 @@ impl Charts {
                 .collect::<anyhow::Result<_>>()?,
             one_stop: one_stop_by_vendor(report, how)?,
             flow_over_time: flow_over_time(report, how)?,
+            time: super::time_chart::where_time_goes(report, lang)?,
         })
     }
 }

@@ -19,6 +19,7 @@ const FOLD_AFTER_ROWS: usize = 50;
 /// charts lead them.
 const SECTIONS: &[((&str, &str), &[&str], Chart)] = &[
     (("概要", "Summary"), &["summary"], Chart::LeadTime),
+    (("時間の行き先", "Where the time goes"), &["time"], Chart::Time),
     (("委託先とワンストップ", "Vendors and one-stop"), &["vendors", "vendor_steps"], Chart::OneStop),
     (("フローと受付チャネル", "Flows and channels"), &["flows", "channels"], Chart::None),
     (("ボトルネック", "Bottlenecks"), &["bottlenecks_overall", "bottlenecks"], Chart::Bottlenecks),
@@ -39,6 +40,7 @@ enum Chart {
     OneStop,
     Bottlenecks,
     FlowOverTime,
+    Time,
 }
 
 const STYLE: &str = r#"
@@ -158,6 +160,7 @@ fn chart_svgs(charts: &Charts, chart: Chart) -> Vec<&str> {
             .map(String::as_str)
             .collect(),
         Chart::FlowOverTime => vec![&charts.flow_over_time],
+        Chart::Time => vec![&charts.time],
     }
 }
 
@@ -201,8 +204,20 @@ fn header(html: &mut String, report: &KpiReport, zone: &TimeZone, lang: Language
             lang.pick("完了", "Completed"),
             n(o.completed),
             either(
-                format!("キャンセル {}件 · その他の結果 {}件", n(o.cancelled), n(o.other_outcome)),
-                format!("{} cancelled · {} other outcome", n(o.cancelled), n(o.other_outcome)),
+                format!(
+                    "キャンセル {}件 · 却下 {}件 · 取下げ {}件 · 失敗 {}件",
+                    n(o.cancelled),
+                    n(o.rejected),
+                    n(o.withdrawn),
+                    n(o.failed)
+                ),
+                format!(
+                    "{} cancelled · {} rejected · {} withdrawn · {} failed",
+                    n(o.cancelled),
+                    n(o.rejected),
+                    n(o.withdrawn),
+                    n(o.failed)
+                ),
             ),
         ),
         (

@@ -21,6 +21,7 @@ mod html;
 mod json_writer;
 mod links;
 mod text_table;
+mod time_chart;
 mod words;
 mod workbook;
 

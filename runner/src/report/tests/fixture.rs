@@ -4,7 +4,7 @@
 use jiff::{SignedDuration, Timestamp};
 use junro_engine::kpi::{
     Bottleneck, DayFlow, Distribution, FlowOverTime, FollowUpGroup, GroupKpi, KpiReport, OpenTaskAlert, OrderKpi,
-    StalledOrder, StalledReport, StepKpi, VendorStepCount, Window,
+    StalledOrder, StalledReport, StepKpi, TimeSplit, VendorStepCount, Window,
 };
 
 pub(super) const VENDOR_JA: &str = "東日本テレコム販売";
@@ -36,13 +36,16 @@ fn dist(values: &[i64]) -> Distribution {
 
 fn group(key: &str, completed: u64, one_stop: u64, target: Option<f64>, lead: &[i64]) -> GroupKpi {
     let rate = (completed > 0).then(|| one_stop as f64 / completed as f64);
+    let c = i64::try_from(completed + 1).unwrap_or(1);
     GroupKpi {
         key: key.to_string(),
         received: completed + 2,
         closed: completed + 1,
         completed,
         cancelled: 1,
-        other_outcome: 0,
+        rejected: 0,
+        withdrawn: 0,
+        failed: 0,
         eligible_completed: completed,
         one_stop,
         one_stop_rate: rate,
@@ -57,6 +60,8 @@ fn group(key: &str, completed: u64, one_stop: u64, target: Option<f64>, lead: &[
         rework_orders: 1,
         rework_rate: Some(1.0 / (completed + 1) as f64),
         steps_processed: completed * 3,
+        time: TimeSplit::of(&[1800 * c, 7200 * c, 600 * c, 0, 10_800 * c, 0, 3600 * c, 0, 0]),
+        business_time: TimeSplit::of(&[1800 * c, 3600 * c, 600 * c, 0, 0, 0, 1800 * c, 0, 0]),
     }
 }
 
@@ -84,6 +89,8 @@ fn order(n: u32, vendor: &str, outcome: &str, received: Timestamp, lead: Option<
         one_stop: (outcome == "completed").then_some(n.is_multiple_of(2)),
         predicted_one_stop: (outcome == "completed").then_some(n.is_multiple_of(2)),
         sla_met: lead.map(|l| l < 86_400),
+        time: TimeSplit::of(&[1800, (lead.unwrap_or(5400) - 1800).max(0)]),
+        business_time: TimeSplit::of(&[1800, (lead.unwrap_or(5400) / 3 - 1800).max(0)]),
     }
 }
 

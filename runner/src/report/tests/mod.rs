@@ -156,7 +156,8 @@ fn sheet_names_fit_excel_and_stay_unique() {
 
 /// How many charts the page of `report` holds.
 fn chart_count(report: &KpiReport) -> usize {
-    4 + charts::busiest_flows(report).len()
+    // Lead time, where the time goes, one-stop, bottlenecks across flows, over time.
+    5 + charts::busiest_flows(report).len()
 }
 
 #[test]
@@ -166,7 +167,7 @@ fn html_is_self_contained_with_a_chart_each_and_escaped_text() {
     views.extend(small_stalled().views());
     let html = text(rendered(&views, Some(&report), ReportFormat::Html));
     assert_eq!(html.matches("<svg").count(), chart_count(&report));
-    assert_eq!(chart_count(&report), 5, "one flow has a bottleneck ranking");
+    assert_eq!(chart_count(&report), 6, "one flow has a bottleneck ranking");
     let outside = html
         .replace("http://www.w3.org/2000/svg", "")
         .replace("http://www.w3.org/1999/xlink", "")
@@ -212,7 +213,7 @@ fn a_long_orders_table_is_folded_and_comes_last() {
     let report = month_report();
     let html = text(rendered(&report.views(), Some(&report), ReportFormat::Html));
     assert_eq!(html.matches("<svg").count(), chart_count(&report));
-    assert_eq!(chart_count(&report), 7, "three busiest flows have their own chart");
+    assert_eq!(chart_count(&report), 8, "three busiest flows have their own chart");
     let details = html.rfind("<details>").expect("a folded table");
     assert!(html[details..].contains("<summary>Orders (640 rows)</summary>"));
 }
@@ -361,4 +362,20 @@ fn on_the_dashboard_every_bar_links_to_its_orders() {
             .sum::<usize>();
     assert!(links.len() > vendors + days + steps, "one link per bar, day and column: {}", links.len());
     assert!(html.contains("target=\"_top\""), "the whole dashboard goes to the list, not the frame");
+}
+
+/// "Where the time goes": a bar per scope, each state's share written on it, the key naming
+/// every state, and the mean business hours per order beside each bar.
+#[test]
+fn the_time_chart_splits_each_scope_and_names_every_state() {
+    let mut report = small_report();
+    report.overall.business_time = junro_engine::kpi::TimeSplit::of(&[3600, 7200, 0, 0, 1800, 0, 0, 0, 0]);
+    report.overall.closed = 3;
+    let svg = super::time_chart::where_time_goes(&report, Language::Ja).expect("drawn");
+    for name in super::time_chart::names(Language::Ja) {
+        assert!(svg.contains(name), "{name}");
+    }
+    assert!(svg.contains("全体") && svg.contains("平均 1.2 営業時間・3件"), "{svg}");
+    assert!(svg.contains("57.1%"), "queued is 7200 of 12600: {svg}");
+    assert!(svg.contains(VENDOR_JA), "each vendor has a bar");
 }

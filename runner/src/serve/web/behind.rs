@@ -289,6 +289,8 @@ mod tests {
             one_stop,
             predicted_one_stop: None,
             sla_met: None,
+            time: Default::default(),
+            business_time: Default::default(),
         }
     }
 
