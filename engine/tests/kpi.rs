@@ -306,6 +306,7 @@ async fn report_text(engine: &Engine) -> String {
         "summary",
         "vendors",
         "flows",
+        "not_one_stop",
         "time",
         "steps",
         "bottlenecks",

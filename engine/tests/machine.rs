@@ -221,7 +221,8 @@ fn start_creates_the_first_task_with_its_due_time_and_timers() {
         lane: "front".into(),
         back: false,
         role: "op".into(),
-        due_at: Some(due)
+        due_at: Some(due),
+        unskipped: None,
     }));
     let scheduled: Vec<Timestamp> = order
         .effects

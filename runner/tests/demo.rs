@@ -79,6 +79,10 @@ fn a_short_demo_runs_and_the_same_seed_gives_the_same_month() {
     for vendor in ["vendor_a", "vendor_b", "vendor_c", "self-service"] {
         assert!(stdout.lines().any(|l| l.trim_start().starts_with(vendor)), "no line for {vendor}:\n{stdout}");
     }
+    // Each vendor's top reason for leaving one-stop: a decision and the back-office step.
+    let why = stdout.lines().skip_while(|l| !l.starts_with("Why not one-stop")).skip(1);
+    let reasons: Vec<&str> = why.take_while(|l| l.starts_with("  ")).collect();
+    assert!(reasons.iter().any(|l| l.trim_start().starts_with("vendor_a") && l.contains(" → ")), "{stdout}");
     let (received, closed) = counts(&stdout);
     assert!(received > 100 && closed > 0, "{stdout}");
     assert!(!stdout.contains("refused"), "{stdout}");

@@ -70,6 +70,11 @@ pub(crate) struct StepRun {
     pub(crate) held: i64,
     /// Whether the step met its due time (stopped time extends it); `None` without one.
     pub(crate) sla_met: Option<bool>,
+    /// For a back-office task: the decision that made it ready (`route: plan == "premium"`),
+    /// or the step the flow always leads here from (`after intake`).
+    // No `skip_serializing_if`: the KPI summary stores runs in a format without field names.
+    #[serde(default)]
+    pub(crate) reason: Option<String>,
 }
 
 impl StepRun {
@@ -222,7 +227,12 @@ fn scan(instance: &InstanceLog, now: i64, runs: &mut Vec<StepRun>) -> InstanceSc
         completer: None,
         held: 0,
         sla_met: None,
+        reason: None,
     };
+    // The decision that sent the order to each step (by the step it chose), and the last step
+    // done (for a step no decision chose): why a back-office task became ready.
+    let mut routes: BTreeMap<String, String> = BTreeMap::new();
+    let mut after: Option<String> = None;
     // Ends a step's waiting segment at `at` (a human step's counts as queued for a person).
     let stop_waiting = |runs: &mut Vec<StepRun>, states: &mut StateSpans, o: &mut OpenRun, at: i64| {
         if let Some(since) = o.waiting_since.take() {
@@ -243,13 +253,23 @@ fn scan(instance: &InstanceLog, now: i64, runs: &mut Vec<StepRun>) -> InstanceSc
         let states = &mut out.states;
         match fact {
             Fact::Started { received_at, vendor, channel } => {
+                after = Some("start".to_string());
                 out.received = Some(seconds(*received_at));
                 out.start_vendor.clone_from(vendor);
                 out.channel.clone_from(channel);
             }
-            Fact::TaskReady { instance: i, step, lane, back, due_at } => {
+            Fact::TaskReady { instance: i, step, lane, back, due_at, unskipped } => {
                 let mut run = new_run(step, lane, *back, true, at);
                 run.due = due_at.map(seconds);
+                let routed = routes.remove(step);
+                if *back {
+                    // A rule that would have completed it without a person, and did not, is
+                    // the decision; else what routed the order here.
+                    run.reason = match unskipped {
+                        Some(rule) => Some(format!("{step}: not ({rule})")),
+                        None => routed.or_else(|| after.clone()),
+                    };
+                }
                 runs.push(run);
                 open.insert(*i, OpenRun { run: runs.len() - 1, waiting_since: Some(at), working_since: None });
             }
@@ -276,8 +296,13 @@ fn scan(instance: &InstanceLog, now: i64, runs: &mut Vec<StepRun>) -> InstanceSc
                     o.waiting_since = Some(at);
                 }
             }
-            Fact::TaskCompleted { instance: i, actor, vendor } => {
+            Fact::TaskCompleted { instance: i, actor, vendor, outcome } => {
                 if let Some(mut o) = open.remove(i) {
+                    let step = &runs[o.run].step;
+                    after = Some(match outcome {
+                        Some(outcome) => format!("{step}: {outcome}"),
+                        None => format!("after {step}"),
+                    });
                     if o.waiting_since.is_some() {
                         // Completed without a claim (an admin or a direct completion): the
                         // whole wait counts as waiting, and it starts when completed.
@@ -292,7 +317,24 @@ fn scan(instance: &InstanceLog, now: i64, runs: &mut Vec<StepRun>) -> InstanceSc
                     run.completer = Some((actor.clone(), vendor.clone()));
                 }
             }
+            Fact::Decided { step, branch, next, table } => {
+                let decision = match table {
+                    Some((table, rows)) => {
+                        let rows: Vec<String> = rows.iter().map(usize::to_string).collect();
+                        format!("{step}: table {table} row {}, {branch}", rows.join("+"))
+                    }
+                    None => format!("{step}: {branch}"),
+                };
+                routes.insert(next.clone(), decision);
+            }
+            Fact::BranchesTaken { step, branches, next } => {
+                for (n, target) in next.iter().enumerate() {
+                    let branch = branches.get(n).or(branches.last()).map_or("", String::as_str);
+                    routes.insert(target.clone(), format!("{step}: {branch}"));
+                }
+            }
             Fact::TaskSkipped { step, .. } => {
+                after = Some(format!("{step}: skipped"));
                 // A rule completed it: nobody worked it. Recorded as a step of no duration
                 // that no person did, so it breaks no one-stop and adds no touch time.
                 let mut run = new_run(step, "", false, false, at);
@@ -318,7 +360,10 @@ fn scan(instance: &InstanceLog, now: i64, runs: &mut Vec<StepRun>) -> InstanceSc
                         o.waiting_since.get_or_insert(at);
                     }
                     None if *attempt == 1 => {
-                        runs.push(new_run(step, "", false, false, at));
+                        let mut run = new_run(step, "", false, false, at);
+                        // Why the order came here, carried on past the automatic step.
+                        run.reason = routes.remove(step).or_else(|| after.clone());
+                        runs.push(run);
                         open.insert(*i, OpenRun { run: runs.len() - 1, waiting_since: Some(at), working_since: None });
                     }
                     None => {}
@@ -335,6 +380,7 @@ fn scan(instance: &InstanceLog, now: i64, runs: &mut Vec<StepRun>) -> InstanceSc
                 match fact {
                     Fact::ActionSucceeded { .. } => {
                         let run = &mut runs[o.run];
+                        after = Some(run.reason.clone().unwrap_or_else(|| format!("after {}", run.step)));
                         run.complete = Some(at);
                         states.automatic.push((run.ready, at));
                         open.remove(i);
@@ -405,6 +451,22 @@ fn scan(instance: &InstanceLog, now: i64, runs: &mut Vec<StepRun>) -> InstanceSc
             waits.into_values().map(|(_, _, step)| (instance.flow.clone(), instance.version, step)).collect();
     }
     out
+}
+
+/// Why a completed order was not one-stop: the decision that made the first back-office step a
+/// person started ready, and that step (`route: plan == "premium" → 審査`); a subflow's
+/// decision names its flow (`credit_check › score: …`).
+fn why_not_one_stop(steps: &[StepRun], root: &InstanceLog, flows: &dyn FlowLookup) -> String {
+    let Some(first) = steps.iter().filter(|r| back_work(r)).min_by_key(|r| (r.ready, r.start)) else {
+        return String::new();
+    };
+    let label = flows.step_label(&first.flow, first.version, &first.step);
+    let reason = first.reason.as_deref().unwrap_or("?");
+    if first.flow == root.flow {
+        format!("{reason} → {label}")
+    } else {
+        format!("{} › {reason} → {label}", first.flow)
+    }
 }
 
 /// Where the time of `[received, end)` went, in calendar and in business seconds: each moment
@@ -577,7 +639,7 @@ pub(crate) fn figures(instances: &[InstanceLog], flows: &dyn FlowLookup, now: i6
             handoffs_vendor,
             rework,
             one_stop: (eligible && completed).then_some(!back_started),
-            predicted_one_stop: (eligible && completed).then_some(!steps.iter().any(|r| r.human && r.back)),
+            not_one_stop: (eligible && completed && back_started).then(|| why_not_one_stop(&steps, root, flows)),
             sla_met,
             time,
             business_time,

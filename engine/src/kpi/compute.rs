@@ -136,6 +136,8 @@ pub(crate) fn report(
         weeks: weeks.finish(|(y, w)| format!("{y}-W{w:02}"), |_| config.one_stop_target),
         months: months.finish(|(y, m)| format!("{y}-{m:02}"), |_| config.one_stop_target),
         flow_over_time: flow_over_time(cases, span, zone),
+        not_one_stop: super::not_one_stop::ranking(cases, span),
+        rule_to_revisit: super::not_one_stop::rule_to_revisit(cases, span),
         steps,
         bottlenecks,
         bottlenecks_overall,

@@ -11,16 +11,27 @@ use serde::Deserialize;
 pub(crate) enum Fact {
     /// The order began (its receipt time and starting vendor and channel).
     Started { received_at: Timestamp, vendor: Option<String>, channel: Option<String> },
-    /// A human task became ready.
-    TaskReady { instance: u64, step: String, lane: String, back: bool, due_at: Option<Timestamp> },
+    /// A human task became ready (`unskipped`: its `skip when` rule, which did not hold).
+    TaskReady {
+        instance: u64,
+        step: String,
+        lane: String,
+        back: bool,
+        due_at: Option<Timestamp>,
+        unskipped: Option<String>,
+    },
     /// Someone took it.
     TaskClaimed { instance: u64, actor: String },
     /// It moved to another person.
     TaskTransferred { instance: u64, to: String },
     /// It went back to the queue.
     TaskReleased { instance: u64 },
-    /// A person finished it.
-    TaskCompleted { instance: u64, actor: String, vendor: Option<String> },
+    /// A person finished it, with the outcome chosen (a task with outcomes).
+    TaskCompleted { instance: u64, actor: String, vendor: Option<String>, outcome: Option<String> },
+    /// A decision chose its branch (`why not one-stop` reads it).
+    Decided { step: String, branch: String, next: String, table: Option<(String, Vec<usize>)> },
+    /// An inclusive split chose its branches.
+    BranchesTaken { step: String, branches: Vec<String>, next: Vec<String> },
     /// A rule finished it; nobody worked it.
     TaskSkipped { instance: u64, step: String },
     /// It was withdrawn.
@@ -80,6 +91,8 @@ pub(crate) const KINDS: &[&str] = &[
     "task_released",
     "task_transferred",
     "task_completed",
+    "decided",
+    "branches_taken",
     "task_skipped",
     "task_cancelled",
     "action_queued",
@@ -111,6 +124,8 @@ struct ReadyBody {
     lane: String,
     back: bool,
     due_at: Option<Timestamp>,
+    #[serde(default)]
+    unskipped: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -135,6 +150,30 @@ struct CompletedBody {
     instance: u64,
     actor: String,
     vendor: Option<String>,
+    #[serde(default)]
+    outcome: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct DecidedBody {
+    step: String,
+    branch: String,
+    next: String,
+    #[serde(default)]
+    table: Option<TableBody>,
+}
+
+#[derive(Deserialize)]
+struct TableBody {
+    table: String,
+    rows: Vec<usize>,
+}
+
+#[derive(Deserialize)]
+struct BranchesBody {
+    step: String,
+    branches: Vec<String>,
+    next: Vec<String>,
 }
 
 #[derive(Deserialize)]
@@ -184,7 +223,14 @@ impl Fact {
             }
             "task_ready" => {
                 let b: ReadyBody = serde_json::from_str(body)?;
-                Fact::TaskReady { instance: b.instance, step: b.step, lane: b.lane, back: b.back, due_at: b.due_at }
+                Fact::TaskReady {
+                    instance: b.instance,
+                    step: b.step,
+                    lane: b.lane,
+                    back: b.back,
+                    due_at: b.due_at,
+                    unskipped: b.unskipped,
+                }
             }
             "task_claimed" => {
                 let b: ClaimedBody = serde_json::from_str(body)?;
@@ -197,7 +243,20 @@ impl Fact {
             "task_released" => Fact::TaskReleased { instance: serde_json::from_str::<InstanceBody>(body)?.instance },
             "task_completed" => {
                 let b: CompletedBody = serde_json::from_str(body)?;
-                Fact::TaskCompleted { instance: b.instance, actor: b.actor, vendor: b.vendor }
+                Fact::TaskCompleted { instance: b.instance, actor: b.actor, vendor: b.vendor, outcome: b.outcome }
+            }
+            "decided" => {
+                let b: DecidedBody = serde_json::from_str(body)?;
+                Fact::Decided {
+                    step: b.step,
+                    branch: b.branch,
+                    next: b.next,
+                    table: b.table.map(|t| (t.table, t.rows)),
+                }
+            }
+            "branches_taken" => {
+                let b: BranchesBody = serde_json::from_str(body)?;
+                Fact::BranchesTaken { step: b.step, branches: b.branches, next: b.next }
             }
             "task_skipped" => {
                 let b: StepBody = serde_json::from_str(body)?;
@@ -246,12 +305,13 @@ impl Fact {
             Event::OrderStarted { received_at, vendor, channel, .. } => {
                 Fact::Started { received_at: *received_at, vendor: vendor.clone(), channel: channel.clone() }
             }
-            Event::TaskReady { instance, step, lane, back, due_at, .. } => Fact::TaskReady {
+            Event::TaskReady { instance, step, lane, back, due_at, unskipped, .. } => Fact::TaskReady {
                 instance: *instance,
                 step: step.clone(),
                 lane: lane.clone(),
                 back: *back,
                 due_at: *due_at,
+                unskipped: unskipped.clone(),
             },
             Event::TaskClaimed { instance, actor, .. } => {
                 Fact::TaskClaimed { instance: *instance, actor: actor.clone() }
@@ -260,8 +320,20 @@ impl Fact {
                 Fact::TaskTransferred { instance: *instance, to: to.clone() }
             }
             Event::TaskReleased { instance, .. } => Fact::TaskReleased { instance: *instance },
-            Event::TaskCompleted { instance, actor, vendor, .. } => {
-                Fact::TaskCompleted { instance: *instance, actor: actor.clone(), vendor: vendor.clone() }
+            Event::TaskCompleted { instance, actor, vendor, outcome, .. } => Fact::TaskCompleted {
+                instance: *instance,
+                actor: actor.clone(),
+                vendor: vendor.clone(),
+                outcome: outcome.clone(),
+            },
+            Event::Decided { step, branch, next, table, .. } => Fact::Decided {
+                step: step.clone(),
+                branch: branch.clone(),
+                next: next.clone(),
+                table: table.as_ref().map(|t| (t.table.clone(), t.rows.clone())),
+            },
+            Event::BranchesTaken { step, branches, next, .. } => {
+                Fact::BranchesTaken { step: step.clone(), branches: branches.clone(), next: next.clone() }
             }
             Event::TaskSkipped { instance, step, .. } => Fact::TaskSkipped { instance: *instance, step: step.clone() },
             Event::TaskCancelled { instance, .. } => Fact::TaskCancelled { instance: *instance },
@@ -319,6 +391,7 @@ mod tests {
                 back: true,
                 role: "clerk".into(),
                 due_at: Some(at),
+                unskipped: Some("amount == 0".into()),
             },
             Event::TaskClaimed { instance: 2, actor: "u1".into(), vendor: None, on_behalf_of: None },
             Event::TaskReleased { instance: 2, actor: "u1".into(), on_behalf_of: None },
@@ -331,6 +404,26 @@ mod tests {
                 outcome: None,
                 changes: serde_json::from_str(r#"{"ok":true}"#).expect("data"),
                 on_behalf_of: None,
+            },
+            Event::Decided {
+                instance: 7,
+                step: "route".into(),
+                branch: "plan == \"premium\"".into(),
+                next: "review".into(),
+                inputs: Default::default(),
+                table: Some(crate::machine::TableDecision {
+                    table: "t".into(),
+                    inputs: Default::default(),
+                    rows: vec![3],
+                    outputs: Default::default(),
+                }),
+            },
+            Event::BranchesTaken {
+                instance: 9,
+                step: "split".into(),
+                branches: vec!["a".into()],
+                next: vec!["x".into()],
+                inputs: Default::default(),
             },
             Event::TaskSkipped {
                 instance: 3,

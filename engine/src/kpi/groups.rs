@@ -64,7 +64,6 @@ impl GroupAcc {
         if let Some(one_stop) = case.order.one_stop {
             k.eligible_completed += 1;
             k.one_stop += u64::from(one_stop);
-            k.predicted_one_stop += u64::from(case.order.predicted_one_stop == Some(true));
         }
         if let Some(met) = case.order.sla_met {
             k.sla_total += 1;
@@ -84,7 +83,6 @@ impl GroupAcc {
         let mut kpi = self.kpi;
         kpi.key = key;
         kpi.one_stop_rate = rate(kpi.one_stop, kpi.eligible_completed);
-        kpi.predicted_one_stop_rate = rate(kpi.predicted_one_stop, kpi.eligible_completed);
         kpi.target = target;
         kpi.target_met = match (kpi.one_stop_rate, target) {
             (Some(rate), Some(target)) => Some(rate >= target),

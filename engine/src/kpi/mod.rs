@@ -22,6 +22,7 @@ pub mod config;
 pub(crate) mod facts;
 mod groups;
 mod intervals;
+mod not_one_stop;
 pub mod report;
 pub(crate) mod stalled;
 pub(crate) mod summary;
@@ -33,8 +34,8 @@ pub mod view;
 pub use attribution::{OrderFacts, SELF_SERVICE};
 pub use config::{KpiConfig, KpiConfigError, StalledThresholds, Targets};
 pub use report::{
-    Bottleneck, DayFlow, Distribution, FlowOverTime, FollowUpGroup, GroupKpi, KpiReport, OpenTaskAlert, OrderKpi,
-    StalledOrder, StalledReport, StepKpi, TimeSplit, VendorStepCount, Window,
+    Bottleneck, DayFlow, Distribution, FlowOverTime, FollowUpGroup, GroupKpi, KpiReport, NotOneStop, OpenTaskAlert,
+    OrderKpi, StalledOrder, StalledReport, StepKpi, TimeSplit, VendorStepCount, Window,
 };
 pub use summary::CHUNK_ORDERS;
 pub use view::{Cell, Column, Unit, View};

@@ -80,9 +80,10 @@ pub struct OrderKpi {
     pub rework: u32,
     /// Whether the order is one-stop; `None` when it is not eligible or not completed.
     pub one_stop: Option<bool>,
-    /// Whether the flow's rules sent it along a path with no back-office task (none became
-    /// ready; rule-skipped ones do not count); `None` as for `one_stop`.
-    pub predicted_one_stop: Option<bool>,
+    /// Why a completed eligible order was not one-stop: the decision (rule, table row, branch
+    /// condition, task outcome) that made the first back-office step a person started ready,
+    /// and that step; `None` for one-stop, open and ineligible orders.
+    pub not_one_stop: Option<String>,
     /// Whether a completed order met its flow's `sla`; `None` for other orders and flows
     /// without one.
     pub sla_met: Option<bool>,
@@ -249,11 +250,6 @@ pub struct GroupKpi {
     pub one_stop: u64,
     /// `one_stop / eligible_completed`.
     pub one_stop_rate: Option<f64>,
-    /// … of which the rules predicted one-stop (no back-office task became ready).
-    pub predicted_one_stop: u64,
-    /// `predicted_one_stop / eligible_completed`: the gap to `one_stop_rate` shows where rules
-    /// and reality differ.
-    pub predicted_one_stop_rate: Option<f64>,
     /// The configured target, if any.
     pub target: Option<f64>,
     /// Whether the rate reached the target.
@@ -353,6 +349,30 @@ pub struct KpiReport {
     pub months: Vec<GroupKpi>,
     /// Throughput and WIP.
     pub flow_over_time: FlowOverTime,
+    /// Why completed orders were not one-stop, ranked per flow and vendor.
+    pub not_one_stop: Vec<NotOneStop>,
+    /// The rule whose decisions sent the most completed orders to the back office, and how
+    /// many: the one to try with `junro backtest --rule`.
+    pub rule_to_revisit: Option<(String, u64)>,
+}
+
+/// One reason completed orders of a flow and vendor were not one-stop.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct NotOneStop {
+    /// 1 = the most orders, within the flow and vendor.
+    pub rank: u32,
+    /// The order's flow.
+    pub flow: String,
+    /// The attributed vendor.
+    pub vendor: String,
+    /// The decision and the back-office step it led to (`route: plan == "premium" → 審査`).
+    pub reason: String,
+    /// The rule the decision called, if any (what `junro backtest --rule` takes).
+    pub rule: Option<String>,
+    /// Completed orders it sent to the back office.
+    pub orders: u64,
+    /// Their share of the flow and vendor's completed orders that were not one-stop.
+    pub share: f64,
 }
 
 /// An open order that has not moved for longer than the threshold.

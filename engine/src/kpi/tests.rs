@@ -75,6 +75,7 @@ fn history(id: usize, start: i64, moves: &[(u32, Move)], close: Option<bool>, ve
                         lane: if *back { "b" } else { "f" }.into(),
                         back: *back,
                         due_at: Some(timestamp(t + 3600)),
+                        unskipped: None,
                     },
                 ));
                 let actor = format!("p{worker}");
@@ -91,7 +92,7 @@ fn history(id: usize, start: i64, moves: &[(u32, Move)], close: Option<bool>, ve
                     facts.push((t, Fact::TaskCancelled { instance }));
                 } else {
                     let vendor = (vendor && *worker % 2 == 0).then(|| format!("v{worker}"));
-                    facts.push((t, Fact::TaskCompleted { instance, actor, vendor }));
+                    facts.push((t, Fact::TaskCompleted { instance, actor, vendor, outcome: None }));
                 }
             }
             Move::Hold => {

@@ -120,7 +120,6 @@ fn group_columns(key: &'static str, label: &'static str) -> Vec<Column> {
         col("one_stop_rate", "One-stop rate", Unit::Ratio),
         col("target", "Target", Unit::Ratio),
         col("target_met", "Target met", Unit::Flag),
-        col("predicted_one_stop_rate", "Predicted one-stop rate", Unit::Ratio),
         col("lead_time_p50_s", "Lead time p50 (h)", Unit::Seconds),
         col("lead_time_p90_s", "Lead time p90 (h)", Unit::Seconds),
         col("business_lead_time_p50_s", "Business lead time p50 (h)", Unit::Seconds),
@@ -149,7 +148,6 @@ fn group_row(g: &GroupKpi) -> Vec<Cell> {
         opt_float(g.one_stop_rate),
         opt_float(g.target),
         opt_flag(g.target_met),
-        opt_float(g.predicted_one_stop_rate),
         opt_int(g.lead_time.p50),
         opt_int(g.lead_time.p90),
         opt_int(g.business_lead_time.p50),
@@ -189,6 +187,7 @@ impl KpiReport {
         views.push(self.bottleneck_view("bottlenecks", "Bottlenecks per flow", &self.bottlenecks));
         views.push(self.bottleneck_view("bottlenecks_overall", "Bottlenecks across flows", &self.bottlenecks_overall));
         views.push(self.time_view());
+        views.push(self.not_one_stop_view());
         views.push(self.steps_view());
         views.push(View {
             id: "vendor_steps",
@@ -358,7 +357,7 @@ impl KpiReport {
                 col("handoffs_vendor", "Hand-offs between vendors", Unit::Count),
                 col("rework", "Rework", Unit::Count),
                 col("one_stop", "One-stop", Unit::Flag),
-                col("predicted_one_stop", "Predicted one-stop", Unit::Flag),
+                col("not_one_stop", "Why not one-stop", Unit::Text),
                 col("sla_met", "SLA met", Unit::Flag),
                 col("worked_s", "Worked (h)", Unit::Seconds),
                 col("queued_s", "Queued for a person (h)", Unit::Seconds),
@@ -395,7 +394,7 @@ impl KpiReport {
                         Cell::Int(i64::from(o.handoffs_vendor)),
                         Cell::Int(i64::from(o.rework)),
                         opt_flag(o.one_stop),
-                        opt_flag(o.predicted_one_stop),
+                        opt_text(o.not_one_stop.as_deref()),
                         opt_flag(o.sla_met),
                     ]
                     .into_iter()
@@ -411,8 +410,8 @@ impl KpiReport {
     pub fn views_by(&self, by: &str) -> Option<Vec<View>> {
         let wanted: &[&str] = match by {
             "order" => &["orders"],
-            "vendor" => &["vendors", "time", "vendor_steps"],
-            "flow" => &["flows", "time", "bottlenecks"],
+            "vendor" => &["vendors", "not_one_stop", "time", "vendor_steps"],
+            "flow" => &["flows", "not_one_stop", "time", "bottlenecks"],
             "step" => &["steps", "bottlenecks_overall"],
             "channel" => &["channels"],
             "day" => &["days", "flow_over_time"],

@@ -255,6 +255,7 @@ impl<'a> Run<'a> {
             back: task.lane.back,
             role: task.role.clone(),
             due_at,
+            unskipped: task.skip.as_ref().map(|(rule, _)| rule.source().to_string()),
         });
         let vendor = match task.vendor {
             junro_dsl::ast::VendorScope::Same => self.state.vendor.clone(),

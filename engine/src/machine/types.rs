@@ -469,6 +469,10 @@ pub enum Event {
         /// Due time, if it has an SLA.
         #[serde(default, with = "super::rfc3339::option")]
         due_at: Option<Timestamp>,
+        /// The task's `skip when` rule, which did not hold: why a person must do it (the
+        /// decision trace "why not one-stop" reads).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        unskipped: Option<String>,
     },
     /// Someone took the task.
     TaskClaimed {

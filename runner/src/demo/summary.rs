@@ -96,6 +96,7 @@ pub(crate) fn print(out: &mut impl Write, report: &KpiReport) -> std::io::Result
         row(out, vendor, report.vendors.iter().find(|g| g.key == vendor).unwrap_or(&empty))?;
     }
     row(out, "all", all)?;
+    top_reasons(out, report)?;
     if let Some(top) = report.bottlenecks_overall.first() {
         writeln!(
             out,
@@ -104,6 +105,44 @@ pub(crate) fn print(out: &mut impl Write, report: &KpiReport) -> std::io::Result
             top.flow,
             top.waiting_share * 100.0,
             report.bottlenecks.iter().filter(|b| b.flagged).count()
+        )?;
+    }
+    Ok(())
+}
+
+/// Per vendor, the decision that sent the most of its completed orders to the back office
+/// (kpi.md, why not one-stop), with the flow, of how many that were not one-stop.
+fn top_reasons(out: &mut impl Write, report: &KpiReport) -> std::io::Result<()> {
+    if report.not_one_stop.is_empty() {
+        return Ok(());
+    }
+    writeln!(out, "Why not one-stop (the decision that sent the most completed orders to the back office):")?;
+    let mut vendors: Vec<&str> = report.not_one_stop.iter().map(|r| r.vendor.as_str()).collect();
+    vendors.dedup();
+    vendors.sort_unstable();
+    vendors.dedup();
+    for vendor in vendors {
+        // The same decision of a shared subflow counts once across the flows that call it.
+        let mut by_reason: std::collections::BTreeMap<&str, (u64, Vec<&str>)> = std::collections::BTreeMap::new();
+        let mut total = 0;
+        for r in report.not_one_stop.iter().filter(|r| r.vendor == vendor) {
+            let (orders, flows) = by_reason.entry(r.reason.as_str()).or_default();
+            *orders += r.orders;
+            flows.push(&r.flow);
+            total += r.orders;
+        }
+        let Some((reason, (orders, flows))) =
+            by_reason.into_iter().max_by(|a, b| (a.1.0).cmp(&b.1.0).then(b.0.cmp(a.0)))
+        else {
+            continue;
+        };
+        let place = if flows.len() == 1 { flows[0].to_string() } else { format!("{} flows", flows.len()) };
+        writeln!(out, "  {vendor:<14}{reason} ({orders} of {total}; {place})")?;
+    }
+    if let Some((rule, orders)) = &report.rule_to_revisit {
+        writeln!(
+            out,
+            "  The rule to revisit first: {rule} ({orders} orders); try a change: junro backtest --rule {rule} --from <changed rules>.rhai"
         )?;
     }
     Ok(())

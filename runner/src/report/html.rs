@@ -20,7 +20,7 @@ const FOLD_AFTER_ROWS: usize = 50;
 const SECTIONS: &[((&str, &str), &[&str], Chart)] = &[
     (("概要", "Summary"), &["summary"], Chart::LeadTime),
     (("時間の行き先", "Where the time goes"), &["time"], Chart::Time),
-    (("委託先とワンストップ", "Vendors and one-stop"), &["vendors", "vendor_steps"], Chart::OneStop),
+    (("委託先とワンストップ", "Vendors and one-stop"), &["vendors", "not_one_stop", "vendor_steps"], Chart::OneStop),
     (("フローと受付チャネル", "Flows and channels"), &["flows", "channels"], Chart::None),
     (("ボトルネック", "Bottlenecks"), &["bottlenecks_overall", "bottlenecks"], Chart::Bottlenecks),
     (("ステップ", "Steps"), &["steps"], Chart::None),
@@ -75,6 +75,7 @@ th.num { min-width: 92px; }
 td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
 tbody tr:nth-child(even) { background: #fbfcfd; }
 .empty { color: var(--muted); font-style: italic; }
+.hint { margin: 8px 0 12px; padding: 8px 12px; border-left: 3px solid var(--accent); background: var(--band); }
 details > summary { cursor: pointer; color: var(--accent); margin: 8px 0; }
 svg a.behind rect { cursor: pointer; }
 svg a.behind:hover rect, svg a.behind:focus rect { fill: var(--accent); fill-opacity: 0.08; stroke: var(--accent); stroke-width: 2; }
@@ -121,6 +122,9 @@ pub(super) fn page(
             let _ = writeln!(html, "<figure>\n{svg}</figure>");
         }
         for view in section {
+            if view.id == "not_one_stop" {
+                rule_to_revisit(&mut html, report, lang);
+            }
             table(&mut html, view, zone, lang);
             shown.push(view.id);
         }
@@ -148,6 +152,24 @@ pub(super) fn page(
     let _ = writeln!(html, "<footer>{footer}</footer>");
     html.push_str("</main>\n</body>\n</html>\n");
     Ok(html)
+}
+
+/// The rule that sent the most completed orders to the back office, and how to try a change
+/// of it on past orders: the analyst's next step from "why not one-stop".
+fn rule_to_revisit(html: &mut String, report: Option<&KpiReport>, lang: Language) {
+    let Some((rule, orders)) = report.and_then(|r| r.rule_to_revisit.as_ref()) else { return };
+    let rule = escape(rule);
+    let command = format!("<code>junro backtest --rule {rule} --from …</code>");
+    let _ = match lang {
+        Language::Ja => writeln!(
+            html,
+            "<p class=\"hint\">完了案件を最も多くバックオフィスに回した判断はルール <code>{rule}</code>（{orders}件）です。ルールを変えたときにワンストップになる案件は {command} で過去の案件に当てて確かめられます。</p>"
+        ),
+        Language::En => writeln!(
+            html,
+            "<p class=\"hint\">The rule that sent the most completed orders to the back office is <code>{rule}</code> ({orders}). Try a change of it on past orders with {command}.</p>"
+        ),
+    };
 }
 
 fn chart_svgs(charts: &Charts, chart: Chart) -> Vec<&str> {

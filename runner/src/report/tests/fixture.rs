@@ -3,8 +3,8 @@
 
 use jiff::{SignedDuration, Timestamp};
 use junro_engine::kpi::{
-    Bottleneck, DayFlow, Distribution, FlowOverTime, FollowUpGroup, GroupKpi, KpiReport, OpenTaskAlert, OrderKpi,
-    StalledOrder, StalledReport, StepKpi, TimeSplit, VendorStepCount, Window,
+    Bottleneck, DayFlow, Distribution, FlowOverTime, FollowUpGroup, GroupKpi, KpiReport, NotOneStop, OpenTaskAlert,
+    OrderKpi, StalledOrder, StalledReport, StepKpi, TimeSplit, VendorStepCount, Window,
 };
 
 pub(super) const VENDOR_JA: &str = "東日本テレコム販売";
@@ -49,8 +49,6 @@ fn group(key: &str, completed: u64, one_stop: u64, target: Option<f64>, lead: &[
         eligible_completed: completed,
         one_stop,
         one_stop_rate: rate,
-        predicted_one_stop: one_stop,
-        predicted_one_stop_rate: rate,
         target,
         target_met: target.zip(rate).map(|(t, r)| r >= t),
         lead_time: dist(lead),
@@ -87,7 +85,8 @@ fn order(n: u32, vendor: &str, outcome: &str, received: Timestamp, lead: Option<
         handoffs_vendor: 0,
         rework: 0,
         one_stop: (outcome == "completed").then_some(n.is_multiple_of(2)),
-        predicted_one_stop: (outcome == "completed").then_some(n.is_multiple_of(2)),
+        not_one_stop: (outcome == "completed" && !n.is_multiple_of(2))
+            .then(|| format!("route: !area_ok(area) → {STEP_JA}")),
         sla_met: lead.map(|l| l < 86_400),
         time: TimeSplit::of(&[1800, (lead.unwrap_or(5400) - 1800).max(0)]),
         business_time: TimeSplit::of(&[1800, (lead.unwrap_or(5400) / 3 - 1800).max(0)]),
@@ -174,6 +173,16 @@ pub(super) fn small_report() -> KpiReport {
             mean_lead_time_days: Some(0.78),
             littles_ratio: Some(2.56),
         },
+        not_one_stop: vec![NotOneStop {
+            rank: 1,
+            flow: "fiber_new".to_string(),
+            vendor: VENDOR_JA.to_string(),
+            reason: format!("route: !area_ok(area) → {STEP_JA}"),
+            rule: Some("area_ok".to_string()),
+            orders: 1,
+            share: 1.0,
+        }],
+        rule_to_revisit: Some(("area_ok".to_string(), 1)),
     }
 }
 

@@ -379,3 +379,18 @@ fn the_time_chart_splits_each_scope_and_names_every_state() {
     assert!(svg.contains("57.1%"), "queued is 7200 of 12600: {svg}");
     assert!(svg.contains(VENDOR_JA), "each vendor has a bar");
 }
+
+/// "Why not one-stop" sits with the vendors, and the page names the rule to revisit with the
+/// backtest command that tries a change of it.
+#[test]
+fn the_page_names_the_rule_that_sends_the_most_orders_to_the_back_office() {
+    let report = small_report();
+    let html =
+        text(rendered_as(&report.views(), Some(&report), ReportFormat::Html, &Presentation::in_language(Language::Ja)));
+    assert!(html.contains("ワンストップにならなかった理由"), "the table's title");
+    assert!(html.contains("ルール <code>area_ok</code>（1件）"), "the rule named");
+    assert!(html.contains("<code>junro backtest --rule area_ok --from …</code>"), "the command");
+    let vendors = html.find("委託先とワンストップ").expect("the vendors section");
+    let reason = html.find("route: !area_ok(area) → ").expect("the reason");
+    assert!(reason > vendors, "in the vendors' section");
+}

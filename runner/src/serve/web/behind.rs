@@ -287,7 +287,7 @@ mod tests {
             handoffs_vendor: 0,
             rework: 0,
             one_stop,
-            predicted_one_stop: None,
+            not_one_stop: None,
             sla_met: None,
             time: Default::default(),
             business_time: Default::default(),
