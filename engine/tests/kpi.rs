@@ -15,7 +15,7 @@ use junro_engine::clock::VirtualClock;
 use junro_engine::kpi::{CHUNK_ORDERS, Cell, KpiConfig, View};
 use junro_engine::machine::{Actor, Command};
 use junro_engine::runtime::KpiQuery;
-use junro_engine::store::{Durability, TaskFilter};
+use junro_engine::store::{Durability, OrderFilter, TaskFilter};
 use junro_engine::{Engine, EngineOptions, StartOrder};
 use serde_json::json;
 use std::path::{Path, PathBuf};
@@ -63,8 +63,8 @@ flow order "申込" {
 "#;
 
 /// A partner's work: an automatic request to the grid operator, a wait for the meter switch
-/// that also listens for the customer cancelling (a partner wait: the clock runs), then an
-/// hour's planned wait before the switch counts.
+/// that also listens for the customer cancelling (a partner wait: the clock runs), then a
+/// subflow's planned hour before the switch counts.
 const METER: &str = r#"
 action switch_meter "メーター切替依頼"
 signal meter_switched "切替完了"
@@ -81,11 +81,20 @@ flow meter "電力切替" {
     on meter_switched -> settle
     on customer_cancelled -> withdrawn
   }
-  wait settle "反映待ち" {
-    after 1h -> done
+  call settle "切替反映" {
+    flow meter_settle
+    -> done
   }
   end done "完了" completed
   end withdrawn "取消" cancelled
+}
+
+subflow meter_settle "切替反映" {
+  start -> wait_settle
+  wait wait_settle "反映待ち" {
+    after 1h -> settled
+  }
+  end settled "反映完了" completed
 }
 "#;
 
@@ -278,7 +287,9 @@ async fn figures(url: &str, summary_min: usize) -> String {
     let o10 = w.at("2026-11-26T14:00").start("O10", None, None).await;
     w.at("2026-11-26T14:10").complete(&o10, "intake", &a2, None, Some("premium")).await;
     w.at("2026-11-26T15:05").engine.signal("O13", "meter_switched", Default::default()).await.expect("signal");
-    w.at("2026-11-26T16:05").fire(&o13).await;
+    let filter = OrderFilter { parent: Some(o13.clone()), ..OrderFilter::default() };
+    let settle = w.engine.orders(&filter).await.expect("orders").pop().expect("the subflow");
+    w.at("2026-11-26T16:05").fire(&settle.id).await;
 
     let first = report_text(&w.engine).await;
     let data = w.engine.kpi_data(Some(now())).await.expect("KPI data");

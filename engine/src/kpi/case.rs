@@ -70,6 +70,18 @@ pub(crate) struct StepRun {
     pub(crate) held: i64,
     /// Whether the step met its due time (stopped time extends it); `None` without one.
     pub(crate) sla_met: Option<bool>,
+    /// A wait (for a signal, a time or a date): its waiting is the whole wait.
+    #[serde(default)]
+    pub(crate) wait: bool,
+    /// `W_s` in business seconds of the order's calendar.
+    #[serde(default)]
+    pub(crate) waiting_business: i64,
+    /// `P_s` in business seconds (claimed time outside the stopped clock).
+    #[serde(default)]
+    pub(crate) processing_business: i64,
+    /// The spans it waited (to measure them in business time; not stored).
+    #[serde(skip)]
+    pub(crate) waited: Vec<(i64, i64)>,
     /// For a back-office task: the decision that made it ready (`route: plan == "premium"`),
     /// or the step the flow always leads here from (`after intake`).
     // No `skip_serializing_if`: the KPI summary stores runs in a format without field names.
@@ -205,8 +217,8 @@ fn scan(instance: &InstanceLog, now: i64, runs: &mut Vec<StepRun>) -> InstanceSc
     let mut out = InstanceScan::default();
     let mut open: BTreeMap<u64, OpenRun> = BTreeMap::new();
     let mut held_since: Option<i64> = None;
-    // Every wait still waiting: wait instance → (since, kind, step).
-    let mut waits: BTreeMap<u64, (i64, WaitKind, String)> = BTreeMap::new();
+    // Every wait still waiting: wait instance → (since, kind, step, its run).
+    let mut waits: BTreeMap<u64, (i64, WaitKind, String, usize)> = BTreeMap::new();
     let mut incidents: BTreeMap<u64, i64> = BTreeMap::new();
     let new_run = |step: &str, lane: &str, back: bool, human: bool, at: i64| StepRun {
         flow: instance.flow.clone(),
@@ -228,6 +240,10 @@ fn scan(instance: &InstanceLog, now: i64, runs: &mut Vec<StepRun>) -> InstanceSc
         held: 0,
         sla_met: None,
         reason: None,
+        wait: false,
+        waiting_business: 0,
+        processing_business: 0,
+        waited: Vec::new(),
     };
     // The decision that sent the order to each step (by the step it chose), and the last step
     // done (for a step no decision chose): why a back-office task became ready.
@@ -238,6 +254,7 @@ fn scan(instance: &InstanceLog, now: i64, runs: &mut Vec<StepRun>) -> InstanceSc
         if let Some(since) = o.waiting_since.take() {
             let run = &mut runs[o.run];
             run.waiting += (at - since).max(0);
+            run.waited.push((since, at));
             if run.human {
                 states.queued.push((since, at));
             }
@@ -394,10 +411,18 @@ fn scan(instance: &InstanceLog, now: i64, runs: &mut Vec<StepRun>) -> InstanceSc
             }
             Fact::IncidentRetried { instance: i } => close_incident(&mut incidents, states, *i, at),
             Fact::WaitStarted { instance: i, step, kind } => {
-                waits.insert(*i, (at, *kind, step.clone()));
+                // A wait is a step of its own kind: its waiting is the whole wait.
+                let mut run = new_run(step, "", false, false, at);
+                run.wait = true;
+                runs.push(run);
+                waits.insert(*i, (at, *kind, step.clone(), runs.len() - 1));
             }
             Fact::WaitEnded { instance: i } => {
-                if let Some((since, kind, _)) = waits.remove(i) {
+                if let Some((since, kind, _, k)) = waits.remove(i) {
+                    let run = &mut runs[k];
+                    (run.start, run.complete) = (Some(at), Some(at));
+                    run.waiting += at - since;
+                    run.waited.push((since, at));
                     states.wait(kind).push((since, at));
                     if kind == WaitKind::Customer {
                         out.stopped.push((since, at));
@@ -440,7 +465,13 @@ fn scan(instance: &InstanceLog, now: i64, runs: &mut Vec<StepRun>) -> InstanceSc
         out.stopped.push((since, end));
         states.on_hold.push((since, end));
     }
-    for (since, kind, _) in waits.values() {
+    for (since, kind, _, k) in waits.values() {
+        let run = &mut runs[*k];
+        run.waiting += end - since;
+        run.waited.push((*since, end));
+        if out.closed.is_some() {
+            run.cancelled = true;
+        }
         states.wait(*kind).push((*since, end));
         if *kind == WaitKind::Customer {
             out.stopped.push((*since, end));
@@ -448,7 +479,7 @@ fn scan(instance: &InstanceLog, now: i64, runs: &mut Vec<StepRun>) -> InstanceSc
     }
     if out.closed.is_none() {
         out.open_waits =
-            waits.into_values().map(|(_, _, step)| (instance.flow.clone(), instance.version, step)).collect();
+            waits.into_values().map(|(_, _, step, _)| (instance.flow.clone(), instance.version, step)).collect();
     }
     out
 }
@@ -567,8 +598,11 @@ pub(crate) fn figures(instances: &[InstanceLog], flows: &dyn FlowLookup, now: i6
     let stopped = Intervals::of(stopped).clip(received, end);
     let calendar = flows.calendar(&root.flow, root.version);
 
-    // Step SLAs: the stopped time during a run extends its due time.
+    // Step SLAs: the stopped time during a run extends its due time. Waiting and processing
+    // in business time too (the root's calendar: a subflow's steps count in its flow).
     for run in &mut steps {
+        run.waiting_business = run.waited.iter().map(|&(a, b)| bh(calendar, a, b)).sum();
+        run.processing_business = bh_of(calendar, &Intervals::of(run.claimed.clone()).minus(&stopped));
         let run_end = run.complete.unwrap_or(end);
         run.held = run.claimed.iter().map(|&(a, b)| stopped.overlap(a, b)).sum();
         if let (Some(due), Some(done)) = (run.due, run.complete) {

@@ -7,6 +7,7 @@ use super::report::{Bottleneck, DayFlow, FlowOverTime, KpiReport, StepKpi, Vendo
 use super::{FlowLookup, IN_HOUSE};
 use jiff::civil::Date;
 use jiff::tz::TimeZone;
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 /// The window in seconds: `[from, to)`.
@@ -156,25 +157,42 @@ struct StepAcc {
     lane: String,
     back: bool,
     human: bool,
+    wait: bool,
     arrivals: u64,
     waits: Vec<i64>,
+    waits_business: Vec<i64>,
     processing: Vec<i64>,
+    processing_business: Vec<i64>,
     queue: u64,
     oldest: Option<i64>,
     sla_met: u64,
     sla_total: u64,
 }
 
+/// The flow and step a run counts under: a subflow's steps count in their root order's flow,
+/// named `subflow/step` (kpi.md), so a flow's ranking shows its construction and delivery.
+pub(crate) fn step_key<'a>(case: &'a CaseFigures, run: &'a StepRun) -> (&'a str, Cow<'a, str>) {
+    if run.flow == case.order.flow {
+        (case.order.flow.as_str(), Cow::Borrowed(run.step.as_str()))
+    } else {
+        (case.order.flow.as_str(), Cow::Owned(format!("{}/{}", run.flow, run.step)))
+    }
+}
+
 fn steps(cases: &[CaseFigures], flows: &dyn FlowLookup, span: Span, now: i64) -> (Vec<StepKpi>, Vec<VendorStepCount>) {
-    let mut acc: BTreeMap<(&str, &str), (u32, StepAcc)> = BTreeMap::new();
+    // (flow, step) → (the run's own flow, its version, figures)
+    let mut acc: BTreeMap<(&str, Cow<'_, str>), (&str, u32, StepAcc)> = BTreeMap::new();
     let mut by_vendor: BTreeMap<(&str, &str, &str), (u32, u64)> = BTreeMap::new();
     for case in cases {
         for run in case.steps.iter().filter(|r| counted(r)) {
-            let (version, s) = acc.entry((run.flow.as_str(), run.step.as_str())).or_default();
+            let (own, version, s) =
+                acc.entry(step_key(case, run)).or_insert_with(|| (run.flow.as_str(), 0, StepAcc::default()));
+            *own = run.flow.as_str();
             *version = (*version).max(run.version);
             s.lane.clone_from(&run.lane);
             s.back = run.back;
             s.human = run.human;
+            s.wait = run.wait;
             if span.contains(run.ready) {
                 s.arrivals += 1;
             }
@@ -187,7 +205,9 @@ fn steps(cases: &[CaseFigures], flows: &dyn FlowLookup, span: Span, now: i64) ->
                 continue;
             }
             s.waits.push(run.waiting());
+            s.waits_business.push(run.waiting_business);
             s.processing.push(run.processing());
+            s.processing_business.push(run.processing_business);
             if let Some(met) = run.sla_met {
                 s.sla_total += 1;
                 s.sla_met += u64::from(met);
@@ -200,27 +220,33 @@ fn steps(cases: &[CaseFigures], flows: &dyn FlowLookup, span: Span, now: i64) ->
             }
         }
     }
+    // Shares and rankings in business time, as SLAs count: a step ready on a Friday evening
+    // is no bottleneck because of the weekend.
     let mut flow_waiting: BTreeMap<&str, i64> = BTreeMap::new();
-    for ((flow, _), (_, s)) in &acc {
-        *flow_waiting.entry(flow).or_default() += s.waits.iter().sum::<i64>();
+    for ((flow, _), (_, _, s)) in &acc {
+        *flow_waiting.entry(flow).or_default() += s.waits_business.iter().sum::<i64>();
     }
     let steps = acc
         .into_iter()
-        .map(|((flow, step), (version, s))| {
+        .map(|((flow, step), (own, version, s))| {
             let total = flow_waiting.get(flow).copied().unwrap_or(0);
-            let mine: i64 = s.waits.iter().sum();
+            let mine: i64 = s.waits_business.iter().sum();
+            let own_step = step.rsplit('/').next().unwrap_or(&step);
             StepKpi {
                 flow: flow.to_string(),
                 step: step.to_string(),
-                label: flows.step_label(flow, version, step),
+                label: flows.step_label(own, version, own_step),
                 lane: s.lane,
                 back: s.back,
                 human: s.human,
+                wait: s.wait,
                 arrivals: s.arrivals,
                 completed: s.waits.len() as u64,
                 waiting_share: (total > 0).then(|| mine as f64 / total as f64),
                 waiting: distribution(s.waits),
+                waiting_business: distribution(s.waits_business),
                 processing: distribution(s.processing),
+                processing_business: distribution(s.processing_business),
                 queue: s.queue,
                 oldest_age: s.oldest,
                 sla_met: s.sla_met,
@@ -249,9 +275,9 @@ fn bottlenecks(
     zone: &TimeZone,
 ) -> (Vec<Bottleneck>, Vec<Bottleneck>) {
     // Daily arrivals − completions per step, to find queues that grew for days.
-    let mut daily: BTreeMap<(&str, &str), BTreeMap<Date, i64>> = BTreeMap::new();
-    for run in cases.iter().flat_map(|c| c.steps.iter()).filter(|r| counted(r)) {
-        let days = daily.entry((run.flow.as_str(), run.step.as_str())).or_default();
+    let mut daily: BTreeMap<(&str, Cow<'_, str>), BTreeMap<Date, i64>> = BTreeMap::new();
+    for (case, run) in cases.iter().flat_map(|c| c.steps.iter().map(move |r| (c, r))).filter(|(_, r)| counted(r)) {
+        let days = daily.entry(step_key(case, run)).or_default();
         if span.contains(run.ready) {
             *days.entry(date_of(run.ready, zone)).or_default() += 1;
         }
@@ -264,7 +290,7 @@ fn bottlenecks(
         .iter()
         .filter(|s| s.completed > 0 || s.queue > 0)
         .map(|s| {
-            let days = daily.get(&(s.flow.as_str(), s.step.as_str()));
+            let days = daily.get(&(s.flow.as_str(), Cow::Borrowed(s.step.as_str())));
             let growth: i64 = days.map_or(0, |d| d.values().sum());
             let grew_three_days = days.is_some_and(|d| grew_on_consecutive_days(d, 3));
             let share = s.waiting_share.unwrap_or(0.0);
@@ -274,8 +300,11 @@ fn bottlenecks(
                 step: s.step.clone(),
                 label: s.label.clone(),
                 waiting_share: share,
-                waiting_total: s.waiting.mean.map_or(0, |m| (m * s.waiting.count as f64).round() as i64),
-                waiting_p90: s.waiting.p90,
+                waiting_total: s
+                    .waiting_business
+                    .mean
+                    .map_or(0, |m| (m * s.waiting_business.count as f64).round() as i64),
+                waiting_p90: s.waiting_business.p90,
                 queue_growth_per_day: growth as f64 / window_days,
                 flagged: share >= 0.3 || grew_three_days,
             }

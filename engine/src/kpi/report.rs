@@ -172,7 +172,7 @@ impl TimeSplit {
 pub struct StepKpi {
     /// Flow id.
     pub flow: String,
-    /// Step id.
+    /// Step id (`subflow/step` for a subflow's step, counted in its root order's flow).
     pub step: String,
     /// The step's label as the analyst wrote it (may be Japanese).
     pub label: String,
@@ -182,15 +182,21 @@ pub struct StepKpi {
     pub back: bool,
     /// Whether people do it (a task), rather than an action.
     pub human: bool,
+    /// Whether it is a wait (for a signal, a time or a date): its waiting is the whole wait.
+    pub wait: bool,
     /// Step instances that became ready in the window.
     pub arrivals: u64,
     /// Step instances completed in the window.
     pub completed: u64,
     /// `W_s` of the completed instances.
     pub waiting: Distribution,
+    /// The same in business seconds (the order's calendar).
+    pub waiting_business: Distribution,
     /// `P_s` of the completed instances.
     pub processing: Distribution,
-    /// `WS_k`: this step's share of its flow's total waiting.
+    /// The same in business seconds.
+    pub processing_business: Distribution,
+    /// `WS_k`: this step's share of its flow's total waiting, in business time.
     pub waiting_share: Option<f64>,
     /// Open instances now.
     pub queue: u64,
@@ -213,11 +219,11 @@ pub struct Bottleneck {
     pub step: String,
     /// Its label.
     pub label: String,
-    /// `WS_k` (within its flow).
+    /// `WS_k` (within its flow, in business time).
     pub waiting_share: f64,
-    /// Total waiting seconds of the step (the overall ranking orders by this).
+    /// Total waiting business seconds of the step (the overall ranking orders by this).
     pub waiting_total: i64,
-    /// p90 of `W_s`.
+    /// p90 of `W_s` in business seconds.
     pub waiting_p90: Option<i64>,
     /// `(arrivals − completions) / day` over the window.
     pub queue_growth_per_day: f64,

@@ -264,6 +264,7 @@ impl KpiReport {
                 col("lane", "Lane", Unit::Text),
                 col("back", "Back office", Unit::Flag),
                 col("human", "Human", Unit::Flag),
+                col("wait", "Wait", Unit::Flag),
                 col("arrivals", "Arrivals", Unit::Count),
                 col("completed", "Completed", Unit::Count),
                 col("waiting_mean_s", "Waiting mean (h)", Unit::Seconds),
@@ -274,7 +275,11 @@ impl KpiReport {
                 col("processing_p50_s", "Processing p50 (h)", Unit::Seconds),
                 col("processing_p90_s", "Processing p90 (h)", Unit::Seconds),
                 col("processing_p95_s", "Processing p95 (h)", Unit::Seconds),
-                col("waiting_share", "Waiting share", Unit::Ratio),
+                col("waiting_business_mean_s", "Waiting mean (business h)", Unit::Seconds),
+                col("waiting_business_p90_s", "Waiting p90 (business h)", Unit::Seconds),
+                col("processing_business_mean_s", "Processing mean (business h)", Unit::Seconds),
+                col("processing_business_p90_s", "Processing p90 (business h)", Unit::Seconds),
+                col("waiting_share", "Waiting share (business time)", Unit::Ratio),
                 col("queue", "Queue now", Unit::Count),
                 col("oldest_age_s", "Oldest in queue (h)", Unit::Seconds),
                 col("sla_met", "SLA met", Unit::Count),
@@ -292,6 +297,7 @@ impl KpiReport {
                         text(&s.lane),
                         Cell::Flag(s.back),
                         Cell::Flag(s.human),
+                        Cell::Flag(s.wait),
                         int(s.arrivals),
                         int(s.completed),
                     ];
@@ -299,6 +305,12 @@ impl KpiReport {
                     row.extend([mean, p50, p90, opt_int(s.waiting.p95)]);
                     let [mean, p50, p90] = dist_cells(&s.processing);
                     row.extend([mean, p50, p90, opt_int(s.processing.p95)]);
+                    row.extend([
+                        opt_float(s.waiting_business.mean),
+                        opt_int(s.waiting_business.p90),
+                        opt_float(s.processing_business.mean),
+                        opt_int(s.processing_business.p90),
+                    ]);
                     row.extend([
                         opt_float(s.waiting_share),
                         int(s.queue),
