@@ -98,6 +98,20 @@ subflow meter_settle "切替反映" {
 }
 "#;
 
+/// A move: nothing to do until the moving date, weeks ahead (a planned wait, not stalled).
+const MOVING: &str = r#"
+flow moving "転居" {
+  data {
+    move_date "転居日" date
+  }
+  start -> wait_move
+  wait wait_move "転居日待ち" {
+    until move_date -> done
+  }
+  end done "完了" completed
+}
+"#;
+
 const CONFIG: &str = "one_stop_target: 0.7\ntargets:\n  vendors: { A社: 0.85 }\n";
 
 /// A moment given in Japan's local time.
@@ -212,6 +226,7 @@ async fn figures(url: &str, summary_min: usize) -> String {
     std::fs::create_dir_all(&dir).expect("temp dir");
     std::fs::write(dir.join("order.flow"), FLOW).expect("flow written");
     std::fs::write(dir.join("meter.flow"), METER).expect("flow written");
+    std::fs::write(dir.join("moving.flow"), MOVING).expect("flow written");
     engine.deploy(&[dir], None).await.expect("deploys");
     let w = World { engine, clock };
     let (a1, a2, b1, b2) = (op("a1", Some("A社")), op("a2", Some("A社")), op("b1", Some("B社")), op("b2", Some("B社")));
@@ -237,6 +252,13 @@ async fn figures(url: &str, summary_min: usize) -> String {
     w.claim(&o4, "intake", &b1).await;
     w.at("2026-11-24T09:30").claim(&o2, "review", &rev1).await;
     w.complete(&o4, "intake", &b1, None, Some("premium")).await;
+    // O15: a move weeks ahead, received on the web: waits for its date, planned, not stalled.
+    let moving = StartOrder {
+        business_key: Some("O15".into()),
+        data: json!({"move_date": "2026-12-15"}).as_object().cloned().unwrap_or_default(),
+        ..StartOrder::default()
+    };
+    w.engine.start("moving", moving).await.expect("starts");
     w.at("2026-11-24T10:00").complete(&o2, "review", &rev1, Some("approve"), None).await;
     w.claim(&o4, "review", &rev1).await;
     w.at("2026-11-24T10:30").send_back(&o4, &rev1).await;
@@ -283,6 +305,13 @@ async fn figures(url: &str, summary_min: usize) -> String {
     w.at("2026-11-26T09:20").attempt(&o13, job, "2026-11-26T09:10", false).await;
     w.at("2026-11-26T10:00").command(&o13, Command::RetryIncident { job }).await;
     w.at("2026-11-26T10:05").attempt(&o13, job, "2026-11-26T10:00", true).await;
+    // O14: C, the same request fails twice and stays an incident: always listed to follow up.
+    let meter = StartOrder { business_key: Some("O14".into()), vendor: Some("C社".into()), ..StartOrder::default() };
+    let o14 = w.at("2026-11-26T11:00").engine.start("meter", meter).await.expect("starts");
+    let job14 = w.engine.order_state(&o14).await.expect("order").tokens.keys().copied().next().expect("the request");
+    w.at("2026-11-26T11:05").attempt(&o14, job14, "2026-11-26T11:00", false).await;
+    w.at("2026-11-26T12:05").fire(&o14).await;
+    w.at("2026-11-26T12:10").attempt(&o14, job14, "2026-11-26T12:05", false).await;
     // O10: A, its review is due soon: at risk.
     let o10 = w.at("2026-11-26T14:00").start("O10", None, None).await;
     w.at("2026-11-26T14:10").complete(&o10, "intake", &a2, None, Some("premium")).await;

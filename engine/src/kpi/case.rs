@@ -70,9 +70,10 @@ pub(crate) struct StepRun {
     pub(crate) held: i64,
     /// Whether the step met its due time (stopped time extends it); `None` without one.
     pub(crate) sla_met: Option<bool>,
-    /// A wait (for a signal, a time or a date): its waiting is the whole wait.
+    /// A wait (for a signal, a time or a date), and what it waits for: its waiting is the whole
+    /// wait.
     #[serde(default)]
-    pub(crate) wait: bool,
+    pub(crate) wait: Option<WaitKind>,
     /// `W_s` in business seconds of the order's calendar.
     #[serde(default)]
     pub(crate) waiting_business: i64,
@@ -123,6 +124,9 @@ pub(crate) struct CaseFigures {
     pub(crate) stopped: Intervals,
     /// The waits it is in now (for a signal or a time): (flow, version, step).
     pub(crate) open_waits: Vec<(String, u32, String)>,
+    /// The incidents open now: (flow, version, step).
+    #[serde(default)]
+    pub(crate) open_incidents: Vec<(String, u32, String)>,
     /// The time of the last event that moved it (of it or a subflow).
     pub(crate) last_event: i64,
 }
@@ -164,6 +168,8 @@ struct InstanceScan {
     rework: u32,
     /// The waits still open: (flow, version, step).
     open_waits: Vec<(String, u32, String)>,
+    /// The incidents still open: (flow, version, step).
+    open_incidents: Vec<(String, u32, String)>,
     /// Spans of the states of "where the time goes" this instance was in (`TimeState`).
     states: StateSpans,
 }
@@ -219,7 +225,8 @@ fn scan(instance: &InstanceLog, now: i64, runs: &mut Vec<StepRun>) -> InstanceSc
     let mut held_since: Option<i64> = None;
     // Every wait still waiting: wait instance → (since, kind, step, its run).
     let mut waits: BTreeMap<u64, (i64, WaitKind, String, usize)> = BTreeMap::new();
-    let mut incidents: BTreeMap<u64, i64> = BTreeMap::new();
+    // Open incidents: step instance → (since, step).
+    let mut incidents: BTreeMap<u64, (i64, String)> = BTreeMap::new();
     let new_run = |step: &str, lane: &str, back: bool, human: bool, at: i64| StepRun {
         flow: instance.flow.clone(),
         version: instance.version,
@@ -240,7 +247,7 @@ fn scan(instance: &InstanceLog, now: i64, runs: &mut Vec<StepRun>) -> InstanceSc
         held: 0,
         sla_met: None,
         reason: None,
-        wait: false,
+        wait: None,
         waiting_business: 0,
         processing_business: 0,
         waited: Vec::new(),
@@ -260,8 +267,8 @@ fn scan(instance: &InstanceLog, now: i64, runs: &mut Vec<StepRun>) -> InstanceSc
             }
         }
     };
-    let close_incident = |incidents: &mut BTreeMap<u64, i64>, states: &mut StateSpans, i: u64, at: i64| {
-        if let Some(since) = incidents.remove(&i) {
+    let close_incident = |incidents: &mut BTreeMap<u64, (i64, String)>, states: &mut StateSpans, i: u64, at: i64| {
+        if let Some((since, _)) = incidents.remove(&i) {
             states.incident.push((since, at));
         }
     };
@@ -406,14 +413,14 @@ fn scan(instance: &InstanceLog, now: i64, runs: &mut Vec<StepRun>) -> InstanceSc
                     _ => o.waiting_since = matches!(fact, Fact::ActionFailed { retry: true, .. }).then_some(at),
                 }
             }
-            Fact::IncidentRaised { instance: i } => {
-                incidents.entry(*i).or_insert(at);
+            Fact::IncidentRaised { instance: i, step } => {
+                incidents.entry(*i).or_insert((at, step.clone()));
             }
             Fact::IncidentRetried { instance: i } => close_incident(&mut incidents, states, *i, at),
             Fact::WaitStarted { instance: i, step, kind } => {
                 // A wait is a step of its own kind: its waiting is the whole wait.
                 let mut run = new_run(step, "", false, false, at);
-                run.wait = true;
+                run.wait = Some(*kind);
                 runs.push(run);
                 waits.insert(*i, (at, *kind, step.clone(), runs.len() - 1));
             }
@@ -458,8 +465,11 @@ fn scan(instance: &InstanceLog, now: i64, runs: &mut Vec<StepRun>) -> InstanceSc
             run.cancelled = true;
         }
     }
-    for (_, since) in incidents {
+    for (_, (since, step)) in incidents {
         states.incident.push((since, end));
+        if out.closed.is_none() {
+            out.open_incidents.push((instance.flow.clone(), instance.version, step));
+        }
     }
     if let Some(since) = held_since {
         out.stopped.push((since, end));
@@ -580,6 +590,7 @@ pub(crate) fn figures(instances: &[InstanceLog], flows: &dyn FlowLookup, now: i6
     let mut stopped = Vec::new();
     let mut rework = 0;
     let mut open_waits = Vec::new();
+    let mut open_incidents = Vec::new();
     let mut root_scan = InstanceScan::default();
     let mut states = StateSpans::default();
     for (n, instance) in instances.iter().enumerate() {
@@ -588,6 +599,7 @@ pub(crate) fn figures(instances: &[InstanceLog], flows: &dyn FlowLookup, now: i6
         stopped.extend(scan.stopped.iter().copied());
         rework += scan.rework;
         open_waits.append(&mut scan.open_waits);
+        open_incidents.append(&mut scan.open_incidents);
         if n == 0 {
             root_scan = scan;
         }
@@ -684,6 +696,7 @@ pub(crate) fn figures(instances: &[InstanceLog], flows: &dyn FlowLookup, now: i6
         completed,
         stopped,
         open_waits,
+        open_incidents,
         last_event,
     }
 }

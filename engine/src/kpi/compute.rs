@@ -192,7 +192,7 @@ fn steps(cases: &[CaseFigures], flows: &dyn FlowLookup, span: Span, now: i64) ->
             s.lane.clone_from(&run.lane);
             s.back = run.back;
             s.human = run.human;
-            s.wait = run.wait;
+            s.wait = run.wait.is_some();
             if span.contains(run.ready) {
                 s.arrivals += 1;
             }

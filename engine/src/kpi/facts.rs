@@ -44,7 +44,7 @@ pub(crate) enum Fact {
     /// Its handler failed; `retry`: it will be tried again (else an incident follows).
     ActionFailed { instance: u64, started: Option<i64>, retry: bool },
     /// The step stopped with an incident.
-    IncidentRaised { instance: u64 },
+    IncidentRaised { instance: u64, step: String },
     /// An administrator retried it.
     IncidentRetried { instance: u64 },
     /// A wait began.
@@ -62,7 +62,7 @@ pub(crate) enum Fact {
 }
 
 /// What a wait waits for (`../shared/kpi.md`, stopped clock and where the time goes).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub(crate) enum WaitKind {
     /// Only the customer's signals: the clock stops.
     Customer,
@@ -281,7 +281,8 @@ impl Fact {
                 Fact::ActionFailed { instance: b.instance, started, retry: b.retry_at.is_some() }
             }
             "incident_raised" => {
-                Fact::IncidentRaised { instance: serde_json::from_str::<InstanceBody>(body)?.instance }
+                let b: StepBody = serde_json::from_str(body)?;
+                Fact::IncidentRaised { instance: b.instance, step: b.step }
             }
             "incident_retried" => {
                 Fact::IncidentRetried { instance: serde_json::from_str::<InstanceBody>(body)?.instance }
@@ -349,7 +350,9 @@ impl Fact {
                 started: started_at.map(|t| t.as_second()),
                 retry: retry_at.is_some(),
             },
-            Event::IncidentRaised { instance, .. } => Fact::IncidentRaised { instance: *instance },
+            Event::IncidentRaised { instance, step, .. } => {
+                Fact::IncidentRaised { instance: *instance, step: step.clone() }
+            }
             Event::IncidentRetried { instance, .. } => Fact::IncidentRetried { instance: *instance },
             Event::WaitStarted { instance, step, customer, partner } => {
                 Fact::WaitStarted { instance: *instance, step: step.clone(), kind: WaitKind::of(*customer, *partner) }

@@ -381,9 +381,12 @@ pub struct NotOneStop {
     pub share: f64,
 }
 
-/// An open order that has not moved for longer than the threshold.
+/// An open order that has not moved for longer than the threshold, or has an incident.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct StalledOrder {
+    /// Why: `incident` (always listed), `nobody acting` (a person's step), `automatic` (a step
+    /// no worker ran), `overdue wait` (a partner's or a system's signal that has not come).
+    pub reason: String,
     /// Instance id.
     pub id: String,
     /// Business key.

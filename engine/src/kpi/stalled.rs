@@ -2,8 +2,9 @@
 //! back office works from to remind people before deadlines pass.
 
 use super::FlowLookup;
-use super::case::{CaseFigures, bh, extended_due, timestamp};
+use super::case::{CaseFigures, StepRun, bh, extended_due, timestamp};
 use super::config::KpiConfig;
+use super::facts::WaitKind;
 use super::report::{FollowUpGroup, OpenTaskAlert, StalledOrder, StalledReport};
 use crate::calendar::Calendar;
 use std::collections::BTreeMap;
@@ -22,6 +23,29 @@ fn aging_bucket(calendar: &Calendar, received: i64, now: i64) -> &'static str {
     }
 }
 
+/// Why an open order is stalled (kpi.md), or `None` when it is not: an open incident always
+/// is; otherwise, past the threshold without an event, a person's step nobody finished
+/// (`nobody acting`), an automatic step no worker ran (`automatic`), a wait for a partner's or
+/// a system's signal (`overdue wait`). A wait for a time or a date only is planned: not
+/// stalled, however long; the stopped clock (a hold, the customer) neither.
+fn why_stalled(case: &CaseFigures, open: &[&StepRun], stopped_now: bool, idle: bool) -> Option<&'static str> {
+    if !case.open_incidents.is_empty() {
+        return Some("incident");
+    }
+    if stopped_now || !idle {
+        return None;
+    }
+    if open.iter().any(|r| r.human) {
+        Some("nobody acting")
+    } else if open.iter().any(|r| r.wait.is_none()) {
+        Some("automatic")
+    } else if open.iter().any(|r| r.wait == Some(WaitKind::Partner)) {
+        Some("overdue wait")
+    } else {
+        None
+    }
+}
+
 /// The reminder list at `now`.
 pub(crate) fn stalled(cases: &[CaseFigures], flows: &dyn FlowLookup, config: &KpiConfig, now: i64) -> StalledReport {
     let horizon = (config.at_risk_hours * 3600.0).round() as i64;
@@ -37,10 +61,12 @@ pub(crate) fn stalled(cases: &[CaseFigures], flows: &dyn FlowLookup, config: &Kp
         let stopped_now = case.stopped.spans().last().is_some_and(|&(_, end)| end >= now);
         let idle = bh(calendar, case.last_event, now);
         let waiting_at = open.iter().map(|r| (r.flow.as_str(), r.version, r.step.as_str()));
-        let waiting_at: Vec<(&str, u32, &str)> =
-            waiting_at.chain(case.open_waits.iter().map(|(f, v, s)| (f.as_str(), *v, s.as_str()))).collect();
+        let mut waiting_at: Vec<(&str, u32, &str)> =
+            waiting_at.chain(case.open_incidents.iter().map(|(f, v, s)| (f.as_str(), *v, s.as_str()))).collect();
+        waiting_at.sort_unstable();
+        waiting_at.dedup();
         let threshold = (config.stalled_hours(&o.flow, waiting_at.iter().map(|w| w.2)) * 3600.0).round() as i64;
-        if !stopped_now && idle > threshold {
+        if let Some(reason) = why_stalled(case, &open, stopped_now, idle > threshold) {
             let mut labels: Vec<String> = waiting_at.iter().map(|&(f, v, s)| flows.step_label(f, v, s)).collect();
             labels.dedup();
             for &(flow, version, step) in &waiting_at {
@@ -48,6 +74,7 @@ pub(crate) fn stalled(cases: &[CaseFigures], flows: &dyn FlowLookup, config: &Kp
                 groups.entry(key).or_insert((version, [0; 3])).1[0] += 1;
             }
             stalled.push(StalledOrder {
+                reason: reason.to_string(),
                 id: o.id.clone(),
                 business_key: o.business_key.clone(),
                 flow: o.flow.clone(),

@@ -114,7 +114,7 @@ fn history(id: usize, start: i64, moves: &[(u32, Move)], close: Option<bool>, ve
                     let last = attempt + 1 == *failures;
                     facts.push((t, Fact::ActionFailed { instance, started, retry: !(last && *incident) }));
                     if last && *incident {
-                        facts.push((t, Fact::IncidentRaised { instance }));
+                        facts.push((t, Fact::IncidentRaised { instance, step: "a".into() }));
                         t += i64::from(*gap % 3000);
                         facts.push((t, Fact::IncidentRetried { instance }));
                     }

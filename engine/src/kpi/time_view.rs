@@ -60,8 +60,10 @@ impl KpiReport {
         for (key, label) in CALENDAR.into_iter().chain(BUSINESS) {
             columns.push(Column { key, label, unit: Unit::Ratio });
         }
-        let rows =
-            self.flows.iter().map(|g| row("flow", g)).chain(self.vendors.iter().map(|g| row("vendor", g))).collect();
+        // Groups with no order closed in the window have no time to split.
+        let closed = |g: &&GroupKpi| g.closed > 0;
+        let flows = self.flows.iter().filter(closed).map(|g| row("flow", g));
+        let rows = flows.chain(self.vendors.iter().filter(closed).map(|g| row("vendor", g))).collect();
         View { id: "time", title: "Where the time goes (closed orders)", columns, rows }
     }
 }

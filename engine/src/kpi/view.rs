@@ -473,12 +473,13 @@ impl StalledReport {
             },
             View {
                 id: "stalled",
-                title: "Stalled orders (no event for longer than the threshold)",
+                title: "Stalled orders (no event for longer than the threshold, or an incident)",
                 columns: vec![
                     col("business_key", "Business key", Unit::Text),
                     col("id", "Order id", Unit::Text),
                     col("flow", "Flow", Unit::Text),
                     col("vendor", "Vendor", Unit::Text),
+                    col("reason", "Why", Unit::Text),
                     col("open_steps", "Open steps", Unit::Text),
                     col("last_event", "Last event", Unit::Time),
                     col("idle_business_s", "Idle, business (h)", Unit::Seconds),
@@ -494,6 +495,7 @@ impl StalledReport {
                             text(&s.id),
                             text(&s.flow),
                             text(&s.vendor),
+                            text(&s.reason),
                             text(&s.open_steps),
                             Cell::Time(s.last_event),
                             Cell::Int(s.idle_business),

@@ -196,6 +196,7 @@ pub(super) fn small_stalled() -> StalledReport {
         stalled_after_hours: 8.0,
         at_risk_hours: 4.0,
         stalled: vec![StalledOrder {
+            reason: "nobody acting".to_string(),
             id: "0190-0004".to_string(),
             business_key: Some("ORD-20261102-0004".to_string()),
             flow: "fiber_new".to_string(),
