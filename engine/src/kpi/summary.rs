@@ -15,7 +15,7 @@ use crate::calendar::Calendars;
 
 /// The version of the figures' computation (`case::figures` and what it calls). Bump it when a
 /// change there changes any figure, so that stored summaries are recomputed.
-pub(crate) const FIGURES_VERSION: u32 = 2;
+pub(crate) const FIGURES_VERSION: u32 = 3;
 
 /// The most orders one chunk holds, and by default the fewest finished orders worth a chunk.
 pub const CHUNK_ORDERS: usize = 1_000;
