@@ -66,16 +66,18 @@ impl Engine {
         Ok(self.store.claim_jobs(self.now(), limit, lease_s, actions).await?)
     }
 
-    /// An external worker finished a job: its output goes into the order, which moves on.
+    /// An external worker finished a job: its output goes into the order, which moves on. The
+    /// attempt ran from when the worker fetched the job.
     pub async fn complete_job(&self, order: &str, job: u64, output: crate::script::Data) -> Result<(), EngineError> {
-        self.apply(order, &Actor::system(), Command::ActionSucceeded { job, output, started_at: None }).await
+        let started_at = self.store.job_picked_at(order, job).await?;
+        self.apply(order, &Actor::system(), Command::ActionSucceeded { job, output, started_at }).await
     }
 
     /// An external worker failed a job: it is retried as the flow declares, then becomes an
     /// incident.
     pub async fn fail_job(&self, order: &str, job: u64, error: &str) -> Result<(), EngineError> {
-        self.apply(order, &Actor::system(), Command::ActionFailed { job, error: error.to_string(), started_at: None })
-            .await
+        let started_at = self.store.job_picked_at(order, job).await?;
+        self.apply(order, &Actor::system(), Command::ActionFailed { job, error: error.to_string(), started_at }).await
     }
 
     /// Extends the lease of a fetched job by `lease_s` seconds from now; `false` when the job is

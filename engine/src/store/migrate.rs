@@ -42,6 +42,7 @@ const SQLITE: &Files = &[
     (12, "deputies", include_str!("../../../migrations/sqlite/0012_deputies.sql")),
     (13, "notices", include_str!("../../../migrations/sqlite/0013_notices.sql")),
     (14, "notice field", include_str!("../../../migrations/sqlite/0014_notice_field.sql")),
+    (15, "job pick-up", include_str!("../../../migrations/sqlite/0015_job_pickup.sql")),
 ];
 
 const POSTGRES: &Files = &[
@@ -58,6 +59,7 @@ const POSTGRES: &Files = &[
     (12, "deputies", include_str!("../../../migrations/postgres/0012_deputies.sql")),
     (13, "notices", include_str!("../../../migrations/postgres/0013_notices.sql")),
     (14, "notice field", include_str!("../../../migrations/postgres/0014_notice_field.sql")),
+    (15, "job pick-up", include_str!("../../../migrations/postgres/0015_job_pickup.sql")),
 ];
 
 /// Every table the PostgreSQL migrations create, as their `CREATE TABLE` statements name them.

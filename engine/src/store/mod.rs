@@ -448,6 +448,12 @@ pub trait Store: Send + Sync {
         lease_s: u64,
         actions: &'a [String],
     ) -> BoxFuture<'a, Result<Vec<JobRow>, StoreError>>;
+    /// When a worker last picked the job up (`None`: never, or the job is gone).
+    fn job_picked_at<'a>(
+        &'a self,
+        order: &'a str,
+        instance: u64,
+    ) -> BoxFuture<'a, Result<Option<Timestamp>, StoreError>>;
     /// Moves the end of a claimed job's lease to `until`; `false` when the job is gone or its
     /// lease already ran out at `now` (another worker may have it).
     fn extend_job<'a>(

@@ -753,6 +753,7 @@ macro_rules! sql_store {
                     let until = lease_end(now, lease_s);
                     let mut q = QueryBuilder::<$db>::new("UPDATE jobs SET locked_until = ");
                     q.push_bind(until);
+                    q.push(", picked_at = ").push_bind(micros(now));
                     q.push(" WHERE (order_id, instance) IN (SELECT order_id, instance FROM jobs WHERE run_at <= ");
                     q.push_bind(micros(now)).push(" AND locked_until < ").push_bind(micros(now)).push(" AND action IN (");
                     let mut list = q.separated(", ");
@@ -781,6 +782,24 @@ macro_rules! sql_store {
                             })
                         })
                         .collect()
+                })
+            }
+
+            fn job_picked_at<'a>(
+                &'a self,
+                order: &'a str,
+                instance: u64,
+            ) -> BoxFuture<'a, Result<Option<Timestamp>, StoreError>> {
+                Box::pin(async move {
+                    let row = sqlx::query("SELECT picked_at FROM jobs WHERE order_id = $1 AND instance = $2")
+                        .bind(order)
+                        .bind(instance as i64)
+                        .fetch_optional(&self.pool)
+                        .await?;
+                    Ok(match row {
+                        Some(r) => r.try_get::<Option<i64>, _>("picked_at")?.map(from_micros),
+                        None => None,
+                    })
                 })
             }
 

@@ -65,5 +65,18 @@ async fn an_external_worker_fetches_fails_retries_and_completes_a_job() {
     let (_, detail) = service.call("GET", &format!("/api/v1/orders/{id}"), Some(&worker), None).await;
     assert_eq!(detail["order"]["status"], "closed");
     assert_eq!(detail["data"]["tracking_no"], "T-12345");
+    // Each attempt's report carries when the worker fetched the job: its run is processing,
+    // its queueing waiting (kpi.md).
+    let history = detail["history"].as_array().expect("history");
+    let attempts: Vec<&serde_json::Value> = history
+        .iter()
+        .map(|h| &h["event"])
+        .filter(|e| e["event"] == "action_failed" || e["event"] == "action_succeeded")
+        .collect();
+    assert_eq!(attempts.len(), 2, "{history:?}");
+    for attempt in attempts {
+        let started: jiff::Timestamp = attempt["started_at"].as_str().expect("started_at").parse().expect("a time");
+        assert!(started <= jiff::Timestamp::now(), "{attempt}");
+    }
     service.stop().await;
 }
