@@ -24,12 +24,16 @@ pub fn format(source: &[u8]) -> Result<String, FormatError> {
     if diagnostics.iter().any(|d| d.is_error()) {
         return Err(FormatError::Syntax);
     }
-    let formatted = syntax::layout(text).ok_or(FormatError::Syntax)?;
+    // A file saved by a Windows editor keeps its CRLF line endings: laid out with LF, written
+    // back with CRLF.
+    let crlf = text.contains("\r\n") && !text.replace("\r\n", "").contains('\n');
+    let lf = if crlf { std::borrow::Cow::Owned(text.replace("\r\n", "\n")) } else { std::borrow::Cow::Borrowed(text) };
+    let formatted = syntax::layout(&lf).ok_or(FormatError::Syntax)?;
     let comments = |t: &str| crate::chunk::split(t).comments.into_iter().map(|c| c.text).collect::<Vec<_>>();
-    if syntax::tokens(text) != syntax::tokens(&formatted) || comments(text) != comments(&formatted) {
+    if syntax::tokens(&lf) != syntax::tokens(&formatted) || comments(&lf) != comments(&formatted) {
         return Err(FormatError::Unsafe);
     }
-    Ok(formatted)
+    Ok(if crlf { formatted.replace('\n', "\r\n") } else { formatted })
 }
 
 #[cfg(test)]
@@ -43,6 +47,16 @@ mod tests {
         let formatted = format(MESSY.as_bytes()).expect("formats");
         let expected = "# head comment\nlane front \"フロント\" front\nrole operator\n\nflow x \"X\" {\n  start -> a  # first\n  data {\n    n \"番号\" integer min -1 max 10\n  }\n\n  # the task\n  task a \"A\" {\n    lane front\n    role operator\n    sla 1h\n    show n\n    -> e\n  }\n  decide d {\n    when n >= 1 && !(n == 2) -> e\n    else -> e\n  }\n  end e \"完了\" completed\n}\n";
         assert_eq!(formatted, expected);
+    }
+
+    #[test]
+    fn a_crlf_file_stays_crlf_and_a_canonical_one_is_left_as_it_is() {
+        let canonical = format(MESSY.as_bytes()).expect("formats");
+        let windows = canonical.replace('\n', "\r\n");
+        assert_eq!(format(windows.as_bytes()).expect("formats"), windows, "--check passes on it");
+        let messy = MESSY.replace('\n', "\r\n");
+        let formatted = format(messy.as_bytes()).expect("formats");
+        assert_eq!(formatted, windows, "laid out, its line endings kept");
     }
 
     #[test]

@@ -105,6 +105,23 @@ impl FlowCtx<'_, '_> {
         if self.scope.broken.contains(name) {
             return;
         }
+        // A value of an enum field written bare (`plan == basic`): it needs quotes, not a field.
+        let of_enum = self.fields.iter().find_map(|(field, decl)| match &decl.ty {
+            Type::Enum(values) if values.iter().any(|v| v == name) => Some(*field),
+            _ => None,
+        });
+        if let Some(field) = of_enum {
+            self.out.push(
+                Diagnostic::error(
+                    "E0203",
+                    span,
+                    format!("`{name}` is a value of the field `{field}`, not a field: write it in double quotes"),
+                )
+                .with_label(format!("write `\"{name}\"`"))
+                .with_help(format!("compare with the value in quotes: `{field} == \"{name}\"`")),
+            );
+            return;
+        }
         let near = closest(name, self.fields.keys().copied());
         self.out.push(
             Diagnostic::error("E0203", span, format!("no field named `{name}` in flow `{}`", self.flow.name.text))

@@ -454,6 +454,24 @@ impl FlowCtx<'_, '_> {
             let ty = self.infer(value);
             self.child_field(child, child_field, &ty, value);
         }
+        // A required field of the subflow without a default must be given: the subflow would
+        // start without it and fail.
+        for field in child.fields.iter().filter(|f| f.required && f.default.is_none()) {
+            if !call.inputs.iter().any(|(name, _)| name.text == field.name.text) {
+                self.out.push(
+                    Diagnostic::error(
+                        "E0412",
+                        step.name.span,
+                        format!(
+                            "`{}` calls `{}` without its required field `{}`",
+                            step.name.text, child.name.text, field.name.text
+                        ),
+                    )
+                    .with_label(format!("no `in {} = …`", field.name.text))
+                    .with_help(format!("add `in {} = …` (a field or value of this flow) to the call", field.name.text)),
+                );
+            }
+        }
         for (field, child_field) in &call.outputs {
             let parent = self.field_ref(field).map(Ty::of);
             let child_ty = child.fields.iter().find(|f| f.name.text == child_field.text).map(|f| Ty::of(&f.ty));

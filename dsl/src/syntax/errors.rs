@@ -212,6 +212,9 @@ pub(super) fn syntax_error(text: &str, offset: usize, error: &pest::error::Error
         .and_then(|r| r.chars().next())
         .map_or(1, |c| if c.is_alphanumeric() || c == '_' { r_word_len(&text[pos..]) } else { c.len_utf8() });
     let span = Span::new(pos, pos + width);
+    if let Some(slip) = super::typing::operator_slip(text, pos, &found, expected.contains(&"an operator")) {
+        return slip;
+    }
     let message = match (expected.as_slice(), found.as_str()) {
         ([], found) => format!("unexpected {found}"),
         (["the end of the item"], found) => format!("unexpected {found}"),

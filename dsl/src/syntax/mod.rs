@@ -6,6 +6,7 @@ mod expr;
 mod items;
 mod layout;
 mod steps;
+mod typing;
 
 pub(crate) use layout::{layout, tokens};
 
@@ -212,6 +213,23 @@ fn unescape(raw: &str) -> String {
 
 /// Parses one decoded file. Never panics; every problem becomes a diagnostic.
 pub(crate) fn parse_text(text: &str, diagnostics: &mut Vec<Diagnostic>) -> Module {
+    let before = diagnostics.len();
+    let module = parse_chunks(text, diagnostics);
+    // Full-width characters typed with the input method: one error each, saying what to type;
+    // the parser's error on the same line would be a vaguer echo of it.
+    let typed = typing::full_width(text);
+    if !typed.is_empty() {
+        let line = |at: usize| text[..at.min(text.len())].bytes().filter(|b| *b == b'\n').count();
+        let lines: std::collections::BTreeSet<usize> = typed.iter().map(|d| line(d.span.start)).collect();
+        let parsed: Vec<Diagnostic> =
+            diagnostics.drain(before..).filter(|d| d.code != "E0101" || !lines.contains(&line(d.span.start))).collect();
+        diagnostics.extend(parsed);
+        diagnostics.extend(typed);
+    }
+    module
+}
+
+fn parse_chunks(text: &str, diagnostics: &mut Vec<Diagnostic>) -> Module {
     let mut chunks = chunk::split(text);
     let mut module = Module { comments: std::mem::take(&mut chunks.comments), ..Module::default() };
     for open in chunks.unclosed {
