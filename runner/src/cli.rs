@@ -64,6 +64,9 @@ enum Command {
         #[arg(long)]
         check: bool,
     },
+    /// Serve the Language Server Protocol on stdin and stdout for an editor: live diagnostics,
+    /// formatting, outline, go to definition, hover and completion in `.flow` files.
+    Lsp,
     /// Run the scenarios written next to flows (each on an in-memory database, virtual clock).
     Test {
         /// Files or folders.
@@ -167,6 +170,7 @@ pub fn run() -> ExitCode {
         Command::Check { paths, format } => check::run(&paths, format),
         Command::Graph { file, format, flow } => graph::run(&file, format, flow.as_deref()),
         Command::Fmt { paths, check } => fmt::run(&paths, check),
+        Command::Lsp => crate::lsp::run_stdio().map(|()| ExitCode::SUCCESS).map_err(anyhow::Error::from),
         Command::Test { paths, filter } => test::run(&paths, filter.as_deref()),
         Command::Bench { what } => bench::run(what),
         Command::Demo(args) => demo::run(args),

@@ -7,5 +7,6 @@
 
 pub mod cli;
 mod demo;
+pub mod lsp;
 mod report;
 pub mod serve;

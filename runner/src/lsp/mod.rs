@@ -1,0 +1,210 @@
+//! `junro lsp`: the Language Server Protocol over stdio for `.flow` files, so an editor shows
+//! `junro check`'s diagnostics as the analyst types (over the file and everything it imports),
+//! formats with `junro fmt`, outlines the flows, goes to a name's definition, says what a name
+//! is on hover and completes names in scope. Built on `lsp-server` (rust-analyzer's
+//! transport) and `lsp-types`; every request is answered from the texts the editor sent, the
+//! imported files read from disk unless open.
+
+mod analysis;
+
+use analysis::Overlay;
+use lsp_server::{Connection, ErrorCode, Message, Notification, Request, Response};
+use lsp_types as lsp;
+use lsp_types::notification::Notification as _;
+use lsp_types::request::Request as _;
+
+/// Why the server stopped.
+#[derive(Debug, thiserror::Error)]
+pub enum LspError {
+    /// The editor's connection broke or sent something not JSON-RPC.
+    #[error("the editor's connection: {0}")]
+    Protocol(String),
+}
+
+/// Runs the server on stdin and stdout until the editor shuts it down.
+pub fn run_stdio() -> Result<(), LspError> {
+    let (connection, threads) = Connection::stdio();
+    serve(&connection)?;
+    drop(connection);
+    threads.join().map_err(|e| LspError::Protocol(e.to_string()))
+}
+
+/// What the server offers.
+fn capabilities() -> lsp::ServerCapabilities {
+    lsp::ServerCapabilities {
+        text_document_sync: Some(lsp::TextDocumentSyncCapability::Kind(lsp::TextDocumentSyncKind::FULL)),
+        document_formatting_provider: Some(lsp::OneOf::Left(true)),
+        document_symbol_provider: Some(lsp::OneOf::Left(true)),
+        definition_provider: Some(lsp::OneOf::Left(true)),
+        hover_provider: Some(lsp::HoverProviderCapability::Simple(true)),
+        completion_provider: Some(lsp::CompletionOptions {
+            trigger_characters: Some(vec![">".into(), " ".into(), "\"".into()]),
+            ..lsp::CompletionOptions::default()
+        }),
+        ..lsp::ServerCapabilities::default()
+    }
+}
+
+/// Serves one editor on `connection`: the initialize handshake, then requests and
+/// notifications until `shutdown` and `exit`.
+pub fn serve(connection: &Connection) -> Result<(), LspError> {
+    let protocol = |e: &dyn std::fmt::Display| LspError::Protocol(e.to_string());
+    let caps = serde_json::to_value(capabilities()).map_err(|e| protocol(&e))?;
+    connection.initialize(caps).map_err(|e| protocol(&e))?;
+    let mut open = Overlay::new();
+    for message in &connection.receiver {
+        match message {
+            Message::Request(request) => {
+                if connection.handle_shutdown(&request).map_err(|e| protocol(&e))? {
+                    return Ok(());
+                }
+                let response = answer(&open, request);
+                connection.sender.send(Message::Response(response)).map_err(|e| protocol(&e))?;
+            }
+            Message::Notification(notification) => {
+                if let Some(path) = track(&mut open, notification) {
+                    publish(connection, &open, &path).map_err(|e| protocol(&e))?;
+                }
+            }
+            Message::Response(_) => {}
+        }
+    }
+    Ok(())
+}
+
+/// The path of a document's URI (`file:///…`), with `/` separators as programs name files.
+fn path_of(uri: &lsp::Url) -> Option<String> {
+    uri.to_file_path().ok().map(|p| p.to_string_lossy().replace('\\', "/"))
+}
+
+/// Keeps the open documents' texts; returns the path whose diagnostics changed.
+fn track(open: &mut Overlay, notification: Notification) -> Option<String> {
+    match notification.method.as_str() {
+        lsp::notification::DidOpenTextDocument::METHOD => {
+            let p: lsp::DidOpenTextDocumentParams = serde_json::from_value(notification.params).ok()?;
+            let path = path_of(&p.text_document.uri)?;
+            open.insert(path.clone(), p.text_document.text);
+            Some(path)
+        }
+        lsp::notification::DidChangeTextDocument::METHOD => {
+            let p: lsp::DidChangeTextDocumentParams = serde_json::from_value(notification.params).ok()?;
+            let path = path_of(&p.text_document.uri)?;
+            // Whole-document sync: the last change holds the text.
+            let text = p.content_changes.into_iter().last()?.text;
+            open.insert(path.clone(), text);
+            Some(path)
+        }
+        lsp::notification::DidCloseTextDocument::METHOD => {
+            let p: lsp::DidCloseTextDocumentParams = serde_json::from_value(notification.params).ok()?;
+            open.remove(&path_of(&p.text_document.uri)?);
+            None
+        }
+        _ => None,
+    }
+}
+
+/// Sends the diagnostics of the file at `path`.
+fn publish(connection: &Connection, open: &Overlay, path: &str) -> Result<(), String> {
+    let program = analysis::program(path, open);
+    let uri = lsp::Url::from_file_path(path).map_err(|()| format!("not a file path: {path}"))?;
+    let params =
+        lsp::PublishDiagnosticsParams { uri, diagnostics: analysis::diagnostics(&program, path), version: None };
+    let notification = Notification::new(lsp::notification::PublishDiagnostics::METHOD.to_string(), params);
+    connection.sender.send(Message::Notification(notification)).map_err(|e| e.to_string())
+}
+
+/// The answer to one request; a request the server does not know gets "method not found".
+fn answer(open: &Overlay, request: Request) -> Response {
+    let id = request.id.clone();
+    let result = match request.method.as_str() {
+        lsp::request::Formatting::METHOD => params(request).map(|p: lsp::DocumentFormattingParams| format(open, &p)),
+        lsp::request::DocumentSymbolRequest::METHOD => {
+            params(request).map(|p: lsp::DocumentSymbolParams| document_symbols(open, &p))
+        }
+        lsp::request::GotoDefinition::METHOD => {
+            params(request).map(|p: lsp::GotoDefinitionParams| definition(open, &p))
+        }
+        lsp::request::HoverRequest::METHOD => params(request).map(|p: lsp::HoverParams| hover(open, &p)),
+        lsp::request::Completion::METHOD => params(request).map(|p: lsp::CompletionParams| completion(open, &p)),
+        method => {
+            Err(Response::new_err(id.clone(), ErrorCode::MethodNotFound as i32, format!("no such method: {method}")))
+        }
+    };
+    match result {
+        Ok(value) => Response::new_ok(id, value),
+        Err(error) => error,
+    }
+}
+
+/// A request's parameters, or the error response for malformed ones.
+fn params<P: serde::de::DeserializeOwned>(request: Request) -> Result<P, Response> {
+    serde_json::from_value(request.params)
+        .map_err(|e| Response::new_err(request.id, ErrorCode::InvalidParams as i32, e.to_string()))
+}
+
+/// The open text of a document and its path.
+fn document<'o>(open: &'o Overlay, uri: &lsp::Url) -> Option<(String, &'o str)> {
+    let path = path_of(uri)?;
+    let text = open.get(&path)?.as_str();
+    Some((path, text))
+}
+
+fn format(open: &Overlay, p: &lsp::DocumentFormattingParams) -> serde_json::Value {
+    let Some((_, text)) = document(open, &p.text_document.uri) else { return serde_json::Value::Null };
+    // A file with syntax errors is left alone, as `junro fmt` leaves it.
+    let Ok(formatted) = junro_engine::dsl::format::format(text.as_bytes()) else { return serde_json::json!([]) };
+    if formatted == text {
+        return serde_json::json!([]);
+    }
+    let whole = lsp::Range::new(lsp::Position::new(0, 0), analysis::position(text, text.len()));
+    serde_json::to_value(vec![lsp::TextEdit::new(whole, formatted)]).unwrap_or_default()
+}
+
+fn document_symbols(open: &Overlay, p: &lsp::DocumentSymbolParams) -> serde_json::Value {
+    let Some((_, text)) = document(open, &p.text_document.uri) else { return serde_json::Value::Null };
+    let (module, _) = junro_engine::dsl::parse(text.as_bytes());
+    serde_json::to_value(lsp::DocumentSymbolResponse::Nested(analysis::symbols(text, &module))).unwrap_or_default()
+}
+
+/// The name under the cursor and where it is defined.
+fn located(
+    open: &Overlay,
+    at: &lsp::TextDocumentPositionParams,
+) -> Option<(junro_engine::dsl::Program, String, usize, String)> {
+    let (path, text) = document(open, &at.text_document.uri)?;
+    let offset = analysis::offset(text, at.position);
+    let (word, _) = analysis::word_at(text, offset)?;
+    Some((analysis::program(&path, open), path, offset, word))
+}
+
+fn definition(open: &Overlay, p: &lsp::GotoDefinitionParams) -> serde_json::Value {
+    let Some((program, path, offset, word)) = located(open, &p.text_document_position_params) else {
+        return serde_json::Value::Null;
+    };
+    let Some(found) = analysis::definition(&program, &path, &word, offset) else { return serde_json::Value::Null };
+    let Some(file) = program.file(found.path) else { return serde_json::Value::Null };
+    let Ok(uri) = lsp::Url::from_file_path(found.path) else { return serde_json::Value::Null };
+    let location = lsp::Location::new(uri, analysis::range(&file.text, found.span));
+    serde_json::to_value(lsp::GotoDefinitionResponse::Scalar(location)).unwrap_or_default()
+}
+
+fn hover(open: &Overlay, p: &lsp::HoverParams) -> serde_json::Value {
+    let Some((program, path, offset, word)) = located(open, &p.text_document_position_params) else {
+        return serde_json::Value::Null;
+    };
+    let Some(found) = analysis::definition(&program, &path, &word, offset) else { return serde_json::Value::Null };
+    let contents = lsp::HoverContents::Markup(lsp::MarkupContent {
+        kind: lsp::MarkupKind::Markdown,
+        value: format!("```\n{}\n```", found.summary),
+    });
+    serde_json::to_value(lsp::Hover { contents, range: None }).unwrap_or_default()
+}
+
+fn completion(open: &Overlay, p: &lsp::CompletionParams) -> serde_json::Value {
+    let at = &p.text_document_position;
+    let Some((path, text)) = document(open, &at.text_document.uri) else { return serde_json::Value::Null };
+    let offset = analysis::offset(text, at.position);
+    let program = analysis::program(&path, open);
+    serde_json::to_value(lsp::CompletionResponse::Array(analysis::completions(&program, &path, offset)))
+        .unwrap_or_default()
+}

@@ -1,0 +1,194 @@
+//! `junro lsp` driven as an editor drives it: the `junro` binary over stdin and stdout, JSON-RPC
+//! with `Content-Length` headers. A flow that imports its organisation file is opened with a
+//! full-width arrow: the diagnostics say so at the right place; fixed, they clear. Then go to
+//! definition (a step in the file, a role in the imported file), hover, completion of steps
+//! after `->` and of an enum's values after `==`, formatting and the outline, and a clean
+//! shutdown.
+
+use serde_json::{Value, json};
+use std::io::{BufRead, BufReader, Read, Write};
+use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
+
+const ORG: &str = "lane front \"フロント\" front\nrole operator \"オペレーター\"\n";
+
+const FLOW: &str = r#"import "org.flow"
+
+flow sample "サンプル" {
+  data {
+    plan "プラン" enum(basic, premium)
+  }
+  start -> intake
+  task intake "受付" {
+    lane front
+    role operator
+    edit plan
+    sla 1h
+    -> route
+  }
+  decide route "振分" {
+    when plan == "premium" -> done
+    else -> done
+  }
+  end done "完了" completed
+  scenario "基本プラン" {
+    given plan = basic
+    complete intake
+    expect completed
+  }
+}
+"#;
+
+struct Editor {
+    child: Child,
+    stdin: ChildStdin,
+    stdout: BufReader<ChildStdout>,
+    next_id: i64,
+}
+
+impl Editor {
+    fn start() -> Editor {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_junro"))
+            .arg("lsp")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("junro lsp starts");
+        let stdin = child.stdin.take().expect("stdin");
+        let stdout = BufReader::new(child.stdout.take().expect("stdout"));
+        Editor { child, stdin, stdout, next_id: 0 }
+    }
+
+    fn send(&mut self, message: &Value) {
+        let body = message.to_string();
+        write!(self.stdin, "Content-Length: {}\r\n\r\n{body}", body.len()).expect("writes");
+        self.stdin.flush().expect("flushes");
+    }
+
+    fn receive(&mut self) -> Value {
+        let mut length = 0;
+        loop {
+            let mut line = String::new();
+            self.stdout.read_line(&mut line).expect("a header");
+            let line = line.trim_end();
+            if line.is_empty() {
+                break;
+            }
+            if let Some(n) = line.strip_prefix("Content-Length: ") {
+                length = n.parse().expect("a length");
+            }
+        }
+        let mut body = vec![0; length];
+        self.stdout.read_exact(&mut body).expect("a body");
+        serde_json::from_slice(&body).expect("JSON")
+    }
+
+    /// A request's result (notifications that come first are skipped).
+    fn request(&mut self, method: &str, params: Value) -> Value {
+        self.next_id += 1;
+        let id = self.next_id;
+        self.send(&json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params}));
+        loop {
+            let message = self.receive();
+            if message["id"] == id {
+                assert!(message.get("error").is_none(), "{method}: {message}");
+                return message["result"].clone();
+            }
+        }
+    }
+
+    fn notify(&mut self, method: &str, params: Value) {
+        self.send(&json!({"jsonrpc": "2.0", "method": method, "params": params}));
+    }
+
+    /// The next diagnostics published for `uri`.
+    fn diagnostics(&mut self, uri: &str) -> Vec<Value> {
+        loop {
+            let message = self.receive();
+            if message["method"] == "textDocument/publishDiagnostics" && message["params"]["uri"] == uri {
+                return message["params"]["diagnostics"].as_array().cloned().unwrap_or_default();
+            }
+        }
+    }
+}
+
+fn at(uri: &str, line: u32, character: u32) -> Value {
+    json!({"textDocument": {"uri": uri}, "position": {"line": line, "character": character}})
+}
+
+#[test]
+fn an_editor_gets_diagnostics_definitions_hover_completion_formatting_and_an_outline() {
+    let dir = std::env::temp_dir().join(format!("junro-lsp-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("a folder");
+    std::fs::write(dir.join("org.flow"), ORG).expect("written");
+    let path = dir.join("sample.flow");
+    std::fs::write(&path, FLOW).expect("written");
+    let uri = format!("file://{}", path.display());
+    let org_uri = format!("file://{}", dir.join("org.flow").display());
+
+    let mut editor = Editor::start();
+    let init = editor.request("initialize", json!({"processId": null, "rootUri": null, "capabilities": {}}));
+    let caps = &init["capabilities"];
+    for provider in ["definitionProvider", "hoverProvider", "documentFormattingProvider", "documentSymbolProvider"] {
+        assert_eq!(caps[provider], true, "{provider}: {init}");
+    }
+    editor.notify("initialized", json!({}));
+
+    // Typed with the input method on: the arrow after `start` is full width.
+    let typo = FLOW.replace("start -> intake", "start ー＞ intake");
+    editor.notify(
+        "textDocument/didOpen",
+        json!({"textDocument": {"uri": uri, "languageId": "junro", "version": 1, "text": typo}}),
+    );
+    let found = editor.diagnostics(&uri);
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(found[0]["code"], "E0103");
+    assert_eq!(found[0]["range"]["start"], json!({"line": 6, "character": 8}), "{found:?}");
+    assert!(found[0]["message"].as_str().is_some_and(|m| m.contains("write `->`")), "{found:?}");
+
+    editor.notify(
+        "textDocument/didChange",
+        json!({"textDocument": {"uri": uri, "version": 2}, "contentChanges": [{"text": FLOW}]}),
+    );
+    let fixed = editor.diagnostics(&uri);
+    assert!(fixed.is_empty(), "fixed: no diagnostics: {fixed:?}");
+
+    // `-> route` on line 12 goes to the decide step; `role operator` to the imported file.
+    let step = editor.request("textDocument/definition", at(&uri, 12, 8));
+    assert_eq!((step["uri"].as_str(), step["range"]["start"]["line"].as_u64()), (Some(uri.as_str()), Some(14)));
+    let role = editor.request("textDocument/definition", at(&uri, 9, 10));
+    assert_eq!((role["uri"].as_str(), role["range"]["start"]["line"].as_u64()), (Some(org_uri.as_str()), Some(1)));
+
+    let hover = editor.request("textDocument/hover", at(&uri, 15, 10));
+    let text = hover["contents"]["value"].as_str().unwrap_or_default();
+    assert!(text.contains("field plan \"プラン\" enum(basic, premium)"), "{hover}");
+
+    let after_arrow = editor.request("textDocument/completion", at(&uri, 12, 7));
+    let labels: Vec<&str> = after_arrow.as_array().expect("items").iter().filter_map(|i| i["label"].as_str()).collect();
+    assert_eq!(labels, ["intake", "route", "done"], "{after_arrow}");
+    let values = editor.request("textDocument/completion", at(&uri, 15, 17));
+    let labels: Vec<&str> = values.as_array().expect("items").iter().filter_map(|i| i["label"].as_str()).collect();
+    assert_eq!(labels, ["basic", "premium"], "{values}");
+
+    let messy = FLOW.replace("    lane front\n", "      lane   front\n");
+    editor.notify(
+        "textDocument/didChange",
+        json!({"textDocument": {"uri": uri, "version": 3}, "contentChanges": [{"text": messy}]}),
+    );
+    let edits = editor.request(
+        "textDocument/formatting",
+        json!({"textDocument": {"uri": uri}, "options": {"tabSize": 2, "insertSpaces": true}}),
+    );
+    assert_eq!(edits[0]["newText"], FLOW, "{edits}");
+
+    let outline = editor.request("textDocument/documentSymbol", json!({"textDocument": {"uri": uri}}));
+    assert_eq!(outline[0]["name"], "sample");
+    let children: Vec<&str> =
+        outline[0]["children"].as_array().expect("children").iter().filter_map(|c| c["name"].as_str()).collect();
+    assert_eq!(children, ["plan", "intake", "route", "done"]);
+
+    editor.request("shutdown", Value::Null);
+    editor.notify("exit", Value::Null);
+    let status = editor.child.wait().expect("exits");
+    assert!(status.success(), "{status}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
