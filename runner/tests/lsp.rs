@@ -2,8 +2,8 @@
 //! with `Content-Length` headers. A flow that imports its organisation file is opened with a
 //! full-width arrow: the diagnostics say so at the right place; fixed, they clear. Then go to
 //! definition (a step in the file, a role in the imported file), hover, completion of steps
-//! after `->` and of an enum's values after `==`, formatting and the outline, and a clean
-//! shutdown.
+//! after `->` and of an enum's values after `==`, formatting, the outline, a step's uses, a
+//! field renamed in its flow, the quick fix of the typo, and a clean shutdown.
 
 use serde_json::{Value, json};
 use std::io::{BufRead, BufReader, Read, Write};
@@ -185,6 +185,30 @@ fn an_editor_gets_diagnostics_definitions_hover_completion_formatting_and_an_out
     let children: Vec<&str> =
         outline[0]["children"].as_array().expect("children").iter().filter_map(|c| c["name"].as_str()).collect();
     assert_eq!(children, ["plan", "intake", "route", "done"]);
+
+    // The uses of a step; renaming a field everywhere in its flow; the typo's quick fix.
+    editor.notify(
+        "textDocument/didChange",
+        json!({"textDocument": {"uri": uri, "version": 4}, "contentChanges": [{"text": FLOW}]}),
+    );
+    let uses = editor.request("textDocument/references", json!({"textDocument": {"uri": uri}, "position": {"line": 12, "character": 8}, "context": {"includeDeclaration": true}}));
+    let lines: Vec<u64> =
+        uses.as_array().expect("locations").iter().filter_map(|l| l["range"]["start"]["line"].as_u64()).collect();
+    assert_eq!(lines, [12, 14], "{uses}");
+    let renamed = editor.request(
+        "textDocument/rename",
+        json!({"textDocument": {"uri": uri}, "position": {"line": 15, "character": 10}, "newName": "course"}),
+    );
+    let edits = renamed["changes"][uri.as_str()].as_array().expect("edits").clone();
+    let lines: Vec<u64> = edits.iter().filter_map(|e| e["range"]["start"]["line"].as_u64()).collect();
+    assert_eq!(lines, [4, 10, 15, 20], "declaration, form, condition, scenario: {renamed}");
+    assert!(edits.iter().all(|e| e["newText"] == "course"));
+    let actions = editor.request(
+        "textDocument/codeAction",
+        json!({"textDocument": {"uri": uri}, "range": found[0]["range"], "context": {"diagnostics": [found[0].clone()]}}),
+    );
+    assert_eq!(actions[0]["title"], "write `->`", "{actions}");
+    assert_eq!(actions[0]["edit"]["changes"][uri.as_str()][0]["newText"], "->", "{actions}");
 
     editor.request("shutdown", Value::Null);
     editor.notify("exit", Value::Null);

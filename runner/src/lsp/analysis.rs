@@ -278,3 +278,74 @@ pub(crate) fn symbols(text: &str, module: &Module) -> Vec<lsp::DocumentSymbol> {
         })
         .collect()
 }
+
+/// The identifiers of `text` outside texts and comments, with their spans.
+fn identifiers(text: &str) -> Vec<(Span, &str)> {
+    let bytes = text.as_bytes();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'"' => {
+                i += 1;
+                while i < bytes.len() && bytes[i] != b'"' && bytes[i] != b'\n' {
+                    i += if bytes[i] == b'\\' { 2 } else { 1 };
+                }
+                i += 1;
+            }
+            b'#' => {
+                while i < bytes.len() && bytes[i] != b'\n' {
+                    i += 1;
+                }
+            }
+            b if b.is_ascii_alphabetic() || b == b'_' => {
+                let start = i;
+                while i < bytes.len() && (bytes[i].is_ascii_alphanumeric() || bytes[i] == b'_') {
+                    i += 1;
+                }
+                out.push((Span::new(start, i), &text[start..i]));
+            }
+            _ => i += 1,
+        }
+    }
+    out
+}
+
+/// Every place `name` (at byte `at` of the file at `path`) is written, as (path, span): within
+/// its flow for a step or field, in every file of the program for a lane, role, signal,
+/// action, table, rule or subflow. `None` when the name is defined nowhere.
+pub(crate) fn references<'p>(
+    program: &'p Program,
+    path: &'p str,
+    name: &str,
+    at: usize,
+) -> Option<Vec<(&'p str, Span)>> {
+    let file = program.file(path)?;
+    let local = flow_at(&file.module, at)
+        .filter(|f| f.steps.iter().any(|s| s.name.text == name) || f.fields.iter().any(|d| d.name.text == name));
+    if let Some(flow) = local {
+        // The flow's text runs from its name to the next flow's, or the end of the file.
+        let start = flow.name.span.start;
+        let end =
+            file.module.flows.iter().map(|f| f.name.span.start).filter(|s| *s > start).min().unwrap_or(file.text.len());
+        return Some(
+            identifiers(&file.text)
+                .into_iter()
+                .filter(|(span, word)| *word == name && span.start >= start && span.start < end)
+                .map(|(span, _)| (path, span))
+                .collect(),
+        );
+    }
+    definition(program, path, name, at)?;
+    Some(
+        program
+            .files()
+            .flat_map(|f| {
+                identifiers(&f.text)
+                    .into_iter()
+                    .filter(|(_, word)| *word == name)
+                    .map(move |(span, _)| (f.path.as_str(), span))
+            })
+            .collect(),
+    )
+}

@@ -1,7 +1,8 @@
 //! `junro lsp`: the Language Server Protocol over stdio for `.flow` files, so an editor shows
 //! `junro check`'s diagnostics as the analyst types (over the file and everything it imports),
 //! formats with `junro fmt`, outlines the flows, goes to a name's definition, says what a name
-//! is on hover and completes names in scope. Built on `lsp-server` (rust-analyzer's
+//! is on hover, completes names in scope, lists and renames a name's uses, and offers the fix
+//! a diagnostic names ("did you mean", "write `->`") as a quick fix. Built on `lsp-server` (rust-analyzer's
 //! transport) and `lsp-types`; every request is answered from the texts the editor sent, the
 //! imported files read from disk unless open.
 
@@ -37,6 +38,9 @@ fn capabilities() -> lsp::ServerCapabilities {
         document_symbol_provider: Some(lsp::OneOf::Left(true)),
         definition_provider: Some(lsp::OneOf::Left(true)),
         hover_provider: Some(lsp::HoverProviderCapability::Simple(true)),
+        references_provider: Some(lsp::OneOf::Left(true)),
+        rename_provider: Some(lsp::OneOf::Left(true)),
+        code_action_provider: Some(lsp::CodeActionProviderCapability::Simple(true)),
         completion_provider: Some(lsp::CompletionOptions {
             trigger_characters: Some(vec![">".into(), " ".into(), "\"".into()]),
             ..lsp::CompletionOptions::default()
@@ -126,6 +130,9 @@ fn answer(open: &Overlay, request: Request) -> Response {
         }
         lsp::request::HoverRequest::METHOD => params(request).map(|p: lsp::HoverParams| hover(open, &p)),
         lsp::request::Completion::METHOD => params(request).map(|p: lsp::CompletionParams| completion(open, &p)),
+        lsp::request::References::METHOD => params(request).map(|p: lsp::ReferenceParams| references(open, &p)),
+        lsp::request::Rename::METHOD => params(request).map(|p: lsp::RenameParams| rename(open, &p)),
+        lsp::request::CodeActionRequest::METHOD => params(request).map(|p: lsp::CodeActionParams| code_actions(&p)),
         method => {
             Err(Response::new_err(id.clone(), ErrorCode::MethodNotFound as i32, format!("no such method: {method}")))
         }
@@ -207,4 +214,68 @@ fn completion(open: &Overlay, p: &lsp::CompletionParams) -> serde_json::Value {
     let program = analysis::program(&path, open);
     serde_json::to_value(lsp::CompletionResponse::Array(analysis::completions(&program, &path, offset)))
         .unwrap_or_default()
+}
+
+/// Every place the name under the cursor is written, as locations.
+fn places(open: &Overlay, at: &lsp::TextDocumentPositionParams) -> Option<Vec<lsp::Location>> {
+    let (program, path, offset, word) = located(open, at)?;
+    let found = analysis::references(&program, &path, &word, offset)?;
+    Some(
+        found
+            .into_iter()
+            .filter_map(|(file, span)| {
+                let text = &program.file(file)?.text;
+                Some(lsp::Location::new(lsp::Url::from_file_path(file).ok()?, analysis::range(text, span)))
+            })
+            .collect(),
+    )
+}
+
+fn references(open: &Overlay, p: &lsp::ReferenceParams) -> serde_json::Value {
+    places(open, &p.text_document_position)
+        .map_or(serde_json::Value::Null, |l| serde_json::to_value(l).unwrap_or_default())
+}
+
+/// Renames a step or field within its flow, or a shared name in every file of the program.
+fn rename(open: &Overlay, p: &lsp::RenameParams) -> serde_json::Value {
+    let name = &p.new_name;
+    let valid = name.chars().next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+    if !valid {
+        return serde_json::Value::Null;
+    }
+    let Some(locations) = places(open, &p.text_document_position) else { return serde_json::Value::Null };
+    let mut changes: std::collections::HashMap<lsp::Url, Vec<lsp::TextEdit>> = std::collections::HashMap::new();
+    for location in locations {
+        changes.entry(location.uri).or_default().push(lsp::TextEdit::new(location.range, name.clone()));
+    }
+    serde_json::to_value(lsp::WorkspaceEdit { changes: Some(changes), ..lsp::WorkspaceEdit::default() })
+        .unwrap_or_default()
+}
+
+/// A quick fix for each diagnostic that says what to write: "did you mean `x`?" and "write
+/// `->`" replace what the diagnostic marks.
+fn code_actions(p: &lsp::CodeActionParams) -> serde_json::Value {
+    let actions: Vec<lsp::CodeActionOrCommand> = p
+        .context
+        .diagnostics
+        .iter()
+        .filter_map(|d| {
+            let fix = ["did you mean `", "; write `", ", write `"].iter().find_map(|lead| {
+                let rest = &d.message[d.message.find(lead)? + lead.len()..];
+                Some(rest[..rest.find('`')?].to_string())
+            })?;
+            let edit = lsp::TextEdit::new(d.range, fix.clone());
+            let changes = std::collections::HashMap::from([(p.text_document.uri.clone(), vec![edit])]);
+            Some(lsp::CodeActionOrCommand::CodeAction(lsp::CodeAction {
+                title: format!("write `{fix}`"),
+                kind: Some(lsp::CodeActionKind::QUICKFIX),
+                diagnostics: Some(vec![d.clone()]),
+                edit: Some(lsp::WorkspaceEdit { changes: Some(changes), ..lsp::WorkspaceEdit::default() }),
+                is_preferred: Some(true),
+                ..lsp::CodeAction::default()
+            }))
+        })
+        .collect();
+    serde_json::to_value(actions).unwrap_or_default()
 }
