@@ -105,11 +105,31 @@ pub fn check(program: &Program) -> junro_dsl::Report {
             let column = position.position().unwrap_or(1).max(1);
             let start = file.index.line_start(line - 1);
             let offset = file.text[start..].char_indices().nth(column - 1).map_or(file.text.len(), |(i, _)| start + i);
-            let message = format!("this rules file does not compile: {}", error.err_type());
-            entry.diagnostics.push(
-                junro_dsl::Diagnostic::error("E0215", junro_dsl::Span::new(offset, offset + 1), message)
-                    .with_help("rules are Rhai functions: `fn name(arg, …) { … }`"),
-            );
+            // A condition written as said (`and`, `or`, `not`): Rhai writes `&&`, `||`, `!`.
+            let word: String =
+                file.text[offset..].chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '_').collect();
+            let spoken = match word.as_str() {
+                "and" => Some("&&"),
+                "or" => Some("||"),
+                "not" => Some("!"),
+                _ => None,
+            };
+            let diagnostic = match spoken {
+                Some(write) => junro_dsl::Diagnostic::error(
+                    "E0215",
+                    junro_dsl::Span::new(offset, offset + word.len()),
+                    format!("Rhai writes `{word}` as `{write}`; write `{write}`"),
+                )
+                .with_label(format!("write `{write}`"))
+                .with_help("for example `age >= 20 && age < 120`, `plan == \"a\" || plan == \"b\"`, `!ekyc_passed`"),
+                None => junro_dsl::Diagnostic::error(
+                    "E0215",
+                    junro_dsl::Span::new(offset, offset + 1),
+                    format!("this rules file does not compile: {}", error.err_type()),
+                )
+                .with_help("rules are Rhai functions: `fn name(arg, …) { … }`"),
+            };
+            entry.diagnostics.push(diagnostic);
         }
     }
     report

@@ -92,3 +92,17 @@ fn a_guard_that_is_not_a_boolean_is_rhai_s_incident() {
         ))
     );
 }
+
+/// A rule written as said, `and` for `&&`, is reported at the word with what Rhai writes.
+#[test]
+fn a_rule_that_says_and_is_told_to_write_double_ampersand() {
+    let mut program = junro_dsl::Program::new();
+    program.add("rules.rhai", b"fn adult(age) {\n  age >= 20 and age < 120\n}\n");
+    let report = junro_engine::source::check(&program);
+    let found: Vec<_> = report.files.iter().flat_map(|f| &f.diagnostics).collect();
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(found[0].code, "E0215");
+    assert_eq!(found[0].message, "Rhai writes `and` as `&&`; write `&&`");
+    let text = "fn adult(age) {\n  age >= 20 and age < 120\n}\n";
+    assert_eq!(&text[found[0].span.start..found[0].span.end], "and");
+}

@@ -75,7 +75,8 @@ pub(crate) fn range(text: &str, span: Span) -> lsp::Range {
 /// The file's diagnostics as the editor shows them: code, message, and the help after it.
 pub(crate) fn diagnostics(program: &Program, path: &str) -> Vec<lsp::Diagnostic> {
     let Some(file) = program.file(path) else { return Vec::new() };
-    let report = program.check();
+    // As `junro check` does: the flows' checks, and the rules files compiled.
+    let report = junro_engine::source::check(program);
     let Some(found) = report.files.iter().find(|f| f.path == path) else { return Vec::new() };
     found.diagnostics.iter().map(|d| diagnostic(&file.text, d)).collect()
 }
