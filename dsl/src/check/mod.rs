@@ -51,6 +51,7 @@ pub(crate) fn check_program(program: &Program) -> Report {
             for table in &file.module.tables {
                 steps::table_shape(table, &mut out);
                 examples::table_examples(table, &mut out);
+                table_cover::of_table(program, table, &mut out);
             }
             for decl in &file.module.rules {
                 examples::rule_examples(decl, &mut out);

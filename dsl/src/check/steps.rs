@@ -361,7 +361,6 @@ impl FlowCtx<'_, '_> {
             return;
         };
         let table = def.item;
-        let reported = self.out.len();
         let mut input_types = Vec::new();
         for input in table.inputs.iter().chain(&table.outputs) {
             self.use_field(&input.text);
@@ -409,15 +408,8 @@ impl FlowCtx<'_, '_> {
                 }
             }
         }
-        // Overlapping rows and uncovered inputs, once the table fits the flow.
-        if self.out[reported..].iter().any(Diagnostic::is_error) {
-            return;
-        }
-        let fields: Option<Vec<&crate::ast::Field>> =
-            table.inputs.iter().map(|input| self.fields.get(input.text.as_str()).copied()).collect();
-        if let Some(fields) = fields {
-            self.out.extend(super::table_cover::diagnostics(table, &fields, name.span));
-        }
+        // Overlapping rows and uncovered inputs are reported at the table's rows, in its own
+        // file (`table_cover::of_table`).
     }
 
     fn table_value_error(&mut self, used_at: &Name, table: &TableDecl, _cell: Span, problem: String) {

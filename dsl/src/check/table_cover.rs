@@ -15,7 +15,6 @@
 
 use crate::ast::{Cell, CompareOp, Field, HitPolicy, Literal, TableDecl, Type, Value};
 use crate::diagnostic::Diagnostic;
-use crate::span::Span;
 use std::cmp::Ordering;
 use std::collections::BTreeSet;
 
@@ -45,22 +44,27 @@ pub(super) struct Coverage {
     pub(super) gap: Option<String>,
 }
 
-/// The diagnostics for `table` used by a flow whose input fields are `fields` (in `in` order), at
-/// `used_at` (the table may live in another file).
-pub(super) fn diagnostics(table: &TableDecl, fields: &[&Field], used_at: Span) -> Vec<Diagnostic> {
+/// The diagnostics for `table`, in the file that defines it, given the input fields of a flow
+/// that uses it (`fields`, in `in` order) and where that use is (`used_by`, for the note): an
+/// overlap at the later of the two rows, a gap at the table's name.
+pub(super) fn diagnostics(table: &TableDecl, fields: &[&Field], used_by: &str) -> Vec<Diagnostic> {
     let Some(found) = coverage(table, fields) else {
         return Vec::new();
     };
     let name = &table.name.text;
     let mut out = Vec::new();
     if let Some((a, b, example)) = found.overlap {
+        let at = table.rows.get(b - 1).map_or(table.name.span, |r| r.span);
         out.push(
             Diagnostic::error(
                 "E0410",
-                used_at,
+                at,
                 format!("rows {a} and {b} of table `{name}` both match {example} (hit unique allows one)"),
             )
-            .with_help("make the rows exclusive, or use `hit first` to take the first matching row"),
+            .with_label(format!("overlaps row {a}"))
+            .with_help(format!(
+                "make the rows exclusive, or use `hit first` to take the first matching row (the table is used by {used_by})"
+            )),
         );
     }
     if let Some(example) = found.gap {
@@ -71,11 +75,68 @@ pub(super) fn diagnostics(table: &TableDecl, fields: &[&Field], used_at: Span) -
             format!("add a row for these values, or a catch-all row `row {any} => …` at the end")
         };
         out.push(
-            Diagnostic::warning("W0504", used_at, format!("no row of table `{name}` matches {example}"))
-                .with_help(help),
+            Diagnostic::warning("W0504", table.name.span, format!("no row of table `{name}` matches {example}"))
+                .with_help(format!("{help} (the table is used by {used_by})")),
         );
     }
     out
+}
+
+/// Overlaps and gaps of `table`, checked against the first flow of the program that decides
+/// with it and has all its inputs as fields (tables are declared without types): reported once,
+/// at the table, whatever number of flows use it.
+pub(super) fn of_table(program: &crate::program::Program, table: &TableDecl, out: &mut Vec<Diagnostic>) {
+    if table.rows.iter().any(|r| r.cells.len() != table.inputs.len() || r.outputs.len() != table.outputs.len()) {
+        return;
+    }
+    for file in program.files.values() {
+        for flow in &file.module.flows {
+            for step in &flow.steps {
+                let crate::ast::StepKind::Decide(decide) = &step.kind else { continue };
+                let Some(used) = &decide.table else { continue };
+                if used.text != table.name.text {
+                    continue;
+                }
+                let fields: Option<Vec<&Field>> =
+                    table.inputs.iter().map(|input| flow.fields.iter().find(|f| f.name.text == input.text)).collect();
+                let Some(fields) = fields else { continue };
+                // A table that does not fit its flow is reported there (E0404): nothing to add.
+                if !fits(table, &fields, flow) {
+                    return;
+                }
+                let line = file.index.line_of(used.span.start) + 1;
+                let used_by = format!("decide `{}` of flow `{}`, {}:{line}", step.name.text, flow.name.text, file.path);
+                out.extend(diagnostics(table, &fields, &used_by));
+                return;
+            }
+        }
+    }
+}
+
+/// Whether every cell and output of `table` is a value of its field's type in `flow`.
+fn fits(table: &TableDecl, inputs: &[&Field], flow: &crate::ast::Flow) -> bool {
+    let outputs: Vec<Option<&Field>> =
+        table.outputs.iter().map(|o| flow.fields.iter().find(|f| f.name.text == o.text)).collect();
+    table.rows.iter().all(|row| {
+        let cells_fit = row.cells.iter().zip(inputs).all(|(cell, field)| {
+            let literals: Vec<&crate::ast::Literal> = match cell {
+                crate::ast::Cell::Any(_) => Vec::new(),
+                crate::ast::Cell::Range(lo, hi) => vec![lo, hi],
+                crate::ast::Cell::Compare(_, v) => vec![v],
+                crate::ast::Cell::OneOf(vs) => vs.iter().collect(),
+            };
+            literals.iter().all(|l| super::expr::literal_problem(&field.ty, &l.value).is_none())
+        });
+        let outputs_fit = row.outputs.iter().zip(&outputs).all(|(value, field)| {
+            let Some(field) = field else { return false };
+            let ty = match (table.hit, &field.ty) {
+                (HitPolicy::Collect, crate::ast::Type::List(element)) => element.as_ref(),
+                (_, ty) => ty,
+            };
+            super::expr::literal_problem(ty, &value.value).is_none()
+        });
+        cells_fit && outputs_fit
+    })
 }
 
 /// Looks for overlapping rows and uncovered inputs; `None` when the table cannot be analysed.
