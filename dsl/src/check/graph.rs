@@ -238,12 +238,22 @@ fn parallels(ctx: &mut FlowCtx<'_, '_>, g: &StepGraph) {
         let join = *joins.iter().next().unwrap_or(&p);
         for walk in &walks {
             if let Some(&end) = walk.ends.iter().next() {
+                // Point at the branch's `-> end`, where the mistake is; the split is named.
+                let end_name = name(end);
+                let at = walk
+                    .region
+                    .iter()
+                    .filter(|&&m| m != end)
+                    .flat_map(|&m| steps[g.graph[m]].successors())
+                    .find(|n| n.text == end_name)
+                    .map_or(step.name.span, |n| n.span);
                 ctx.out.push(
                     Diagnostic::error(
                         "E0305",
-                        step.name.span,
-                        format!("a branch of {kind} `{}` can reach end `{}` without passing join `{}`, so the join can never fire", step.name.text, name(end), name(join)),
+                        at,
+                        format!("a branch of {kind} `{}` can reach end `{}` without passing join `{}`, so the join can never fire", step.name.text, end_name, name(join)),
                     )
+                    .with_label(format!("leaves {kind} `{}` here", step.name.text))
                     .with_help("end the order after the join, not inside a branch"),
                 );
                 break;
