@@ -1,5 +1,5 @@
 //! A rule that fails while an order moves becomes an incident with Rhai's message, the rule's
-//! expression and its line, whether or not the native evaluator could translate the rule: the
+//! expression and where in its `.rhai` file (file:line:column), whether or not the native evaluator could translate the rule: the
 //! native evaluator gives up on anything Rhai would report, and Rhai runs the call.
 
 use junro_engine::calendar::Calendar;
@@ -74,10 +74,7 @@ fn an_overflow_in_a_native_rule_is_rhai_s_incident() {
     assert_eq!(decide(rules, json!(-5)), Ok("else".into()));
     assert_eq!(
         decide(rules, json!(i64::MAX)),
-        Err((
-            "d".into(),
-            "`check(n)` failed: Addition overflow: 9223372036854775807 + 1 (line 2, position 15) (line 2)".into()
-        ))
+        Err(("d".into(), "`check(n)` failed: Addition overflow: 9223372036854775807 + 1 (rules.rhai:2:15)".into()))
     );
 }
 
@@ -86,10 +83,7 @@ fn a_guard_that_is_not_a_boolean_is_rhai_s_incident() {
     let rules = "fn check(n) {\n    if n { true } else { false }\n}\n";
     assert_eq!(
         decide(rules, json!(3)),
-        Err((
-            "d".into(),
-            "`check(n)` failed: Data type incorrect: i64 (expecting bool) (line 2, position 8) (line 2)".into()
-        ))
+        Err(("d".into(), "`check(n)` failed: Data type incorrect: i64 (expecting bool) (rules.rhai:2:8)".into()))
     );
 }
 

@@ -120,6 +120,8 @@ pub fn engine() -> &'static Engine {
 #[derive(Debug, Clone)]
 pub struct Scripts {
     rules: Arc<AST>,
+    /// The rules file of each rule, to name it when the rule fails.
+    files: Arc<BTreeMap<String, String>>,
 }
 
 impl Scripts {
@@ -139,8 +141,12 @@ impl Scripts {
         }
         let _ = path;
         let mut rules = AST::empty();
+        let mut files_of = BTreeMap::new();
         for file in files {
             let Some(source) = program.file(&file) else { continue };
+            for name in source.rhai_functions.iter().flatten() {
+                files_of.insert(name.clone(), file.clone());
+            }
             let mut ast = engine().compile(&source.text).map_err(|e| {
                 let position = e.position();
                 ScriptError::Rules {
@@ -153,7 +159,7 @@ impl Scripts {
             ast.set_source(file.as_str());
             rules = rules.merge(&ast);
         }
-        Ok(Scripts { rules: Arc::new(rules) })
+        Ok(Scripts { rules: Arc::new(rules), files: Arc::new(files_of) })
     }
 
     /// Compiles one expression of a flow whose fields have the given types.
@@ -172,6 +178,15 @@ impl Scripts {
             .filter_map(|f| fields.get(f.as_str()).map(|t| (f.clone(), (*t).clone(), format!("v_{f}"))))
             .collect();
         let reads_clock = rhai.contains("__today") || rhai.contains("__now");
+        // The rules file a failure inside a rule is in: that of the one rule the expression calls.
+        let mut called = Vec::new();
+        rules_called(expr, &mut called);
+        called.sort();
+        called.dedup();
+        let rule_file = match called.as_slice() {
+            [one] => self.files.get(one).cloned(),
+            _ => None,
+        };
         // The common condition, one rule called on fields (`credit_ok(credit_score, fee)`), calls
         // the rule directly: no scope to fill, no variables to look up by name; natively when the
         // rule can be translated (here, once per deployment, and only for rules called so).
@@ -192,7 +207,26 @@ impl Scripts {
             }
             _ => None,
         };
-        Ok(Condition { inner: Arc::new(ConditionInner { shown, ast: merged, fields: used, reads_clock, direct }) })
+        Ok(Condition {
+            inner: Arc::new(ConditionInner { shown, ast: merged, fields: used, reads_clock, direct, rule_file }),
+        })
+    }
+}
+
+/// The names of the functions an expression calls.
+fn rules_called(expr: &Expr, out: &mut Vec<String>) {
+    match &expr.kind {
+        ExprKind::Call(name, args) => {
+            out.push(name.text.clone());
+            args.iter().for_each(|a| rules_called(a, out));
+        }
+        ExprKind::Array(args) => args.iter().for_each(|a| rules_called(a, out)),
+        ExprKind::Unary(_, e) => rules_called(e, out),
+        ExprKind::Binary(_, l, r) => {
+            rules_called(l, out);
+            rules_called(r, out);
+        }
+        ExprKind::Field(_) | ExprKind::Literal(_) => {}
     }
 }
 
@@ -312,6 +346,8 @@ struct ConditionInner {
     reads_clock: bool,
     /// For a condition that only calls a rule on fields: the rule and its argument fields.
     direct: Option<Direct>,
+    /// The rules file of the one rule the expression calls, if it calls one.
+    rule_file: Option<String>,
 }
 
 /// A condition that only calls a rule on fields.
@@ -407,8 +443,9 @@ impl Condition {
             };
             scope.push_dynamic(name.as_str(), value);
         }
-        let result: Dynamic =
-            engine().eval_ast_with_scope(&mut scope, &self.inner.ast).map_err(|e| self.error(describe(&e)))?;
+        let result: Dynamic = engine()
+            .eval_ast_with_scope(&mut scope, &self.inner.ast)
+            .map_err(|e| self.error(describe(&e, self.inner.rule_file.as_deref())))?;
         self.json(result)
     }
 
@@ -435,7 +472,7 @@ impl Condition {
                 Ok(mut scope) => call(&mut scope),
                 Err(_) => call(&mut RhaiScope::new()),
             })
-            .map_err(|e| self.error(describe(&e)))?;
+            .map_err(|e| self.error(describe(&e, self.inner.rule_file.as_deref())))?;
         self.json(result)
     }
 
@@ -483,7 +520,7 @@ impl RulesFile {
         let args = args.iter().map(rhai::serde::to_dynamic).collect::<Result<Vec<Dynamic>, _>>();
         let args = args.map_err(|e| e.to_string())?;
         let result: Dynamic =
-            engine().call_fn(&mut RhaiScope::new(), &self.ast, name, args).map_err(|e| describe(&e))?;
+            engine().call_fn(&mut RhaiScope::new(), &self.ast, name, args).map_err(|e| describe(&e, None))?;
         if result.is_unit() {
             return Ok(serde_json::Value::Null);
         }
@@ -491,12 +528,32 @@ impl RulesFile {
     }
 }
 
-/// Rhai's error in words, with the rules file and line when the error happened inside a rule.
-fn describe(error: &rhai::EvalAltResult) -> String {
-    let position = error.position();
-    let mut text = error.to_string();
-    if let Some(line) = position.line() {
-        let _ = write!(text, " (line {line})");
+/// Rhai's error in words, with the rules file, line and column when it happened inside a rule
+/// (`rule_file`: the file of the rule the condition calls; Rhai names it when it wraps the
+/// error in the rule's call).
+fn describe(error: &rhai::EvalAltResult, rule_file: Option<&str>) -> String {
+    let mut inner = error;
+    let mut file = rule_file.map(str::to_string);
+    while let rhai::EvalAltResult::ErrorInFunctionCall(_, source, wrapped, _) = inner {
+        if !source.is_empty() {
+            file = Some(source.clone());
+        }
+        inner = wrapped;
+    }
+    let position = inner.position();
+    let mut text = inner.to_string();
+    // Rhai ends its text with " (line 2, position 15)": said once, as file:line:column.
+    if let Some(at) = text.rfind(" (line ") {
+        text.truncate(at);
+    }
+    match (file, position.line(), position.position()) {
+        (Some(file), Some(line), Some(column)) => {
+            let _ = write!(text, " ({file}:{line}:{column})");
+        }
+        (None, Some(line), _) => {
+            let _ = write!(text, " (line {line})");
+        }
+        _ => {}
     }
     text.replace("v_", "")
 }
@@ -522,7 +579,7 @@ mod tests {
             ("options", &Type::Text),
             ("due", &Type::Date),
         ]);
-        let scripts = Scripts { rules: Arc::new(AST::empty()) };
+        let scripts = Scripts { rules: Arc::new(AST::empty()), files: Arc::default() };
         let condition = scripts.condition(&parse_condition(flow_expr), &types).expect("compiles");
         let data = data.as_object().cloned().unwrap_or_default();
         let now: jiff::Timestamp = "2026-04-01T00:00:00Z".parse().expect("timestamp");

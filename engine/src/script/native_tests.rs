@@ -130,7 +130,7 @@ fn rules() -> Vec<Rule> {
             .flat_map(|i| [i - 1, i, i + 1, -i])
             .collect();
         let texts = text.split('"').skip(1).step_by(2).map(str::to_owned).collect();
-        let scripts = Scripts { rules: Arc::new(ast) };
+        let scripts = Scripts { rules: Arc::new(ast), files: Arc::default() };
         for f in scripts.rules.iter_functions() {
             rules.push(Rule {
                 scripts: scripts.clone(),
