@@ -39,11 +39,11 @@ fn tokyo(text: &str) -> Timestamp {
     text.parse::<jiff::civil::DateTime>().expect("a time").to_zoned(zone).expect("zoned").timestamp()
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_task_due_thursday_nine_is_reminded_wednesday_two_in_the_afternoon() {
-    let path = std::env::temp_dir().join(format!("junro-reminders-{}.db", std::process::id()));
+/// A fresh engine on a SQLite file named after `name`, notices on, its clock at Wednesday
+/// 2026-12-09 09:00 in Tokyo, with `flow` deployed as `file`.
+async fn open(name: &str, file: &str, flow: &str) -> (std::path::PathBuf, Arc<VirtualClock>, Engine) {
+    let path = std::env::temp_dir().join(format!("{name}-{}.db", std::process::id()));
     let _ = std::fs::remove_file(&path);
-    // Wednesday 2026-12-09, 09:00 in Tokyo: a working day.
     let clock = Arc::new(VirtualClock::new(tokyo("2026-12-09T09:00")));
     let options = EngineOptions {
         durability: Durability::Normal,
@@ -52,7 +52,14 @@ async fn a_task_due_thursday_nine_is_reminded_wednesday_two_in_the_afternoon() {
         ..EngineOptions::default()
     };
     let engine = Engine::open_with(&format!("sqlite:{}", path.display()), options).await.expect("opens");
-    engine.deploy_files(&[("callback.flow".into(), FLOW.as_bytes().to_vec())], None).await.expect("deploys");
+    engine.deploy_files(&[(file.into(), flow.as_bytes().to_vec())], None).await.expect("deploys");
+    (path, clock, engine)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_task_due_thursday_nine_is_reminded_wednesday_two_in_the_afternoon() {
+    // Wednesday 2026-12-09, 09:00 in Tokyo: a working day.
+    let (path, clock, engine) = open("junro-reminders", "callback.flow", FLOW).await;
     let id = engine.start("callback", StartOrder::default()).await.expect("starts");
     let reminded = async |engine: &Engine| {
         while engine.run_due().await.expect("a round") > 0 {}
@@ -108,17 +115,7 @@ flow visit "訪問工事" {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_customer_is_mailed_a_day_before_the_visit_while_the_order_waits_for_it() {
-    let path = std::env::temp_dir().join(format!("junro-customer-reminders-{}.db", std::process::id()));
-    let _ = std::fs::remove_file(&path);
-    let clock = Arc::new(VirtualClock::new(tokyo("2026-12-09T09:00")));
-    let options = EngineOptions {
-        durability: Durability::Normal,
-        clock: clock.clone(),
-        notices: true,
-        ..EngineOptions::default()
-    };
-    let engine = Engine::open_with(&format!("sqlite:{}", path.display()), options).await.expect("opens");
-    engine.deploy_files(&[("visit.flow".into(), VISIT.as_bytes().to_vec())], None).await.expect("deploys");
+    let (path, clock, engine) = open("junro-customer-reminders", "visit.flow", VISIT).await;
     let start = |visit: &str| StartOrder {
         data: serde_json::json!({"email": "taro@example.jp", "visit_date": visit})
             .as_object()

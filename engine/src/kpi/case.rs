@@ -4,7 +4,8 @@
 
 use super::facts::{Fact, WaitKind};
 use super::intervals::Intervals;
-use super::report::{OrderKpi, TimeSplit};
+use super::report::OrderKpi;
+use super::time_split::StateSpans;
 use super::{FlowLookup, IN_HOUSE, SELF_SERVICE};
 use crate::calendar::Calendar;
 use jiff::Timestamp;
@@ -172,42 +173,6 @@ struct InstanceScan {
     open_incidents: Vec<(String, u32, String)>,
     /// Spans of the states of "where the time goes" this instance was in (`TimeState`).
     states: StateSpans,
-}
-
-/// The spans an order (with its subflows) spent in each state of "where the time goes",
-/// overlapping: the case takes each moment's first state.
-#[derive(Default)]
-struct StateSpans {
-    worked: Vec<(i64, i64)>,
-    queued: Vec<(i64, i64)>,
-    automatic: Vec<(i64, i64)>,
-    incident: Vec<(i64, i64)>,
-    customer: Vec<(i64, i64)>,
-    on_hold: Vec<(i64, i64)>,
-    partner: Vec<(i64, i64)>,
-    scheduled: Vec<(i64, i64)>,
-}
-
-impl StateSpans {
-    fn append(&mut self, other: &mut StateSpans) {
-        self.worked.append(&mut other.worked);
-        self.queued.append(&mut other.queued);
-        self.automatic.append(&mut other.automatic);
-        self.incident.append(&mut other.incident);
-        self.customer.append(&mut other.customer);
-        self.on_hold.append(&mut other.on_hold);
-        self.partner.append(&mut other.partner);
-        self.scheduled.append(&mut other.scheduled);
-    }
-
-    /// The spans of a wait of `kind`.
-    fn wait(&mut self, kind: WaitKind) -> &mut Vec<(i64, i64)> {
-        match kind {
-            WaitKind::Customer => &mut self.customer,
-            WaitKind::Partner => &mut self.partner,
-            WaitKind::Scheduled => &mut self.scheduled,
-        }
-    }
 }
 
 /// A step instance open in the scan: its run, since when it has waited (unclaimed, queued or
@@ -510,46 +475,6 @@ fn why_not_one_stop(steps: &[StepRun], root: &InstanceLog, flows: &dyn FlowLooku
     }
 }
 
-/// Where the time of `[received, end)` went, in calendar and in business seconds: each moment
-/// in the first state of `TimeSplit::STATES` whose spans cover it, else `other`; the parts are
-/// disjoint and add up to the whole. A person's step and an automatic step do not count while
-/// the order is on hold (they are suspended), nor an automatic step during its incident.
-fn time_split(states: StateSpans, received: i64, end: i64, calendar: &Calendar) -> (TimeSplit, TimeSplit) {
-    let mut remaining = Intervals::of(vec![(received, end)]);
-    let ordered = [
-        states.worked,
-        states.queued,
-        states.automatic,
-        // The automatic spans run through an incident; the incident is not automatic work.
-        states.incident,
-        states.customer,
-        states.on_hold,
-        states.partner,
-        states.scheduled,
-    ];
-    let incident = Intervals::of(ordered[3].clone());
-    // A held order's tasks leave the queues and its jobs wait for the resume: nobody works or
-    // takes them, no worker runs them, so the hold's time is on hold.
-    let held = Intervals::of(ordered[5].clone());
-    let mut parts = Vec::with_capacity(TimeSplit::STATES.len());
-    for (n, spans) in ordered.into_iter().enumerate() {
-        let mut covered = Intervals::of(spans);
-        if n <= 2 {
-            covered = covered.minus(&held);
-        }
-        if n == 2 {
-            covered = covered.minus(&incident);
-        }
-        let part = remaining.intersect(&covered);
-        remaining = remaining.minus(&part);
-        parts.push(part);
-    }
-    parts.push(remaining);
-    let calendar_parts: Vec<i64> = parts.iter().map(Intervals::len).collect();
-    let business_parts: Vec<i64> = parts.iter().map(|p| bh_of(calendar, p)).collect();
-    (TimeSplit::of(&calendar_parts), TimeSplit::of(&business_parts))
-}
-
 /// The step runs of an order's instances (`instances[0]` the root) and the vendor given when
 /// the root started.
 pub(crate) fn step_runs(instances: &[InstanceLog], now: i64) -> (Vec<StepRun>, Option<String>) {
@@ -638,7 +563,7 @@ pub(crate) fn figures(instances: &[InstanceLog], flows: &dyn FlowLookup, now: i6
     let stopped_total = stopped.len();
     // Worked: the people's claimed spans, in the order or its subflows.
     states.worked = steps.iter().filter(|r| r.human).flat_map(|r| r.claimed.iter().copied()).collect();
-    let (time, business_time) = time_split(states, received, end, calendar);
+    let (time, business_time) = super::time_split::partition(states, received, end, calendar);
     // Waiting is what remains: nobody worked on the order and its clock ran.
     let waiting = (end - received) - touch - stopped_total;
 

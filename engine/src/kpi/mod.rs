@@ -28,6 +28,7 @@ pub(crate) mod stalled;
 pub(crate) mod summary;
 #[cfg(test)]
 mod tests;
+mod time_split;
 mod time_view;
 pub mod view;
 
