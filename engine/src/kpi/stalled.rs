@@ -67,6 +67,13 @@ pub(crate) fn stalled(cases: &[CaseFigures], flows: &dyn FlowLookup, config: &Kp
         waiting_at.dedup();
         let threshold = (config.stalled_hours(&o.flow, waiting_at.iter().map(|w| w.2)) * 3600.0).round() as i64;
         if let Some(reason) = why_stalled(case, &open, stopped_now, idle > threshold) {
+            // A planned wait beside what holds the order up (a partner's wait in a parallel
+            // branch) is not where anyone is to be reminded.
+            let planned = |w: &(&str, u32, &str)| {
+                open.iter().any(|r| r.wait == Some(WaitKind::Scheduled) && r.flow == w.0 && r.step == w.2)
+            };
+            let holding: Vec<(&str, u32, &str)> = waiting_at.iter().copied().filter(|w| !planned(w)).collect();
+            let waiting_at = if holding.is_empty() { waiting_at } else { holding };
             let mut labels: Vec<String> = waiting_at.iter().map(|&(f, v, s)| flows.step_label(f, v, s)).collect();
             labels.dedup();
             for &(flow, version, step) in &waiting_at {

@@ -248,3 +248,46 @@ fn an_order_waiting_at_a_step_with_its_own_threshold_is_stalled_only_after_it() 
     let report = super::stalled::stalled(std::slice::from_ref(&case), &flows, &patient, now);
     assert!(report.stalled.is_empty(), "construction is given 120 business hours");
 }
+
+/// An order whose partner's wait is overdue while a parallel branch waits for a date: stalled
+/// for the partner ("overdue wait"), and only the partner's step is to follow up; an order
+/// waiting only for its date is planned, not stalled.
+#[test]
+fn a_planned_wait_beside_an_overdue_one_is_not_where_to_remind() {
+    let flows = AllDay(Calendar::japan_office());
+    let start = jiff::civil::date(2026, 11, 24)
+        .at(10, 0, 0, 0)
+        .to_zoned(jiff::tz::TimeZone::get("Asia/Tokyo").expect("zone"))
+        .expect("time")
+        .timestamp()
+        .as_second();
+    let log = |id: &str, waits: &[(u64, &str, WaitKind)]| {
+        let mut facts =
+            vec![(start, Fact::Started { received_at: timestamp(start), vendor: Some("v".into()), channel: None })];
+        facts.extend(
+            waits
+                .iter()
+                .map(|(i, step, kind)| (start, Fact::WaitStarted { instance: *i, step: (*step).into(), kind: *kind })),
+        );
+        InstanceLog {
+            id: id.into(),
+            parent: None,
+            flow: "move".into(),
+            version: 1,
+            business_key: Some(id.into()),
+            status: "open".into(),
+            updated_at: start,
+            facts,
+        }
+    };
+    let both = log("both", &[(2, "wait_construction", WaitKind::Partner), (3, "wait_move", WaitKind::Scheduled)]);
+    let planned = log("planned", &[(3, "wait_move", WaitKind::Scheduled)]);
+    let now = start + 2 * 86_400;
+    let cases = [figures(&[both], &flows, now), figures(&[planned], &flows, now)];
+    let report = super::stalled::stalled(&cases, &flows, &KpiConfig::default(), now);
+    assert_eq!(report.stalled.len(), 1, "{:?}", report.stalled);
+    assert_eq!((report.stalled[0].id.as_str(), report.stalled[0].reason.as_str()), ("both", "overdue wait"));
+    assert_eq!(report.stalled[0].open_steps, "wait_construction");
+    let steps: Vec<&str> = report.by_vendor_step.iter().filter(|g| g.stalled > 0).map(|g| g.step.as_str()).collect();
+    assert_eq!(steps, ["wait_construction"]);
+}
