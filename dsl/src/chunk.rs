@@ -106,12 +106,15 @@ fn lex<'a>(text: &'a str, comments: &mut Vec<Comment>) -> Vec<Event<'a>> {
             }
             b'"' => {
                 at_line_start = false;
+                let opened = i;
                 i += 1;
                 while i < bytes.len() && bytes[i] != b'"' && bytes[i] != b'\n' {
                     i += if bytes[i] == b'\\' { 2 } else { 1 };
                 }
                 if i < bytes.len() && bytes[i] == b'"' {
                     i += 1;
+                } else {
+                    unclosed_text_brace(text, opened, i.min(text.len()), &mut events);
                 }
             }
             b'{' => {
@@ -149,6 +152,19 @@ fn lex<'a>(text: &'a str, comments: &mut Vec<Comment>) -> Vec<Event<'a>> {
         }
     }
     events
+}
+
+/// A text left open runs to the end of its line; a brace that ends that line was meant as the
+/// line's brace (`task intake "受付 {`), so it still opens (or closes) a block and the items
+/// after it keep their places: the one missing `"` is the one error.
+fn unclosed_text_brace(text: &str, quote: usize, line_end: usize, events: &mut Vec<Event<'_>>) {
+    let inside = text.get(quote + 1..line_end).unwrap_or("").trim_end();
+    let at = quote + 1 + inside.len().saturating_sub(1);
+    match inside.as_bytes().last() {
+        Some(b'{') => events.push(Event::Open(at)),
+        Some(b'}') => events.push(Event::Close(at)),
+        _ => {}
+    }
 }
 
 /// Whether the rest of the line (before any comment) ends with `{`.
