@@ -3,7 +3,11 @@
 //! full-width arrow: the diagnostics say so at the right place; fixed, they clear. Then go to
 //! definition (a step in the file, a role in the imported file), hover, completion of steps
 //! after `->` and of an enum's values after `==`, formatting, the outline, a step's uses, a
-//! field renamed in its flow, the quick fix of the typo, and a clean shutdown.
+//! field renamed in its flow, the quick fix of the typo, and a clean shutdown. A second editor
+//! opens a folder of flows: a rule's signature and comment on hover, its definition in the
+//! `.rhai` file, signals and actions completed, a role renamed in every file that imports it
+//! (and not in a file with a role of the same name of its own), a subflow's field renamed in
+//! the calls that pass it, a taken name refused, and an import's path opened.
 
 use serde_json::{Value, json};
 use std::io::{BufRead, BufReader, Read, Write};
@@ -214,5 +218,197 @@ fn an_editor_gets_diagnostics_definitions_hover_completion_formatting_and_an_out
     editor.notify("exit", Value::Null);
     let status = editor.child.wait().expect("exits");
     assert!(status.success(), "{status}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Files of a small workspace: (name, text).
+const WORKSPACE: &[(&str, &str)] = &[
+    (
+        "org.flow",
+        "lane front \"フロント\" front\nlane back \"バックオフィス\" back\nrole operator \"オペレーター\"\nrole clerk \"事務\"\nsignal moved \"転居完了\" customer\naction register_line \"回線登録\"\n",
+    ),
+    ("rules.flow", "rules \"credit.rhai\" {\n  credit_ok -> boolean\n  example credit_ok(700, 12000) => true\n}\n"),
+    (
+        "credit.rhai",
+        "// The score is good enough for the monthly fee.\n// Expensive plans need 700.\nfn credit_ok(score, fee) {\n    if fee >= 10000 { score >= 700 } else { score >= 600 }\n}\n",
+    ),
+    (
+        "construction.flow",
+        r#"import "org.flow"
+
+subflow construction "工事" {
+  data {
+    address "住所" text required
+  }
+  start -> arrange
+  task arrange "工事手配" {
+    lane back
+    role clerk
+    show address
+    sla 1d
+    -> done
+  }
+  end done "完了" completed
+}
+"#,
+    ),
+    (
+        "order.flow",
+        r#"import "org.flow"
+import "rules.flow"
+import "construction.flow"
+
+flow order "申込" {
+  data {
+    home "設置先" text required
+    score "スコア" integer
+    fee "月額" integer
+  }
+  start -> intake
+  task intake "受付" {
+    lane front
+    role operator
+    edit home, score, fee
+    sla 1h
+    -> check
+  }
+  decide check "与信" {
+    when credit_ok(score, fee) -> build
+    else -> review
+  }
+  task review "審査" {
+    lane back
+    role clerk
+    show score
+    sla 4h
+    -> build
+  }
+  call build "工事" {
+    flow construction
+    in address = home
+    -> wait_move
+  }
+  wait wait_move "転居待ち" {
+    on moved -> register
+  }
+  auto register "登録" {
+    action register_line
+    -> done
+  }
+  end done "完了" completed
+}
+"#,
+    ),
+    (
+        "other/own_org.flow",
+        "lane back \"バック\" back\nrole clerk \"別組織の事務\"\n\nflow other \"別\" {\n  start -> work\n  task work \"作業\" {\n    lane back\n    role clerk\n    sla 1h\n    -> done\n  }\n  end done \"完了\" completed\n}\n",
+    ),
+];
+
+/// The paths (relative to `dir`) and lines of a rename's edits, sorted.
+fn edited(renamed: &Value, dir: &std::path::Path) -> Vec<(String, u64)> {
+    let prefix = format!("file://{}/", dir.display());
+    let mut out: Vec<(String, u64)> = renamed["changes"]
+        .as_object()
+        .expect("changes")
+        .iter()
+        .flat_map(|(uri, edits)| {
+            let file = uri.strip_prefix(&prefix).unwrap_or(uri).to_string();
+            edits
+                .as_array()
+                .expect("edits")
+                .iter()
+                .map(move |e| (file.clone(), e["range"]["start"]["line"].as_u64().expect("a line")))
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+#[test]
+fn in_a_folder_an_editor_renames_across_files_and_reads_rules() {
+    let dir = std::env::temp_dir().join(format!("junro-lsp-folder-{}", std::process::id()));
+    std::fs::create_dir_all(dir.join("other")).expect("a folder");
+    for (name, text) in WORKSPACE {
+        std::fs::write(dir.join(name), text).expect("written");
+    }
+    let uri = |name: &str| format!("file://{}", dir.join(name).display());
+    let order = uri("order.flow");
+
+    let mut editor = Editor::start();
+    editor.request("initialize", json!({"processId": null, "rootUri": uri(""), "capabilities": {}}));
+    editor.notify("initialized", json!({}));
+    let text = WORKSPACE.iter().find(|(n, _)| *n == "order.flow").expect("order").1;
+    editor.notify(
+        "textDocument/didOpen",
+        json!({"textDocument": {"uri": order, "languageId": "junro", "version": 1, "text": text}}),
+    );
+    let errors: Vec<Value> = editor.diagnostics(&order).into_iter().filter(|d| d["severity"] == 1).collect();
+    assert!(errors.is_empty(), "the workspace is correct: {errors:?}");
+
+    // `credit_ok` in the condition (line 19): its function, comment and example.
+    let hover = editor.request("textDocument/hover", at(&order, 19, 12));
+    let shown = hover["contents"]["value"].as_str().unwrap_or_default();
+    for part in
+        ["// The score is good enough", "fn credit_ok(score, fee) -> boolean", "example credit_ok(700, 12000) => true"]
+    {
+        assert!(shown.contains(part), "{part}: {hover}");
+    }
+    let rule = editor.request("textDocument/definition", at(&order, 19, 12));
+    assert_eq!(rule["uri"], uri("credit.rhai"), "{rule}");
+    assert_eq!(rule["range"]["start"], json!({"line": 2, "character": 3}), "{rule}");
+
+    // The import's path opens the file.
+    let import = editor.request("textDocument/definition", at(&order, 1, 10));
+    assert_eq!(import["uri"], uri("rules.flow"), "{import}");
+
+    // A signal after `on`, an action after `action`, a rule among a condition's names.
+    let labels = |items: &Value| -> Vec<String> {
+        items.as_array().expect("items").iter().filter_map(|i| i["label"].as_str().map(str::to_string)).collect()
+    };
+    assert_eq!(labels(&editor.request("textDocument/completion", at(&order, 35, 7))), ["moved"]);
+    assert_eq!(labels(&editor.request("textDocument/completion", at(&order, 38, 11))), ["register_line"]);
+    assert!(labels(&editor.request("textDocument/completion", at(&order, 19, 9))).contains(&"credit_ok".to_string()));
+
+    // The role `clerk` renamed from its use in order.flow: its declaration and every use in
+    // the files that import org.flow; other/own_org.flow declares its own and keeps it.
+    let renamed = editor.request(
+        "textDocument/rename",
+        json!({"textDocument": {"uri": order}, "position": {"line": 24, "character": 10}, "newName": "office_clerk"}),
+    );
+    assert_eq!(
+        edited(&renamed, &dir),
+        [("construction.flow".to_string(), 9), ("order.flow".to_string(), 24), ("org.flow".to_string(), 3)],
+        "{renamed}"
+    );
+
+    // The subflow's field `address`, renamed from the call that passes it.
+    let renamed = editor.request(
+        "textDocument/rename",
+        json!({"textDocument": {"uri": order}, "position": {"line": 31, "character": 8}, "newName": "site"}),
+    );
+    assert_eq!(
+        edited(&renamed, &dir),
+        [("construction.flow".to_string(), 4), ("construction.flow".to_string(), 10), ("order.flow".to_string(), 31)],
+        "{renamed}"
+    );
+
+    // A step renamed to a name its flow already has is refused, with the reason.
+    editor.next_id += 1;
+    let id = editor.next_id;
+    editor.send(&json!({"jsonrpc": "2.0", "id": id, "method": "textDocument/rename",
+        "params": {"textDocument": {"uri": order}, "position": {"line": 22, "character": 8}, "newName": "intake"}}));
+    let refused = loop {
+        let message = editor.receive();
+        if message["id"] == id {
+            break message;
+        }
+    };
+    let why = refused["error"]["message"].as_str().unwrap_or_default();
+    assert!(why.contains("`intake` is already taken"), "{refused}");
+
+    editor.request("shutdown", Value::Null);
+    editor.notify("exit", Value::Null);
+    assert!(editor.child.wait().expect("exits").success());
     let _ = std::fs::remove_dir_all(&dir);
 }

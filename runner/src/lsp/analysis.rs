@@ -3,10 +3,11 @@
 //! `junro check` gives them, and the names in it: where each is defined, what it is (for
 //! hover), which fit where the cursor is (completion), and the file's outline.
 
-use junro_engine::dsl::Program;
 use junro_engine::dsl::Span;
-use junro_engine::dsl::ast::{Flow, Module, Step, StepKind, Type};
+use junro_engine::dsl::ast::{Field, Flow, Module, Step, StepKind, Type};
+use junro_engine::dsl::graph::duration_text;
 use junro_engine::dsl::{Diagnostic, Severity};
+use junro_engine::dsl::{Program, SourceFile};
 use lsp_types as lsp;
 use std::collections::BTreeMap;
 
@@ -16,12 +17,21 @@ pub(crate) type Overlay = BTreeMap<String, String>;
 /// The program of the file at `path`: it, then what it imports (open files as edited, others
 /// as saved), checked together.
 pub(crate) fn program(path: &str, overlay: &Overlay) -> Program {
+    program_of(&[path.to_string()], overlay)
+}
+
+/// The program of the files at `paths` and everything they import.
+pub(crate) fn program_of(paths: &[String], overlay: &Overlay) -> Program {
     let mut program = Program::new();
     let read = |p: &str| overlay.get(p).map(|t| t.clone().into_bytes()).or_else(|| std::fs::read(p).ok());
-    match read(path) {
-        Some(bytes) => program.add(path, &bytes),
-        None => program.mark_missing(path),
+    let mut found = Vec::new();
+    for path in paths {
+        match read(path) {
+            Some(bytes) => found.push((path.clone(), bytes)),
+            None => program.mark_missing(path),
+        }
     }
+    program.add_all(&found);
     // Imports of imports, until none is wanted (a missing one is reported by the check).
     for _ in 0..64 {
         let wanted = program.wanted();
@@ -115,17 +125,19 @@ pub(crate) struct Definition<'p> {
     pub(crate) span: Span,
     /// What it is, for hover: `task intake "受付" — lane front, role operator, sla 1h`.
     pub(crate) summary: String,
+    /// A step or field (named within its flow), not a name shared by files.
+    pub(crate) local: bool,
 }
 
 /// The flow of `module` whose text holds byte `at`.
-fn flow_at(module: &Module, at: usize) -> Option<&Flow> {
+pub(crate) fn flow_at(module: &Module, at: usize) -> Option<&Flow> {
     // A flow runs from its name to the next flow's (or the end).
     let mut flows: Vec<&Flow> = module.flows.iter().collect();
     flows.sort_by_key(|f| f.name.span.start);
     flows.into_iter().rev().find(|f| f.name.span.start <= at)
 }
 
-fn type_text(ty: &Type) -> String {
+pub(crate) fn type_text(ty: &Type) -> String {
     match ty {
         Type::Enum(values) => format!("enum({})", values.join(", ")),
         Type::List(inner) => format!("list of {}", type_text(inner)),
@@ -133,9 +145,12 @@ fn type_text(ty: &Type) -> String {
     }
 }
 
-fn step_summary(step: &Step) -> String {
-    let label = step.label.as_deref().map(|l| format!(" \"{l}\"")).unwrap_or_default();
-    let mut out = format!("{} {}{label}", step.keyword(), step.name.text);
+fn label_text(label: Option<&str>) -> String {
+    label.map(|l| format!(" \"{l}\"")).unwrap_or_default()
+}
+
+pub(crate) fn step_summary(step: &Step) -> String {
+    let mut out = format!("{} {}{}", step.keyword(), step.name.text, label_text(step.label.as_deref()));
     if let StepKind::Task(task) = &step.kind {
         let mut parts = Vec::new();
         if let Some(lane) = &task.lane {
@@ -145,7 +160,7 @@ fn step_summary(step: &Step) -> String {
             parts.push(format!("role {}", role.text));
         }
         if let Some(sla) = &task.sla {
-            parts.push(format!("sla {} s", sla.seconds));
+            parts.push(format!("sla {}", duration_text(sla.seconds)));
         }
         if !parts.is_empty() {
             out.push_str(" — ");
@@ -155,98 +170,190 @@ fn step_summary(step: &Step) -> String {
     out
 }
 
+/// `field plan "プラン" enum(basic, premium) required min 1`.
+pub(crate) fn field_summary(field: &Field, text: &str) -> String {
+    let mut out = format!("field {}{} {}", field.name.text, label_text(field.label.as_deref()), type_text(&field.ty));
+    if field.required {
+        out.push_str(" required");
+    }
+    let literal = |l: &junro_engine::dsl::ast::Literal| text.get(l.span.start..l.span.end).unwrap_or("").to_string();
+    for (word, value) in [("=", &field.default), ("min", &field.min), ("max", &field.max), ("pattern", &field.pattern)]
+    {
+        if let Some(value) = value {
+            out.push_str(&format!(" {word} {}", literal(value)));
+        }
+    }
+    if let Some(length) = field.max_len {
+        out.push_str(&format!(" max_len {length}"));
+    }
+    out
+}
+
+/// `subflow construction "工事" — fields: address (required), construction_date`.
+fn flow_summary(flow: &Flow) -> String {
+    let what = if flow.is_subflow { "subflow" } else { "flow" };
+    let mut out = format!("{what} {}{}", flow.name.text, label_text(flow.label.as_deref()));
+    if flow.is_subflow && !flow.fields.is_empty() {
+        let fields: Vec<String> = flow
+            .fields
+            .iter()
+            .map(|f| if f.required { format!("{} (required)", f.name.text) } else { f.name.text.clone() })
+            .collect();
+        out.push_str(&format!(" — fields: {}", fields.join(", ")));
+    }
+    out
+}
+
+/// A rule's function in its `.rhai` file: the span of its name, its parameters, and the
+/// `//` comment lines just above it.
+fn rhai_function(text: &str, name: &str) -> Option<(Span, String, Vec<String>)> {
+    let mut from = 0;
+    while let Some(found) = text[from..].find("fn ") {
+        let at = from + found;
+        from = at + 3;
+        let line_start = text[..at].rfind('\n').map_or(0, |i| i + 1);
+        let rest = text[at + 3..].trim_start();
+        let start = text.len() - rest.len();
+        if !text[line_start..at].trim().is_empty() && text[line_start..at].trim() != "private" {
+            continue;
+        }
+        if !rest.strip_prefix(name).is_some_and(|after| after.trim_start().starts_with('(')) {
+            continue;
+        }
+        let open = start + rest.find('(')?;
+        let close = open + text[open..].find(')')?;
+        let params = text[open + 1..close].split_whitespace().collect::<Vec<_>>().join(" ");
+        let mut doc: Vec<String> = text[..line_start]
+            .lines()
+            .rev()
+            .map_while(|l| l.trim().strip_prefix("//").map(|c| c.trim().to_string()))
+            .collect();
+        doc.reverse();
+        return Some((Span::new(start, start + name.len()), params, doc));
+    }
+    None
+}
+
+/// Where the rule `name` declared in `source` is written: its function in the `.rhai` file,
+/// with its signature, comment and examples; else its line in the `rules` block.
+fn rule<'p>(program: &'p Program, source: &'p SourceFile, name: &str) -> Option<Definition<'p>> {
+    let (decl, sig) =
+        source.module.rules.iter().find_map(|r| Some((r, r.rules.iter().find(|s| s.name.text == name)?)))?;
+    let returns = type_text(&sig.ty);
+    let examples: Vec<String> = decl
+        .examples
+        .iter()
+        .filter(|e| e.rule.text == name)
+        .map(|e| source.text[e.span.start..e.span.end].trim().to_string())
+        .collect();
+    let with_examples = |mut summary: String| {
+        if !examples.is_empty() {
+            summary.push('\n');
+            summary.push_str(&examples.join("\n"));
+        }
+        summary
+    };
+    let rhai = program.file(&junro_engine::dsl::resolve_path(&source.path, &decl.path));
+    if let Some((file, (span, params, doc))) = rhai.and_then(|f| Some((f, rhai_function(&f.text, name)?))) {
+        let mut summary: String = doc.iter().map(|l| format!("// {l}\n")).collect();
+        summary.push_str(&format!("fn {name}({params}) -> {returns}"));
+        return Some(Definition { path: &file.path, span, summary: with_examples(summary), local: false });
+    }
+    let summary = with_examples(format!("rule {name} -> {returns}"));
+    Some(Definition { path: &source.path, span: sig.name.span, summary, local: false })
+}
+
+/// The file an `import` or `rules` path at byte `at` names: its start, and what it holds.
+fn imported_file<'p>(program: &'p Program, file: &SourceFile, at: usize) -> Option<Definition<'p>> {
+    let imports = file.module.imports.iter().map(|i| (&i.path, i.span));
+    let rules = file.module.rules.iter().map(|r| (&r.path, r.path_span));
+    let (relative, _) = imports.chain(rules).find(|(_, span)| span.start <= at && at < span.end)?;
+    let target = program.file(&junro_engine::dsl::resolve_path(&file.path, relative))?;
+    let m = &target.module;
+    let summary = match &target.rhai_functions {
+        Some(functions) => format!("{relative}: rules {}", functions.join(", ")),
+        None => {
+            let counts = [
+                (m.flows.len(), "flows"),
+                (m.lanes.len(), "lanes"),
+                (m.roles.len(), "roles"),
+                (m.signals.len(), "signals"),
+                (m.actions.len(), "actions"),
+                (m.tables.len(), "tables"),
+            ];
+            let held: Vec<String> =
+                counts.iter().filter(|(n, _)| *n > 0).map(|(n, what)| format!("{n} {what}")).collect();
+            format!("{relative}: {}", held.join(", "))
+        }
+    };
+    Some(Definition { path: &target.path, span: Span::new(0, 0), summary, local: false })
+}
+
 /// Where `name` (used at byte `at` of the file at `path`) is defined: a step or field of the
-/// flow around it, else a lane, role, signal, action, table, rule or (sub)flow of any file of
-/// the program.
+/// flow around it (a subflow's field where a call passes it), else a lane, role, signal,
+/// action, table, rule (its function in the `.rhai` file) or (sub)flow of any file of the
+/// program.
 pub(crate) fn definition<'p>(program: &'p Program, path: &'p str, name: &str, at: usize) -> Option<Definition<'p>> {
     let file = program.file(path)?;
+    if let Some(found) = imported_file(program, file, at) {
+        return Some(found);
+    }
     if let Some(flow) = flow_at(&file.module, at) {
+        if let Some(subflow) = super::workspace::passed_field_at(flow, at) {
+            let (home, field) = program.files().find_map(|f| {
+                let called = f.module.flows.iter().find(|fl| fl.is_subflow && fl.name.text == subflow)?;
+                Some((f, called.fields.iter().find(|d| d.name.text == name)?))
+            })?;
+            let summary = field_summary(field, &home.text);
+            return Some(Definition { path: &home.path, span: field.name.span, summary, local: true });
+        }
         if let Some(step) = flow.steps.iter().find(|s| s.name.text == name) {
-            return Some(Definition { path, span: step.name.span, summary: step_summary(step) });
+            return Some(Definition { path, span: step.name.span, summary: step_summary(step), local: true });
         }
         if let Some(field) = flow.fields.iter().find(|f| f.name.text == name) {
-            let label = field.label.as_deref().map(|l| format!(" \"{l}\"")).unwrap_or_default();
-            let required = if field.required { " required" } else { "" };
-            let summary = format!("field {}{label} {}{required}", field.name.text, type_text(&field.ty));
-            return Some(Definition { path, span: field.name.span, summary });
+            let summary = field_summary(field, &file.text);
+            return Some(Definition { path, span: field.name.span, summary, local: true });
         }
     }
     for source in program.files() {
         let m = &source.module;
         let path = source.path.as_str();
-        let found = m
-            .lanes
-            .iter()
-            .map(|d| (&d.name, "lane"))
-            .chain(m.roles.iter().map(|d| (&d.name, "role")))
-            .chain(m.signals.iter().map(|d| (&d.name, "signal")))
-            .chain(m.actions.iter().map(|d| (&d.name, "action")))
-            .chain(m.tables.iter().map(|d| (&d.name, "table")))
-            .chain(m.rules.iter().flat_map(|r| r.rules.iter().map(|s| (&s.name, "rule"))))
-            .chain(m.flows.iter().map(|f| (&f.name, if f.is_subflow { "subflow" } else { "flow" })))
-            .find(|(n, _)| n.text == name);
-        if let Some((n, what)) = found {
-            return Some(Definition { path, span: n.span, summary: format!("{what} {}", n.text) });
+        let found = |span: Span, summary: String| Some(Definition { path, span, summary, local: false });
+        if let Some(d) = m.lanes.iter().find(|d| d.name.text == name) {
+            let kind = format!("{:?}", d.kind).to_lowercase();
+            return found(d.name.span, format!("lane {name}{} {kind}", label_text(d.label.as_deref())));
+        }
+        if let Some(d) = m.roles.iter().find(|d| d.name.text == name) {
+            return found(d.name.span, format!("role {name}{}", label_text(d.label.as_deref())));
+        }
+        if let Some(d) = m.signals.iter().find(|d| d.name.text == name) {
+            let customer = if d.customer_wait { " customer" } else { "" };
+            let correlate = d.correlate.as_ref().map(|c| format!(" correlate on {}", c.text)).unwrap_or_default();
+            return found(d.name.span, format!("signal {name}{}{customer}{correlate}", label_text(d.label.as_deref())));
+        }
+        if let Some(d) = m.actions.iter().find(|d| d.name.text == name) {
+            return found(d.name.span, format!("action {name}{}", label_text(d.label.as_deref())));
+        }
+        if let Some(d) = m.tables.iter().find(|d| d.name.text == name) {
+            let names =
+                |n: &[junro_engine::dsl::ast::Name]| n.iter().map(|n| n.text.as_str()).collect::<Vec<_>>().join(", ");
+            let summary = format!(
+                "table {name}{} — in {}; out {}; {} rows",
+                label_text(d.label.as_deref()),
+                names(&d.inputs),
+                names(&d.outputs),
+                d.rows.len()
+            );
+            return found(d.name.span, summary);
+        }
+        if m.rules.iter().any(|r| r.rules.iter().any(|s| s.name.text == name)) {
+            return rule(program, source, name);
+        }
+        if let Some(f) = m.flows.iter().find(|f| f.name.text == name) {
+            return found(f.name.span, flow_summary(f));
         }
     }
     None
-}
-
-/// The names that fit at byte `at` of the file: steps after `->`, roles after `role`, lanes
-/// after `lane`, a field's enum values after `==`, else the flow's fields and steps.
-pub(crate) fn completions(program: &Program, path: &str, at: usize) -> Vec<lsp::CompletionItem> {
-    let Some(file) = program.file(path) else { return Vec::new() };
-    let text = &file.text;
-    let at = text.floor_char_boundary(at.min(text.len()));
-    let line = &text[text[..at].rfind('\n').map_or(0, |i| i + 1)..at];
-    let before = line.trim_end_matches(|c: char| c.is_ascii_alphanumeric() || c == '_').trim_end();
-    let item = |label: &str, kind: lsp::CompletionItemKind, detail: String| lsp::CompletionItem {
-        label: label.to_string(),
-        kind: Some(kind),
-        detail: Some(detail),
-        ..lsp::CompletionItem::default()
-    };
-    let flow = flow_at(&file.module, at);
-    let everywhere = |pick: &dyn Fn(&Module) -> Vec<(String, String)>| -> Vec<(String, String)> {
-        program.files().flat_map(|f| pick(&f.module)).collect()
-    };
-    if before.ends_with("->") {
-        return flow.map_or_else(Vec::new, |f| {
-            f.steps.iter().map(|s| item(&s.name.text, lsp::CompletionItemKind::FUNCTION, step_summary(s))).collect()
-        });
-    }
-    if before.ends_with("role") {
-        let roles = everywhere(&|m| {
-            m.roles.iter().map(|r| (r.name.text.clone(), r.label.clone().unwrap_or_default())).collect()
-        });
-        return roles.into_iter().map(|(n, l)| item(&n, lsp::CompletionItemKind::CLASS, l)).collect();
-    }
-    if before.ends_with("lane") {
-        let lanes = everywhere(&|m| {
-            m.lanes.iter().map(|r| (r.name.text.clone(), r.label.clone().unwrap_or_default())).collect()
-        });
-        return lanes.into_iter().map(|(n, l)| item(&n, lsp::CompletionItemKind::CLASS, l)).collect();
-    }
-    let Some(flow) = flow else { return Vec::new() };
-    if let Some(compared) = before.strip_suffix("==").or_else(|| before.strip_suffix("== \"")).map(str::trim_end) {
-        let field = compared.rsplit(|c: char| !(c.is_ascii_alphanumeric() || c == '_')).next().unwrap_or("");
-        if let Some(Type::Enum(values)) = flow.fields.iter().find(|f| f.name.text == field).map(|f| &f.ty) {
-            return values
-                .iter()
-                .map(|v| lsp::CompletionItem {
-                    insert_text: Some(format!("\"{v}\"")),
-                    ..item(v, lsp::CompletionItemKind::ENUM_MEMBER, format!("a value of {field}"))
-                })
-                .collect();
-        }
-    }
-    let fields = flow.fields.iter().map(|f| {
-        let label = f.label.clone().unwrap_or_default();
-        item(&f.name.text, lsp::CompletionItemKind::FIELD, format!("{label} {}", type_text(&f.ty)))
-    });
-    fields
-        .chain(flow.steps.iter().map(|s| item(&s.name.text, lsp::CompletionItemKind::FUNCTION, step_summary(s))))
-        .collect()
 }
 
 /// The file's outline: each flow with its fields and steps.
@@ -278,75 +385,4 @@ pub(crate) fn symbols(text: &str, module: &Module) -> Vec<lsp::DocumentSymbol> {
             symbol(&f.name.text, f.label.clone(), kind, f.name.span, Some(fields.chain(steps).collect()))
         })
         .collect()
-}
-
-/// The identifiers of `text` outside texts and comments, with their spans.
-fn identifiers(text: &str) -> Vec<(Span, &str)> {
-    let bytes = text.as_bytes();
-    let mut out = Vec::new();
-    let mut i = 0;
-    while i < bytes.len() {
-        match bytes[i] {
-            b'"' => {
-                i += 1;
-                while i < bytes.len() && bytes[i] != b'"' && bytes[i] != b'\n' {
-                    i += if bytes[i] == b'\\' { 2 } else { 1 };
-                }
-                i += 1;
-            }
-            b'#' => {
-                while i < bytes.len() && bytes[i] != b'\n' {
-                    i += 1;
-                }
-            }
-            b if b.is_ascii_alphabetic() || b == b'_' => {
-                let start = i;
-                while i < bytes.len() && (bytes[i].is_ascii_alphanumeric() || bytes[i] == b'_') {
-                    i += 1;
-                }
-                out.push((Span::new(start, i), &text[start..i]));
-            }
-            _ => i += 1,
-        }
-    }
-    out
-}
-
-/// Every place `name` (at byte `at` of the file at `path`) is written, as (path, span): within
-/// its flow for a step or field, in every file of the program for a lane, role, signal,
-/// action, table, rule or subflow. `None` when the name is defined nowhere.
-pub(crate) fn references<'p>(
-    program: &'p Program,
-    path: &'p str,
-    name: &str,
-    at: usize,
-) -> Option<Vec<(&'p str, Span)>> {
-    let file = program.file(path)?;
-    let local = flow_at(&file.module, at)
-        .filter(|f| f.steps.iter().any(|s| s.name.text == name) || f.fields.iter().any(|d| d.name.text == name));
-    if let Some(flow) = local {
-        // The flow's text runs from its name to the next flow's, or the end of the file.
-        let start = flow.name.span.start;
-        let end =
-            file.module.flows.iter().map(|f| f.name.span.start).filter(|s| *s > start).min().unwrap_or(file.text.len());
-        return Some(
-            identifiers(&file.text)
-                .into_iter()
-                .filter(|(span, word)| *word == name && span.start >= start && span.start < end)
-                .map(|(span, _)| (path, span))
-                .collect(),
-        );
-    }
-    definition(program, path, name, at)?;
-    Some(
-        program
-            .files()
-            .flat_map(|f| {
-                identifiers(&f.text)
-                    .into_iter()
-                    .filter(|(_, word)| *word == name)
-                    .map(move |(span, _)| (f.path.as_str(), span))
-            })
-            .collect(),
-    )
 }

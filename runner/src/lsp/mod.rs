@@ -7,12 +7,15 @@
 //! imported files read from disk unless open.
 
 mod analysis;
+mod completion;
+mod workspace;
 
 use analysis::Overlay;
 use lsp_server::{Connection, ErrorCode, Message, Notification, Request, Response};
 use lsp_types as lsp;
 use lsp_types::notification::Notification as _;
 use lsp_types::request::Request as _;
+use workspace::Workspace;
 
 /// Why the server stopped.
 #[derive(Debug, thiserror::Error)]
@@ -54,7 +57,8 @@ fn capabilities() -> lsp::ServerCapabilities {
 pub fn serve(connection: &Connection) -> Result<(), LspError> {
     let protocol = |e: &dyn std::fmt::Display| LspError::Protocol(e.to_string());
     let caps = serde_json::to_value(capabilities()).map_err(|e| protocol(&e))?;
-    connection.initialize(caps).map_err(|e| protocol(&e))?;
+    let init = connection.initialize(caps).map_err(|e| protocol(&e))?;
+    let workspace = Workspace::from_initialize(&init);
     let mut open = Overlay::new();
     for message in &connection.receiver {
         match message {
@@ -62,7 +66,7 @@ pub fn serve(connection: &Connection) -> Result<(), LspError> {
                 if connection.handle_shutdown(&request).map_err(|e| protocol(&e))? {
                     return Ok(());
                 }
-                let response = answer(&open, request);
+                let response = answer(&workspace, &open, request);
                 connection.sender.send(Message::Response(response)).map_err(|e| protocol(&e))?;
             }
             Message::Notification(notification) => {
@@ -118,7 +122,7 @@ fn publish(connection: &Connection, open: &Overlay, path: &str) -> Result<(), St
 }
 
 /// The answer to one request; a request the server does not know gets "method not found".
-fn answer(open: &Overlay, request: Request) -> Response {
+fn answer(workspace: &Workspace, open: &Overlay, request: Request) -> Response {
     let id = request.id.clone();
     let result = match request.method.as_str() {
         lsp::request::Formatting::METHOD => params(request).map(|p: lsp::DocumentFormattingParams| format(open, &p)),
@@ -130,8 +134,13 @@ fn answer(open: &Overlay, request: Request) -> Response {
         }
         lsp::request::HoverRequest::METHOD => params(request).map(|p: lsp::HoverParams| hover(open, &p)),
         lsp::request::Completion::METHOD => params(request).map(|p: lsp::CompletionParams| completion(open, &p)),
-        lsp::request::References::METHOD => params(request).map(|p: lsp::ReferenceParams| references(open, &p)),
-        lsp::request::Rename::METHOD => params(request).map(|p: lsp::RenameParams| rename(open, &p)),
+        lsp::request::References::METHOD => {
+            params(request).map(|p: lsp::ReferenceParams| references(workspace, open, &p))
+        }
+        lsp::request::Rename::METHOD => params(request).and_then(|p: lsp::RenameParams| {
+            rename(workspace, open, &p)
+                .map_err(|why| Response::new_err(id.clone(), ErrorCode::RequestFailed as i32, why))
+        }),
         lsp::request::CodeActionRequest::METHOD => params(request).map(|p: lsp::CodeActionParams| code_actions(&p)),
         method => {
             Err(Response::new_err(id.clone(), ErrorCode::MethodNotFound as i32, format!("no such method: {method}")))
@@ -180,7 +189,8 @@ fn located(
 ) -> Option<(junro_engine::dsl::Program, String, usize, String)> {
     let (path, text) = document(open, &at.text_document.uri)?;
     let offset = analysis::offset(text, at.position);
-    let (word, _) = analysis::word_at(text, offset)?;
+    // Off a word (an import's path), only the path's file is found.
+    let word = analysis::word_at(text, offset).map(|(w, _)| w).unwrap_or_default();
     Some((analysis::program(&path, open), path, offset, word))
 }
 
@@ -212,14 +222,18 @@ fn completion(open: &Overlay, p: &lsp::CompletionParams) -> serde_json::Value {
     let Some((path, text)) = document(open, &at.text_document.uri) else { return serde_json::Value::Null };
     let offset = analysis::offset(text, at.position);
     let program = analysis::program(&path, open);
-    serde_json::to_value(lsp::CompletionResponse::Array(analysis::completions(&program, &path, offset)))
+    serde_json::to_value(lsp::CompletionResponse::Array(completion::completions(&program, &path, offset)))
         .unwrap_or_default()
 }
 
-/// Every place the name under the cursor is written, as locations.
-fn places(open: &Overlay, at: &lsp::TextDocumentPositionParams) -> Option<Vec<lsp::Location>> {
-    let (program, path, offset, word) = located(open, at)?;
-    let found = analysis::references(&program, &path, &word, offset)?;
+/// Every place the name under the cursor is written across the workspace, as locations.
+fn places(workspace: &Workspace, open: &Overlay, at: &lsp::TextDocumentPositionParams) -> Option<Vec<lsp::Location>> {
+    let (path, text) = document(open, &at.text_document.uri)?;
+    let offset = analysis::offset(text, at.position);
+    let (word, _) = analysis::word_at(text, offset)?;
+    let own = analysis::program(&path, open);
+    let program = if workspace::within_flow(&own, &path, &word, offset) { own } else { workspace.program(&path, open) };
+    let found = workspace::references(&program, &path, &word, offset)?;
     Some(
         found
             .into_iter()
@@ -231,26 +245,42 @@ fn places(open: &Overlay, at: &lsp::TextDocumentPositionParams) -> Option<Vec<ls
     )
 }
 
-fn references(open: &Overlay, p: &lsp::ReferenceParams) -> serde_json::Value {
-    places(open, &p.text_document_position)
+fn references(workspace: &Workspace, open: &Overlay, p: &lsp::ReferenceParams) -> serde_json::Value {
+    places(workspace, open, &p.text_document_position)
         .map_or(serde_json::Value::Null, |l| serde_json::to_value(l).unwrap_or_default())
 }
 
-/// Renames a step or field within its flow, or a shared name in every file of the program.
-fn rename(open: &Overlay, p: &lsp::RenameParams) -> serde_json::Value {
+/// Renames a step or field within its flow (a subflow's field in the calls that pass it too),
+/// or a shared name in every file that reads its definition; refuses a name that is not an
+/// identifier or is already taken there.
+fn rename(workspace: &Workspace, open: &Overlay, p: &lsp::RenameParams) -> Result<serde_json::Value, String> {
     let name = &p.new_name;
     let valid = name.chars().next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
         && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
     if !valid {
-        return serde_json::Value::Null;
+        return Err(format!("`{name}` is not a name: use letters, digits and `_`, starting with a letter"));
     }
-    let Some(locations) = places(open, &p.text_document_position) else { return serde_json::Value::Null };
+    let at = &p.text_document_position;
+    let Some((path, text)) = document(open, &at.text_document.uri) else { return Ok(serde_json::Value::Null) };
+    let offset = analysis::offset(text, at.position);
+    let program = analysis::program(&path, open);
+    let (word, _) = analysis::word_at(text, offset).ok_or("put the cursor on the name to rename")?;
+    let renamed = analysis::definition(&program, &path, &word, offset);
+    let taken = analysis::definition(&program, &path, name, offset);
+    if let (Some(renamed), Some(taken)) = (renamed, taken)
+        && renamed.local == taken.local
+    {
+        return Err(format!("`{name}` is already taken: {}", taken.summary.lines().last().unwrap_or("")));
+    }
+    let Some(locations) = places(workspace, open, at) else {
+        return Err("nothing to rename here: put the cursor on a step, field or declared name".into());
+    };
     let mut changes: std::collections::HashMap<lsp::Url, Vec<lsp::TextEdit>> = std::collections::HashMap::new();
     for location in locations {
         changes.entry(location.uri).or_default().push(lsp::TextEdit::new(location.range, name.clone()));
     }
     serde_json::to_value(lsp::WorkspaceEdit { changes: Some(changes), ..lsp::WorkspaceEdit::default() })
-        .unwrap_or_default()
+        .map_err(|e| e.to_string())
 }
 
 /// A quick fix for each diagnostic that says what to write: "did you mean `x`?" and "write
