@@ -215,6 +215,24 @@ pub(super) fn syntax_error(text: &str, offset: usize, error: &pest::error::Error
     if let Some(slip) = super::typing::operator_slip(text, pos, &found, expected.contains(&"an operator")) {
         return slip;
     }
+    if expected.iter().any(|e| e.starts_with("a type"))
+        && let Some(stray) = super::vocabulary::stray_field_setting(text, pos)
+    {
+        return stray;
+    }
+    // What the line needed is missing at its end: the parser only notices on the next line.
+    let line_end = text[..pos].trim_end().len();
+    let ends_item = expected.contains(&"`}`") || expected.contains(&"the end of the item");
+    if text[line_end..pos].contains('\n') && !expected.is_empty() && !ends_item {
+        let last = text[..line_end].char_indices().last().map_or(0, |(i, _)| i);
+        return Diagnostic::error(
+            "E0101",
+            Span::new(last, line_end),
+            format!("expected {} at the end of this line", join_or(&expected)),
+        )
+        .with_label("the line ends here")
+        .with_help_opt(hint(text, pos, &expected));
+    }
     let message = match (expected.as_slice(), found.as_str()) {
         ([], found) => format!("unexpected {found}"),
         (["the end of the item"], found) => format!("unexpected {found}"),
@@ -255,6 +273,17 @@ fn join_or(items: &[&str]) -> String {
 /// A likely fix for common slips.
 fn hint(text: &str, pos: usize, expected: &[&str]) -> Option<String> {
     let word: String = text.get(pos..)?.chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '_').collect();
+    if expected.iter().any(|e| e.starts_with("a type"))
+        && let Some(meant) = super::vocabulary::type_synonym(&word)
+    {
+        return Some(format!("did you mean `{meant}`?"));
+    }
+    if expected.contains(&"a name") {
+        let typed: String = text.get(pos..)?.chars().take_while(|c| c.is_alphanumeric() || *c == '_').collect();
+        if let Some(help) = super::vocabulary::label_as_name(text, &typed) {
+            return Some(help);
+        }
+    }
     const KEYWORDS: &[&str] = &[
         "import",
         "rules",

@@ -7,6 +7,7 @@ mod items;
 mod layout;
 mod steps;
 mod typing;
+mod vocabulary;
 
 pub(crate) use layout::{layout, tokens};
 

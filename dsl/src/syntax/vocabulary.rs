@@ -1,0 +1,126 @@
+//! Words analysts bring from spreadsheets, databases and other tools where the flow language
+//! has its own (`string` for `text`, `mandatory` for `required`, `default` for `=`), and a
+//! Japanese label written where the name goes: the diagnostic says what to write instead.
+
+use crate::diagnostic::Diagnostic;
+use crate::span::Span;
+
+/// A field's settings after its type.
+const FIELD_SETTINGS: &[&str] = &["required", "optional", "min", "max", "maxlen", "pattern"];
+
+/// The language's type for a type name of another tool (`string` → `text`).
+pub(super) fn type_synonym(word: &str) -> Option<&'static str> {
+    Some(match word.to_ascii_lowercase().as_str() {
+        "string" | "str" | "varchar" | "char" | "textarea" => "text",
+        "int" | "number" | "num" | "long" | "bigint" | "count" => "integer",
+        "float" | "double" | "real" | "numeric" | "percent" => "decimal",
+        "yen" | "currency" | "price" | "amount" | "jpy" => "money",
+        "bool" | "flag" | "checkbox" | "yesno" => "boolean",
+        "timestamp" | "time" | "instant" => "datetime",
+        "day" | "birthday" => "date",
+        "select" | "choice" | "choices" | "option" | "options" | "dropdown" => "enum",
+        "array" | "vec" => "list",
+        _ => return None,
+    })
+}
+
+/// The setting meant by a word of another tool (`mandatory` → `required`).
+fn setting_synonym(word: &str) -> Option<&'static str> {
+    Some(match word.to_ascii_lowercase().as_str() {
+        "mandatory" | "must" | "not_null" | "notnull" | "nonnull" | "require" | "requires" => "required",
+        "nullable" | "optional_" | "opt" => "optional",
+        "minimum" | "min_value" => "min",
+        "maximum" | "max_value" => "max",
+        "max_len" | "max_length" | "maxlength" | "length" | "len" | "size" => "maxlen",
+        "regex" | "regexp" | "format" | "match" => "pattern",
+        _ => return None,
+    })
+}
+
+/// A word after a field's type that is no setting (`text requird`, `text default "a"`,
+/// `text max_len 5`). The parser reads it as the next field's name and stops later, at the
+/// next line's `}` or at the number; the mistake is the word, so it is reported there.
+pub(super) fn stray_field_setting(text: &str, pos: usize) -> Option<Diagnostic> {
+    let mut before = text[..pos].trim_end();
+    // `default "a"`: the parser took the text for the next field's label.
+    if let Some(quoted) = before.strip_suffix('"') {
+        before = quoted[..quoted.rfind('"')?].trim_end();
+    }
+    let start = before.rfind(|c: char| !(c.is_ascii_alphanumeric() || c == '_')).map_or(0, |i| i + 1);
+    let word = &before[start..];
+    if word.is_empty() || word.starts_with(|c: char| c.is_ascii_digit()) {
+        return None;
+    }
+    // The first word of its line names a field: that is a field without a type, not this.
+    let line_start = before[..start].rfind('\n').map_or(0, |i| i + 1);
+    if before[line_start..start].trim().is_empty() {
+        return None;
+    }
+    let help = if word == "default" {
+        "a default value is written `= value`, for example `= \"basic\"` or `= 1`".to_string()
+    } else if let Some(meant) =
+        setting_synonym(word).or_else(|| crate::suggest::closest(word, FIELD_SETTINGS.iter().copied()))
+    {
+        format!("did you mean `{meant}`?")
+    } else {
+        "a field's settings are `required`, `optional`, `= value`, `min`, `max`, `maxlen` and `pattern`".to_string()
+    };
+    Some(
+        Diagnostic::error("E0101", Span::new(start, start + word.len()), format!("`{word}` is not a field setting"))
+            .with_label("not a setting")
+            .with_help(help),
+    )
+}
+
+/// The help for a Japanese word where a name goes: the name of the step, field, lane or role
+/// the file labels with it, or how names and labels differ.
+pub(super) fn label_as_name(text: &str, word: &str) -> Option<String> {
+    if word.is_ascii() || word.is_empty() {
+        return None;
+    }
+    let quoted = format!("\"{word}\"");
+    let named = text.match_indices(&quoted).find_map(|(at, _)| {
+        let before = text[..at].trim_end();
+        let start = before.rfind(|c: char| !(c.is_ascii_alphanumeric() || c == '_')).map_or(0, |i| i + 1);
+        let name = &before[start..];
+        // `category "…"`, `scenario "…"` and the like label nothing with a name.
+        let keyword = ["category", "owner", "calendar", "import", "rules", "scenario", "pattern"].contains(&name);
+        (!name.is_empty() && !keyword && !name.starts_with(|c: char| c.is_ascii_digit())).then_some(name)
+    });
+    Some(match named {
+        Some(name) => format!("`{word}` is the label of `{name}`; write `{name}`"),
+        None => "a name is written in ASCII letters, digits and `_` (such as `intake`); Japanese goes in the label, in double quotes".to_string(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{label_as_name, stray_field_setting, type_synonym};
+
+    #[test]
+    fn other_tools_words_are_translated() {
+        assert_eq!(type_synonym("String"), Some("text"));
+        assert_eq!(type_synonym("number"), Some("integer"));
+        assert_eq!(type_synonym("plan"), None);
+    }
+
+    #[test]
+    fn a_word_after_a_type_is_reported_at_the_word() {
+        let text = "  data {\n    plan \"プラン\" text mandatory\n  }\n";
+        let pos = text.rfind('}').expect("a brace");
+        let d = stray_field_setting(text, pos).expect("a diagnostic");
+        assert_eq!(&text[d.span.start..d.span.end], "mandatory");
+        assert_eq!(d.help.as_deref(), Some("did you mean `required`?"));
+        // A field without a type is not this mistake.
+        let text = "  data {\n    plan \"プラン\"\n  }\n";
+        assert!(stray_field_setting(text, text.rfind('}').expect("a brace")).is_none());
+    }
+
+    #[test]
+    fn a_label_where_a_name_goes_names_the_name() {
+        let text = "  end done \"完了\" completed\n  -> 完了\n";
+        assert_eq!(label_as_name(text, "完了").as_deref(), Some("`完了` is the label of `done`; write `done`"));
+        assert!(label_as_name(text, "受付").is_some_and(|h| h.contains("ASCII")));
+        assert_eq!(label_as_name(text, "done"), None);
+    }
+}
