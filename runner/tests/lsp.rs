@@ -349,11 +349,10 @@ fn in_a_folder_an_editor_renames_across_files_and_reads_rules() {
     // `credit_ok` in the condition (line 19): its function, comment and example.
     let hover = editor.request("textDocument/hover", at(&order, 19, 12));
     let shown = hover["contents"]["value"].as_str().unwrap_or_default();
-    for part in
-        ["// The score is good enough", "fn credit_ok(score, fee) -> boolean", "example credit_ok(700, 12000) => true"]
-    {
-        assert!(shown.contains(part), "{part}: {hover}");
-    }
+    // The signature and examples as code, the rule's comment as prose.
+    let expected = "```junro\nfn credit_ok(score, fee) -> boolean\nexample credit_ok(700, 12000) => true\n```\n\n\
+                    The score is good enough for the monthly fee. Expensive plans need 700.";
+    assert_eq!(shown, expected, "{hover}");
     let rule = editor.request("textDocument/definition", at(&order, 19, 12));
     assert_eq!(rule["uri"], uri("credit.rhai"), "{rule}");
     assert_eq!(rule["range"]["start"], json!({"line": 2, "character": 3}), "{rule}");

@@ -127,6 +127,8 @@ pub(crate) struct Definition<'p> {
     pub(crate) summary: String,
     /// A step or field (named within its flow), not a name shared by files.
     pub(crate) local: bool,
+    /// What its author wrote about it (a rule's comment), as prose.
+    pub(crate) doc: String,
 }
 
 /// The flow of `module` whose text holds byte `at`.
@@ -255,12 +257,11 @@ fn rule<'p>(program: &'p Program, source: &'p SourceFile, name: &str) -> Option<
     };
     let rhai = program.file(&junro_engine::dsl::resolve_path(&source.path, &decl.path));
     if let Some((file, (span, params, doc))) = rhai.and_then(|f| Some((f, rhai_function(&f.text, name)?))) {
-        let mut summary: String = doc.iter().map(|l| format!("// {l}\n")).collect();
-        summary.push_str(&format!("fn {name}({params}) -> {returns}"));
-        return Some(Definition { path: &file.path, span, summary: with_examples(summary), local: false });
+        let summary = with_examples(format!("fn {name}({params}) -> {returns}"));
+        return Some(Definition { path: &file.path, span, summary, local: false, doc: doc.join(" ") });
     }
     let summary = with_examples(format!("rule {name} -> {returns}"));
-    Some(Definition { path: &source.path, span: sig.name.span, summary, local: false })
+    Some(Definition { path: &source.path, span: sig.name.span, summary, local: false, doc: String::new() })
 }
 
 /// The file an `import` or `rules` path at byte `at` names: its start, and what it holds.
@@ -286,7 +287,7 @@ fn imported_file<'p>(program: &'p Program, file: &SourceFile, at: usize) -> Opti
             format!("{relative}: {}", held.join(", "))
         }
     };
-    Some(Definition { path: &target.path, span: Span::new(0, 0), summary, local: false })
+    Some(Definition { path: &target.path, span: Span::new(0, 0), summary, local: false, doc: String::new() })
 }
 
 /// Where `name` (used at byte `at` of the file at `path`) is defined: a step or field of the
@@ -305,20 +306,33 @@ pub(crate) fn definition<'p>(program: &'p Program, path: &'p str, name: &str, at
                 Some((f, called.fields.iter().find(|d| d.name.text == name)?))
             })?;
             let summary = field_summary(field, &home.text);
-            return Some(Definition { path: &home.path, span: field.name.span, summary, local: true });
+            return Some(Definition {
+                path: &home.path,
+                span: field.name.span,
+                summary,
+                local: true,
+                doc: String::new(),
+            });
         }
         if let Some(step) = flow.steps.iter().find(|s| s.name.text == name) {
-            return Some(Definition { path, span: step.name.span, summary: step_summary(step), local: true });
+            return Some(Definition {
+                path,
+                span: step.name.span,
+                summary: step_summary(step),
+                local: true,
+                doc: String::new(),
+            });
         }
         if let Some(field) = flow.fields.iter().find(|f| f.name.text == name) {
             let summary = field_summary(field, &file.text);
-            return Some(Definition { path, span: field.name.span, summary, local: true });
+            return Some(Definition { path, span: field.name.span, summary, local: true, doc: String::new() });
         }
     }
     for source in program.files() {
         let m = &source.module;
         let path = source.path.as_str();
-        let found = |span: Span, summary: String| Some(Definition { path, span, summary, local: false });
+        let found =
+            |span: Span, summary: String| Some(Definition { path, span, summary, local: false, doc: String::new() });
         if let Some(d) = m.lanes.iter().find(|d| d.name.text == name) {
             let kind = format!("{:?}", d.kind).to_lowercase();
             return found(d.name.span, format!("lane {name}{} {kind}", label_text(d.label.as_deref())));

@@ -212,7 +212,11 @@ fn hover(open: &Overlay, p: &lsp::HoverParams) -> serde_json::Value {
     let Some(found) = analysis::definition(&program, &path, &word, offset) else { return serde_json::Value::Null };
     let contents = lsp::HoverContents::Markup(lsp::MarkupContent {
         kind: lsp::MarkupKind::Markdown,
-        value: format!("```\n{}\n```", found.summary),
+        value: if found.doc.is_empty() {
+            format!("```junro\n{}\n```", found.summary)
+        } else {
+            format!("```junro\n{}\n```\n\n{}", found.summary, found.doc)
+        },
     });
     serde_json::to_value(lsp::Hover { contents, range: None }).unwrap_or_default()
 }
