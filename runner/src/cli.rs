@@ -10,6 +10,7 @@ mod bench;
 mod bench_engine;
 mod bench_http;
 mod bench_kpi;
+mod bench_lsp;
 mod bench_pages;
 mod bench_queue;
 mod bench_rules;

@@ -31,6 +31,9 @@ pub(crate) enum BenchCommand {
     Queue(super::bench_queue::QueueBench),
     /// The server time of the staff's pages with a deep queue (10,000 open tasks).
     Pages(super::bench_pages::PagesBench),
+    /// The language server: an edit until its diagnostics, hover, completion, references and
+    /// rename across the catalogue.
+    Lsp(super::bench_lsp::LspBench),
 }
 
 pub(crate) fn run(what: BenchCommand) -> anyhow::Result<ExitCode> {
@@ -42,6 +45,7 @@ pub(crate) fn run(what: BenchCommand) -> anyhow::Result<ExitCode> {
         BenchCommand::Http(options) => super::bench_http::run(options),
         BenchCommand::Queue(options) => super::bench_queue::run(options),
         BenchCommand::Pages(options) => super::bench_pages::run(options),
+        BenchCommand::Lsp(options) => super::bench_lsp::run(options),
     }
 }
 
