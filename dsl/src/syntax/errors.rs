@@ -100,6 +100,10 @@ fn describe(rule: Rule) -> Option<&'static str> {
         Rule::kw_else => "`else`",
         Rule::kw_on => "`on`",
         Rule::kw_after => "`after`",
+        Rule::kw_before => "`before`",
+        Rule::kw_to => "`to`",
+        Rule::kw_as => "`as`",
+        Rule::kw_with => "`with`",
         Rule::kw_until => "`until`",
         Rule::kw_hit => "`hit`",
         Rule::kw_row => "`row`",
@@ -147,7 +151,7 @@ fn summarise(expected: &[&'static str]) -> Vec<&'static str> {
     let mut out: Vec<&'static str> = expected.to_vec();
     for (members, summary) in GROUPS {
         if members.iter().all(|m| out.contains(m)) {
-            out.retain(|e| !e.starts_with('`') || *e == "`}`" || *e == "`->`" || *e == "`{`");
+            out.retain(|e| !e.starts_with('`') || matches!(*e, "`}`" | "`->`" | "`{`" | "`as`"));
             out.insert(0, summary);
         }
     }
@@ -345,9 +349,20 @@ fn hint(text: &str, pos: usize, expected: &[&str]) -> Option<String> {
         "enum",
         "list",
     ];
+    // Only words that may stand here are suggested: a keyword where a setting, step or item
+    // may begin, else one of the choices offered (`same` or `any`), never an unrelated keyword.
+    let (choices, open) = super::vocabulary::offered(expected);
+    if let Some(meant) = super::vocabulary::choice_synonym(&word).filter(|m| choices.contains(m)) {
+        return Some(format!("did you mean `{meant}`?"));
+    }
+    let mut candidates: Vec<&str> = choices.clone();
+    if open {
+        candidates.extend(KEYWORDS);
+    }
     if !word.is_empty()
         && !KEYWORDS.contains(&word.as_str())
-        && let Some(best) = crate::suggest::closest(&word, KEYWORDS.iter().copied())
+        && !choices.contains(&word.as_str())
+        && let Some(best) = crate::suggest::closest(&word, candidates.iter().copied())
     {
         return Some(format!("did you mean `{best}`?"));
     }

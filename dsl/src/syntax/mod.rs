@@ -139,6 +139,10 @@ fn is_keyword(rule: Rule) -> bool {
     matches!(
         rule,
         Rule::kw_import
+            | Rule::kw_before
+            | Rule::kw_to
+            | Rule::kw_as
+            | Rule::kw_with
             | Rule::kw_rules
             | Rule::kw_lane
             | Rule::kw_role

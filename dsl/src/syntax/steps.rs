@@ -108,7 +108,7 @@ fn task(lower: &mut Lower<'_>, body: Vec<Pair<'_>>) -> Task {
             }
             Rule::escalate => {
                 note_twice(&mut t.repeated, t.escalate.is_some(), "escalate", span);
-                let mut inner = p.into_inner().skip(1);
+                let mut inner = p.into_inner().filter(|q| matches!(q.as_rule(), Rule::ident | Rule::duration));
                 if let (Some(role), Some(after)) = (inner.next(), inner.next()) {
                     t.escalate = Some((lower.name(&role), lower.duration(&after)));
                 }

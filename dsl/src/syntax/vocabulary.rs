@@ -37,6 +37,43 @@ fn setting_synonym(word: &str) -> Option<&'static str> {
     })
 }
 
+/// The words the expected things offer as a closed choice (`` `same` or `any` ``, "a priority
+/// (low, normal, high, urgent)"), and whether one of them is open (a setting, a step, a list
+/// ending in `…`), where any keyword may begin.
+pub(super) fn offered<'e>(expected: &[&'e str]) -> (Vec<&'e str>, bool) {
+    let is_word = |w: &str| !w.is_empty() && w.chars().all(|c| c.is_ascii_lowercase() || c == '_');
+    let mut words = Vec::new();
+    // Nothing in particular expected: a new item may begin here, with any keyword.
+    let mut open = expected.is_empty() || expected.contains(&"the end of the item");
+    for e in expected {
+        open |= e.contains('…') || e.contains("setting") || e.contains("statement") || e.contains("definition");
+        words.extend(e.split('`').skip(1).step_by(2).filter(|w| is_word(w)));
+        if let (Some(from), Some(to)) = (e.find('('), e.rfind(')'))
+            && from < to
+        {
+            words.extend(e[from + 1..to].split(", ").filter(|w| is_word(w)));
+        }
+    }
+    (words, open)
+}
+
+/// The choice meant by a word of everyday English (`medium` → `normal`, `all` → `any`).
+pub(super) fn choice_synonym(word: &str) -> Option<&'static str> {
+    Some(match word {
+        "medium" | "mid" | "middle" | "standard" => "normal",
+        "critical" | "emergency" | "highest" => "urgent",
+        "lowest" => "low",
+        "all" | "every" | "others" | "other" => "any",
+        "own" | "mine" => "same",
+        "done" | "complete" | "success" | "ok" => "completed",
+        "cancel" | "canceled" => "cancelled",
+        "error" | "failure" => "failed",
+        "yes" => "true",
+        "no" => "false",
+        _ => return None,
+    })
+}
+
 /// A word after a field's type that is no setting (`text requird`, `text default "a"`,
 /// `text max_len 5`). The parser reads it as the next field's name and stops later, at the
 /// next line's `}` or at the number; the mistake is the word, so it is reported there.
