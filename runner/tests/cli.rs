@@ -323,3 +323,25 @@ fn deputies_are_named_listed_and_ended_from_the_command_line() {
     assert!(audit.contains("deputies name 1") && audit.contains("deputies end 1"), "{audit}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// The quoted text after `# … "` on the README's line for `command`.
+fn readme_quote(command: &str) -> String {
+    let readme = std::fs::read_to_string(root().join("README.md")).expect("README");
+    let line = readme.lines().find(|l| l.starts_with(command)).unwrap_or_else(|| panic!("README: {command}"));
+    let quoted = line.split('"').nth(1).unwrap_or_else(|| panic!("no quoted output: {line}"));
+    quoted.to_string()
+}
+
+/// The README tells a newcomer what `junro check` and `junro test` print for the catalogue;
+/// those counts move as flows and scenarios are added, so they are checked here.
+#[test]
+fn the_readme_quotes_what_check_and_test_print_for_the_catalogue() {
+    let checked = junro(&["check", "examples/flows"]);
+    let summary = String::from_utf8_lossy(&checked.stdout).lines().last().unwrap_or_default().to_string();
+    let quoted = readme_quote("junro check examples/flows");
+    assert!(summary.starts_with(&quoted), "README says {quoted:?}, junro check says {summary:?}");
+
+    let tested = junro(&["test", "examples/flows"]);
+    let summary = String::from_utf8_lossy(&tested.stdout).lines().last().unwrap_or_default().to_string();
+    assert_eq!(summary, readme_quote("junro test examples/flows"), "README's count of scenario and example tests");
+}
