@@ -277,13 +277,26 @@ fn join_or(items: &[&str]) -> String {
 /// A likely fix for common slips.
 fn hint(text: &str, pos: usize, expected: &[&str]) -> Option<String> {
     let word: String = text.get(pos..)?.chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '_').collect();
+    // The word as typed, Japanese included.
+    let typed: String = text.get(pos..)?.chars().take_while(|c| c.is_alphanumeric() || *c == '_').collect();
+    let english = |meant: &str| {
+        if typed.is_ascii() {
+            format!("did you mean `{meant}`?")
+        } else {
+            format!("this is written in English; write `{meant}`")
+        }
+    };
     if expected.iter().any(|e| e.starts_with("a type"))
-        && let Some(meant) = super::vocabulary::type_synonym(&word)
+        && let Some(meant) = super::vocabulary::type_synonym(&typed)
     {
-        return Some(format!("did you mean `{meant}`?"));
+        return Some(english(meant));
+    }
+    if expected.iter().any(|e| e.starts_with("a field attribute"))
+        && let Some(meant) = super::vocabulary::setting_synonym(&typed)
+    {
+        return Some(english(meant));
     }
     if expected.contains(&"a name") {
-        let typed: String = text.get(pos..)?.chars().take_while(|c| c.is_alphanumeric() || *c == '_').collect();
         if let Some(help) = super::vocabulary::label_as_name(text, &typed) {
             return Some(help);
         }

@@ -11,28 +11,33 @@ const FIELD_SETTINGS: &[&str] = &["required", "optional", "min", "max", "maxlen"
 /// The language's type for a type name of another tool (`string` → `text`).
 pub(super) fn type_synonym(word: &str) -> Option<&'static str> {
     Some(match word.to_ascii_lowercase().as_str() {
-        "string" | "str" | "varchar" | "char" | "textarea" => "text",
-        "int" | "number" | "num" | "long" | "bigint" | "count" => "integer",
-        "float" | "double" | "real" | "numeric" | "percent" => "decimal",
-        "yen" | "currency" | "price" | "amount" | "jpy" => "money",
-        "bool" | "flag" | "checkbox" | "yesno" => "boolean",
-        "timestamp" | "time" | "instant" => "datetime",
-        "day" | "birthday" => "date",
-        "select" | "choice" | "choices" | "option" | "options" | "dropdown" => "enum",
-        "array" | "vec" => "list",
+        "string" | "str" | "varchar" | "char" | "textarea" | "文字列" | "テキスト" | "文字" => "text",
+        "int" | "number" | "num" | "long" | "bigint" | "count" | "整数" | "数値" | "数字" => "integer",
+        "float" | "double" | "real" | "numeric" | "percent" | "小数" => "decimal",
+        "yen" | "currency" | "price" | "amount" | "jpy" | "金額" | "円" => "money",
+        "bool" | "flag" | "checkbox" | "yesno" | "真偽" | "真偽値" | "フラグ" => "boolean",
+        "timestamp" | "time" | "instant" | "日時" => "datetime",
+        "day" | "birthday" | "日付" => "date",
+        "select" | "choice" | "choices" | "option" | "options" | "dropdown" | "選択" | "選択肢" => "enum",
+        "array" | "vec" | "一覧" | "リスト" => "list",
         _ => return None,
     })
 }
 
-/// The setting meant by a word of another tool (`mandatory` → `required`).
-fn setting_synonym(word: &str) -> Option<&'static str> {
+/// The setting meant by a word of another tool or in Japanese (`mandatory`, `必須` →
+/// `required`).
+pub(super) fn setting_synonym(word: &str) -> Option<&'static str> {
     Some(match word.to_ascii_lowercase().as_str() {
-        "mandatory" | "must" | "not_null" | "notnull" | "nonnull" | "require" | "requires" => "required",
-        "nullable" | "optional_" | "opt" => "optional",
-        "minimum" | "min_value" => "min",
-        "maximum" | "max_value" => "max",
-        "max_len" | "max_length" | "maxlength" | "length" | "len" | "size" => "maxlen",
-        "regex" | "regexp" | "format" | "match" => "pattern",
+        "mandatory" | "must" | "not_null" | "notnull" | "nonnull" | "require" | "requires" | "必須" | "入力必須" => {
+            "required"
+        }
+        "nullable" | "opt" | "任意" | "省略可" => "optional",
+        "minimum" | "min_value" | "最小" | "最小値" | "下限" => "min",
+        "maximum" | "max_value" | "最大" | "最大値" | "上限" => "max",
+        "max_len" | "max_length" | "maxlength" | "length" | "len" | "size" | "文字数" | "最大文字数" | "桁数" => {
+            "maxlen"
+        }
+        "regex" | "regexp" | "format" | "match" | "形式" | "書式" | "パターン" | "正規表現" => "pattern",
         _ => return None,
     })
 }
@@ -83,7 +88,7 @@ pub(super) fn stray_field_setting(text: &str, pos: usize) -> Option<Diagnostic> 
     if let Some(quoted) = before.strip_suffix('"') {
         before = quoted[..quoted.rfind('"')?].trim_end();
     }
-    let start = before.rfind(|c: char| !(c.is_ascii_alphanumeric() || c == '_')).map_or(0, |i| i + 1);
+    let start = before.trim_end_matches(|c: char| c.is_ascii_alphanumeric() || c == '_').len();
     let word = &before[start..];
     if word.is_empty() || word.starts_with(|c: char| c.is_ascii_digit()) {
         return None;
@@ -118,7 +123,7 @@ pub(super) fn label_as_name(text: &str, word: &str) -> Option<String> {
     let quoted = format!("\"{word}\"");
     let named = text.match_indices(&quoted).find_map(|(at, _)| {
         let before = text[..at].trim_end();
-        let start = before.rfind(|c: char| !(c.is_ascii_alphanumeric() || c == '_')).map_or(0, |i| i + 1);
+        let start = before.trim_end_matches(|c: char| c.is_ascii_alphanumeric() || c == '_').len();
         let name = &before[start..];
         // `category "…"`, `scenario "…"` and the like label nothing with a name.
         let keyword = ["category", "owner", "calendar", "import", "rules", "scenario", "pattern"].contains(&name);
@@ -148,6 +153,9 @@ mod tests {
         let d = stray_field_setting(text, pos).expect("a diagnostic");
         assert_eq!(&text[d.span.start..d.span.end], "mandatory");
         assert_eq!(d.help.as_deref(), Some("did you mean `required`?"));
+        // A Japanese word there is another mistake (and no reason to cut a character).
+        let text = "  data {\n    plan \"プラン\" text 必須\n  }\n";
+        assert!(stray_field_setting(text, text.rfind('}').expect("a brace")).is_none());
         // A field without a type is not this mistake.
         let text = "  data {\n    plan \"プラン\"\n  }\n";
         assert!(stray_field_setting(text, text.rfind('}').expect("a brace")).is_none());

@@ -114,7 +114,7 @@ fn diagnostic(text: &str, d: &Diagnostic) -> lsp::Diagnostic {
 pub(crate) fn word_at(text: &str, at: usize) -> Option<(String, Span)> {
     let is_word = |c: char| c.is_ascii_alphanumeric() || c == '_';
     let at = text.floor_char_boundary(at.min(text.len()));
-    let start = text[..at].rfind(|c: char| !is_word(c)).map_or(0, |i| i + 1);
+    let start = text[..at].trim_end_matches(is_word).len();
     let end = text[at..].find(|c: char| !is_word(c)).map_or(text.len(), |i| at + i);
     (end > start).then(|| (text[start..end].to_string(), Span::new(start, end)))
 }

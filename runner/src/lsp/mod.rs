@@ -313,3 +313,70 @@ fn code_actions(p: &lsp::CodeActionParams) -> serde_json::Value {
         .collect();
     serde_json::to_value(actions).unwrap_or_default()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::{Overlay, Workspace, answer};
+    use lsp_server::{Request, RequestId};
+    use serde_json::json;
+
+    /// An analyst typing a catalogue flow from the top: at every stage of the half-written
+    /// text, every request at positions all over it (inside words, labels, Japanese text,
+    /// past the end) is answered without a panic or an internal error.
+    #[test]
+    fn every_request_on_a_half_typed_flow_gets_an_answer() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/flows/fiber_home");
+        let path = root.join("fiber_home_cancel_phone.flow").canonicalize().expect("the flow");
+        let full = std::fs::read_to_string(&path).expect("read");
+        let uri = lsp_types::Url::from_file_path(&path).expect("a path").to_string();
+        let workspace = Workspace::default();
+        let methods = [
+            "textDocument/hover",
+            "textDocument/definition",
+            "textDocument/completion",
+            "textDocument/references",
+            "textDocument/rename",
+            "textDocument/formatting",
+            "textDocument/documentSymbol",
+        ];
+        let mut id = 0;
+        let cuts: Vec<usize> = (0..full.len()).step_by(full.len() / 4).map(|c| full.floor_char_boundary(c)).collect();
+        for cut in cuts.into_iter().chain([full.len()]) {
+            let text = &full[..cut];
+            let mut open = Overlay::new();
+            open.insert(path.to_string_lossy().into_owned(), text.to_string());
+            let lines = text.lines().count() as u32;
+            for (n, method) in methods.iter().enumerate() {
+                let sampled = (0..lines + 2).step_by(11).map(|line| (line, (line * 13 + n as u32 * 5) % 60));
+                // Just after the first Japanese character of each line with one (a label, a comment).
+                let japanese = text.lines().enumerate().filter_map(|(line, l)| {
+                    let before = l.find(|c: char| !c.is_ascii())?;
+                    Some((line as u32, l[..before].encode_utf16().count() as u32 + 1))
+                });
+                for (line, character) in sampled.chain(japanese.step_by(5)) {
+                    id += 1;
+                    let params = json!({
+                        "textDocument": {"uri": uri},
+                        "position": {"line": line, "character": character},
+                        "context": if *method == "textDocument/completion" {
+                            json!({"triggerKind": 1})
+                        } else {
+                            json!({"includeDeclaration": true})
+                        },
+                        "newName": "renamed",
+                        "options": {"tabSize": 2, "insertSpaces": true}
+                    });
+                    let request = Request::new(RequestId::from(id), (*method).to_string(), params);
+                    let response = answer(&workspace, &open, request);
+                    if let Some(error) = &response.error {
+                        // A rename may be refused with a reason; nothing else fails.
+                        assert!(
+                            *method == "textDocument/rename" && error.code == -32803,
+                            "{method} at {line}:{character} of {cut}: {error:?}"
+                        );
+                    }
+                }
+            }
+        }
+    }
+}
