@@ -296,10 +296,10 @@ fn hint(text: &str, pos: usize, expected: &[&str]) -> Option<String> {
     {
         return Some(english(meant));
     }
-    if expected.contains(&"a name") {
-        if let Some(help) = super::vocabulary::label_as_name(text, &typed) {
-            return Some(help);
-        }
+    if expected.contains(&"a name")
+        && let Some(help) = super::vocabulary::label_as_name(text, &typed)
+    {
+        return Some(help);
     }
     const KEYWORDS: &[&str] = &[
         "import",
