@@ -392,6 +392,27 @@ fn in_a_folder_an_editor_renames_across_files_and_reads_rules() {
         "{renamed}"
     );
 
+    // The organisation file edited in the editor (the rename applied there only): the open
+    // flow that imports it is checked again and says which role is now missing.
+    let org_text = WORKSPACE[0].1;
+    let org = uri("org.flow");
+    editor.notify(
+        "textDocument/didOpen",
+        json!({"textDocument": {"uri": org, "languageId": "junro", "version": 1, "text": org_text}}),
+    );
+    let unchanged: Vec<Value> = editor.diagnostics(&order).into_iter().filter(|d| d["severity"] == 1).collect();
+    assert!(unchanged.is_empty(), "opening the imported file changes nothing: {unchanged:?}");
+    let renamed_org = org_text.replace("role clerk", "role office_clerk");
+    editor.notify(
+        "textDocument/didChange",
+        json!({"textDocument": {"uri": org, "version": 2}, "contentChanges": [{"text": renamed_org}]}),
+    );
+    let stale = editor.diagnostics(&order);
+    assert!(stale.iter().any(|d| d["code"] == "E0205" && d["range"]["start"]["line"] == 24), "{stale:?}");
+    editor.notify("textDocument/didClose", json!({"textDocument": {"uri": org}}));
+    let back: Vec<Value> = editor.diagnostics(&order).into_iter().filter(|d| d["severity"] == 1).collect();
+    assert!(back.is_empty(), "closed unsaved, the file on disk counts again: {back:?}");
+
     // A step renamed to a name its flow already has is refused, with the reason.
     editor.next_id += 1;
     let id = editor.next_id;

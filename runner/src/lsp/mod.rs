@@ -70,8 +70,17 @@ pub fn serve(connection: &Connection) -> Result<(), LspError> {
                 connection.sender.send(Message::Response(response)).map_err(|e| protocol(&e))?;
             }
             Message::Notification(notification) => {
-                if let Some(path) = track(&mut open, notification) {
-                    publish(connection, &open, &path).map_err(|e| protocol(&e))?;
+                let Some(changed) = track(&mut open, notification) else { continue };
+                if changed.closed {
+                    clear(connection, &changed.path).map_err(|e| protocol(&e))?;
+                } else {
+                    publish(connection, &open, &changed.path).map_err(|e| protocol(&e))?;
+                }
+                // Open files that import it see the change too (a renamed role, a new signal).
+                if changed.shared {
+                    for other in open.keys().filter(|p| **p != changed.path) {
+                        publish(connection, &open, other).map_err(|e| protocol(&e))?;
+                    }
                 }
             }
             Message::Response(_) => {}
@@ -85,30 +94,57 @@ fn path_of(uri: &lsp::Url) -> Option<String> {
     uri.to_file_path().ok().map(|p| p.to_string_lossy().replace('\\', "/"))
 }
 
-/// Keeps the open documents' texts; returns the path whose diagnostics changed.
-fn track(open: &mut Overlay, notification: Notification) -> Option<String> {
-    match notification.method.as_str() {
+/// A document the editor opened, changed or closed.
+struct Changed {
+    path: String,
+    closed: bool,
+    /// It declares what other files import (lanes, roles, signals, actions, tables, rules,
+    /// subflows), so the open files may have to be checked again.
+    shared: bool,
+}
+
+/// Whether a file's text declares anything another file may import.
+fn declares_shared(text: &str) -> bool {
+    let (m, _) = junro_engine::dsl::parse(text.as_bytes());
+    !(m.lanes.is_empty() && m.roles.is_empty() && m.signals.is_empty() && m.actions.is_empty())
+        || !(m.tables.is_empty() && m.rules.is_empty())
+        || m.flows.iter().any(|f| f.is_subflow)
+}
+
+/// Keeps the open documents' texts; says which document changed.
+fn track(open: &mut Overlay, notification: Notification) -> Option<Changed> {
+    let (path, text, closed) = match notification.method.as_str() {
         lsp::notification::DidOpenTextDocument::METHOD => {
             let p: lsp::DidOpenTextDocumentParams = serde_json::from_value(notification.params).ok()?;
-            let path = path_of(&p.text_document.uri)?;
-            open.insert(path.clone(), p.text_document.text);
-            Some(path)
+            (path_of(&p.text_document.uri)?, p.text_document.text, false)
         }
         lsp::notification::DidChangeTextDocument::METHOD => {
             let p: lsp::DidChangeTextDocumentParams = serde_json::from_value(notification.params).ok()?;
-            let path = path_of(&p.text_document.uri)?;
             // Whole-document sync: the last change holds the text.
-            let text = p.content_changes.into_iter().last()?.text;
-            open.insert(path.clone(), text);
-            Some(path)
+            (path_of(&p.text_document.uri)?, p.content_changes.into_iter().last()?.text, false)
         }
         lsp::notification::DidCloseTextDocument::METHOD => {
             let p: lsp::DidCloseTextDocumentParams = serde_json::from_value(notification.params).ok()?;
-            open.remove(&path_of(&p.text_document.uri)?);
-            None
+            let path = path_of(&p.text_document.uri)?;
+            let text = open.remove(&path)?;
+            (path, text, true)
         }
-        _ => None,
+        _ => return None,
+    };
+    // Before and after the change, for a file that stops declaring what others read.
+    let shared = declares_shared(&text) || open.get(&path).is_some_and(|before| declares_shared(before));
+    if !closed {
+        open.insert(path.clone(), text);
     }
+    Some(Changed { path, closed, shared })
+}
+
+/// Clears the diagnostics of a closed file (the others keep theirs).
+fn clear(connection: &Connection, path: &str) -> Result<(), String> {
+    let uri = lsp::Url::from_file_path(path).map_err(|()| format!("not a file path: {path}"))?;
+    let params = lsp::PublishDiagnosticsParams { uri, diagnostics: Vec::new(), version: None };
+    let notification = Notification::new(lsp::notification::PublishDiagnostics::METHOD.to_string(), params);
+    connection.sender.send(Message::Notification(notification)).map_err(|e| e.to_string())
 }
 
 /// Sends the diagnostics of the file at `path`.
