@@ -106,9 +106,8 @@ struct Changed {
 /// Whether a file's text declares anything another file may import.
 fn declares_shared(text: &str) -> bool {
     let (m, _) = junro_engine::dsl::parse(text.as_bytes());
-    !(m.lanes.is_empty() && m.roles.is_empty() && m.signals.is_empty() && m.actions.is_empty())
-        || !(m.tables.is_empty() && m.rules.is_empty())
-        || m.flows.iter().any(|f| f.is_subflow)
+    let declarations = [m.lanes.len(), m.roles.len(), m.signals.len(), m.actions.len(), m.tables.len(), m.rules.len()];
+    declarations.iter().any(|n| *n > 0) || m.flows.iter().any(|f| f.is_subflow)
 }
 
 /// Keeps the open documents' texts; says which document changed.
