@@ -357,6 +357,13 @@ fn in_a_folder_an_editor_renames_across_files_and_reads_rules() {
     assert_eq!(rule["uri"], uri("credit.rhai"), "{rule}");
     assert_eq!(rule["range"]["start"], json!({"line": 2, "character": 3}), "{rule}");
 
+    // Typing the rule's second argument: its parameters, the second marked, and its comment.
+    let help = editor.request("textDocument/signatureHelp", at(&order, 19, 25));
+    assert_eq!(help["signatures"][0]["label"], "credit_ok(score, fee) -> boolean", "{help}");
+    assert_eq!(help["activeParameter"], 1, "{help}");
+    let doc = help["signatures"][0]["documentation"].as_str().unwrap_or_default();
+    assert!(doc.starts_with("The score is good enough"), "{help}");
+
     // The import's path opens the file.
     let import = editor.request("textDocument/definition", at(&order, 1, 10));
     assert_eq!(import["uri"], uri("rules.flow"), "{import}");

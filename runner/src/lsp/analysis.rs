@@ -264,6 +264,19 @@ fn rule<'p>(program: &'p Program, source: &'p SourceFile, name: &str) -> Option<
     Some(Definition { path: &source.path, span: sig.name.span, summary, local: false, doc: String::new() })
 }
 
+/// A rule's parameters (from its `fn` in the `.rhai` file), its declared result type and its
+/// comment, wherever in the program it is declared.
+pub(crate) fn rule_signature(program: &Program, name: &str) -> Option<(Vec<String>, String, String)> {
+    program.files().find_map(|source| {
+        let (decl, sig) =
+            source.module.rules.iter().find_map(|r| Some((r, r.rules.iter().find(|s| s.name.text == name)?)))?;
+        let rhai = program.file(&junro_engine::dsl::resolve_path(&source.path, &decl.path))?;
+        let (_, params, doc) = rhai_function(&rhai.text, name)?;
+        let params = params.split(',').map(str::trim).filter(|p| !p.is_empty()).map(str::to_string).collect();
+        Some((params, type_text(&sig.ty), doc.join(" ")))
+    })
+}
+
 /// The file an `import` or `rules` path at byte `at` names: its start, and what it holds.
 fn imported_file<'p>(program: &'p Program, file: &SourceFile, at: usize) -> Option<Definition<'p>> {
     let imports = file.module.imports.iter().map(|i| (&i.path, i.span));

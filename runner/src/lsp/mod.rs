@@ -2,12 +2,14 @@
 //! `junro check`'s diagnostics as the analyst types (over the file and everything it imports),
 //! formats with `junro fmt`, outlines the flows, goes to a name's definition, says what a name
 //! is on hover, completes names in scope, lists and renames a name's uses, and offers the fix
-//! a diagnostic names ("did you mean", "write `->`") as a quick fix. Built on `lsp-server` (rust-analyzer's
+//! a diagnostic names ("did you mean", "write `->`") as a quick fix, and shows a rule's
+//! parameters while its arguments are typed. Built on `lsp-server` (rust-analyzer's
 //! transport) and `lsp-types`; every request is answered from the texts the editor sent, the
 //! imported files read from disk unless open.
 
 mod analysis;
 mod completion;
+mod signature;
 mod workspace;
 
 use analysis::Overlay;
@@ -44,6 +46,10 @@ fn capabilities() -> lsp::ServerCapabilities {
         references_provider: Some(lsp::OneOf::Left(true)),
         rename_provider: Some(lsp::OneOf::Left(true)),
         code_action_provider: Some(lsp::CodeActionProviderCapability::Simple(true)),
+        signature_help_provider: Some(lsp::SignatureHelpOptions {
+            trigger_characters: Some(vec!["(".into(), ",".into()]),
+            ..lsp::SignatureHelpOptions::default()
+        }),
         completion_provider: Some(lsp::CompletionOptions {
             trigger_characters: Some(vec![">".into(), " ".into(), "\"".into()]),
             ..lsp::CompletionOptions::default()
@@ -169,6 +175,9 @@ fn answer(workspace: &Workspace, open: &Overlay, request: Request) -> Response {
         }
         lsp::request::HoverRequest::METHOD => params(request).map(|p: lsp::HoverParams| hover(open, &p)),
         lsp::request::Completion::METHOD => params(request).map(|p: lsp::CompletionParams| completion(open, &p)),
+        lsp::request::SignatureHelpRequest::METHOD => {
+            params(request).map(|p: lsp::SignatureHelpParams| signature_help(open, &p))
+        }
         lsp::request::References::METHOD => {
             params(request).map(|p: lsp::ReferenceParams| references(workspace, open, &p))
         }
@@ -263,6 +272,17 @@ fn completion(open: &Overlay, p: &lsp::CompletionParams) -> serde_json::Value {
     let program = analysis::program(&path, open);
     serde_json::to_value(lsp::CompletionResponse::Array(completion::completions(&program, &path, offset)))
         .unwrap_or_default()
+}
+
+fn signature_help(open: &Overlay, p: &lsp::SignatureHelpParams) -> serde_json::Value {
+    let at = &p.text_document_position_params;
+    let Some((path, text)) = document(open, &at.text_document.uri) else { return serde_json::Value::Null };
+    let Some((name, active)) = signature::call_at(text, analysis::offset(text, at.position)) else {
+        return serde_json::Value::Null;
+    };
+    let program = analysis::program(&path, open);
+    signature::help(&program, &name, active)
+        .map_or(serde_json::Value::Null, |h| serde_json::to_value(h).unwrap_or_default())
 }
 
 /// Every place the name under the cursor is written across the workspace, as locations.
@@ -373,6 +393,7 @@ mod tests {
             "textDocument/rename",
             "textDocument/formatting",
             "textDocument/documentSymbol",
+            "textDocument/signatureHelp",
         ];
         let mut id = 0;
         let cuts: Vec<usize> = (0..full.len()).step_by(full.len() / 4).map(|c| full.floor_char_boundary(c)).collect();
@@ -393,10 +414,10 @@ mod tests {
                     let params = json!({
                         "textDocument": {"uri": uri},
                         "position": {"line": line, "character": character},
-                        "context": if *method == "textDocument/completion" {
-                            json!({"triggerKind": 1})
-                        } else {
-                            json!({"includeDeclaration": true})
+                        "context": match *method {
+                            "textDocument/completion" => json!({"triggerKind": 1}),
+                            "textDocument/signatureHelp" => json!({"triggerKind": 1, "isRetrigger": false}),
+                            _ => json!({"includeDeclaration": true}),
                         },
                         "newName": "renamed",
                         "options": {"tabSize": 2, "insertSpaces": true}
