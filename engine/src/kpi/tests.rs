@@ -213,16 +213,21 @@ fn each_breakdown_puts_its_main_view_first() {
     assert!(report.views_by("vendors").is_none());
 }
 
-#[test]
-fn an_order_waiting_at_a_step_with_its_own_threshold_is_stalled_only_after_it() {
-    let flows = AllDay(Calendar::japan_office());
-    // Tuesday 2026-11-24 10:00 JST; a partner's signal is awaited (not the customer's).
-    let start = jiff::civil::date(2026, 11, 24)
+/// Tuesday 2026-11-24 10:00 in Tokyo, in seconds.
+fn tuesday_10_tokyo() -> i64 {
+    jiff::civil::date(2026, 11, 24)
         .at(10, 0, 0, 0)
         .to_zoned(jiff::tz::TimeZone::get("Asia/Tokyo").expect("zone"))
         .expect("time")
         .timestamp()
-        .as_second();
+        .as_second()
+}
+
+#[test]
+fn an_order_waiting_at_a_step_with_its_own_threshold_is_stalled_only_after_it() {
+    let flows = AllDay(Calendar::japan_office());
+    // Tuesday 2026-11-24 10:00 JST; a partner's signal is awaited (not the customer's).
+    let start = tuesday_10_tokyo();
     let log = InstanceLog {
         id: "o1".into(),
         parent: None,
@@ -255,12 +260,7 @@ fn an_order_waiting_at_a_step_with_its_own_threshold_is_stalled_only_after_it() 
 #[test]
 fn a_planned_wait_beside_an_overdue_one_is_not_where_to_remind() {
     let flows = AllDay(Calendar::japan_office());
-    let start = jiff::civil::date(2026, 11, 24)
-        .at(10, 0, 0, 0)
-        .to_zoned(jiff::tz::TimeZone::get("Asia/Tokyo").expect("zone"))
-        .expect("time")
-        .timestamp()
-        .as_second();
+    let start = tuesday_10_tokyo();
     let log = |id: &str, waits: &[(u64, &str, WaitKind)]| {
         let mut facts =
             vec![(start, Fact::Started { received_at: timestamp(start), vendor: Some("v".into()), channel: None })];
