@@ -286,11 +286,17 @@ fn signature_help(open: &Overlay, p: &lsp::SignatureHelpParams) -> serde_json::V
 }
 
 /// Every place the name under the cursor is written across the workspace, as locations.
-fn places(workspace: &Workspace, open: &Overlay, at: &lsp::TextDocumentPositionParams) -> Option<Vec<lsp::Location>> {
+/// `own` is the document's program (it and its imports), when the caller has it already.
+fn places(
+    workspace: &Workspace,
+    open: &Overlay,
+    at: &lsp::TextDocumentPositionParams,
+    own: Option<junro_engine::dsl::Program>,
+) -> Option<Vec<lsp::Location>> {
     let (path, text) = document(open, &at.text_document.uri)?;
     let offset = analysis::offset(text, at.position);
     let (word, _) = analysis::word_at(text, offset)?;
-    let own = analysis::program(&path, open);
+    let own = own.unwrap_or_else(|| analysis::program(&path, open));
     let program = if workspace::within_flow(&own, &path, &word, offset) { own } else { workspace.program(&path, open) };
     let found = workspace::references(&program, &path, &word, offset)?;
     Some(
@@ -305,7 +311,7 @@ fn places(workspace: &Workspace, open: &Overlay, at: &lsp::TextDocumentPositionP
 }
 
 fn references(workspace: &Workspace, open: &Overlay, p: &lsp::ReferenceParams) -> serde_json::Value {
-    places(workspace, open, &p.text_document_position)
+    places(workspace, open, &p.text_document_position, None)
         .map_or(serde_json::Value::Null, |l| serde_json::to_value(l).unwrap_or_default())
 }
 
@@ -331,7 +337,7 @@ fn rename(workspace: &Workspace, open: &Overlay, p: &lsp::RenameParams) -> Resul
     {
         return Err(format!("`{name}` is already taken: {}", taken.summary.lines().last().unwrap_or("")));
     }
-    let Some(locations) = places(workspace, open, at) else {
+    let Some(locations) = places(workspace, open, at, Some(program)) else {
         return Err("nothing to rename here: put the cursor on a step, field or declared name".into());
     };
     let mut changes: std::collections::HashMap<lsp::Url, Vec<lsp::TextEdit>> = std::collections::HashMap::new();
